@@ -7,6 +7,7 @@ use gpuplan_core::args::{parse_estimate_args, EstimateArgs, ModelSource, ESTIMAT
 use gpuplan_core::memory::{Model, GIB};
 use gpuplan_core::{estimate, Arch, Estimate, InputError};
 
+mod catalog_cmds;
 mod files;
 
 const USAGE: &str = "gpuplan — LLM GPU memory, speed and cost planner
@@ -37,6 +38,8 @@ fn run(args: &[&str]) -> Result<String, InputError> {
     match args.first().copied() {
         Some("estimate") if args.contains(&"--help") => Ok(ESTIMATE_USAGE.to_string()),
         Some("estimate") => cmd_estimate(&args[1..]),
+        Some("gpus") => catalog_cmds::cmd_gpus(&args[1..]),
+        Some("plan") => catalog_cmds::cmd_plan(&args[1..]),
         Some("formats") => Ok(gpuplan_core::formats::ALL_FORMATS.iter().map(|f| f.name()).collect::<Vec<_>>().join("\n")),
         Some("help") | Some("--help") | Some("-h") | None => Ok(USAGE.to_string()),
         Some(other) => Err(InputError::new(other, format!("is not a command\n{USAGE}"))),

@@ -1,1 +1,908 @@
-//! GPU catalog (being written).
+//! The catalog: 48 GPUs with their sources and dates, Hugging Face `config.json` presets for the
+//! common open models, the source articles' four user profiles and model-size table, and the
+//! USD/CNY rate. All of it is one data file, `data/catalog.json`, embedded at compile time
+//! ([`CATALOG_JSON`]); [`load`] parses it and hands the value to the caller (no global state).
+//!
+//! Units (see `data/README.md`): `memory_bytes` in bytes (decimal: the vendor's "80 GB" ×
+//! 10⁹), `bandwidth_gbps` in decimal GB/s, TFLOPS/TOPS dense (no 2:4 sparsity), interconnect
+//! GB/s per GPU as a bidirectional total, prices in US dollars with the month they were read.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+/// The catalog file, embedded in the binary (and in the web bundle).
+pub const CATALOG_JSON: &str = include_str!("../../../data/catalog.json");
+
+/// The catalog file could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CatalogError {
+    /// Not valid JSON, or JSON that does not have the catalog's shape.
+    Json(String),
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CatalogError::Json(e) => write!(f, "catalog.json: {e}"),
+        }
+    }
+}
+
+/// Parses the embedded catalog. The result is the caller's to keep (parse once, pass it around).
+pub fn load() -> Result<Catalog, CatalogError> {
+    parse(CATALOG_JSON)
+}
+
+/// Parses a catalog in the `data/catalog.json` format (e.g. a user-edited copy).
+pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
+    serde_json::from_str(text).map_err(|e| CatalogError::Json(format!("{e}")))
+}
+
+/// Everything in `data/catalog.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// File format version (1).
+    pub schema: u32,
+    /// When the catalog was assembled (YYYY-MM-DD).
+    pub as_of: String,
+    /// Source id (`S1` …) → citation text; every GPU's `source_ids` resolve here.
+    pub sources: BTreeMap<String, String>,
+    pub gpus: Vec<Gpu>,
+    pub models: Vec<ModelPreset>,
+    pub profiles: Vec<Profile>,
+    /// The source article's model-size table (7B … 300B+ × training / fine-tuning / inference).
+    pub size_tiers: Vec<SizeTier>,
+    pub fx: Fx,
+}
+
+impl Catalog {
+    pub fn gpu(&self, id: &str) -> Option<&Gpu> {
+        self.gpus.iter().find(|g| g.id == id)
+    }
+    pub fn model(&self, id: &str) -> Option<&ModelPreset> {
+        self.models.iter().find(|m| m.id == id)
+    }
+    pub fn profile(&self, id: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.id == id)
+    }
+    /// The citation text of a source id (`"S3"`).
+    pub fn source(&self, id: &str) -> Option<&str> {
+        self.sources.get(id).map(|s| s.as_str())
+    }
+    /// The size-table row of a tier (`"70B"`).
+    pub fn size_tier(&self, tier: &str) -> Option<&SizeTier> {
+        self.size_tiers.iter().find(|t| t.tier == tier)
+    }
+}
+
+/// Exchange rate used to show CNY prices.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fx {
+    /// Yuan per US dollar (JSON key `usd_cny`).
+    #[serde(rename = "usd_cny")]
+    pub cny_per_usd: f64,
+    pub source: String,
+    pub as_of: String,
+}
+
+/// Whether a card runs a number format in hardware.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrecisionSupport {
+    /// Tensor/matrix units compute in this format: its peak applies.
+    Native,
+    /// The format can be stored and loaded (weights dequantised by the kernel, or computed
+    /// through a wider type): it saves memory, but the math runs at a wider format's peak.
+    Emulated,
+    /// No kernels for this format on this hardware.
+    Unsupported,
+}
+
+/// Support for each number format the estimator uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecisionMap {
+    pub fp32: PrecisionSupport,
+    pub bf16: PrecisionSupport,
+    pub fp16: PrecisionSupport,
+    pub fp8: PrecisionSupport,
+    pub int8: PrecisionSupport,
+    /// INT4 weight formats (GPTQ, AWQ, NF4). "native" = INT4 tensor math exists on the card.
+    pub int4: PrecisionSupport,
+    pub nvfp4: PrecisionSupport,
+    pub mxfp4: PrecisionSupport,
+}
+
+/// Dense peak throughput (TFLOPS, or TOPS for int8), no sparsity. `None` = not supported or not
+/// published. `bf16` is `None` where BF16 is not a hardware format (Turing, Pascal).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tflops {
+    /// Non-tensor (CUDA-core / vector) FP32.
+    pub fp32: Option<f64>,
+    pub tf32: Option<f64>,
+    /// BF16 tensor, FP32 accumulate.
+    pub bf16: Option<f64>,
+    /// FP16 tensor, FP32 accumulate (GeForce: the half-rate figure).
+    pub fp16: Option<f64>,
+    /// FP16 tensor with FP16 accumulate (GeForce/workstation cards only).
+    pub fp16_fp16acc: Option<f64>,
+    pub fp8: Option<f64>,
+    pub int8: Option<f64>,
+    pub fp4: Option<f64>,
+}
+
+/// The scale-up link between GPUs of one node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Interconnect {
+    /// "nvlink", "pcie", "infinity_fabric", "hccs", "ici", "ethernet" or "unified".
+    pub kind: String,
+    /// GB/s per GPU (decimal); see `direction`.
+    pub gbps_per_gpu: f64,
+    /// "bidirectional_total" (NVIDIA's convention: H100 NVLink 900 = 450 each way).
+    pub direction: String,
+    pub note: String,
+}
+
+/// Prices, each with the text it was read from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Price {
+    /// One card, USD: midpoint of the street estimate, else the launch price; `None` if neither.
+    pub purchase_usd: Option<f64>,
+    /// The source's launch and street price text.
+    pub purchase_note: String,
+    /// How `purchase_usd` was derived from the note.
+    pub purchase_basis: String,
+    /// A representative on-demand USD per GPU-hour.
+    pub cloud_usd_per_hour: Option<f64>,
+    /// The source's cloud price text.
+    pub cloud_note: String,
+    /// How `cloud_usd_per_hour` was chosen.
+    pub cloud_basis: String,
+    /// Month the prices refer to (YYYY-MM).
+    pub as_of: String,
+}
+
+/// One GPU / accelerator (per GPU, not per board or server).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Gpu {
+    pub id: String,
+    pub vendor: String,
+    pub name: String,
+    pub architecture: String,
+    pub launch_year: u16,
+    /// Vendor capacity label × 10⁹ (decimal GB), e.g. 80 GB → 80 000 000 000.
+    pub memory_bytes: u64,
+    pub memory_type: String,
+    /// Memory bandwidth, decimal GB/s.
+    pub bandwidth_gbps: f64,
+    pub tflops: Tflops,
+    pub precision: PrecisionMap,
+    /// Why each precision is native / emulated / unsupported on this card.
+    pub precision_note: String,
+    /// Board power in W; 0 when not published (TPU, Apple). JSON: a number or null.
+    #[serde(serialize_with = "zero_as_null", deserialize_with = "null_as_zero")]
+    pub tdp_w: f64,
+    pub form_factor: String,
+    pub interconnect: Interconnect,
+    pub price: Price,
+    pub export_status: String,
+    /// Ids into [`Catalog::sources`].
+    pub source_ids: Vec<String>,
+    /// The full citation text of the CSV row.
+    pub source: String,
+    /// "verified", "partial" or "unverified" (the CSV's yes / partial / no).
+    pub verified: String,
+    pub verified_detail: String,
+    /// When the spec was read (YYYY-MM or YYYY-MM-DD).
+    pub as_of: String,
+    pub notes: String,
+    /// Every column of the row of `gpu-specs.csv`, verbatim.
+    pub csv: BTreeMap<String, String>,
+}
+
+fn null_as_zero<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(0.0))
+}
+
+fn zero_as_null<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if *x == 0.0 {
+        s.serialize_none()
+    } else {
+        s.serialize_f64(*x)
+    }
+}
+
+/// Canonical name of a precision string, or None if unknown.
+fn canonical(p: &str) -> Option<&'static str> {
+    const ALIASES: &[(&str, &str)] = &[
+        ("fp32", "fp32"),
+        ("f32", "fp32"),
+        ("float32", "fp32"),
+        ("tf32", "tf32"),
+        ("bf16", "bf16"),
+        ("bfloat16", "bf16"),
+        ("fp16", "fp16"),
+        ("f16", "fp16"),
+        ("float16", "fp16"),
+        ("half", "fp16"),
+        ("fp8", "fp8"),
+        ("fp8_e4m3", "fp8"),
+        ("fp8_e5m2", "fp8"),
+        ("int8", "int8"),
+        ("i8", "int8"),
+        ("int4", "int4"),
+        ("i4", "int4"),
+        ("fp4", "fp4"),
+        ("nvfp4", "nvfp4"),
+        ("mxfp4", "mxfp4"),
+    ];
+    ALIASES.iter().find(|(a, _)| a.eq_ignore_ascii_case(p)).map(|(_, c)| *c)
+}
+
+impl Gpu {
+    /// Memory in bytes (decimal, as the vendor labels it).
+    pub fn memory_bytes(&self) -> u64 {
+        self.memory_bytes
+    }
+
+    /// Board power in W, `None` when not published.
+    pub fn tdp(&self) -> Option<f64> {
+        (self.tdp_w > 0.0).then_some(self.tdp_w)
+    }
+
+    /// Support for a precision: "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4",
+    /// "nvfp4", "mxfp4", "fp4" (= the better of nvfp4 / mxfp4), and common aliases
+    /// ("float16", "bfloat16", …). Unknown names are `Unsupported`.
+    pub fn support(&self, precision: &str) -> PrecisionSupport {
+        use PrecisionSupport::*;
+        let p = &self.precision;
+        match canonical(precision) {
+            Some("fp32") => p.fp32,
+            Some("tf32") => {
+                if self.tflops.tf32.is_some() {
+                    Native
+                } else if p.fp32 == Unsupported {
+                    Unsupported
+                } else {
+                    Emulated
+                }
+            }
+            Some("bf16") => p.bf16,
+            Some("fp16") => p.fp16,
+            Some("fp8") => p.fp8,
+            Some("int8") => p.int8,
+            Some("int4") => p.int4,
+            Some("nvfp4") => p.nvfp4,
+            Some("mxfp4") => p.mxfp4,
+            Some("fp4") => {
+                if p.nvfp4 == Native || p.mxfp4 == Native {
+                    Native
+                } else if p.nvfp4 == Emulated || p.mxfp4 == Emulated {
+                    Emulated
+                } else {
+                    Unsupported
+                }
+            }
+            _ => Unsupported,
+        }
+    }
+
+    /// The peak of the 16-bit math an emulated format falls back to: BF16, else FP16, else
+    /// FP32 (whichever the card runs natively and publishes).
+    fn math16(&self) -> Option<f64> {
+        use PrecisionSupport::Native;
+        let p = &self.precision;
+        let t = &self.tflops;
+        (if p.bf16 == Native { t.bf16 } else { None })
+            .or(if p.fp16 == Native { t.fp16 } else { None })
+            .or(if p.fp32 == Native { t.fp32 } else { None })
+    }
+
+    /// Dense peak TFLOPS (TOPS for int8) for math in `precision`:
+    /// * native: the card's figure for that format (`None` if the vendor publishes none);
+    /// * emulated: the 16-bit figure the math really runs at (BF16, else FP16, else FP32);
+    ///   emulated BF16/FP16 (Turing BF16, Pascal FP16) fall back to the FP32 figure;
+    /// * "int4" always returns the 16-bit figure: GPTQ/AWQ/NF4 kernels are weight-only
+    ///   (W4A16) and multiply in 16-bit even where INT4 tensor cores exist;
+    /// * unsupported or unknown precision: `None`.
+    pub fn peak_tflops(&self, precision: &str) -> Option<f64> {
+        use PrecisionSupport::*;
+        let t = &self.tflops;
+        let c = canonical(precision)?;
+        let support = self.support(c);
+        if support == Unsupported {
+            return None;
+        }
+        if c == "int4" {
+            return self.math16();
+        }
+        if support == Emulated {
+            return match c {
+                "bf16" | "fp16" | "tf32" => {
+                    if self.precision.fp32 == Native {
+                        t.fp32
+                    } else {
+                        self.math16()
+                    }
+                }
+                "fp32" => self.math16(),
+                _ => self.math16(),
+            };
+        }
+        match c {
+            "fp32" => t.fp32,
+            "tf32" => t.tf32,
+            "bf16" => t.bf16,
+            "fp16" => t.fp16,
+            "fp8" => t.fp8,
+            "int8" => t.int8,
+            _ => t.fp4, // fp4, nvfp4, mxfp4
+        }
+    }
+}
+
+/// A model preset: the model's Hugging Face `config.json`, as published.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelPreset {
+    pub id: String,
+    pub name: String,
+    pub hf_repo: String,
+    /// The parameter count as the model card / Hub states it (text).
+    pub params_published: String,
+    /// Where the config came from (repository:path@commit or URL).
+    pub source: String,
+    pub as_of: String,
+    /// "verbatim" (a copy of the published file) or "reconstructed" (from the model card /
+    /// report and sibling configs; `source` says how).
+    pub verified: String,
+    #[serde(default)]
+    pub notes: String,
+    /// The `config.json` fields, as published.
+    pub config: Value,
+}
+
+impl ModelPreset {
+    /// The architecture, parsed by the same code as a user's `config.json`.
+    pub fn arch(&self) -> Result<crate::model::Arch, crate::error::InputError> {
+        crate::model::Arch::from_config_value(&self.config)
+    }
+}
+
+/// A user profile from the source articles (four kinds of users).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: String,
+    pub name_en: String,
+    pub name_zh_hans: String,
+    pub name_zh_hant: String,
+    pub description_en: String,
+    pub description_zh_hans: String,
+    /// "full", "lora", "qlora" or "inference".
+    pub mode: String,
+    /// A model preset id.
+    pub model: String,
+    /// A weight format name as `WeightFormat::parse` takes it ("bf16", "awq", "nf4", …).
+    pub weights: String,
+    pub batch: u32,
+    pub seq: u32,
+    /// A GPU id and count to start from.
+    pub gpu: String,
+    pub gpu_count: u32,
+    /// The article's hardware advice, in words.
+    pub gpus_hint: String,
+    pub budget_usd: Option<f64>,
+    pub target_tokens_per_s: Option<f64>,
+    /// Seed file and section.
+    pub source: String,
+    /// Which values are illustrative choices rather than the article's numbers.
+    #[serde(default)]
+    pub assumptions: String,
+}
+
+/// One row of the article's size table: minimum configurations per task, and its production pick.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SizeTier {
+    /// "7B", "13B", "70B", "130B", "300B+".
+    pub tier: String,
+    pub tier_zh: String,
+    /// Parameters the tier stands for.
+    pub params: f64,
+    pub training: String,
+    pub training_zh: String,
+    pub fine_tuning: String,
+    pub fine_tuning_zh: String,
+    pub inference: String,
+    pub inference_zh: String,
+    pub production: String,
+    pub production_zh: String,
+    pub source: String,
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: core::ops::Range<usize>| b[r].iter().all(|c| c.is_ascii_digit());
+    let num = |r: core::ops::Range<usize>| b[r].iter().fold(0u32, |a, c| a * 10 + (c - b'0') as u32);
+    if !(b.len() == 7 || b.len() == 10) || !digits(0..4) || b[4] != b'-' || !digits(5..7) {
+        return false;
+    }
+    let year = num(0..4);
+    let month = num(5..7);
+    if !(2000..=2100).contains(&year) || !(1..=12).contains(&month) {
+        return false;
+    }
+    if b.len() == 10 {
+        if b[7] != b'-' || !digits(8..10) {
+            return false;
+        }
+        let day = num(8..10);
+        return (1..=31).contains(&day);
+    }
+    true
+}
+
+const INTERCONNECT_KINDS: &[&str] = &["nvlink", "pcie", "infinity_fabric", "hccs", "ici", "ethernet", "unified"];
+const MODES: &[&str] = &["full", "lora", "qlora", "inference"];
+
+/// Checks the catalog's plausibility; returns one readable sentence per problem (empty = ok).
+///
+/// GPUs: non-empty source whose ids resolve in `sources`, dates YYYY-MM(-DD), memory 4–300 GB
+/// (unified-memory SoCs up to 1024 GB: the M3 Ultra has 512 GB), bandwidth 50–20 000 GB/s,
+/// BF16 1–10 000 TFLOPS when present, other peaks positive, TDP 10–3000 W when published,
+/// prices positive when present, unique ids. Models: unique ids, source, date, and a config
+/// with `model_type`, `hidden_size` and `num_hidden_layers`. Profiles: known mode, model and GPU.
+pub fn validate(cat: &Catalog) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut bad = |s: String| out.push(s);
+    if cat.schema != 1 {
+        bad(format!("schema is {}, expected 1", cat.schema));
+    }
+    if !is_date(&cat.as_of) {
+        bad(format!("catalog as_of \"{}\" is not YYYY-MM(-DD)", cat.as_of));
+    }
+    if cat.gpus.is_empty() {
+        bad("the catalog has no GPUs".into());
+    }
+    for (k, v) in &cat.sources {
+        if v.trim().is_empty() {
+            bad(format!("source {k} has no text"));
+        }
+    }
+    for (i, g) in cat.gpus.iter().enumerate() {
+        let id = &g.id;
+        if id.is_empty() || id.bytes().any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')) {
+            bad(format!("gpu #{i}: id \"{id}\" must be lowercase letters, digits, '-' or '.'"));
+        }
+        if cat.gpus[..i].iter().any(|o| &o.id == id) {
+            bad(format!("gpu {id}: duplicate id"));
+        }
+        if g.name.trim().is_empty() || g.vendor.trim().is_empty() {
+            bad(format!("gpu {id}: empty name or vendor"));
+        }
+        if g.source.trim().is_empty() {
+            bad(format!("gpu {id}: no source"));
+        }
+        if g.source_ids.is_empty() {
+            bad(format!("gpu {id}: no source_ids"));
+        }
+        for s in &g.source_ids {
+            if !cat.sources.contains_key(s) {
+                bad(format!("gpu {id}: source id {s} is not in the sources table"));
+            }
+        }
+        if !is_date(&g.as_of) {
+            bad(format!("gpu {id}: as_of \"{}\" is not YYYY-MM(-DD)", g.as_of));
+        }
+        if !is_date(&g.price.as_of) {
+            bad(format!("gpu {id}: price.as_of \"{}\" is not YYYY-MM(-DD)", g.price.as_of));
+        }
+        if !["verified", "partial", "unverified"].contains(&g.verified.as_str()) {
+            bad(format!("gpu {id}: verified \"{}\" is not verified/partial/unverified", g.verified));
+        }
+        if !(2010..=2035).contains(&g.launch_year) {
+            bad(format!("gpu {id}: launch_year {} outside 2010–2035", g.launch_year));
+        }
+        let gb = g.memory_bytes as f64 / 1e9;
+        let max_gb = if g.interconnect.kind == "unified" { 1024.0 } else { 300.0 };
+        if !(4.0..=max_gb).contains(&gb) {
+            bad(format!("gpu {id}: memory {gb} GB outside 4–{max_gb} GB"));
+        }
+        if !(50.0..=20_000.0).contains(&g.bandwidth_gbps) {
+            bad(format!("gpu {id}: bandwidth {} GB/s outside 50–20000", g.bandwidth_gbps));
+        }
+        if let Some(b) = g.tflops.bf16 {
+            if !(1.0..=10_000.0).contains(&b) {
+                bad(format!("gpu {id}: bf16 {b} TFLOPS outside 1–10000"));
+            }
+            if g.precision.bf16 != PrecisionSupport::Native {
+                bad(format!("gpu {id}: has a bf16 figure but bf16 is not native"));
+            }
+        }
+        let t = &g.tflops;
+        for (name, v) in [
+            ("fp32", t.fp32),
+            ("tf32", t.tf32),
+            ("fp16", t.fp16),
+            ("fp16_fp16acc", t.fp16_fp16acc),
+            ("fp8", t.fp8),
+            ("int8", t.int8),
+            ("fp4", t.fp4),
+        ] {
+            if let Some(v) = v {
+                if !(v.is_finite() && v > 0.0 && v <= 50_000.0) {
+                    bad(format!("gpu {id}: {name} {v} TFLOPS is not in (0, 50000]"));
+                }
+            }
+        }
+        if t.fp8.is_some() && g.precision.fp8 != PrecisionSupport::Native {
+            bad(format!("gpu {id}: has an fp8 figure but fp8 is not native"));
+        }
+        if g.tdp_w != 0.0 && !(10.0..=3000.0).contains(&g.tdp_w) {
+            bad(format!("gpu {id}: TDP {} W outside 10–3000", g.tdp_w));
+        }
+        for (name, p) in [("purchase_usd", g.price.purchase_usd), ("cloud_usd_per_hour", g.price.cloud_usd_per_hour)] {
+            if let Some(p) = p {
+                if !(p.is_finite() && p > 0.0) {
+                    bad(format!("gpu {id}: price {name} {p} is not positive"));
+                }
+            }
+        }
+        if !INTERCONNECT_KINDS.contains(&g.interconnect.kind.as_str()) {
+            bad(format!("gpu {id}: interconnect kind \"{}\" is not one of {INTERCONNECT_KINDS:?}", g.interconnect.kind));
+        }
+        if !(g.interconnect.gbps_per_gpu.is_finite() && g.interconnect.gbps_per_gpu > 0.0) {
+            bad(format!("gpu {id}: interconnect bandwidth {} is not positive", g.interconnect.gbps_per_gpu));
+        }
+    }
+    for (i, m) in cat.models.iter().enumerate() {
+        let id = &m.id;
+        if id.is_empty() {
+            bad(format!("model #{i}: empty id"));
+        }
+        if cat.models[..i].iter().any(|o| &o.id == id) {
+            bad(format!("model {id}: duplicate id"));
+        }
+        if m.source.trim().is_empty() {
+            bad(format!("model {id}: no source"));
+        }
+        if !is_date(&m.as_of) {
+            bad(format!("model {id}: as_of \"{}\" is not YYYY-MM(-DD)", m.as_of));
+        }
+        if !["verbatim", "reconstructed"].contains(&m.verified.as_str()) {
+            bad(format!("model {id}: verified \"{}\" is not verbatim/reconstructed", m.verified));
+        }
+        match m.config.as_object() {
+            None => bad(format!("model {id}: config is not a JSON object")),
+            Some(c) => {
+                // Multimodal wrappers keep the decoder in text_config.
+                let get = |k: &str| c.get(k).or_else(|| c.get("text_config").and_then(|t| t.get(k)));
+                if get("model_type").and_then(|v| v.as_str()).is_none_or(|s| s.is_empty()) {
+                    bad(format!("model {id}: config has no model_type"));
+                }
+                for k in ["hidden_size", "num_hidden_layers"] {
+                    if get(k).and_then(|v| v.as_u64()).is_none_or(|v| v == 0) {
+                        bad(format!("model {id}: config has no positive integer {k}"));
+                    }
+                }
+            }
+        }
+    }
+    for (i, p) in cat.profiles.iter().enumerate() {
+        let id = &p.id;
+        if cat.profiles[..i].iter().any(|o| &o.id == id) {
+            bad(format!("profile {id}: duplicate id"));
+        }
+        if !MODES.contains(&p.mode.as_str()) {
+            bad(format!("profile {id}: mode \"{}\" is not one of {MODES:?}", p.mode));
+        }
+        if cat.model(&p.model).is_none() {
+            bad(format!("profile {id}: model \"{}\" is not a preset", p.model));
+        }
+        if cat.gpu(&p.gpu).is_none() {
+            bad(format!("profile {id}: gpu \"{}\" is not in the catalog", p.gpu));
+        }
+        if p.batch == 0 || p.seq == 0 || p.gpu_count == 0 {
+            bad(format!("profile {id}: batch, seq and gpu_count must be positive"));
+        }
+        if p.source.trim().is_empty() {
+            bad(format!("profile {id}: no source"));
+        }
+        for (name, v) in [("budget_usd", p.budget_usd), ("target_tokens_per_s", p.target_tokens_per_s)] {
+            if let Some(v) = v {
+                if !(v.is_finite() && v > 0.0) {
+                    bad(format!("profile {id}: {name} {v} is not positive"));
+                }
+            }
+        }
+    }
+    for t in &cat.size_tiers {
+        if t.source.trim().is_empty() || t.training.is_empty() || t.fine_tuning.is_empty() || t.inference.is_empty() {
+            bad(format!("size tier {}: empty cell or source", t.tier));
+        }
+        if !(t.params.is_finite() && t.params > 0.0) {
+            bad(format!("size tier {}: params {} is not positive", t.tier, t.params));
+        }
+    }
+    if !(1.0..=20.0).contains(&cat.fx.cny_per_usd) || !is_date(&cat.fx.as_of) || cat.fx.source.is_empty() {
+        bad(format!("fx: usd_cny {} must be 1–20 with a source and a YYYY-MM date", cat.fx.cny_per_usd));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn cat() -> Catalog {
+        load().expect("data/catalog.json parses")
+    }
+
+    /// `../shared/<rel>` next to the repository, or None when GPUPLAN_NO_SHARED=1 and it is
+    /// missing. Missing without the variable is a failure, not a silent skip.
+    fn shared(rel: &str) -> Option<String> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared").join(rel);
+        match std::fs::read_to_string(&path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                if std::env::var("GPUPLAN_NO_SHARED").as_deref() == Ok("1") {
+                    eprintln!("skipped: {} not readable ({e}) and GPUPLAN_NO_SHARED=1", path.display());
+                    None
+                } else {
+                    panic!(
+                        "{} is not readable ({e}); the catalog test compares against it. \
+                         Set GPUPLAN_NO_SHARED=1 to skip where ../shared is absent.",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+
+    /// RFC 4180 reader: quoted fields may hold commas, doubled quotes and newlines.
+    fn read_csv(text: &str) -> Vec<Vec<String>> {
+        let mut rows = Vec::new();
+        let mut row = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if quoted {
+                match c {
+                    '"' if chars.peek() == Some(&'"') => {
+                        field.push('"');
+                        chars.next();
+                    }
+                    '"' => quoted = false,
+                    _ => field.push(c),
+                }
+            } else {
+                match c {
+                    '"' => quoted = true,
+                    ',' => row.push(std::mem::take(&mut field)),
+                    '\r' => {}
+                    '\n' => {
+                        row.push(std::mem::take(&mut field));
+                        rows.push(std::mem::take(&mut row));
+                    }
+                    _ => field.push(c),
+                }
+            }
+        }
+        if !field.is_empty() || !row.is_empty() {
+            row.push(field);
+            rows.push(row);
+        }
+        rows
+    }
+
+    #[test]
+    fn csv_reader_handles_quotes() {
+        let rows = read_csv("a,b,c\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\n1,,3");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1], vec!["x, y", "say \"hi\"", "two\nlines"]);
+        assert_eq!(rows[2], vec!["1", "", "3"]);
+    }
+
+    #[test]
+    fn catalog_validates() {
+        let c = cat();
+        let problems = validate(&c);
+        assert!(problems.is_empty(), "catalog problems:\n{}", problems.join("\n"));
+        assert_eq!(c.gpus.len(), 48);
+    }
+
+    #[test]
+    fn mutated_catalog_fails_validation() {
+        let mut c = cat();
+        c.gpus[3].source.clear();
+        let p = validate(&c);
+        assert!(p.iter().any(|s| s.contains(&c.gpus[3].id) && s.contains("no source")), "{p:?}");
+
+        let mut c = cat();
+        c.sources.remove("S33");
+        let p = validate(&c);
+        assert!(p.iter().any(|s| s.contains("S33")), "{p:?}");
+
+        let mut c = cat();
+        c.gpus[0].bandwidth_gbps = 5.0;
+        c.gpus[1].price.purchase_usd = Some(-1.0);
+        c.gpus[2].as_of = "Oct 2024".into();
+        let id = c.gpus[0].id.clone();
+        c.gpus[4].id = id;
+        c.models[0].config = serde_json::json!({"model_type": "llama"});
+        assert!(validate(&c).len() >= 5, "{:?}", validate(&c));
+    }
+
+    #[test]
+    fn catalog_matches_gpu_specs_csv() {
+        let Some(text) = shared("reference/gpu-specs.csv") else { return };
+        let rows = read_csv(&text);
+        let header = &rows[0];
+        let rows: Vec<&Vec<String>> = rows[1..].iter().filter(|r| !(r.len() == 1 && r[0].is_empty())).collect();
+        let c = cat();
+        let ids: Vec<&str> = c.gpus.iter().map(|g| g.id.as_str()).collect();
+        let csv_ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(ids, csv_ids, "same ids in the same order");
+        let num = |s: &str| if s.trim().is_empty() { None } else { Some(s.trim().parse::<f64>().expect(s)) };
+        for (g, r) in c.gpus.iter().zip(rows) {
+            assert_eq!(r.len(), header.len(), "{}: column count", g.id);
+            let row: BTreeMap<String, String> = header.iter().cloned().zip(r.iter().cloned()).collect();
+            assert_eq!(g.csv, row, "{}: csv columns differ", g.id);
+            let col = |k: &str| row.get(k).unwrap_or_else(|| panic!("no column {k}")).as_str();
+            let id = &g.id;
+            assert_eq!(g.id, col("id"));
+            assert_eq!(g.vendor, col("vendor"), "{id}");
+            assert_eq!(g.name, col("name"), "{id}");
+            assert_eq!(g.architecture, col("architecture"), "{id}");
+            assert_eq!(g.memory_type, col("memory_type"), "{id}");
+            assert_eq!(g.form_factor, col("form_factor"), "{id}");
+            assert_eq!(g.export_status, col("export_status"), "{id}");
+            assert_eq!(g.source, col("source"), "{id}");
+            assert_eq!(g.notes, col("notes"), "{id}");
+            assert_eq!(g.verified_detail, col("verified_detail"), "{id}");
+            assert_eq!(g.price.cloud_note, col("cloud_price_usd_per_hr"), "{id}");
+            let v = match col("verified") {
+                "yes" => "verified",
+                "no" => "unverified",
+                other => other,
+            };
+            assert_eq!(g.verified, v, "{id}");
+            assert_eq!(g.source_ids, col("source_ids").split(';').collect::<Vec<_>>(), "{id}");
+            assert_eq!(g.launch_year.to_string(), &col("launch")[..4], "{id}");
+            let mem = num(col("memory_gb_num")).unwrap();
+            assert_eq!(g.memory_bytes, (mem * 1e9).round() as u64, "{id}: memory");
+            assert_eq!(Some(g.bandwidth_gbps), num(col("mem_bandwidth_gbs_num")), "{id}: bandwidth");
+            assert_eq!(g.tdp(), num(col("tdp_w_num")), "{id}: tdp");
+            let t = &g.tflops;
+            assert_eq!(t.fp32, num(col("fp32_tflops_num")), "{id}: fp32");
+            assert_eq!(t.tf32, num(col("tf32_dense_num")), "{id}: tf32");
+            assert_eq!(t.fp16, num(col("fp16_bf16_dense_num")), "{id}: fp16");
+            let bf16 = if g.precision.bf16 == PrecisionSupport::Native { num(col("fp16_bf16_dense_num")) } else { None };
+            assert_eq!(t.bf16, bf16, "{id}: bf16");
+            assert_eq!(t.fp16_fp16acc, num(col("fp16_fp16acc_dense_num")), "{id}: fp16acc");
+            assert_eq!(t.fp8, num(col("fp8_dense_num")), "{id}: fp8");
+            assert_eq!(t.int8, num(col("int8_dense_num")), "{id}: int8");
+            assert_eq!(t.fp4, num(col("fp4_dense_num")), "{id}: fp4");
+            for s in &g.source_ids {
+                assert!(col("source").contains(&format!("{s}: ")), "{id}: {s} not cited in the row");
+                assert!(col("source").contains(c.source(s).unwrap()), "{id}: {s} text differs");
+            }
+        }
+    }
+
+    #[test]
+    fn calibration_presets_are_the_calibration_configs() {
+        let c = cat();
+        for id in ["llama-3.1-8b", "llama-3.2-1b", "qwen2.5-0.5b", "qwen2.5-7b", "qwen3-30b-a3b"] {
+            let Some(text) = shared(&format!("calibration/configs/{id}.json")) else { return };
+            let file: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(c.model(id).unwrap().config, file, "{id}");
+        }
+    }
+
+    #[test]
+    fn presets_profiles_and_tiers() {
+        let c = cat();
+        assert!(c.models.len() >= 32, "{} presets", c.models.len());
+        let mut ids: Vec<&str> = c.models.iter().map(|m| m.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), c.models.len(), "distinct model ids");
+        assert_eq!(c.profiles.len(), 4);
+        assert_eq!(c.size_tiers.iter().map(|t| t.tier.as_str()).collect::<Vec<_>>(), ["7B", "13B", "70B", "130B", "300B+"]);
+        for p in &c.profiles {
+            crate::formats::WeightFormat::parse(&p.weights, false).unwrap_or_else(|e| panic!("profile {}: {e}", p.id));
+            crate::memory::Mode::parse(&p.mode).unwrap_or_else(|e| panic!("profile {}: {e}", p.id));
+        }
+    }
+
+    #[test]
+    fn every_preset_parses_and_matches_its_published_size() {
+        let c = cat();
+        // Total parameters (billions) the presets must reproduce within 2 %: Hub/model-card
+        // figures (Gemma 3 text towers exclude the ~0.4B vision encoder; DeepSeek excludes MTP).
+        let expect: &[(&str, f64)] = &[
+            ("llama-3.2-1b", 1.24), ("llama-3.2-3b", 3.21), ("llama-3.1-8b", 8.03), ("llama-3.1-70b", 70.6),
+            ("llama-3.1-405b", 405.9), ("llama-3.3-70b", 70.6), ("qwen2.5-0.5b", 0.494), ("qwen2.5-1.5b", 1.54),
+            ("qwen2.5-3b", 3.09), ("qwen2.5-7b", 7.62), ("qwen2.5-14b", 14.7), ("qwen2.5-32b", 32.8),
+            ("qwen2.5-72b", 72.7), ("qwen3-0.6b", 0.596), ("qwen3-1.7b", 1.72), ("qwen3-4b", 4.02),
+            ("qwen3-8b", 8.19), ("qwen3-14b", 14.8), ("qwen3-32b", 32.8), ("qwen3-30b-a3b", 30.5),
+            ("qwen3-235b-a22b", 235.1), ("qwen1.5-moe-a2.7b", 14.3), ("deepseek-v3", 671.0), ("deepseek-r1", 671.0),
+            ("deepseek-v2-lite", 15.7), ("mistral-7b-v0.1", 7.24), ("mistral-7b-v0.3", 7.25), ("mistral-nemo-12b", 12.25),
+            ("mixtral-8x7b", 46.7), ("mixtral-8x22b", 140.6), ("gemma-2-2b", 2.61), ("gemma-2-9b", 9.24),
+            ("gemma-2-27b", 27.2), ("gemma-3-1b", 1.0), ("gemma-3-4b", 3.88), ("gemma-3-12b", 11.77),
+            ("gemma-3-27b", 27.0), ("phi-3-mini", 3.82), ("phi-3-medium", 13.96), ("phi-4", 14.66),
+            ("gpt-oss-20b", 20.9), ("gpt-oss-120b", 116.8),
+        ];
+        for m in &c.models {
+            let arch = m.arch().unwrap_or_else(|e| panic!("preset {}: {e}", m.id));
+            let total = arch.param_counts().0 as f64 / 1e9;
+            let want = expect.iter().find(|(id, _)| *id == m.id).unwrap_or_else(|| panic!("no expected size for {}", m.id)).1;
+            assert!((total / want - 1.0).abs() < 0.02, "{}: {total:.3}B params, published {want}B", m.id);
+        }
+    }
+
+    #[test]
+    fn precision_support_and_peaks() {
+        let c = cat();
+        let g = |id: &str| c.gpu(id).unwrap_or_else(|| panic!("{id}"));
+        let h100 = g("nvidia-h100-sxm5-80gb");
+        assert_eq!(h100.memory_bytes(), 80_000_000_000);
+        assert_eq!(h100.support("fp8"), PrecisionSupport::Native);
+        assert_eq!(h100.peak_tflops("fp8"), Some(1979.0));
+        assert_eq!(h100.peak_tflops("bfloat16"), Some(989.5));
+        assert_eq!(h100.support("nvfp4"), PrecisionSupport::Emulated);
+        assert_eq!(h100.peak_tflops("nvfp4"), Some(989.5));
+        assert_eq!(h100.peak_tflops("int4"), Some(989.5), "W4A16 multiplies in 16-bit");
+        let a100 = g("nvidia-a100-sxm-80gb");
+        assert_eq!(a100.support("fp8"), PrecisionSupport::Emulated);
+        assert_eq!(a100.peak_tflops("fp8"), Some(312.0));
+        assert_eq!(a100.support("int4"), PrecisionSupport::Native);
+        let b200 = g("nvidia-b200");
+        assert_eq!(b200.support("nvfp4"), PrecisionSupport::Native);
+        assert_eq!(b200.peak_tflops("fp4"), Some(9000.0));
+        assert_eq!(b200.support("int4"), PrecisionSupport::Emulated);
+        let t4 = g("nvidia-t4");
+        assert_eq!(t4.support("bf16"), PrecisionSupport::Emulated);
+        assert_eq!(t4.peak_tflops("bf16"), Some(8.1));
+        assert_eq!(t4.peak_tflops("fp16"), Some(65.0));
+        let p = g("nvidia-gtx-1080-ti");
+        assert_eq!(p.peak_tflops("fp16"), Some(11.3));
+        assert_eq!(p.tflops.fp16, Some(0.18));
+        assert_eq!(p.support("tf32"), PrecisionSupport::Emulated);
+        let mi300 = g("amd-mi300x");
+        assert_eq!(mi300.support("mxfp4"), PrecisionSupport::Emulated);
+        let v5e = g("google-tpu-v5e");
+        assert_eq!(v5e.support("nvfp4"), PrecisionSupport::Unsupported);
+        assert_eq!(v5e.peak_tflops("nvfp4"), None);
+        assert_eq!(v5e.tdp(), None);
+        assert_eq!(h100.support("posit8"), PrecisionSupport::Unsupported);
+        assert_eq!(h100.peak_tflops("posit8"), None);
+        assert_eq!(g("nvidia-rtx-5090d").peak_tflops("bf16"), None, "unpublished");
+        assert_eq!(g("apple-m3-ultra").peak_tflops("fp16"), None);
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let c = cat();
+        let text = serde_json::to_string(&c).unwrap();
+        assert_eq!(parse(&text).unwrap(), c);
+        assert!(parse("{}").is_err());
+        assert!(matches!(parse("not json"), Err(CatalogError::Json(_))));
+    }
+
+    #[test]
+    fn dates() {
+        for ok in ["2026-11", "2026-11-22", "2017-03"] {
+            assert!(is_date(ok), "{ok}");
+        }
+        for bad in ["2026", "2026-13", "26-11-22", "2026-11-32", "Mar-2026", "2026-1-02"] {
+            assert!(!is_date(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! `gpuplan gpus` (the catalog) and `gpuplan plan` (cheapest cards × count × format that fit).
+
+use gpuplan_core::args::parse_estimate_args;
+use gpuplan_core::catalog::{self, Catalog, Gpu};
+use gpuplan_core::cost::CostInputs;
+use gpuplan_core::memory::GIB;
+use gpuplan_core::plan::{plan, Constraints, Objective, Plan};
+use gpuplan_core::throughput::Efficiency;
+use gpuplan_core::{InputError, WeightFormat};
+
+const GPUS_USAGE: &str = "gpuplan gpus [--json]";
+
+pub const PLAN_USAGE: &str = "gpuplan plan <estimate arguments> [--target-tokens-per-s N] [--budget USD]
+    [--objective own|rent] [--top N] [--max-gpus N] [--years N] [--utilization 0..1]
+    [--mbu X] [--mfu-prefill X] [--mfu-train X] [--json]
+  --weights restricts the search to that format (default: every format the mode and engine run);
+  --gpu ID restricts it to one card.";
+
+fn load_catalog() -> Result<Catalog, InputError> {
+    catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))
+}
+
+fn opt(x: Option<f64>, digits: usize) -> String {
+    match x {
+        Some(v) => format!("{v:.digits$}"),
+        None => "—".to_string(),
+    }
+}
+
+/// The catalog's dense figure for a precision (— where the card has none).
+fn tflops(g: &Gpu, p: &str) -> String {
+    let t = &g.tflops;
+    opt(
+        match p {
+            "bf16" => t.bf16,
+            "fp16" => t.fp16,
+            "fp8" => t.fp8,
+            "int8" => t.int8,
+            _ => t.fp4,
+        },
+        0,
+    )
+}
+
+/// `gpuplan gpus [--json]`.
+pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
+    let mut json = false;
+    for a in args {
+        match *a {
+            "--json" => json = true,
+            "--help" | "-h" => return Ok(GPUS_USAGE.to_string()),
+            other => return Err(InputError::new(other, format!("is not an option of gpus; usage: {GPUS_USAGE}"))),
+        }
+    }
+    let cat = load_catalog()?;
+    if json {
+        let rows: Vec<serde_json::Value> = cat
+            .gpus
+            .iter()
+            .map(|g| {
+                serde_json::json!({
+                    "id": g.id,
+                    "name": g.name,
+                    "memory_bytes": g.memory_bytes,
+                    "bandwidth_gbps": g.bandwidth_gbps,
+                    "tflops": g.tflops,
+                    "precision": g.precision,
+                    "tdp_w": g.tdp(),
+                    "interconnect": { "kind": g.interconnect.kind, "gbps_per_gpu": g.interconnect.gbps_per_gpu },
+                    "price": {
+                        "purchase_usd": g.price.purchase_usd,
+                        "cloud_usd_per_hour": g.price.cloud_usd_per_hour,
+                        "as_of": g.price.as_of,
+                    },
+                    "source": g.source,
+                    "as_of": g.as_of,
+                    "verified": g.verified,
+                })
+            })
+            .collect();
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({ "gpus": rows })).unwrap_or_default());
+    }
+    let mut s = format!(
+        "{:<22} {:<34} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>9} {:>7} {:<10}\n",
+        "id", "name", "GiB", "GB/s", "bf16", "fp16", "fp8", "int8", "fp4", "W", "buy $", "rent/h", "as of"
+    );
+    for g in &cat.gpus {
+        s += &format!(
+            "{:<22} {:<34} {:>7.1} {:>7.0} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>9} {:>7} {:<10}\n",
+            g.id,
+            truncate(&g.name, 34),
+            g.memory_bytes as f64 / GIB as f64,
+            g.bandwidth_gbps,
+            tflops(g, "bf16"),
+            tflops(g, "fp16"),
+            tflops(g, "fp8"),
+            tflops(g, "int8"),
+            tflops(g, "fp4"),
+            opt(g.tdp(), 0),
+            opt(g.price.purchase_usd, 0),
+            opt(g.price.cloud_usd_per_hour, 2),
+            g.price.as_of,
+        );
+    }
+    s += "\nTFLOPS dense (no sparsity); prices are indicative estimates with their date; `--json` adds sources.";
+    Ok(s)
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn float(flag: &str, v: Option<&&str>, min: f64, max: f64) -> Result<f64, InputError> {
+    let v = v.ok_or_else(|| InputError::new(flag, "needs a value"))?;
+    let x: f64 = v.trim().parse().map_err(|_| InputError::new(flag, format!("\"{v}\" is not a number")))?;
+    if !x.is_finite() || x < min || x > max {
+        return Err(InputError::new(flag, format!("{v} is out of range; allowed {min} to {max}")));
+    }
+    Ok(x)
+}
+
+/// `gpuplan plan <estimate arguments> [...]`.
+pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
+    if args.contains(&"--help") {
+        return Ok(PLAN_USAGE.to_string());
+    }
+    // Pull out the planner's own flags; the rest is the estimate grammar.
+    let mut rest: Vec<&str> = Vec::new();
+    let mut objective = Objective::Own;
+    let mut top = 10usize;
+    let mut max_gpus = 64u64;
+    let mut years = None;
+    let mut utilization = None;
+    let mut eff_edits: Vec<(&str, f64)> = Vec::new();
+    let mut it = args.iter();
+    while let Some(&a) = it.next() {
+        match a {
+            "--objective" => {
+                let v = it.next().ok_or_else(|| InputError::new(a, "needs a value: own or rent"))?;
+                objective = Objective::parse(v).ok_or_else(|| InputError::new(a, format!("\"{v}\" is not an objective; allowed: own, rent")))?;
+            }
+            "--top" => top = float(a, it.next(), 1.0, 1000.0)? as usize,
+            "--max-gpus" => max_gpus = float(a, it.next(), 1.0, 1024.0)? as u64,
+            "--years" => years = Some(float(a, it.next(), 0.1, 30.0)?),
+            "--utilization" => utilization = Some(float(a, it.next(), 0.01, 1.0)?),
+            "--mbu" | "--mfu-prefill" | "--mfu-train" => eff_edits.push((a, float(a, it.next(), 0.01, 1.0)?)),
+            _ => rest.push(a),
+        }
+    }
+    let a = parse_estimate_args(&rest)?;
+    let (model, _) = crate::load_model(&a)?;
+    let cat = load_catalog()?;
+    let mut catalog = cat.clone();
+    if let Some(id) = &a.gpu {
+        catalog.gpus.retain(|g| &g.id == id);
+        if catalog.gpus.is_empty() {
+            let ids: Vec<&str> = cat.gpus.iter().map(|g| g.id.as_str()).collect();
+            return Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; allowed: {}", ids.join(", "))));
+        }
+    }
+    let formats: Vec<WeightFormat> = if rest.contains(&"--weights") { vec![a.workload.weights] } else { Vec::new() };
+    let constraints = Constraints {
+        target_tokens_per_s: a.target_tokens_per_s.map(|t| t as f64),
+        budget_usd: a.budget_usd.map(|b| b as f64),
+        max_gpus,
+        formats,
+        objective,
+        top_n: top,
+        ..Constraints::default()
+    };
+    let mut eff = Efficiency::default_for(a.workload.engine);
+    for (flag, v) in eff_edits {
+        match flag {
+            "--mbu" => eff.mbu_decode = v,
+            "--mfu-prefill" => eff.mfu_prefill = v,
+            _ => eff.mfu_train = v,
+        }
+    }
+    let mut inputs = CostInputs::from_catalog(&catalog);
+    if let Some(y) = years {
+        inputs.years = y;
+    }
+    if let Some(u) = utilization {
+        inputs.utilization = u;
+    }
+    let plans = plan(&model, &a.workload, &catalog, &constraints, &eff, &inputs);
+    if a.json {
+        let v = serde_json::json!({
+            "objective": objective,
+            "mode": a.workload.mode.name(),
+            "engine": a.workload.engine.name(),
+            "efficiency": eff,
+            "cost_inputs": inputs,
+            "plans": plans,
+        });
+        return Ok(serde_json::to_string_pretty(&v).unwrap_or_default());
+    }
+    Ok(plan_table(&plans, &a.workload, objective))
+}
+
+fn plan_table(plans: &[Plan], w: &gpuplan_core::Workload, objective: Objective) -> String {
+    if plans.is_empty() {
+        return "no card × count × format in the catalog fits within the constraints (64 cards at most)".to_string();
+    }
+    let speed = if w.mode.is_training() { "train tok/s" } else { "gen tok/s" };
+    let mut s = format!(
+        "{:>2} {:<30} {:>4} {:<8} {:<12} {:>11} {:>11} {:>12} {:>10} {:>9}\n",
+        "#", "card", "n", "format", "TP×PP×DP", "GiB/card", speed, "own TCO $", "rent $/h", "$/Mtok"
+    );
+    for (i, p) in plans.iter().enumerate() {
+        s += &format!(
+            "{:>2} {:<30} {:>4} {:<8} {:<12} {:>5.1}/{:<5.0} {:>11.0} {:>12} {:>10} {:>9}\n",
+            i + 1,
+            truncate(&p.gpu_name, 30),
+            p.count,
+            p.format_name,
+            format!(
+                "{}×{}×{}{}",
+                p.layout.tensor_parallel,
+                p.layout.pipeline_parallel,
+                p.layout.data_parallel,
+                if p.layout.zero > 0 { format!(" z{}", p.layout.zero) } else { String::new() }
+            ),
+            p.per_gpu_bytes as f64 / GIB as f64,
+            p.gpu_memory_bytes as f64 / GIB as f64,
+            p.tokens_per_s,
+            opt(p.cost.own_total_usd, 0),
+            opt(p.cost.rent_usd_per_hour, 2),
+            opt(p.usd_per_million_tokens, 3),
+        );
+    }
+    s += &format!("\nranked by {}\n", match objective {
+        Objective::Own => "total cost of ownership (cards, energy, operations over the horizon)",
+        Objective::Rent => "cloud price per hour",
+    });
+    s += &format!("#1: {}\n", plans[0].reason);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(name: &str) -> String {
+        format!("{}/../../../shared/calibration/configs/{name}.json", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn gpus_lists_the_catalog() {
+        let v: serde_json::Value = serde_json::from_str(&cmd_gpus(&["--json"]).unwrap()).unwrap();
+        let gpus = v["gpus"].as_array().unwrap();
+        assert_eq!(gpus.len(), catalog::load().unwrap().gpus.len());
+        let h100 = gpus.iter().find(|g| g["id"] == "nvidia-h100-sxm5-80gb").unwrap();
+        assert_eq!(h100["memory_bytes"], 80_000_000_000u64);
+        assert!((h100["tflops"]["bf16"].as_f64().unwrap() - 989.5).abs() < 1.0);
+        assert!(h100["source"].as_str().unwrap().contains("http"));
+        assert!(h100["price"]["as_of"].as_str().unwrap().starts_with("20"));
+        let table = cmd_gpus(&[]).unwrap();
+        assert!(table.contains("nvidia-h100-sxm5-80gb") && table.contains("as of"));
+        assert_eq!(cmd_gpus(&["--frob"]).unwrap_err().field, "--frob");
+    }
+
+    #[test]
+    fn plan_json_is_sorted_by_cost_and_fits() {
+        let cfg = config("llama-3.1-8b");
+        let out = cmd_plan(&["--config", &cfg, "--engine", "vllm", "--batch", "16", "--prompt", "512", "--new-tokens", "128", "--json"]).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let plans = v["plans"].as_array().unwrap();
+        assert!(!plans.is_empty() && plans.len() <= 10);
+        let mut last = 0.0;
+        for p in plans {
+            let own = p["cost"]["own_total_usd"].as_f64().unwrap();
+            assert!(own >= last);
+            last = own;
+            assert!(p["per_gpu_bytes"].as_u64().unwrap() <= p["gpu_memory_bytes"].as_u64().unwrap());
+            assert!(p["gpu_id"].is_string() && p["count"].as_u64().unwrap() >= 1 && p["format_name"].is_string());
+            assert!(p["layout"]["tensor_parallel"].as_u64().is_some());
+        }
+        // --weights restricts the formats; --gpu restricts the cards; rent ranks by $/hour.
+        let out = cmd_plan(&["--config", &cfg, "--weights", "fp8", "--gpu", "nvidia-h100-sxm5-80gb", "--objective", "rent", "--json"]).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let p = &v["plans"][0];
+        assert_eq!((p["gpu_id"].as_str(), p["format_name"].as_str(), p["count"].as_u64()), (Some("nvidia-h100-sxm5-80gb"), Some("fp8"), Some(1)));
+        assert_eq!(v["objective"], "rent");
+        // Table output and errors that name the flag.
+        assert!(cmd_plan(&["--config", &cfg]).unwrap().contains("cheapest that fits"));
+        assert_eq!(cmd_plan(&["--config", &cfg, "--objective", "lease"]).unwrap_err().field, "--objective");
+        assert_eq!(cmd_plan(&["--config", &cfg, "--gpu", "nvidia-nope"]).unwrap_err().field, "--gpu");
+        assert_eq!(cmd_plan(&["--config", &cfg, "--top", "0"]).unwrap_err().field, "--top");
+    }
+}

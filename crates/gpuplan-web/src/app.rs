@@ -1,0 +1,1376 @@
+//! The Leptos app. One `RwSignal<Scenario>` holds every input; everything shown derives from it
+//! through memos (model → workload → outcome → charts). Effects only sync with the outside
+//! world: the URL fragment, local storage, `<html lang/data-theme>`, the parent frame's height.
+
+use std::sync::Arc;
+
+use gpuplan_core::formats::{KvFormat, WeightFormat, ALL_FORMATS};
+use gpuplan_core::memory::{estimate, Engine, Estimate, Mode, Model, Optimizer, Precision, Workload};
+use gpuplan_core::model::Arch;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::charts;
+use crate::compute::{self, CardSpec, FitRow, FormatBar, SortKey};
+use crate::data::{self, Data, Verified};
+use crate::dom;
+use crate::files;
+use crate::fmt::{NumErr, NumFmt};
+use crate::i18n::{Lang, K};
+use crate::scenario::{CgKey, Field, FieldError, ManualKey, Msg, Scenario, Source, CUSTOM_GPU};
+
+const KEY_SCENARIO: &str = "gpuplan:scenario";
+const KEY_LANG: &str = "gpuplan:lang";
+const KEY_THEME: &str = "gpuplan:theme";
+const KEY_CUSTOM_GPU: &str = "gpuplan:custom-gpu";
+
+/// Mounts the app into `#app` (emptied first, so a saved copy of the page does not render twice).
+pub fn start() {
+    let t0 = dom::now_ms();
+    let Some(doc) = dom::document() else { return };
+    let root = match doc.get_element_by_id("app") {
+        Some(el) => el,
+        None => match doc.create_element("div") {
+            Ok(el) => {
+                el.set_id("app");
+                if let Some(b) = doc.body() {
+                    let _ = b.append_child(&el);
+                }
+                el
+            }
+            Err(_) => return,
+        },
+    };
+    root.set_inner_html("");
+    let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() else { return };
+    leptos::mount::mount_to(root, App).forget();
+    dom::expose("mountMs", dom::now_ms() - t0);
+    dom::expose("readyAt", dom::now_ms());
+    if let Some(el) = doc.document_element() {
+        let _ = el.set_attribute("data-ready", "1");
+    }
+}
+
+/// Theme choice; `Auto` follows the system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ThemePref {
+    Auto,
+    Light,
+    Dark,
+}
+
+impl ThemePref {
+    fn code(self) -> &'static str {
+        match self {
+            ThemePref::Auto => "auto",
+            ThemePref::Light => "light",
+            ThemePref::Dark => "dark",
+        }
+    }
+    fn from_code(s: &str) -> ThemePref {
+        match s {
+            "light" => ThemePref::Light,
+            "dark" => ThemePref::Dark,
+            _ => ThemePref::Auto,
+        }
+    }
+}
+
+/// The model the page computes with. Equality is by identity, so the memo chain only reruns
+/// when the model inputs change.
+#[derive(Clone, Debug)]
+pub struct ModelRef {
+    pub model: Arc<Model>,
+    pub name: String,
+    /// Exact weight bytes from a dropped file, and the format they are stored in.
+    pub exact: Option<(u64, WeightFormat)>,
+}
+
+impl PartialEq for ModelRef {
+    fn eq(&self, o: &Self) -> bool {
+        Arc::ptr_eq(&self.model, &o.model) && self.name == o.name && self.exact == o.exact
+    }
+}
+
+/// The model-related part of the scenario.
+#[derive(Clone, Debug, PartialEq)]
+struct ModelKey {
+    source: Source,
+    preset: String,
+    config: String,
+    manual: crate::scenario::ManualFields,
+    file: Option<crate::scenario::FileModel>,
+}
+
+fn model_key(s: &Scenario) -> ModelKey {
+    ModelKey {
+        source: s.source,
+        preset: if s.source == Source::Preset { s.preset.clone() } else { String::new() },
+        config: if s.source == Source::Config { s.config.clone() } else { String::new() },
+        manual: if s.source == Source::Manual { s.manual.clone() } else { Default::default() },
+        file: if s.source == Source::File { s.file.clone() } else { None },
+    }
+}
+
+fn build_model(data: &Data, k: &ModelKey, s_for_errors: &Scenario) -> Result<ModelRef, FieldError> {
+    let core = |e: gpuplan_core::InputError| FieldError::from_core(&e, s_for_errors);
+    match k.source {
+        Source::Preset => {
+            let p = data.preset(&k.preset).ok_or(FieldError { field: Field::Preset, msg: Msg::UnknownPreset })?;
+            let arch = Arch::from_config_value(&p.config).map_err(core)?;
+            Ok(ModelRef { model: Arc::new(Model::new(arch)), name: p.name.clone(), exact: None })
+        }
+        Source::Config => {
+            if k.config.trim().is_empty() {
+                return Err(FieldError { field: Field::Config, msg: Msg::Core("config.json: paste or drop a config.json".into()) });
+            }
+            let arch = Arch::from_config_json(&k.config).map_err(core)?;
+            let name = if arch.model_type.is_empty() { "config.json".to_string() } else { format!("config.json ({})", arch.model_type) };
+            Ok(ModelRef { model: Arc::new(Model::new(arch)), name, exact: None })
+        }
+        Source::Manual => {
+            let m = k.manual.to_manual()?;
+            let arch = m.to_arch().map_err(core)?;
+            Ok(ModelRef { model: Arc::new(Model::new(arch)), name: "custom".into(), exact: None })
+        }
+        Source::File => {
+            let f = k.file.as_ref().ok_or(FieldError { field: Field::File, msg: Msg::Core("drop a file".into()) })?;
+            let arch: Arch = serde_json::from_str(&f.arch_json).map_err(|e| FieldError { field: Field::File, msg: Msg::Core(format!("{e}")) })?;
+            let exact = match (f.weight_bytes, f.format.as_deref().and_then(|n| WeightFormat::parse(n, false).ok())) {
+                (Some(b), Some(fmt)) => Some((b, fmt)),
+                _ => None,
+            };
+            Ok(ModelRef { model: Arc::new(Model::new(arch)), name: f.name.clone(), exact })
+        }
+    }
+}
+
+/// The chosen card.
+#[derive(Clone, Debug, PartialEq)]
+struct CardSel {
+    /// Index into the catalog; `None` = the custom card.
+    idx: Option<usize>,
+    spec: CardSpec,
+}
+
+fn card_of(data: &Data, s: &Scenario) -> Result<CardSel, FieldError> {
+    if s.gpu == CUSTOM_GPU {
+        let v = s.custom_gpu.parse()?;
+        return Ok(CardSel {
+            idx: None,
+            spec: CardSpec {
+                id: CUSTOM_GPU.into(),
+                name: v.name,
+                vendor: String::new(),
+                memory_bytes: v.memory_bytes,
+                purchase_usd: Some(v.price_usd),
+                rent_usd_per_hour: Some(v.rent_usd_h),
+            },
+        });
+    }
+    let i = data.card(&s.gpu).ok_or(FieldError { field: Field::Gpu, msg: Msg::UnknownGpu })?;
+    Ok(CardSel { idx: Some(i), spec: data.cards[i].spec.clone() })
+}
+
+/// Everything the results panel shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub est: Estimate,
+    pub required: u64,
+    pub by_count: Vec<(u64, Option<u64>)>,
+    pub bars: Vec<FormatBar>,
+    pub workload: Workload,
+    pub model_name: String,
+    pub card: CardSpec,
+    pub stale: bool,
+}
+
+/// Replaces the weights of an estimate by the exact bytes of the dropped file.
+fn use_exact_weights(e: &mut Estimate, exact: u64) {
+    if e.model_weight_bytes == 0 {
+        return;
+    }
+    let per_gpu = (exact as u128 * e.breakdown.weights as u128 / e.model_weight_bytes as u128) as u64;
+    e.breakdown.weights = per_gpu;
+    e.model_weight_bytes = exact;
+    e.total_bytes = e.breakdown.total();
+    e.all_gpus_bytes = e.total_bytes.saturating_mul(e.layout.gpus);
+}
+
+fn calc(m: &ModelRef, w: &Workload, card: &CardSpec, s: &Scenario) -> Result<Outcome, FieldError> {
+    let mut est = estimate(&m.model, w).map_err(|e| FieldError::from_core(&e, s))?;
+    if let Some((bytes, fmt)) = m.exact {
+        if fmt == w.weights {
+            use_exact_weights(&mut est, bytes);
+        }
+    }
+    let required = compute::required_bytes(&m.model, w, &est);
+    let required = if m.exact.is_some_and(|(_, f)| f == w.weights) && w.engine != Engine::Vllm { est.total_bytes } else { required };
+    Ok(Outcome {
+        by_count: compute::required_by_count(&m.model, w),
+        bars: compute::format_bars(&m.model, w),
+        est,
+        required,
+        workload: w.clone(),
+        model_name: m.name.clone(),
+        card: card.clone(),
+        stale: false,
+    })
+}
+
+/// Signals and memos shared by the views (all `Copy`).
+#[derive(Clone, Copy)]
+struct Ctx {
+    sc: RwSignal<Scenario>,
+    lang: RwSignal<Lang>,
+    theme: RwSignal<ThemePref>,
+    sys_dark: RwSignal<bool>,
+    nf: NumFmt,
+    data: &'static Data,
+    embed: bool,
+    model: Memo<Result<ModelRef, FieldError>>,
+    card: Memo<Result<CardSel, FieldError>>,
+    errors: Memo<Vec<FieldError>>,
+    out: Memo<Option<Outcome>>,
+    notice: RwSignal<Option<String>>,
+    file_status: RwSignal<String>,
+}
+
+impl Ctx {
+    fn tr(&self, k: K) -> &'static str {
+        self.lang.get().t(k)
+    }
+    fn dark(&self) -> bool {
+        match self.theme.get() {
+            ThemePref::Auto => self.sys_dark.get(),
+            ThemePref::Light => false,
+            ThemePref::Dark => true,
+        }
+    }
+    fn err(&self, f: Field) -> Option<String> {
+        let lang = self.lang.get();
+        self.errors.with(|es| es.iter().find(|e| e.field == f).map(|e| msg_text(lang, &e.msg)))
+    }
+}
+
+fn msg_text(lang: Lang, m: &Msg) -> String {
+    match m {
+        Msg::Num(e) => lang
+            .t(match e {
+                NumErr::Empty => K::ErrEmpty,
+                NumErr::NotNumber => K::ErrNotNumber,
+                NumErr::Negative => K::ErrNegative,
+                NumErr::NotWhole => K::ErrNotWhole,
+                NumErr::TooLarge => K::ErrTooLarge,
+            })
+            .to_string(),
+        Msg::OutputVsContext => lang.t(K::ErrOutputVsContext).into(),
+        Msg::Util => lang.t(K::ErrUtil).into(),
+        Msg::Positive => lang.t(K::ErrPositive).into(),
+        Msg::UnknownPreset => lang.t(K::ErrUnknownPreset).into(),
+        Msg::UnknownGpu => lang.t(K::ErrUnknownGpu).into(),
+        Msg::Core(s) => s.clone(),
+    }
+}
+
+/// Does the URL carry a scenario (anything but `lang`/`embed`)?
+fn has_scenario(params: &str) -> bool {
+    params.split('&').any(|p| {
+        let k = p.split('=').next().unwrap_or("");
+        p.contains('=') && !k.is_empty() && !matches!(k, "lang" | "embed" | "v")
+    })
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let data: &'static Data = Box::leak(Box::new(data::load()));
+    let embed = dom::query_param("embed").is_some_and(|v| v == "1" || v == "true");
+    let nf = NumFmt::from_sample(&dom::number_sample());
+
+    // Scenario: the link wins, then the last one (not in an embed), then the defaults.
+    let hash = dom::hash();
+    let query = dom::query();
+    let (mut initial, bad) = if has_scenario(&hash) {
+        Scenario::from_params(&hash)
+    } else if has_scenario(&query) {
+        Scenario::from_params(&query)
+    } else if let Some(saved) = (!embed).then(|| dom::store_get(KEY_SCENARIO)).flatten() {
+        let (s, _) = Scenario::from_params(&saved);
+        (s, Vec::new())
+    } else {
+        (Scenario::default(), Vec::new())
+    };
+    if initial.gpu == CUSTOM_GPU && !has_scenario(&hash) {
+        // The custom card is remembered on its own.
+        if let Some(cg) = dom::store_get(KEY_CUSTOM_GPU) {
+            let (s, _) = Scenario::from_params(&format!("g=custom&cg={cg}"));
+            initial.custom_gpu = s.custom_gpu;
+        }
+    }
+    let sc = RwSignal::new(initial);
+
+    let lang0 = dom::query_param("lang")
+        .and_then(|l| Lang::from_tag(&l))
+        .or_else(|| dom::store_get(KEY_LANG).and_then(|l| Lang::from_tag(&l)))
+        .unwrap_or_else(|| Lang::detect(dom::languages().iter().map(String::as_str)));
+    let lang = RwSignal::new(lang0);
+    let theme = RwSignal::new(ThemePref::from_code(&dom::store_get(KEY_THEME).unwrap_or_default()));
+    let sys_dark = RwSignal::new(dom::prefers_dark());
+    dom::on_system_theme(move |d| sys_dark.set(d));
+    let notice = RwSignal::new((!bad.is_empty()).then(|| bad.join(", ")));
+    let file_status = RwSignal::new(String::new());
+
+    let mkey = Memo::new(move |_| sc.with(model_key));
+    let model = Memo::new(move |_| mkey.with(|k| sc.with_untracked(|s| build_model(data, k, s))));
+    let card = Memo::new(move |_| sc.with(|s| card_of(data, s)));
+    let workload = Memo::new(move |_| {
+        let mem = card.with(|c| c.as_ref().map(|c| c.spec.memory_bytes).unwrap_or(80 << 30));
+        sc.with(|s| s.workload(mem))
+    });
+    // One fresh computation; the errors and the shown result derive from it.
+    let fresh = Memo::new(move |_| -> Result<Outcome, Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let m = model.get().map_err(|e| errs.push(e)).ok();
+        let c = card.get().map_err(|e| errs.push(e)).ok();
+        let w = workload.get().map_err(|mut e| errs.append(&mut e)).ok();
+        match (m, c, w) {
+            (Some(m), Some(c), Some(w)) if errs.is_empty() => sc.with_untracked(|s| calc(&m, &w, &c.spec, s)).map_err(|e| vec![e]),
+            _ => Err(errs),
+        }
+    });
+    let errors = Memo::new(move |_| fresh.with(|f| f.as_ref().err().cloned().unwrap_or_default()));
+    let out = Memo::new(move |prev: Option<&Option<Outcome>>| match fresh.get() {
+        Ok(o) => Some(o),
+        Err(_) => prev.cloned().flatten().map(|mut o| {
+            o.stale = true;
+            o
+        }),
+    });
+
+    let c = Ctx { sc, lang, theme, sys_dark, nf, data, embed, model, card, errors, out, notice, file_status };
+
+    // Sync with the outside world.
+    Effect::new(move |_| {
+        let l = lang.get();
+        dom::set_root_attr("lang", Some(l.tag()));
+        dom::set_title(l.t(K::AppTitle));
+    });
+    Effect::new(move |_| {
+        let t = theme.get();
+        dom::set_root_attr("data-theme", (t != ThemePref::Auto).then_some(t.code()));
+    });
+    // The URL and local storage follow the scenario, a quarter second after the last change.
+    let pending: StoredValue<Option<TimeoutHandle>> = StoredValue::new(None);
+    Effect::new(move |first: Option<()>| {
+        let params = sc.with(Scenario::to_params);
+        if first.is_none() && !has_scenario(&dom::hash()) && params == "v=1" {
+            return;
+        }
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                dom::replace_hash(&params);
+                if !embed {
+                    dom::store_set(KEY_SCENARIO, &params);
+                    sc.with_untracked(|s| {
+                        if s.gpu == CUSTOM_GPU {
+                            let p = s.to_params();
+                            if let Some(cg) = p.split('&').find_map(|kv| kv.strip_prefix("cg=")) {
+                                dom::store_set(KEY_CUSTOM_GPU, cg);
+                            }
+                        }
+                    });
+                }
+            },
+            std::time::Duration::from_millis(250),
+        )
+        .ok();
+        pending.set_value(handle);
+    });
+    if embed {
+        dom::post_height_to_parent();
+    } else {
+        dom::register_service_worker();
+    }
+
+    view! {
+        <a class="skip" href="#results" on:click=move |ev| {
+            ev.prevent_default();
+            if let Some(el) = dom::document().and_then(|d| d.get_element_by_id("results")).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) { let _ = el.focus(); }
+        }>{move || c.tr(K::SkipToResults)}</a>
+        {(!embed).then(|| header(c))}
+        {move || c.notice.get().map(|bad| view! {
+            <div class="notice" role="status">
+                {move || c.tr(K::LinkRepaired)} " " <code>{bad}</code>
+                <button type="button" class="x" aria-label=move || c.tr(K::Close) on:click=move |_| c.notice.set(None)>"×"</button>
+            </div>
+        })}
+        <main id="main" class="layout" class:embed={embed}>
+            <section class="inputs" aria-label=move || c.tr(K::Workload)>
+                {model_panel(c)}
+                {workload_panel(c)}
+                {gpu_panel(c)}
+            </section>
+            <section class="results" id="results" tabindex="-1" aria-label=move || c.tr(K::Results)>
+                {results_panel(c)}
+            </section>
+        </main>
+        {(!embed).then(|| footer(c))}
+        {embed.then(|| view! {
+            <p class="open-full">
+                <a href=move || dom::page_url(&format!("lang={}", c.lang.get().tag()), &c.sc.with(Scenario::to_params)) target="_blank" rel="noopener">
+                    {move || c.tr(K::OpenFull)} " ↗"
+                </a>
+            </p>
+        })}
+    }
+}
+
+fn header(c: Ctx) -> impl IntoView {
+    let copied = RwSignal::new(0u8); // 0 idle, 1 copied, 2 failed (show the link)
+    let embed_open = RwSignal::new(false);
+    let share = move |_| {
+        let url = dom::page_url("", &c.sc.with(Scenario::to_params));
+        leptos::task::spawn_local(async move {
+            let ok = dom::copy(&url).await;
+            copied.set(if ok { 1 } else { 2 });
+            set_timeout(move || copied.set(0), std::time::Duration::from_millis(if ok { 1500 } else { 20000 }));
+        });
+    };
+    let reset = move |_| {
+        c.sc.set(Scenario::default());
+        c.notice.set(None);
+        c.file_status.set(String::new());
+        dom::store_remove(KEY_SCENARIO);
+        dom::replace_hash("");
+    };
+    let online = matches!(dom::protocol().as_str(), "http:" | "https:");
+    view! {
+        <header class="top">
+            <div class="brand">
+                <h1>"gpuplan"</h1>
+                <p class="tagline">{move || c.tr(K::Tagline)}</p>
+            </div>
+            <div class="tools">
+                <label class="compact">
+                    <span class="sr-only">{move || c.tr(K::Language)}</span>
+                    <select id="lang" data-testid="lang" aria-label=move || c.tr(K::Language) on:change=move |ev| {
+                        if let Some(l) = Lang::from_tag(&event_target_value(&ev)) {
+                            c.lang.set(l);
+                            dom::store_set(KEY_LANG, l.tag());
+                        }
+                    }>
+                        {Lang::ALL.into_iter().map(|l| view! { <option value=l.tag() selected=move || c.lang.get() == l>{l.native_name()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="compact">
+                    <span class="sr-only">{move || c.tr(K::Theme)}</span>
+                    <select id="theme" data-testid="theme" aria-label=move || c.tr(K::Theme) on:change=move |ev| {
+                        let t = ThemePref::from_code(&event_target_value(&ev));
+                        c.theme.set(t);
+                        dom::store_set(KEY_THEME, t.code());
+                    }>
+                        {[(ThemePref::Auto, K::ThemeAuto), (ThemePref::Light, K::ThemeLight), (ThemePref::Dark, K::ThemeDark)].into_iter().map(|(t, k)| view! {
+                            <option value=t.code() selected=move || c.theme.get() == t>{move || c.tr(k)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="button" data-testid="share" on:click=share>
+                    {move || if copied.get() == 1 { c.tr(K::Copied) } else { c.tr(K::Share) }}
+                </button>
+                <button type="button" data-testid="embed" aria-expanded=move || if embed_open.get() { "true" } else { "false" } on:click=move |_| embed_open.update(|o| *o = !*o)>{move || c.tr(K::Embed)}</button>
+                <button type="button" data-testid="reset" on:click=reset>{move || c.tr(K::Reset)}</button>
+                {online.then(|| view! {
+                    <a class="button" href="gpuplan-offline.html" download="gpuplan-offline.html" title=move || c.tr(K::OfflineHint)>{move || c.tr(K::Offline)}</a>
+                })}
+            </div>
+            {move || (copied.get() == 2).then(|| view! {
+                <div class="popover" role="status">
+                    <label for="share-url">{move || c.tr(K::CopyFailed)}</label>
+                    <input id="share-url" readonly prop:value=move || dom::page_url("", &c.sc.with(Scenario::to_params)) on:focus=|ev| select_target(&ev)/>
+                </div>
+            })}
+            {move || embed_open.get().then(|| embed_dialog(c, embed_open))}
+        </header>
+    }
+}
+
+fn select_target(ev: &leptos::ev::FocusEvent) {
+    if let Some(t) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+        t.select();
+    }
+    if let Some(t) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok()) {
+        t.select();
+    }
+}
+
+/// The `<iframe>` snippet for a blog post, with the parent-side height listener.
+fn embed_snippet(c: Ctx) -> String {
+    let src = dom::page_url(&format!("embed=1&lang={}", c.lang.get().tag()), &c.sc.with(Scenario::to_params));
+    let title = c.lang.get().t(K::AppTitle);
+    format!(
+        "<iframe src=\"{}\" title=\"{}\" loading=\"lazy\" scrolling=\"no\" style=\"width:100%;height:760px;border:0\" data-gpuplan-embed></iframe>\n<script>addEventListener(\"message\",function(e){{var d=e.data;if(!d||d.type!==\"gpuplan:height\")return;document.querySelectorAll(\"iframe[data-gpuplan-embed]\").forEach(function(f){{if(f.contentWindow===e.source)f.style.height=d.height+\"px\"}})}});</script>",
+        src.replace('&', "&amp;").replace('"', "&quot;"),
+        title
+    )
+}
+
+fn embed_dialog(c: Ctx, open: RwSignal<bool>) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    view! {
+        <div class="dialog" role="dialog" aria-modal="false" aria-labelledby="embed-title" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+            <h2 id="embed-title">{move || c.tr(K::EmbedTitle)}</h2>
+            <p>{move || c.tr(K::EmbedHint)}</p>
+            <textarea id="embed-code" data-testid="embed-code" readonly rows="6" prop:value=move || embed_snippet(c) on:focus=|ev| select_target(&ev)></textarea>
+            <div class="row">
+                <button type="button" on:click=move |_| {
+                    let s = embed_snippet(c);
+                    leptos::task::spawn_local(async move { copied.set(dom::copy(&s).await); });
+                }>{move || if copied.get() { c.tr(K::Copied) } else { c.tr(K::Share) }}</button>
+                <button type="button" on:click=move |_| open.set(false)>{move || c.tr(K::Close)}</button>
+            </div>
+        </div>
+    }
+}
+
+fn footer(c: Ctx) -> impl IntoView {
+    view! {
+        <footer class="foot">
+            <p>{move || c.tr(K::FooterPrivacy)}</p>
+            <p>{move || c.tr(K::FooterData)} " (" {c.data.as_of.clone()} ")"</p>
+        </footer>
+    }
+}
+
+// ---------------------------------------------------------------- form helpers
+
+fn err_view(c: Ctx, f: Field) -> impl IntoView {
+    let id = format!("{}-err", f.id());
+    view! { <p class="err" id=id aria-live="polite">{move || c.err(f)}</p> }
+}
+
+/// A number field; the text is kept as typed, the message sits under it.
+fn num_field(c: Ctx, f: Field, label: K, get: fn(&Scenario) -> &String, set: fn(&mut Scenario, String), hint: Option<K>) -> impl IntoView {
+    let id = f.id();
+    let value = Memo::new(move |_| c.sc.with(|s| get(s).clone()));
+    let bad = Memo::new(move |_| c.errors.with(|es| es.iter().any(|e| e.field == f)));
+    view! {
+        <div class="field" class:invalid=move || bad.get()>
+            <label for=id>{move || c.tr(label)}</label>
+            <input id=id data-testid=id type="text" inputmode="decimal" autocomplete="off" spellcheck="false"
+                placeholder=move || hint.map(|h| c.tr(h))
+                aria-invalid=move || if bad.get() { "true" } else { "false" }
+                aria-describedby=format!("{id}-err")
+                prop:value=move || value.get()
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    c.sc.update(|s| set(s, v));
+                }/>
+            {err_view(c, f)}
+        </div>
+    }
+}
+
+/// A label that may be translated.
+#[derive(Clone, Copy)]
+enum L {
+    T(K),
+    S(&'static str),
+}
+
+impl L {
+    fn text(self, lang: Lang) -> &'static str {
+        match self {
+            L::T(k) => lang.t(k),
+            L::S(s) => s,
+        }
+    }
+}
+
+fn select_field(c: Ctx, f: Field, label: K, options: Vec<(&'static str, L)>, get: fn(&Scenario) -> &'static str, set: fn(&mut Scenario, &str)) -> impl IntoView {
+    let id = f.id();
+    let cur = Memo::new(move |_| c.sc.with(get));
+    view! {
+        <div class="field">
+            <label for=id>{move || c.tr(label)}</label>
+            <select id=id data-testid=id on:change=move |ev| {
+                let v = event_target_value(&ev);
+                c.sc.update(|s| set(s, &v));
+            }>
+                {options.into_iter().map(|(v, l)| view! { <option value=v selected=move || cur.get() == v>{move || l.text(c.lang.get())}</option> }).collect_view()}
+            </select>
+            {err_view(c, f)}
+        </div>
+    }
+}
+
+fn check_field(c: Ctx, id: &'static str, label: K, get: fn(&Scenario) -> bool, set: fn(&mut Scenario, bool)) -> impl IntoView {
+    let cur = Memo::new(move |_| c.sc.with(get));
+    view! {
+        <div class="field check">
+            <input type="checkbox" id=id data-testid=id prop:checked=move || cur.get() on:change=move |ev| {
+                let v = event_target_checked(&ev);
+                c.sc.update(|s| set(s, v));
+            }/>
+            <label for=id>{move || c.tr(label)}</label>
+        </div>
+    }
+}
+
+// ---------------------------------------------------------------- model
+
+fn model_panel(c: Ctx) -> impl IntoView {
+    let source = Memo::new(move |_| c.sc.with(|s| s.source));
+    let tab = move |src: Source, k: K, id: &'static str| {
+        view! {
+            <button type="button" role="tab" id=format!("tab-{id}") data-testid=format!("tab-{id}")
+                aria-selected=move || if source.get() == src { "true" } else { "false" }
+                tabindex=move || if source.get() == src { "0" } else { "-1" }
+                aria-controls="model-panel"
+                on:click=move |_| c.sc.update(|s| {
+                    s.source = if src == Source::Config && s.file.is_some() { Source::File } else { src };
+                })
+                on:keydown=move |ev| {
+                    let order = [Source::Preset, Source::Config, Source::Manual];
+                    let i = order.iter().position(|x| *x == source.get_untracked() || (*x == Source::Config && source.get_untracked() == Source::File)).unwrap_or(0);
+                    let next = match ev.key().as_str() { "ArrowRight" => Some((i + 1) % 3), "ArrowLeft" => Some((i + 2) % 3), _ => None };
+                    if let Some(n) = next {
+                        ev.prevent_default();
+                        c.sc.update(|s| s.source = order[n]);
+                        let ids = ["tab-preset", "tab-file", "tab-manual"];
+                        if let Some(el) = dom::document().and_then(|d| d.get_element_by_id(ids[n])).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) { let _ = el.focus(); }
+                    }
+                }>
+                {move || c.tr(k)}
+            </button>
+        }
+    };
+    view! {
+        <fieldset class="panel">
+            <legend>{move || c.tr(K::Model)}</legend>
+            {(!c.embed).then(|| view! {
+                <div role="tablist" class="tabs" aria-label=move || c.tr(K::Model)>
+                    {tab(Source::Preset, K::TabPreset, "preset")}
+                    {tab(Source::Config, K::TabFile, "file")}
+                    {tab(Source::Manual, K::TabManual, "manual")}
+                </div>
+            })}
+            <div id="model-panel" role="tabpanel">
+                {move || match source.get() {
+                    Source::Preset => preset_picker(c).into_any(),
+                    Source::Config | Source::File => file_panel(c).into_any(),
+                    Source::Manual => manual_panel(c).into_any(),
+                }}
+            </div>
+            {model_summary(c)}
+        </fieldset>
+    }
+}
+
+fn preset_picker(c: Ctx) -> impl IntoView {
+    let q = RwSignal::new(String::new());
+    let hits = Memo::new(move |_| q.with(|q| c.data.search(q)));
+    let choose = move |id: String| c.sc.update(|s| {
+        s.preset = id;
+        s.source = Source::Preset;
+    });
+    view! {
+        {(!c.embed).then(|| view! {
+            <div class="field">
+                <label for="preset-search">{move || c.tr(K::SearchModels)}</label>
+                <input id="preset-search" data-testid="preset-search" type="search" autocomplete="off" aria-controls="preset"
+                    placeholder=move || c.tr(K::SearchPlaceholder)
+                    prop:value=move || q.get()
+                    on:input=move |ev| q.set(event_target_value(&ev))
+                    on:keydown=move |ev| if ev.key() == "Enter" {
+                        if let Some(&i) = hits.get_untracked().first() { choose(c.data.presets[i].id.clone()); }
+                    }/>
+                <p class="hint" aria-live="polite">{move || {
+                    let n = hits.with(Vec::len);
+                    if n == 0 { c.tr(K::NoModelFound).to_string() } else { format!("{n} {}", c.tr(K::ModelsFound)) }
+                }}</p>
+            </div>
+        })}
+        <div class="field">
+            <label for="preset" class:sr-only={!c.embed}>{move || c.tr(K::TabPreset)}</label>
+            <select id="preset" data-testid="preset" size={if c.embed { "1" } else { "8" }} on:change=move |ev| choose(event_target_value(&ev))>
+                {move || hits.get().into_iter().map(|i| {
+                    let p = &c.data.presets[i];
+                    let id = p.id.clone();
+                    let id2 = id.clone();
+                    view! { <option value=id selected=move || c.sc.with(|s| s.preset == id2)>{p.name.clone()}</option> }
+                }).collect_view()}
+            </select>
+            {err_view(c, Field::Preset)}
+        </div>
+    }
+}
+
+fn file_panel(c: Ctx) -> impl IntoView {
+    let over = RwSignal::new(false);
+    let config = Memo::new(move |_| c.sc.with(|s| s.config.clone()));
+    view! {
+        <div class="drop" class:over=move || over.get() data-testid="drop"
+            on:dragover=move |ev| { ev.prevent_default(); over.set(true); }
+            on:dragleave=move |_| over.set(false)
+            on:drop=move |ev| {
+                ev.prevent_default();
+                over.set(false);
+                if let Some(files) = ev.data_transfer().and_then(|d| d.files()) { read_files(c, files); }
+            }>
+            <p>
+                {move || c.tr(K::DropHere)} " "
+                <label class="linklike" for="file">{move || c.tr(K::ChooseFiles)}</label>
+                <input id="file" data-testid="file" class="sr-only" type="file" multiple accept=".json,.gguf,.safetensors,application/json"
+                    aria-describedby="file-err"
+                    on:change=move |ev| {
+                        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                            if let Some(files) = input.files() { read_files(c, files); }
+                            input.set_value("");
+                        }
+                    }/>
+            </p>
+            <p class="hint">{move || c.tr(K::FilesStayLocal)}</p>
+            <p class="status" data-testid="file-status" aria-live="polite">{move || c.file_status.get()}</p>
+            {err_view(c, Field::File)}
+        </div>
+        <div class="field">
+            <label for="config">{move || c.tr(K::PasteConfig)}</label>
+            <textarea id="config" data-testid="config" rows="7" spellcheck="false" placeholder="{\"model_type\": \"llama\", \"hidden_size\": 4096, …}"
+                aria-describedby="config-err"
+                aria-invalid=move || if c.errors.with(|es| es.iter().any(|e| e.field == Field::Config)) { "true" } else { "false" }
+                prop:value=move || config.get()
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    c.sc.update(|s| { s.config = v; s.source = Source::Config; });
+                }></textarea>
+            {err_view(c, Field::Config)}
+        </div>
+    }
+}
+
+/// Reads the dropped files' headers (GGUF: 4 MiB first, more on `NeedMore`), then resolves them
+/// into a model. Nothing leaves the page.
+fn read_files(c: Ctx, list: web_sys::FileList) {
+    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+    if files.is_empty() {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        let lang = c.lang.get_untracked();
+        let mut d = files::Dropped::default();
+        let mut problems: Vec<String> = Vec::new();
+        for f in &files {
+            let name = f.name();
+            c.file_status.set(format!("{} {name}…", lang.t(K::ReadingFile)));
+            let size = f.size().max(0.0) as u64;
+            match files::kind_of(&name) {
+                files::Kind::Json => match dom::read_text(f).await {
+                    Some(text) if text.len() <= 32 << 20 => {
+                        if let Some(ix) = files::index_from(&text) {
+                            d.index = Some(ix);
+                        } else {
+                            d.config = Some(text);
+                        }
+                        d.names.push(name);
+                    }
+                    _ => problems.push(format!("{name}: unreadable")),
+                },
+                files::Kind::Gguf => {
+                    let mut have = files::FIRST_READ.min(size);
+                    loop {
+                        let Some(bytes) = dom::read_slice(f, 0, have).await else {
+                            problems.push(format!("{name}: unreadable"));
+                            break;
+                        };
+                        match files::try_gguf(&bytes) {
+                            files::Parse::Done(h) => {
+                                d.gguf.push(h);
+                                d.names.push(name.clone());
+                                break;
+                            }
+                            files::Parse::More(n) => match files::next_read(have, n, size) {
+                                Some(next) => have = next,
+                                None => {
+                                    problems.push(format!("{name}: the header does not fit in the file or the {} MiB limit", files::MAX_READ >> 20));
+                                    break;
+                                }
+                            },
+                            files::Parse::Failed(e) => {
+                                problems.push(format!("{name}: {e}"));
+                                break;
+                            }
+                        }
+                    }
+                }
+                files::Kind::Safetensors => {
+                    let mut have = 8u64.min(size);
+                    loop {
+                        let Some(bytes) = dom::read_slice(f, 0, have).await else {
+                            problems.push(format!("{name}: unreadable"));
+                            break;
+                        };
+                        match files::try_safetensors(&bytes) {
+                            files::Parse::Done(h) => {
+                                d.safetensors.push(h);
+                                d.names.push(name.clone());
+                                break;
+                            }
+                            files::Parse::More(n) if n > have && n <= size && n <= (100 << 20) + 8 => have = n,
+                            files::Parse::More(_) => {
+                                problems.push(format!("{name}: the header does not fit in the file"));
+                                break;
+                            }
+                            files::Parse::Failed(e) => {
+                                problems.push(format!("{name}: {e}"));
+                                break;
+                            }
+                        }
+                    }
+                }
+                files::Kind::Other => problems.push(format!("{name}: {}", lang.t(K::UnknownFile))),
+            }
+        }
+        let names = d.names.join(", ");
+        let status = match files::resolve(d) {
+            files::Outcome::File(fm) => {
+                let fmt = fm.format.as_deref().and_then(|n| WeightFormat::parse(n, false).ok());
+                c.sc.update(|s| {
+                    s.file = Some(fm);
+                    s.source = Source::File;
+                    if let Some(f) = fmt {
+                        if s.mode == Mode::Inference {
+                            s.set_weights(f);
+                        }
+                    }
+                });
+                format!("{} {names}", lang.t(K::FileRead))
+            }
+            files::Outcome::Config(text) => {
+                c.sc.update(|s| {
+                    s.config = text;
+                    s.source = Source::Config;
+                    s.file = None;
+                });
+                format!("{} {names}", lang.t(K::FileRead))
+            }
+            files::Outcome::NeedConfig => lang.t(K::NeedConfig).to_string(),
+            files::Outcome::Failed(e) if !e.is_empty() => e,
+            files::Outcome::Failed(_) => String::new(),
+        };
+        let mut all = problems;
+        if !status.is_empty() {
+            all.insert(0, status);
+        }
+        c.file_status.set(all.join(" · "));
+    });
+}
+
+fn manual_panel(c: Ctx) -> impl IntoView {
+    let fields: [(ManualKey, K); 10] = [
+        (ManualKey::Layers, K::Layers),
+        (ManualKey::Hidden, K::Hidden),
+        (ManualKey::Heads, K::Heads),
+        (ManualKey::KvHeads, K::KvHeads),
+        (ManualKey::HeadDim, K::HeadDim),
+        (ManualKey::Intermediate, K::Intermediate),
+        (ManualKey::Vocab, K::Vocab),
+        (ManualKey::Experts, K::Experts),
+        (ManualKey::ExpertsPerToken, K::ExpertsPerToken),
+        (ManualKey::ExpertIntermediate, K::ExpertInter),
+    ];
+    view! {
+        <div class="grid2">
+            {fields.into_iter().map(|(mk, label)| manual_field(c, mk, label)).collect_view()}
+        </div>
+        {check_field(c, "m-tied", K::Tied, |s| s.manual.tied, |s, v| { s.manual.tied = v; s.source = Source::Manual; })}
+    }
+}
+
+fn manual_field(c: Ctx, mk: ManualKey, label: K) -> impl IntoView {
+    let f = Field::Manual(mk);
+    let id = f.id();
+    let value = Memo::new(move |_| c.sc.with(|s| s.manual.get(mk).clone()));
+    let bad = Memo::new(move |_| c.errors.with(|es| es.iter().any(|e| e.field == f)));
+    view! {
+        <div class="field" class:invalid=move || bad.get()>
+            <label for=id>{move || c.tr(label)}</label>
+            <input id=id data-testid=id type="text" inputmode="numeric" autocomplete="off"
+                aria-invalid=move || if bad.get() { "true" } else { "false" }
+                aria-describedby=format!("{id}-err")
+                prop:value=move || value.get()
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    c.sc.update(|s| { *s.manual.get_mut(mk) = v; s.source = Source::Manual; });
+                }/>
+            {err_view(c, f)}
+        </div>
+    }
+}
+
+fn model_summary(c: Ctx) -> impl IntoView {
+    move || {
+        let lang = c.lang.get();
+        let o = c.out.get()?;
+        let e = &o.est;
+        let mut parts = vec![format!("{}: {}", lang.t(K::Params), c.nf.params(e.params, lang))];
+        if e.active_params != e.params && e.active_params > 0 {
+            parts.push(format!("{} {}", lang.t(K::ActiveParams), c.nf.params(e.active_params, lang)));
+        }
+        if e.trainable_params > 0 && e.trainable_params != e.params {
+            parts.push(format!("{} {}", lang.t(K::Trainable), c.nf.params(e.trainable_params, lang)));
+        }
+        let preset = c.sc.with(|s| (s.source == Source::Preset).then(|| s.preset.clone())).and_then(|id| c.data.preset(&id).cloned());
+        Some(view! {
+            <p class="summary" data-testid="model-summary">
+                <strong>{o.model_name.clone()}</strong> " · " <span data-testid="params">{parts.join(" · ")}</span>
+                {preset.map(|p| view! {
+                    <br/>
+                    <span class="hint">
+                        {p.hf_repo.clone()} " · " {lang.t(K::Source)} ": " {short_source(&p.source)} " · " {lang.t(K::AsOf)} " " {p.as_of.clone()}
+                    </span>
+                })}
+            </p>
+        })
+    }
+}
+
+fn short_source(s: &str) -> String {
+    let s = s.split(" (").next().unwrap_or(s);
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(80).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+// ---------------------------------------------------------------- workload
+
+fn weight_options() -> Vec<WeightFormat> {
+    let mut v: Vec<WeightFormat> = ALL_FORMATS.to_vec();
+    v.insert(v.iter().position(|f| matches!(f, WeightFormat::Nf4 { .. })).map_or(v.len(), |i| i + 1), WeightFormat::Nf4 { double_quant: true });
+    v
+}
+
+fn format_group(f: WeightFormat) -> &'static str {
+    match f {
+        WeightFormat::Fp32 | WeightFormat::Bf16 | WeightFormat::Fp16 => "16/32-bit",
+        WeightFormat::Fp8 | WeightFormat::Int8 => "8-bit",
+        WeightFormat::Gguf(_) => "GGUF · llama.cpp",
+        _ => "4-bit",
+    }
+}
+
+fn workload_panel(c: Ctx) -> impl IntoView {
+    let mode = Memo::new(move |_| c.sc.with(|s| s.mode));
+    let engine = Memo::new(move |_| c.sc.with(|s| s.engine));
+    let weights = Memo::new(move |_| c.sc.with(|s| s.weights));
+    let modes = vec![
+        ("inference", L::T(K::ModeInference)),
+        ("lora", L::T(K::ModeLora)),
+        ("qlora", L::T(K::ModeQlora)),
+        ("full", L::T(K::ModeFull)),
+        ("pretrain", L::T(K::ModePretrain)),
+    ];
+    let kvs: Vec<(&'static str, L)> = [KvFormat::Bf16, KvFormat::Fp16, KvFormat::Fp8, KvFormat::Q8_0, KvFormat::Q4_0, KvFormat::Fp32].into_iter().map(|k| (k.name(), L::S(k.name()))).collect();
+    let engines = vec![("hf", L::S("Hugging Face transformers")), ("vllm", L::S("vLLM")), ("llama.cpp", L::S("llama.cpp / Ollama"))];
+    let optimizers: Vec<(&'static str, L)> = [Optimizer::Adamw, Optimizer::Adamw8bit, Optimizer::Sgd, Optimizer::Adafactor, Optimizer::Lion].into_iter().map(|o| (o.name(), L::S(o.name()))).collect();
+    let weights_select = {
+        let groups = ["16/32-bit", "8-bit", "4-bit", "GGUF · llama.cpp"];
+        view! {
+            <div class="field">
+                <label for="weights">{move || c.tr(K::WeightFormat)}</label>
+                <select id="weights" data-testid="weights" on:change=move |ev| {
+                    if let Ok(f) = WeightFormat::parse(&event_target_value(&ev), false) { c.sc.update(|s| s.set_weights(f)); }
+                }>
+                    {groups.into_iter().map(|g| view! {
+                        <optgroup label=g>
+                            {weight_options().into_iter().filter(|f| format_group(*f) == g).map(|f| view! {
+                                <option value=f.name() selected=move || weights.get() == f>{f.name()}</option>
+                            }).collect_view()}
+                        </optgroup>
+                    }).collect_view()}
+                </select>
+                {err_view(c, Field::Weights)}
+                {native_warning(c)}
+            </div>
+        }
+    };
+    view! {
+        <fieldset class="panel">
+            <legend>{move || c.tr(K::Workload)}</legend>
+            <div class="grid2">
+                {select_field(c, Field::Mode, K::Task, modes, |s| s.mode.name(), |s, v| if let Ok(m) = Mode::parse(v) { s.set_mode(m) })}
+                {weights_select}
+            </div>
+            {move || if mode.get() == Mode::Inference {
+                view! {
+                    <div class="grid2">
+                        {num_field(c, Field::Context, K::Context, |s| &s.context, |s, v| s.context = v, Some(K::TokensHint))}
+                        {num_field(c, Field::Output, K::Output, |s| &s.output, |s, v| s.output = v, None)}
+                        {num_field(c, Field::Users, K::Users, |s| &s.users, |s, v| s.users = v, None)}
+                        {(!c.embed).then(|| select_field(c, Field::Engine, K::Engine, engines.clone(), |s| s.engine.name(), |s, v| if let Ok(e) = Engine::parse(v) { s.engine = e }))}
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="grid2">
+                        {num_field(c, Field::MicroBatch, K::MicroBatch, |s| &s.micro_batch, |s, v| s.micro_batch = v, None)}
+                        {num_field(c, Field::Seq, K::Seq, |s| &s.seq, |s, v| s.seq = v, Some(K::TokensHint))}
+                        {move || matches!(mode.get(), Mode::Lora | Mode::Qlora).then(|| num_field(c, Field::LoraRank, K::LoraRank, |s| &s.lora_rank, |s, v| s.lora_rank = v, None))}
+                        {(!c.embed).then(|| select_field(c, Field::Optimizer, K::Optimizer, optimizers.clone(), |s| s.optimizer.name(), |s, v| if let Ok(o) = Optimizer::parse(v) { s.optimizer = o }))}
+                    </div>
+                }.into_any()
+            }}
+            <div class="grid2">
+                {num_field(c, Field::Gpus, K::Gpus, |s| &s.gpus, |s, v| s.gpus = v, None)}
+                {(!c.embed).then(|| select_field(c, Field::Kv, K::KvFormat, kvs.clone(), |s| s.kv.name(), |s, v| if let Ok(k) = KvFormat::parse(v) { s.kv = k }))}
+            </div>
+            {(!c.embed).then(|| view! {
+                <details class="more">
+                    <summary>{move || c.tr(K::Advanced)}</summary>
+                    {move || (mode.get() != Mode::Inference).then(|| view! {
+                        <div class="grid2">
+                            {select_field(c, Field::Zero, K::Zero, vec![("0", L::S("0")), ("1", L::S("1")), ("2", L::S("2")), ("3", L::S("3 (FSDP full shard)"))],
+                                |s| ["0", "1", "2", "3"][s.zero.min(3) as usize], |s, v| s.zero = v.parse().unwrap_or(0).min(3))}
+                            {select_field(c, Field::Precision, K::TrainPrecision, vec![("bf16", L::T(K::PrecisionBf16)), ("mixed", L::T(K::PrecisionMixed))],
+                                |s| s.precision.name(), |s, v| if let Ok(p) = Precision::parse(v) { s.precision = p })}
+                        </div>
+                        {check_field(c, "grad-ckpt", K::GradCkpt, |s| s.grad_ckpt, |s, v| s.grad_ckpt = v)}
+                        {check_field(c, "offload", K::Offload, |s| s.offload, |s, v| s.offload = v)}
+                    })}
+                    {move || (mode.get() == Mode::Inference && engine.get() == Engine::Vllm).then(|| num_field(c, Field::Util, K::Util, |s| &s.util, |s, v| s.util = v, None))}
+                    {move || (mode.get() == Mode::Inference && engine.get() == Engine::LlamaCpp).then(|| num_field(c, Field::GpuLayers, K::GpuLayers, |s| &s.gpu_layers, |s, v| s.gpu_layers = v, None))}
+                </details>
+            })}
+        </fieldset>
+    }
+}
+
+/// Warns when the chosen format is not native on the chosen card.
+fn native_warning(c: Ctx) -> impl IntoView {
+    move || {
+        let sel = c.card.get().ok()?;
+        let card = &c.data.cards[sel.idx?];
+        let w = c.sc.with(|s| s.weights);
+        let p = w.compute_precision();
+        let sup = card.support(p);
+        (sup != "native" && sup != "unknown").then(|| view! {
+            <p class="warn" data-testid="native-warning" role="note">"⚠ " {w.name()} " (" {p} ") " {move || c.tr(K::NotNative)}</p>
+        })
+    }
+}
+
+// ---------------------------------------------------------------- GPU
+
+fn gpu_panel(c: Ctx) -> impl IntoView {
+    let cur = Memo::new(move |_| c.sc.with(|s| s.gpu.clone()));
+    let mut vendors: Vec<String> = Vec::new();
+    for card in &c.data.cards {
+        if !vendors.contains(&card.spec.vendor) {
+            vendors.push(card.spec.vendor.clone());
+        }
+    }
+    let cg = move |k: CgKey, label: K, get: fn(&Scenario) -> &String, set: fn(&mut Scenario, String)| num_field(c, Field::Custom(k), label, get, set, None);
+    view! {
+        <fieldset class="panel">
+            <legend>{move || c.tr(K::Gpu)}</legend>
+            <div class="field">
+                <label for="gpu">{move || c.tr(K::Card)}</label>
+                <select id="gpu" data-testid="gpu" on:change=move |ev| { let v = event_target_value(&ev); c.sc.update(|s| s.gpu = v); }>
+                    {vendors.into_iter().map(|v| {
+                        let items: Vec<(String, String)> = c.data.cards.iter().filter(|k| k.spec.vendor == v).map(|k| (k.spec.id.clone(), format!("{} · {}", k.spec.name, c.nf.bytes(k.spec.memory_bytes)))).collect();
+                        view! {
+                            <optgroup label=v>
+                                {items.into_iter().map(|(id, label)| { let id2 = id.clone(); view! { <option value=id selected=move || cur.with(|g| *g == id2)>{label}</option> } }).collect_view()}
+                            </optgroup>
+                        }
+                    }).collect_view()}
+                    <option value=CUSTOM_GPU selected=move || cur.with(|g| g == CUSTOM_GPU)>{move || c.tr(K::CustomCard)}</option>
+                </select>
+                {err_view(c, Field::Gpu)}
+            </div>
+            {move || {
+                let lang = c.lang.get();
+                let i = c.data.card(&cur.get())?;
+                let card = &c.data.cards[i];
+                let (badge, cls) = match card.verified {
+                    Verified::Yes => (K::Verified, "ok"),
+                    Verified::Partly => (K::PartlyVerified, "partly"),
+                    Verified::No => (K::Unverified, "no"),
+                };
+                let mut facts = vec![c.nf.bytes(card.spec.memory_bytes), format!("{} GB/s", c.nf.int(card.bandwidth_gbps.round() as u64))];
+                if let Some(t) = card.bf16_tflops { facts.push(format!("{} TFLOPS bf16", c.nf.int(t.round() as u64))); }
+                if let Some(w) = card.tdp_w { facts.push(format!("{} W", c.nf.int(w.round() as u64))); }
+                if let Some(p) = card.spec.purchase_usd { facts.push(c.nf.usd(p)); }
+                if let Some(r) = card.spec.rent_usd_per_hour { facts.push(format!("{}/h", c.nf.usd(r))); }
+                Some(view! {
+                    <div class="cardinfo" data-testid="gpu-info">
+                        <p>{facts.join(" · ")} " " <span class=format!("badge {cls}") data-testid="verified">{lang.t(badge)}</span></p>
+                        <details>
+                            <summary>{lang.t(K::Source)} " · " {lang.t(K::AsOf)} " " {card.as_of.clone()}</summary>
+                            <p class="hint source">{card.source.clone()}</p>
+                        </details>
+                    </div>
+                })
+            }}
+            {move || (cur.get() == CUSTOM_GPU).then(|| view! {
+                <div class="field">
+                    <label for="cg-name">{move || c.tr(K::CustomName)}</label>
+                    <input id="cg-name" data-testid="cg-name" type="text" maxlength="60" prop:value=move || c.sc.with(|s| s.custom_gpu.name.clone())
+                        on:input=move |ev| { let v = event_target_value(&ev); c.sc.update(|s| s.custom_gpu.name = v); }/>
+                </div>
+                <div class="grid2">
+                    {cg(CgKey::Memory, K::MemoryGib, |s| &s.custom_gpu.memory_gib, |s, v| s.custom_gpu.memory_gib = v)}
+                    {cg(CgKey::Bandwidth, K::BandwidthGbs, |s| &s.custom_gpu.bandwidth_gbps, |s, v| s.custom_gpu.bandwidth_gbps = v)}
+                    {cg(CgKey::Tflops, K::TflopsBf16, |s| &s.custom_gpu.tflops, |s, v| s.custom_gpu.tflops = v)}
+                    {cg(CgKey::Watts, K::Watts, |s| &s.custom_gpu.watts, |s, v| s.custom_gpu.watts = v)}
+                    {cg(CgKey::Price, K::PriceUsd, |s| &s.custom_gpu.price_usd, |s, v| s.custom_gpu.price_usd = v)}
+                    {cg(CgKey::Rent, K::RentUsdH, |s| &s.custom_gpu.rent_usd_h, |s, v| s.custom_gpu.rent_usd_h = v)}
+                </div>
+            })}
+        </fieldset>
+    }
+}
+
+// ---------------------------------------------------------------- results
+
+const PARTS: [(K, &str); 6] = [
+    (K::PartWeights, "weights"),
+    (K::PartKv, "kv"),
+    (K::PartActivations, "act"),
+    (K::PartGradients, "grad"),
+    (K::PartOptimizer, "opt"),
+    (K::PartRuntime, "rt"),
+];
+
+fn results_panel(c: Ctx) -> impl IntoView {
+    let sort = RwSignal::new((SortKey::CardsNeeded, false));
+    view! {
+        {move || c.out.with(|o| o.as_ref().map(|o| o.stale)).map(|stale| stale.then(|| view! { <p class="stale" role="status">{move || c.tr(K::StaleResult)}</p> }))}
+        {move || c.out.with(Option::is_none).then(|| view! { <p class="stale" role="status">{move || c.tr(K::NoResult)}</p> })}
+        {verdict(c)}
+        {breakdown(c)}
+        {notes(c)}
+        {format_chart_view(c)}
+        {(!c.embed).then(|| fit_table(c, sort))}
+        {(!c.embed).then(|| exports(c, sort))}
+    }
+}
+
+fn verdict(c: Ctx) -> impl IntoView {
+    move || {
+        let lang = c.lang.get();
+        c.out.with(|o| {
+            let o = o.as_ref()?;
+            let cap = o.card.memory_bytes;
+            let fits = o.required <= cap;
+            let n = o.workload.gpus;
+            let head = o.required as i64;
+            let room = cap as i64 - head;
+            let vllm = o.workload.engine == Engine::Vllm && o.workload.mode == Mode::Inference;
+            Some(view! {
+                <div class="verdict" class:fits=fits class:nofit=!fits class:stale=o.stale data-testid="verdict" data-fits={if fits { "yes" } else { "no" }}>
+                    <p class="big">
+                        <span class="word">{if fits { lang.t(K::Fits) } else { lang.t(K::DoesNotFit) }}</span>
+                        " · " <span>{format!("{n} × {}", o.card.name)}</span>
+                    </p>
+                    <p>
+                        {lang.t(K::Needs)} " " <strong data-testid="total">{c.nf.bytes(o.required)}</strong> " " {lang.t(K::PerGpu)}
+                        " (" {lang.t(K::Of)} " " {c.nf.bytes(cap)} ") · "
+                        <span data-testid="headroom">{if room >= 0 { format!("{} {}", c.nf.bytes(room as u64), lang.t(K::Free)) } else { format!("{} {}", c.nf.bytes(room.unsigned_abs()), lang.t(K::Short)) }}</span>
+                    </p>
+                    {vllm.then(|| o.est.vllm.map(|p| view! {
+                        <p class="hint">{lang.t(K::VllmPool)} ": " {c.nf.int(p.kv_capacity_tokens)} " tokens · " {c.nf.int(p.max_concurrent_sequences)} " " {lang.t(K::VllmSeqs)}</p>
+                    }))}
+                </div>
+            })
+        })
+    }
+}
+
+fn breakdown(c: Ctx) -> impl IntoView {
+    move || {
+        let lang = c.lang.get();
+        c.out.with(|o| {
+            let o = o.as_ref()?;
+            let parts = o.est.breakdown.parts();
+            let total = o.est.breakdown.total().max(1);
+            let scale = total.max(o.card.memory_bytes).max(1) as f64;
+            let cap_pct = o.card.memory_bytes as f64 / scale * 100.0;
+            Some(view! {
+                <section class="block" aria-labelledby="bd-title">
+                    <h2 id="bd-title">{lang.t(K::Breakdown)} " · " <span data-testid="breakdown-total">{c.nf.bytes(o.est.total_bytes)}</span></h2>
+                    <div class="stack" role="img" data-testid="stack" aria-label={PARTS.iter().zip(parts).filter(|(_, v)| *v > 0).map(|((k, _), v)| format!("{} {}", lang.t(*k), c.nf.bytes(v))).collect::<Vec<_>>().join(", ")}>
+                        {PARTS.iter().zip(parts).filter(|(_, v)| *v > 0).map(|((k, cls), v)| {
+                            let pct = v as f64 / scale * 100.0;
+                            view! { <span class=format!("seg {cls}") style=format!("width:{pct:.3}%") title=format!("{} {}", lang.t(*k), c.nf.bytes(v))></span> }
+                        }).collect_view()}
+                        <span class="cap" style=format!("left:{:.3}%", cap_pct.min(100.0)) title=o.card.name.clone()></span>
+                    </div>
+                    <ul class="legend">
+                        {PARTS.iter().zip(parts).map(|((k, cls), v)| view! {
+                            <li class:zero={v == 0}><span class=format!("sw {cls}")></span>{lang.t(*k)} " " <strong data-testid=format!("part-{cls}")>{c.nf.bytes(v)}</strong></li>
+                        }).collect_view()}
+                    </ul>
+                    <p class="hint">
+                        {lang.t(K::KvPerToken)} ": " {c.nf.bytes(o.est.kv_bytes_per_token)}
+                        {(o.est.host_bytes > 0).then(|| format!(" · {}: {}", lang.t(K::HostMemory), c.nf.bytes(o.est.host_bytes)))}
+                        " · " {lang.t(K::Total)} " (" {o.workload.gpus} " GPU): " {c.nf.bytes(o.est.all_gpus_bytes)}
+                    </p>
+                </section>
+            })
+        })
+    }
+}
+
+fn notes(c: Ctx) -> impl IntoView {
+    move || {
+        c.out.with(|o| {
+            let o = o.as_ref()?;
+            (!o.est.notes.is_empty()).then(|| view! {
+                <details class="notes">
+                    <summary>{move || c.tr(K::Notes)} " (" {o.est.notes.len()} ")"</summary>
+                    <ul>{o.est.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+                </details>
+            })
+        })
+    }
+}
+
+fn format_chart_view(c: Ctx) -> impl IntoView {
+    let svg = Memo::new(move |_| {
+        let lang = c.lang.get();
+        c.out.with(|o| {
+            let Some(o) = o else { return String::new() };
+            let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+            let bars: Vec<charts::Bar> = o.bars.iter().map(|b| charts::Bar { label: b.format.name().to_string(), gib: gib(b.required), highlight: b.format == o.workload.weights }).collect();
+            let cap = gib(o.card.memory_bytes);
+            let short = o.card.name.split([' ', '(']).next().unwrap_or("").to_string();
+            let lines: Vec<charts::Line> = [1u64, 2, 4, 8].iter().map(|&n| charts::Line { label: format!("{n}× {short}"), gib: cap * n as f64 }).collect();
+            let nf = c.nf;
+            let t0 = dom::now_ms();
+            let s = charts::format_chart(&bars, &lines, lang.t(K::ChartPrecision), lang.t(K::ChartPrecisionAxis), &|x| nf.sig(x));
+            dom::expose("chartMs", dom::now_ms() - t0);
+            s
+        })
+    });
+    let export = move |png: bool| {
+        let file = charts::standalone(&svg.get_untracked(), c.dark());
+        if png {
+            dom::download_png("gpuplan-memory-vs-format.png", &file);
+        } else {
+            dom::download("gpuplan-memory-vs-format.svg", "image/svg+xml", &file);
+        }
+    };
+    view! {
+        <section class="block" aria-labelledby="chart-title">
+            <div class="row spread">
+                <h2 id="chart-title">{move || c.tr(K::ChartPrecision)}</h2>
+                <div class="row">
+                    <button type="button" class="small" data-testid="export-svg" on:click=move |_| export(false)>"SVG"</button>
+                    <button type="button" class="small" data-testid="export-png" on:click=move |_| export(true)>"PNG"</button>
+                </div>
+            </div>
+            <div class="chart" data-testid="chart-formats" inner_html=move || svg.get()></div>
+        </section>
+    }
+}
+
+fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
+    let rows = Memo::new(move |_| {
+        let (key, desc) = sort.get();
+        c.out.with(|o| {
+            let Some(o) = o else { return Vec::new() };
+            let specs: Vec<CardSpec> = c.data.cards.iter().map(|k| k.spec.clone()).collect();
+            let mut rows = compute::fit_rows(&specs, &o.by_count, o.workload.gpus);
+            compute::sort_rows(&mut rows, &specs, key, desc);
+            rows
+        })
+    });
+    // The body is one HTML string (48 rows re-rendered in one DOM write).
+    let body = move || {
+        let lang = c.lang.get();
+        let n = c.out.with(|o| o.as_ref().map_or(1, |o| o.workload.gpus));
+        let chosen = c.sc.with(|s| s.gpu.clone());
+        let mut html = String::with_capacity(8192);
+        rows.with(|rows| {
+            for r in rows {
+                let card = &c.data.cards[r.card];
+                let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
+                html.push_str(&format!(
+                    "<tr class=\"{}{}\"><th scope=\"row\"><button type=\"button\" class=\"linklike\" data-card=\"{}\" title=\"{}\">{}</button></th><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    if r.fits_now { "fits" } else { "nofit" },
+                    if card.spec.id == chosen { " chosen" } else { "" },
+                    esc(&card.spec.id),
+                    esc(lang.t(K::Choose)),
+                    esc(&card.spec.name),
+                    c.nf.bytes(card.spec.memory_bytes),
+                    if r.fits_now { format!("✓ {}", lang.t(K::Yes)) } else { format!("✗ {}", lang.t(K::No)) },
+                    r.cards_needed.map_or_else(|| lang.t(K::Never).to_string(), |k| c.nf.int(k)),
+                    r.headroom.map_or("—".to_string(), |h| c.nf.bytes_signed(h)),
+                    card.spec.purchase_usd.map_or("—".to_string(), |p| c.nf.usd(p)),
+                ));
+            }
+        });
+        let _ = n;
+        html
+    };
+    let th = move |key: SortKey, k: K, num: bool| {
+        view! {
+            <th scope="col" class:num=num aria-sort=move || { let (sk, d) = sort.get(); if sk == key { if d { "descending" } else { "ascending" } } else { "none" } }>
+                <button type="button" class="sort" data-testid=format!("sort-{:?}", key).to_lowercase() on:click=move |_| sort.update(|(sk, d)| { if *sk == key { *d = !*d } else { *sk = key; *d = matches!(key, SortKey::Headroom | SortKey::Memory) } })>
+                    {move || c.tr(k)} {move || { let (sk, d) = sort.get(); if sk == key { if d { " ▼" } else { " ▲" } } else { "" } }}
+                </button>
+            </th>
+        }
+    };
+    let on_pick = move |ev: leptos::ev::MouseEvent| {
+        let id = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|e| e.closest("[data-card]").ok().flatten()).and_then(|e| e.get_attribute("data-card"));
+        if let Some(id) = id {
+            c.sc.update(|s| s.gpu = id);
+        }
+    };
+    view! {
+        <section class="block" aria-labelledby="cards-title">
+            <h2 id="cards-title">{move || c.tr(K::AllCards)}</h2>
+            <div class="tablewrap">
+                <table class="cards" data-testid="fit-table">
+                    <thead><tr>
+                        {th(SortKey::Name, K::ColCard, false)}
+                        {th(SortKey::Memory, K::ColMemory, true)}
+                        <th scope="col">{move || c.tr(K::ColFitsHere)} " (" {move || c.out.with(|o| o.as_ref().map_or(1, |o| o.workload.gpus))} ")"</th>
+                        {th(SortKey::CardsNeeded, K::ColCardsNeeded, true)}
+                        {th(SortKey::Headroom, K::ColHeadroom, true)}
+                        {th(SortKey::Price, K::ColPrice, true)}
+                    </tr></thead>
+                    <tbody on:click=on_pick inner_html=body></tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+fn exports(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
+    let gather = move || -> Option<(String, Outcome, Vec<CardSpec>, Vec<FitRow>)> {
+        let o = c.out.get_untracked()?;
+        let specs: Vec<CardSpec> = c.data.cards.iter().map(|k| k.spec.clone()).collect();
+        let mut rows = compute::fit_rows(&specs, &o.by_count, o.workload.gpus);
+        let (k, d) = sort.get_untracked();
+        compute::sort_rows(&mut rows, &specs, k, d);
+        Some((c.sc.with_untracked(Scenario::to_params), o, specs, rows))
+    };
+    view! {
+        <section class="block row">
+            <span>{move || c.tr(K::Export)} ":"</span>
+            <button type="button" class="small" data-testid="export-csv" on:click=move |_| if let Some((_, o, specs, rows)) = gather() {
+                dom::download("gpuplan-results.csv", "text/csv", &compute::results_csv(&o.model_name, &o.est, &specs, &rows, o.workload.gpus));
+            }>"CSV"</button>
+            <button type="button" class="small" data-testid="export-json" on:click=move |_| if let Some((link, o, specs, rows)) = gather() {
+                dom::download("gpuplan-results.json", "application/json", &compute::results_json(&link, &o.model_name, &o.est, &o.card, o.required, &specs, &rows));
+            }>"JSON"</button>
+        </section>
+    }
+}

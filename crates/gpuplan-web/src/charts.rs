@@ -1,0 +1,264 @@
+//! Charts drawn with plotters into SVG strings. Text and grid use `currentColor`, so one SVG
+//! follows the page's light or dark theme; [`standalone`] bakes in colours and a background for
+//! export. Labels go through plotters' escaping, so model names cannot inject markup.
+
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Stand-in colour for text and axes, replaced by `currentColor` in the output.
+const INK: RGBColor = RGBColor(1, 2, 3);
+const INK_HEX: &str = "#010203";
+
+/// Bar colours that read on light and dark backgrounds.
+pub const BLUE: RGBColor = RGBColor(0x3b, 0x82, 0xf6);
+pub const ORANGE: RGBColor = RGBColor(0xf5, 0x9e, 0x0b);
+pub const GREEN: RGBColor = RGBColor(0x10, 0xb9, 0x81);
+pub const RED: RGBColor = RGBColor(0xef, 0x44, 0x44);
+pub const PURPLE: RGBColor = RGBColor(0x8b, 0x5c, 0xf6);
+pub const GREY: RGBColor = RGBColor(0x94, 0xa3, 0xb8);
+/// Series colours for several card types.
+pub const SERIES: [RGBColor; 8] = [
+    BLUE,
+    ORANGE,
+    GREEN,
+    PURPLE,
+    RED,
+    RGBColor(0x06, 0xb6, 0xd4),
+    RGBColor(0xec, 0x48, 0x99),
+    RGBColor(0x84, 0xcc, 0x16),
+];
+
+const FONT: &str = "sans-serif";
+
+fn finish(svg: String, title: &str) -> String {
+    let svg = svg.replace(INK_HEX, "currentColor").replace("#010203", "currentColor");
+    // An accessible name for the picture; plotters writes `<svg width=.. height=.. viewBox=..>`.
+    match svg.find('>') {
+        Some(i) => {
+            let mut out = String::with_capacity(svg.len() + title.len() + 40);
+            out.push_str(&svg[..i]);
+            out.push_str(" role=\"img\"");
+            out.push('>');
+            out.push_str("<title>");
+            out.push_str(&escape(title));
+            out.push_str("</title>");
+            out.push_str(&svg[i + 1..]);
+            out
+        }
+        None => svg,
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The chart as a file: colours baked in for `dark` or light, with a background.
+pub fn standalone(svg: &str, dark: bool) -> String {
+    let (fg, bg) = if dark { ("#e5e7eb", "#111827") } else { ("#111827", "#ffffff") };
+    let svg = svg.replace("currentColor", fg);
+    let svg = if svg.contains("xmlns=") { svg } else { svg.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1) };
+    let at = match svg.find("</title>") {
+        Some(i) => i + "</title>".len(),
+        None => svg.find('>').map_or(0, |i| i + 1),
+    };
+    format!("{}<rect width=\"100%\" height=\"100%\" fill=\"{bg}\"/>{}", &svg[..at], &svg[at..])
+}
+
+/// One bar of the memory-vs-format chart.
+pub struct Bar {
+    pub label: String,
+    pub gib: f64,
+    pub highlight: bool,
+}
+
+/// A vertical capacity line.
+pub struct Line {
+    pub label: String,
+    pub gib: f64,
+}
+
+/// Horizontal bars (one per weight format) with vertical capacity lines.
+pub fn format_chart(bars: &[Bar], lines: &[Line], title: &str, axis: &str, value_fmt: &dyn Fn(f64) -> String) -> String {
+    if bars.is_empty() {
+        return String::new();
+    }
+    let width = 720u32;
+    let row = 22u32;
+    let n = bars.len().max(1) as i32;
+    let height = 70 + row * n as u32;
+    let max_bar = bars.iter().map(|b| b.gib).fold(0.0, f64::max);
+    let max_line = lines.iter().map(|l| l.gib).filter(|g| *g <= max_bar * 1.6 || *g <= 0.0).fold(0.0, f64::max);
+    let xmax = (max_bar.max(max_line) * 1.12).max(1.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let mut chart = match ChartBuilder::on(&root)
+            .margin_top(22)
+            .margin_right(16)
+            .margin_left(6)
+            .margin_bottom(4)
+            .x_label_area_size(34)
+            .y_label_area_size(74)
+            .build_cartesian_2d(0f64..xmax, (0..n).into_segmented())
+        {
+            Ok(c) => c,
+            Err(_) => return String::new(),
+        };
+        let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
+        let _ = chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(INK.mix(0.12))
+            .light_line_style(TRANSPARENT)
+            .axis_style(INK.mix(0.5))
+            .x_labels(6)
+            .x_desc(axis)
+            .x_label_formatter(&|x| value_fmt(*x))
+            .y_labels(bars.len())
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => labels.get(*i as usize).map_or(String::new(), |s| s.to_string()),
+                SegmentValue::Last => String::new(),
+            })
+            .label_style((FONT, 13).into_font().color(&INK))
+            .axis_desc_style((FONT, 13).into_font().color(&INK))
+            .draw();
+        let _ = chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
+            let color = if b.highlight { ORANGE } else { BLUE };
+            let mut r = Rectangle::new([(0.0, SegmentValue::Exact(i as i32)), (b.gib, SegmentValue::Exact(i as i32 + 1))], color.filled());
+            r.set_margin(3, 3, 0, 0);
+            r
+        }));
+        let _ = chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
+            Text::new(format!(" {}", value_fmt(b.gib)), (b.gib, SegmentValue::CenterOf(i as i32)), (FONT, 12).into_font().color(&INK).pos(Pos::new(HPos::Left, VPos::Center)))
+        }));
+        for (k, l) in lines.iter().enumerate() {
+            if l.gib <= 0.0 || l.gib > xmax {
+                continue;
+            }
+            let style = RED.mix(0.85).stroke_width(if k == 0 { 2 } else { 1 });
+            let _ = chart.draw_series(LineSeries::new([(l.gib, SegmentValue::Exact(0)), (l.gib, SegmentValue::Exact(n))], style));
+            let _ = chart.draw_series(std::iter::once(Text::new(
+                l.label.clone(),
+                (l.gib, SegmentValue::Exact(0)),
+                (FONT, 11).into_font().color(&RED).pos(Pos::new(HPos::Center, VPos::Bottom)),
+            )));
+        }
+        let _ = root.present();
+    }
+    finish(svg, title)
+}
+
+/// One line of the cost chart.
+pub struct Series {
+    pub label: String,
+    pub color: usize,
+    pub dashed: bool,
+    /// (cards, USD)
+    pub points: Vec<(u64, f64)>,
+    /// The fewest cards that fit, marked with a dot.
+    pub min_count: Option<u64>,
+}
+
+/// Cost vs number of cards (1–64, log scale on both axes).
+pub fn cost_chart(series: &[Series], title: &str, x_axis: &str, y_axis: &str, money: &dyn Fn(f64) -> String) -> String {
+    let (width, height) = (720u32, 380u32);
+    let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|y| *y > 0.0 && y.is_finite());
+    let (lo, hi) = ys.fold((f64::INFINITY, 0.0f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    if hi <= 0.0 {
+        return String::new();
+    }
+    let (lo, hi) = (lo / 1.5, hi * 1.5);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let mut chart = match ChartBuilder::on(&root)
+            .margin(14)
+            .x_label_area_size(34)
+            .y_label_area_size(78)
+            .build_cartesian_2d((1f64..64f64).log_scale(), (lo..hi).log_scale())
+        {
+            Ok(c) => c,
+            Err(_) => return String::new(),
+        };
+        let _ = chart
+            .configure_mesh()
+            .bold_line_style(INK.mix(0.12))
+            .light_line_style(TRANSPARENT)
+            .axis_style(INK.mix(0.5))
+            .x_desc(x_axis)
+            .y_desc(y_axis)
+            .x_labels(7)
+            .y_labels(6)
+            .x_label_formatter(&|x| format!("{}", x.round() as u64))
+            .y_label_formatter(&|y| money(*y))
+            .label_style((FONT, 13).into_font().color(&INK))
+            .axis_desc_style((FONT, 13).into_font().color(&INK))
+            .draw();
+        for s in series {
+            let c = SERIES[s.color % SERIES.len()];
+            let pts: Vec<(f64, f64)> = s.points.iter().filter(|p| p.1 > 0.0 && p.1.is_finite()).map(|&(n, y)| (n as f64, y)).collect();
+            let style = c.stroke_width(2);
+            let drawn = if s.dashed {
+                chart.draw_series(DashedLineSeries::new(pts.clone(), 6, 4, style))
+            } else {
+                chart.draw_series(LineSeries::new(pts.clone(), style))
+            };
+            if let Ok(a) = drawn {
+                a.label(s.label.clone()).legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], c.stroke_width(2)));
+            }
+            if let Some(m) = s.min_count {
+                if let Some(p) = pts.iter().find(|p| p.0 as u64 == m) {
+                    let _ = chart.draw_series(std::iter::once(Circle::new(*p, 5, c.filled())));
+                }
+            }
+        }
+        let _ = chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.0))
+            .border_style(INK.mix(0.2))
+            .label_font((FONT, 12).into_font().color(&INK))
+            .draw();
+        let _ = root.present();
+    }
+    finish(svg, title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_chart_is_an_svg_that_follows_the_theme() {
+        let bars = vec![
+            Bar { label: "bf16".into(), gib: 16.0, highlight: true },
+            Bar { label: "q4_k_m <x>".into(), gib: 5.0, highlight: false },
+        ];
+        let lines = vec![Line { label: "1× 24".into(), gib: 24.0 }, Line { label: "2×".into(), gib: 48.0 }];
+        let svg = format_chart(&bars, &lines, "Memory & formats", "GiB", &|x| format!("{x:.0}"));
+        assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
+        assert!(svg.contains("role=\"img\"><title>Memory &amp; formats</title>"));
+        assert!(svg.contains("currentColor") && !svg.contains(INK_HEX));
+        assert!(svg.contains("bf16") && svg.contains("q4_k_m &lt;x&gt;"));
+        assert!(svg.contains("1× 24"));
+        let file = standalone(&svg, true);
+        assert!(!file.contains("currentColor") && file.contains("fill=\"#111827\"") && file.contains("xmlns="));
+        // Nothing to draw is not a crash.
+        assert_eq!(format_chart(&[], &[], "t", "a", &|x| x.to_string()), "");
+        let one = [Bar { label: "x".into(), gib: 0.0, highlight: false }];
+        assert!(format_chart(&one, &[], "t", "a", &|x| x.to_string()).starts_with("<svg"));
+    }
+
+    #[test]
+    fn cost_chart_marks_the_minimum() {
+        let s = vec![
+            Series { label: "H100 own".into(), color: 0, dashed: false, points: (0..7).map(|i| (1u64 << i, 30000.0 * (1u64 << i) as f64)).collect(), min_count: Some(2) },
+            Series { label: "H100 rent".into(), color: 0, dashed: true, points: (0..7).map(|i| (1u64 << i, 20000.0 * (1u64 << i) as f64)).collect(), min_count: Some(2) },
+        ];
+        let svg = cost_chart(&s, "cost", "cards", "USD", &|y| format!("${y:.0}"));
+        assert!(svg.contains("<circle") && svg.contains("H100 rent"));
+        assert_eq!(cost_chart(&[], "c", "x", "y", &|y| y.to_string()), "");
+    }
+}

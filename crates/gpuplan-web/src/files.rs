@@ -1,0 +1,290 @@
+//! Dropped files → a model: `config.json`, GGUF headers (one file or `-0000k-of-0000N`
+//! splits), safetensors headers and `model.safetensors.index.json`. Pure: the browser reads
+//! the bytes (`Blob.slice`, growing on `NeedMore`) and hands them here.
+
+use gpuplan_core::model::{Arch, ManualModel};
+use gpuplan_files::{merge_splits, parse_gguf, parse_index_json, parse_safetensors, GgufError, GgufHeader, SafetensorsError, SafetensorsHeader, SafetensorsIndex};
+
+use crate::scenario::FileModel;
+
+/// First read of a GGUF file; grown on `NeedMore` up to the parser's header limit.
+pub const FIRST_READ: u64 = 4 << 20;
+/// The parser's limit on a GGUF header.
+pub const MAX_READ: u64 = gpuplan_files::gguf::MAX_HEADER_LEN;
+
+/// What kind of file a name says it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Json,
+    Gguf,
+    Safetensors,
+    Other,
+}
+
+pub fn kind_of(name: &str) -> Kind {
+    let n = name.to_ascii_lowercase();
+    if n.ends_with(".gguf") {
+        Kind::Gguf
+    } else if n.ends_with(".safetensors") {
+        Kind::Safetensors
+    } else if n.ends_with(".json") {
+        Kind::Json
+    } else {
+        Kind::Other
+    }
+}
+
+/// Result of one attempt at parsing a prefix of a file.
+pub enum Parse<T> {
+    Done(T),
+    /// Read at least this many bytes from the start and try again.
+    More(u64),
+    Failed(String),
+}
+
+pub fn try_gguf(bytes: &[u8]) -> Parse<GgufHeader> {
+    match parse_gguf(bytes) {
+        Ok(h) => Parse::Done(h),
+        Err(GgufError::NeedMore { at_least }) => Parse::More(at_least),
+        Err(e) => Parse::Failed(format!("{e}")),
+    }
+}
+
+pub fn try_safetensors(bytes: &[u8]) -> Parse<SafetensorsHeader> {
+    match parse_safetensors(bytes) {
+        Ok(h) => Parse::Done(h),
+        Err(SafetensorsError::NeedMore { at_least }) => Parse::More(at_least),
+        Err(e) => Parse::Failed(format!("{e}")),
+    }
+}
+
+/// The next prefix length to read after `NeedMore { at_least }` with `have` bytes read of a
+/// `size`-byte file; `None` when the header cannot fit the limit or the file.
+pub fn next_read(have: u64, at_least: u64, size: u64) -> Option<u64> {
+    if at_least <= have || at_least > size || at_least > MAX_READ + 8 {
+        return None;
+    }
+    Some(at_least.max(have.saturating_mul(2)).min(size).min(MAX_READ + 8))
+}
+
+/// Everything the user dropped at once, parsed.
+#[derive(Default)]
+pub struct Dropped {
+    pub names: Vec<String>,
+    pub config: Option<String>,
+    pub index: Option<SafetensorsIndex>,
+    pub gguf: Vec<GgufHeader>,
+    pub safetensors: Vec<SafetensorsHeader>,
+}
+
+/// What the drop turned into.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// A model with exact weight bytes (GGUF, or safetensors + config).
+    File(FileModel),
+    /// Only a config.json: the regular config path.
+    Config(String),
+    /// Weights without a config: ask for the config.json.
+    NeedConfig,
+    Failed(String),
+}
+
+pub fn index_from(text: &str) -> Option<SafetensorsIndex> {
+    if !text.contains("\"weight_map\"") {
+        return None;
+    }
+    parse_index_json(text).ok()
+}
+
+/// Decides what the dropped files describe.
+pub fn resolve(d: Dropped) -> Outcome {
+    let name = d.names.join(", ");
+    if !d.gguf.is_empty() {
+        let header = match merge_splits(d.gguf) {
+            Ok(h) => h,
+            Err(e) => return Outcome::Failed(format!("{e}")),
+        };
+        return match model_from_file_header(&header) {
+            Ok((arch, weight_bytes, format)) => Outcome::File(file_model(name, &arch, Some(weight_bytes), format)),
+            Err(e) => Outcome::Failed(e),
+        };
+    }
+    let st_bytes: Option<u64> = match (&d.index, d.safetensors.is_empty()) {
+        (Some(ix), _) if ix.total_size.is_some() => ix.total_size,
+        (_, false) => Some(d.safetensors.iter().map(SafetensorsHeader::total_bytes).sum()),
+        _ => None,
+    };
+    match (d.config, st_bytes) {
+        (Some(cfg), Some(bytes)) => match Arch::from_config_json(&cfg) {
+            Ok(arch) => {
+                let format = safetensors_format(&d.safetensors, &cfg);
+                Outcome::File(file_model(name, &arch, Some(bytes), format))
+            }
+            Err(e) => Outcome::Failed(format!("{e}")),
+        },
+        (Some(cfg), None) => Outcome::Config(cfg),
+        (None, Some(_)) => Outcome::NeedConfig,
+        (None, None) => Outcome::Failed(String::new()),
+    }
+}
+
+fn file_model(name: String, arch: &Arch, weight_bytes: Option<u64>, format: Option<&'static str>) -> FileModel {
+    FileModel {
+        name,
+        arch_json: serde_json::to_string(arch).unwrap_or_default(),
+        weight_bytes,
+        format: format.map(str::to_string),
+    }
+}
+
+/// The weight format a safetensors checkpoint is stored in, from its tensors or its config's
+/// `quantization_config`.
+fn safetensors_format(headers: &[SafetensorsHeader], config: &str) -> Option<&'static str> {
+    use gpuplan_files::Dtype;
+    if let Some(h) = headers.first() {
+        match h.quantization_hint() {
+            Some(gpuplan_files::safetensors::HINT_MXFP4) => return Some("mxfp4"),
+            Some(gpuplan_files::safetensors::HINT_GPTQ) => return Some("gptq"),
+            Some(gpuplan_files::safetensors::HINT_AWQ) => return Some("awq"),
+            Some(gpuplan_files::safetensors::HINT_NVFP4) => return Some("nvfp4"),
+            Some(gpuplan_files::safetensors::HINT_FP8) => return Some("fp8"),
+            Some(gpuplan_files::safetensors::HINT_BITSANDBYTES) => return Some("nf4"),
+            _ => {}
+        }
+        return match h.bytes_by_dtype().first().map(|r| r.0) {
+            Some(Dtype::BF16) => Some("bf16"),
+            Some(Dtype::F16) => Some("fp16"),
+            Some(Dtype::F32) => Some("fp32"),
+            _ => None,
+        };
+    }
+    let c = config.to_ascii_lowercase();
+    if c.contains("\"quant_method\": \"fp8\"") || c.contains("\"quant_method\":\"fp8\"") {
+        Some("fp8")
+    } else if c.contains("\"torch_dtype\": \"float16\"") || c.contains("\"torch_dtype\":\"float16\"") {
+        Some("fp16")
+    } else {
+        Some("bf16")
+    }
+}
+
+/// `general.file_type` (llama.cpp `llama_ftype`) → the core's weight format name.
+fn gguf_file_type(ft: u64) -> Option<&'static str> {
+    Some(match ft {
+        0 => "fp32",
+        1 => "fp16",
+        2 => "q4_0",
+        7 => "q8_0",
+        10 => "q2_k",
+        11 => "q3_k_s",
+        12 => "q3_k_m",
+        14 => "q4_k_s",
+        15 => "q4_k_m",
+        16 => "q5_k_s",
+        17 => "q5_k_m",
+        18 => "q6_k",
+        30 => "iq4_xs",
+        32 => "bf16",
+        _ => return None,
+    })
+}
+
+/// A GGUF header → (architecture, exact weight bytes, weight format name).
+///
+/// Interim reading of the llama.cpp metadata keys; to be replaced by the core's bridge when it
+/// lands (one call site: [`resolve`]).
+pub fn model_from_file_header(h: &GgufHeader) -> Result<(Arch, u64, Option<&'static str>), String> {
+    let arch_name = h.architecture().ok_or("the GGUF file has no general.architecture")?.to_string();
+    let need = |suffix: &str| -> Result<u64, String> { h.arch_u64(suffix).ok_or_else(|| format!("the GGUF file has no {arch_name}.{suffix}")) };
+    let layers = need("block_count")?;
+    let hidden = need("embedding_length")?;
+    let heads = need("attention.head_count")?;
+    let kv_heads = h.arch_u64("attention.head_count_kv").unwrap_or(heads);
+    let head_dim = h.arch_u64("attention.key_length").unwrap_or(0);
+    let experts = h.arch_u64("expert_count").unwrap_or(0);
+    let intermediate = h.arch_u64("feed_forward_length").or_else(|| h.arch_u64("expert_feed_forward_length")).ok_or_else(|| format!("the GGUF file has no {arch_name}.feed_forward_length"))?;
+    let vocab = h
+        .arch_u64("vocab_size")
+        .or_else(|| h.get("tokenizer.ggml.tokens").and_then(|v| v.array_len()))
+        .or_else(|| h.tensor("token_embd.weight").and_then(|t| t.dims.get(1).copied()))
+        .ok_or("the GGUF file has no vocabulary size")?;
+    let manual = ManualModel {
+        layers,
+        hidden,
+        heads,
+        kv_heads,
+        head_dim,
+        intermediate,
+        vocab,
+        tied_embeddings: h.tensor("output.weight").is_none(),
+        experts,
+        experts_per_token: if experts > 0 { h.arch_u64("expert_used_count").unwrap_or(2) } else { 0 },
+        expert_intermediate: h.arch_u64("expert_feed_forward_length").unwrap_or(0),
+    };
+    let arch = manual.to_arch().map_err(|e| format!("{e}"))?;
+    let format = h.get_u64("general.file_type").and_then(gguf_file_type);
+    Ok((arch, h.total_tensor_bytes(), format))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gpuplan_files::gguf::builder::GgufBuilder;
+    use gpuplan_files::safetensors::builder::SafetensorsBuilder;
+    use gpuplan_files::{Dtype, GgmlType};
+
+    fn tiny_gguf() -> Vec<u8> {
+        GgufBuilder::new(3)
+            .meta_str("general.architecture", "llama")
+            .meta_u32("general.file_type", 15)
+            .meta_u32("llama.block_count", 2)
+            .meta_u32("llama.embedding_length", 256)
+            .meta_u32("llama.attention.head_count", 4)
+            .meta_u32("llama.attention.head_count_kv", 2)
+            .meta_u32("llama.feed_forward_length", 512)
+            .meta_u32("llama.vocab_size", 1000)
+            .tensor("token_embd.weight", GgmlType::Q4_K, &[256, 1000])
+            .tensor("blk.0.ffn_down.weight", GgmlType::Q6_K, &[512, 256])
+            .build_header()
+    }
+
+    #[test]
+    fn a_gguf_header_gives_the_shape_and_exact_bytes() {
+        let bytes = tiny_gguf();
+        let Parse::Done(h) = try_gguf(&bytes) else { panic!("parse") };
+        let Outcome::File(f) = resolve(Dropped { names: vec!["tiny.gguf".into()], gguf: vec![h], ..Default::default() }) else { panic!("file") };
+        assert_eq!(f.format.as_deref(), Some("q4_k_m"));
+        assert_eq!(f.weight_bytes, Some(256 * 1000 / 256 * 144 + 512 * 256 / 256 * 210));
+        let arch: Arch = serde_json::from_str(&f.arch_json).unwrap();
+        assert_eq!((arch.layers, arch.hidden, arch.kv_heads, arch.vocab, arch.tied_embeddings), (2, 256, 2, 1000, true));
+        // A short prefix asks for more; garbage fails with a message.
+        assert!(matches!(try_gguf(&bytes[..40]), Parse::More(n) if n > 40));
+        assert!(matches!(try_gguf(b"GGUF\xff\xff\xff\xff0000000000000000"), Parse::Failed(_) | Parse::More(_)));
+        assert!(matches!(try_gguf(b"PK\x03\x04 not a gguf"), Parse::Failed(_)));
+    }
+
+    #[test]
+    fn safetensors_need_a_config() {
+        let st = SafetensorsBuilder::new().tensor("model.embed_tokens.weight", Dtype::BF16, &[1000, 256]).build_header();
+        let Parse::Done(h) = try_safetensors(&st) else { panic!() };
+        assert_eq!(resolve(Dropped { safetensors: vec![h.clone()], ..Default::default() }), Outcome::NeedConfig);
+        let cfg = r#"{"model_type":"llama","hidden_size":256,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"intermediate_size":512,"vocab_size":1000}"#;
+        let Outcome::File(f) = resolve(Dropped { config: Some(cfg.into()), safetensors: vec![h], ..Default::default() }) else { panic!() };
+        assert_eq!((f.weight_bytes, f.format.as_deref()), (Some(512_000), Some("bf16")));
+        // A lone config is the config path.
+        assert_eq!(resolve(Dropped { config: Some(cfg.into()), ..Default::default() }), Outcome::Config(cfg.into()));
+        let ix = index_from(r#"{"metadata":{"total_size":123456},"weight_map":{"a":"model-00001-of-00002.safetensors"}}"#).unwrap();
+        let Outcome::File(f) = resolve(Dropped { config: Some(cfg.into()), index: Some(ix), ..Default::default() }) else { panic!() };
+        assert_eq!(f.weight_bytes, Some(123456));
+    }
+
+    #[test]
+    fn reads_grow_within_the_limits() {
+        assert_eq!(next_read(FIRST_READ, FIRST_READ + 10, 1 << 40), Some(2 * FIRST_READ));
+        assert_eq!(next_read(100, 50, 1000), None);
+        assert_eq!(next_read(100, 2000, 1000), None);
+        assert_eq!(next_read(100, 150, 180), Some(180));
+        assert_eq!(kind_of("Model-00001-of-00003.GGUF"), Kind::Gguf);
+        assert_eq!(kind_of("config.json"), Kind::Json);
+    }
+}

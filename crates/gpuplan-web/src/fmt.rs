@@ -1,0 +1,298 @@
+//! Numbers in, strings out (and back): the reader's digit grouping and decimal mark, byte sizes,
+//! parameter counts, money, and the lenient parsing of what people type into number fields.
+//! Pure; unit-tested on the host.
+
+use crate::i18n::Lang;
+
+/// How the reader's locale writes numbers (read once from `Intl.NumberFormat` in the browser).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumFmt {
+    /// Thousands separator (`,` in en/zh, `.` in de, a narrow space in fr); `None` = no grouping.
+    pub group: Option<char>,
+    /// Decimal mark.
+    pub decimal: char,
+}
+
+impl Default for NumFmt {
+    fn default() -> Self {
+        NumFmt { group: Some(','), decimal: '.' }
+    }
+}
+
+/// Memory is shown in decimal gigabytes, the unit on the cards' labels and in the catalog
+/// ("80 GB" = 80·10⁹ bytes), so a requirement and a capacity compare directly.
+const GB: f64 = 1e9;
+const MB: f64 = 1e6;
+
+impl NumFmt {
+    /// Builds the format from a sample such as `Intl.NumberFormat().format(1234567.5)`.
+    pub fn from_sample(sample: &str) -> NumFmt {
+        // The last non-digit is the decimal mark; the first non-digit before it (if any) groups.
+        let marks: Vec<char> = sample.chars().filter(|c| !c.is_ascii_digit()).collect();
+        match marks.as_slice() {
+            [] => NumFmt::default(),
+            [d] => NumFmt { group: None, decimal: *d },
+            [g, .., d] => NumFmt { group: Some(*g), decimal: *d },
+        }
+    }
+
+    /// An integer with digit grouping: `1234567` → `1,234,567`.
+    pub fn int(&self, n: u64) -> String {
+        let digits = n.to_string();
+        let Some(g) = self.group else { return digits };
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(g);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// A signed integer with grouping.
+    pub fn signed(&self, n: i64) -> String {
+        if n < 0 {
+            format!("−{}", self.int(n.unsigned_abs()))
+        } else {
+            self.int(n as u64)
+        }
+    }
+
+    /// `x` with exactly `decimals` decimals, grouped: `1234.5, 1` → `1,234.5`.
+    pub fn fixed(&self, x: f64, decimals: usize) -> String {
+        if !x.is_finite() {
+            return "—".into();
+        }
+        let neg = x < 0.0;
+        let s = format!("{:.*}", decimals, x.abs());
+        let (int_part, frac) = match s.split_once('.') {
+            Some((a, b)) => (a, Some(b)),
+            None => (s.as_str(), None),
+        };
+        let mut out = String::new();
+        if neg && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+            out.push('−');
+        }
+        out.push_str(&self.int(int_part.parse::<u64>().unwrap_or(0)));
+        if let Some(f) = frac {
+            out.push(self.decimal);
+            out.push_str(f);
+        }
+        out
+    }
+
+    /// Three significant digits at most, never scientific: 0.0123 → 0.0123, 12.345 → 12.3, 1234.5 → 1,235.
+    pub fn sig(&self, x: f64) -> String {
+        let a = x.abs();
+        let d = if a >= 100.0 || a == 0.0 {
+            0
+        } else if a >= 10.0 {
+            1
+        } else if a >= 1.0 {
+            2
+        } else if a >= 0.1 {
+            3
+        } else {
+            4
+        };
+        self.fixed(x, d)
+    }
+
+    /// Bytes as GB with one decimal (MB below 1 GB): `17.9 GB`.
+    pub fn bytes(&self, b: u64) -> String {
+        let b = b as f64;
+        if b >= GB {
+            format!("{} GB", self.fixed(b / GB, if b >= 1000.0 * GB { 0 } else { 1 }))
+        } else {
+            format!("{} MB", self.fixed(b / MB, 0))
+        }
+    }
+
+    /// Signed bytes (headroom): `−3.2 GB`.
+    pub fn bytes_signed(&self, b: i64) -> String {
+        if b < 0 {
+            format!("−{}", self.bytes(b.unsigned_abs()))
+        } else {
+            self.bytes(b as u64)
+        }
+    }
+
+    /// A parameter count: `8.03 B` / `80.3 亿`.
+    pub fn params(&self, n: u64, lang: Lang) -> String {
+        let x = n as f64;
+        match lang {
+            Lang::En => {
+                if x >= 1e12 {
+                    format!("{} T", self.sig(x / 1e12))
+                } else if x >= 1e9 {
+                    format!("{} B", self.sig(x / 1e9))
+                } else {
+                    format!("{} M", self.sig(x / 1e6))
+                }
+            }
+            Lang::ZhHans | Lang::ZhHant => {
+                let (zhao, yi, wan) = if lang == Lang::ZhHans { ("万亿", "亿", "万") } else { ("兆", "億", "萬") };
+                if x >= 1e12 {
+                    format!("{} {}", self.sig(x / 1e12), zhao)
+                } else if x >= 1e8 {
+                    format!("{} {}", self.sig(x / 1e8), yi)
+                } else {
+                    format!("{} {}", self.sig(x / 1e4), wan)
+                }
+            }
+        }
+    }
+
+    /// US dollars, whole below a million: `$12,345`; `$1.2 M` above.
+    pub fn usd(&self, x: f64) -> String {
+        if !x.is_finite() {
+            return "—".into();
+        }
+        if x.abs() >= 1e6 {
+            format!("${} M", self.fixed(x / 1e6, 2))
+        } else if x.abs() >= 100.0 {
+            format!("${}", self.fixed(x, 0))
+        } else {
+            format!("${}", self.fixed(x, 2))
+        }
+    }
+}
+
+/// Why a typed number was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumErr {
+    Empty,
+    NotNumber,
+    Negative,
+    NotWhole,
+    TooLarge,
+}
+
+/// Largest whole number the form accepts in any field before the core's own range checks.
+pub const MAX_TYPED: u64 = 1 << 50;
+
+fn clean(s: &str) -> String {
+    s.trim().chars().filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}' | '\u{202f}' | '\'')).collect()
+}
+
+/// Parses a whole number as people type it: `4096`, `4,096`, `4k` (`k` = ×`k_unit`), `1.5M`.
+pub fn parse_whole(s: &str, k_unit: u64) -> Result<u64, NumErr> {
+    let t = clean(s);
+    if t.is_empty() {
+        return Err(NumErr::Empty);
+    }
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], k_unit),
+        Some((i, 'm' | 'M')) => (&t[..i], k_unit * k_unit),
+        _ => (t.as_str(), 1),
+    };
+    if num.starts_with('-') || num.starts_with('−') {
+        return if num.len() > 1 && num[num.chars().next().map_or(1, char::len_utf8)..].parse::<f64>().is_ok() {
+            Err(NumErr::Negative)
+        } else {
+            Err(NumErr::NotNumber)
+        };
+    }
+    if num.is_empty() || !num.chars().all(|c| c.is_ascii_digit() || c == '.') || num.chars().filter(|&c| c == '.').count() > 1 {
+        return Err(NumErr::NotNumber);
+    }
+    if mult == 1 && !num.contains('.') {
+        return match num.parse::<u64>() {
+            Ok(n) if n <= MAX_TYPED => Ok(n),
+            _ => Err(NumErr::TooLarge),
+        };
+    }
+    let x: f64 = num.parse().map_err(|_| NumErr::NotNumber)?;
+    let v = x * mult as f64;
+    if !v.is_finite() || v > MAX_TYPED as f64 {
+        return Err(NumErr::TooLarge);
+    }
+    if (v - v.round()).abs() > 1e-9 {
+        return Err(NumErr::NotWhole);
+    }
+    Ok(v.round() as u64)
+}
+
+/// Parses a positive decimal (prices, TFLOPS): `1,599.99`, `82.6`.
+pub fn parse_decimal(s: &str, max: f64) -> Result<f64, NumErr> {
+    let t = clean(s);
+    if t.is_empty() {
+        return Err(NumErr::Empty);
+    }
+    if t.starts_with('-') || t.starts_with('−') {
+        return Err(NumErr::Negative);
+    }
+    if !t.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(NumErr::NotNumber);
+    }
+    let x: f64 = t.parse().map_err(|_| NumErr::NotNumber)?;
+    if !x.is_finite() {
+        return Err(NumErr::NotNumber);
+    }
+    if x > max {
+        return Err(NumErr::TooLarge);
+    }
+    Ok(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_and_decimals_follow_the_locale() {
+        let en = NumFmt::default();
+        assert_eq!(en.int(0), "0");
+        assert_eq!(en.int(999), "999");
+        assert_eq!(en.int(1234567), "1,234,567");
+        assert_eq!(en.fixed(1234.56, 1), "1,234.6");
+        assert_eq!(en.fixed(-0.01, 1), "0.0");
+        assert_eq!(en.fixed(f64::NAN, 1), "—");
+        let de = NumFmt::from_sample("1.234.567,5");
+        assert_eq!(de, NumFmt { group: Some('.'), decimal: ',' });
+        assert_eq!(de.fixed(1234.5, 1), "1.234,5");
+        let plain = NumFmt::from_sample("1234567.5");
+        assert_eq!(plain.int(1234567), "1234567");
+        assert_eq!(NumFmt::from_sample("1 234 567,5").fixed(1234.5, 1), "1 234,5");
+    }
+
+    #[test]
+    fn sizes_and_counts() {
+        let f = NumFmt::default();
+        assert_eq!(f.bytes(16_000_000_000), "16.0 GB");
+        assert_eq!(f.bytes(512_000_000), "512 MB");
+        assert_eq!(f.bytes(80 << 30), "85.9 GB");
+        assert_eq!(f.bytes_signed(-3_000_000_000), "−3.0 GB");
+        assert_eq!(f.params(8_030_261_248, Lang::En), "8.03 B");
+        assert_eq!(f.params(8_030_261_248, Lang::ZhHans), "80.3 亿");
+        assert_eq!(f.params(671_000_000_000, Lang::ZhHant), "6,710 億");
+        assert_eq!(f.params(494_000_000, Lang::En), "494 M");
+        assert_eq!(f.usd(2.5), "$2.50");
+        assert_eq!(f.usd(30000.0), "$30,000");
+        assert_eq!(f.usd(2_500_000.0), "$2.50 M");
+    }
+
+    #[test]
+    fn typed_numbers_are_read_leniently_and_refused_with_a_reason() {
+        assert_eq!(parse_whole("4096", 1024), Ok(4096));
+        assert_eq!(parse_whole(" 4,096 ", 1024), Ok(4096));
+        assert_eq!(parse_whole("4k", 1024), Ok(4096));
+        assert_eq!(parse_whole("128K", 1024), Ok(131072));
+        assert_eq!(parse_whole("1.5k", 1000), Ok(1500));
+        assert_eq!(parse_whole("1M", 1024), Ok(1 << 20));
+        assert_eq!(parse_whole("", 1), Err(NumErr::Empty));
+        assert_eq!(parse_whole("-3", 1), Err(NumErr::Negative));
+        assert_eq!(parse_whole("NaN", 1), Err(NumErr::NotNumber));
+        assert_eq!(parse_whole("1e9", 1), Err(NumErr::NotNumber));
+        assert_eq!(parse_whole("2.5", 1), Err(NumErr::NotWhole));
+        assert_eq!(parse_whole("99999999999999999999999", 1), Err(NumErr::TooLarge));
+        assert_eq!(parse_whole("-", 1), Err(NumErr::NotNumber));
+        assert_eq!(parse_whole("k", 1024), Err(NumErr::NotNumber));
+        assert_eq!(parse_decimal("1,599.99", 1e9), Ok(1599.99));
+        assert_eq!(parse_decimal("-1", 1e9), Err(NumErr::Negative));
+        assert_eq!(parse_decimal("inf", 1e9), Err(NumErr::NotNumber));
+        assert_eq!(parse_decimal("1e400", 1e9), Err(NumErr::NotNumber));
+        assert_eq!(parse_decimal("5000000000", 1e9), Err(NumErr::TooLarge));
+    }
+}

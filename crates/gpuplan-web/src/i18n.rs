@@ -1,0 +1,305 @@
+//! English, 简体中文 and 繁體中文: one table, every key in every language (the macro makes a
+//! missing translation a compile error). Chinese has no plural forms, so plain strings do.
+
+/// The interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    ZhHans,
+    ZhHant,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::ZhHans, Lang::ZhHant];
+
+    /// BCP 47 tag, used in `<html lang>`, the URL and local storage.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhHans => "zh-Hans",
+            Lang::ZhHant => "zh-Hant",
+        }
+    }
+
+    /// The language's own name, for the picker.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::ZhHans => "简体中文",
+            Lang::ZhHant => "繁體中文",
+        }
+    }
+
+    /// Reads a tag as stored, or as the browser reports it (`zh-TW`, `zh-HK`, `zh-Hant-TW` →
+    /// Traditional; other `zh*` → Simplified; anything else English).
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let t = tag.trim().to_ascii_lowercase();
+        if t.is_empty() {
+            return None;
+        }
+        if t == "en" || t.starts_with("en-") {
+            return Some(Lang::En);
+        }
+        if t == "zh" || t.starts_with("zh-") || t.starts_with("zh_") {
+            let trad = t.contains("hant") || t.ends_with("-tw") || t.ends_with("-hk") || t.ends_with("-mo");
+            return Some(if trad { Lang::ZhHant } else { Lang::ZhHans });
+        }
+        None
+    }
+
+    /// The first supported language among the browser's preferences; English otherwise.
+    pub fn detect<'a>(preferred: impl IntoIterator<Item = &'a str>) -> Lang {
+        preferred.into_iter().find_map(Lang::from_tag).unwrap_or_default()
+    }
+
+    pub fn t(self, k: K) -> &'static str {
+        t(self, k)
+    }
+}
+
+macro_rules! table {
+    ($($k:ident => $en:literal, $hans:literal, $hant:literal;)*) => {
+        /// A message key.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum K { $($k),* }
+        impl K {
+            pub const ALL: &'static [K] = &[$(K::$k),*];
+        }
+        /// The message for `k` in `lang`.
+        pub fn t(lang: Lang, k: K) -> &'static str {
+            match k {
+                $(K::$k => match lang { Lang::En => $en, Lang::ZhHans => $hans, Lang::ZhHant => $hant }),*
+            }
+        }
+    };
+}
+
+table! {
+    AppTitle => "gpuplan — LLM GPU planner", "gpuplan — 大模型 GPU 规划器", "gpuplan — 大模型 GPU 規劃器";
+    Tagline => "Which GPU, how many, at which precision, at what cost. Computed in your browser; nothing leaves this page.",
+        "用哪种 GPU、几张、什么精度、花多少钱。全部在浏览器里计算，数据不离开本页。",
+        "用哪種 GPU、幾張、什麼精度、花多少錢。全部在瀏覽器裡計算，資料不離開本頁。";
+    Language => "Language", "语言", "語言";
+    Theme => "Theme", "主题", "主題";
+    ThemeAuto => "System", "跟随系统", "跟隨系統";
+    ThemeLight => "Light", "浅色", "淺色";
+    ThemeDark => "Dark", "深色", "深色";
+    Share => "Copy link", "复制链接", "複製連結";
+    Copied => "Copied", "已复制", "已複製";
+    CopyFailed => "Select and copy the text below", "请手动选择并复制下面的文字", "請手動選取並複製下面的文字";
+    Embed => "Embed", "嵌入", "嵌入";
+    Reset => "Reset", "重置", "重設";
+    Offline => "Offline copy", "离线版", "離線版";
+    OfflineHint => "One HTML file that works without a network, even opened from disk", "单个 HTML 文件，断网或直接从磁盘打开都能用", "單一 HTML 檔案，離線或直接從磁碟開啟都能用";
+    SkipToResults => "Skip to results", "跳到结果", "跳到結果";
+
+    Model => "Model", "模型", "模型";
+    TabPreset => "Preset", "预设", "預設";
+    TabFile => "File / config.json", "文件 / config.json", "檔案 / config.json";
+    TabManual => "By hand", "手动输入", "手動輸入";
+    SearchModels => "Search models", "搜索模型", "搜尋模型";
+    SearchPlaceholder => "Name, family or size, e.g. qwen 32b", "名称、系列或大小，例如 qwen 32b", "名稱、系列或大小，例如 qwen 32b";
+    ModelsFound => "models", "个模型", "個模型";
+    NoModelFound => "No model matches; try fewer words.", "没有匹配的模型，请减少关键词。", "沒有符合的模型，請減少關鍵字。";
+    Source => "Source", "来源", "來源";
+    AsOf => "as of", "截至", "截至";
+    DropHere => "Drop config.json, .gguf, .safetensors or model.safetensors.index.json here, or",
+        "把 config.json、.gguf、.safetensors 或 model.safetensors.index.json 拖到这里，或",
+        "把 config.json、.gguf、.safetensors 或 model.safetensors.index.json 拖到這裡，或";
+    ChooseFiles => "choose files", "选择文件", "選擇檔案";
+    FilesStayLocal => "Only the file headers are read, in your browser; nothing is uploaded.", "只在浏览器中读取文件头，不会上传任何内容。", "只在瀏覽器中讀取檔案標頭，不會上傳任何內容。";
+    PasteConfig => "Or paste a config.json", "或粘贴 config.json", "或貼上 config.json";
+    ReadingFile => "Reading", "正在读取", "正在讀取";
+    FileRead => "Read", "已读取", "已讀取";
+    FileModel => "Model from file", "来自文件的模型", "來自檔案的模型";
+    NeedConfig => "Add the model's config.json too: safetensors headers hold tensor sizes, not the architecture.",
+        "还需要该模型的 config.json：safetensors 文件头只有张量大小，没有结构信息。",
+        "還需要該模型的 config.json：safetensors 檔案標頭只有張量大小，沒有結構資訊。";
+    UnknownFile => "Not a file gpuplan can read; drop config.json, .gguf, .safetensors or model.safetensors.index.json.",
+        "无法读取该文件；请拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。",
+        "無法讀取該檔案；請拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。";
+    Layers => "Layers", "层数", "層數";
+    Hidden => "Hidden size", "隐藏维度", "隱藏維度";
+    Heads => "Attention heads", "注意力头数", "注意力頭數";
+    KvHeads => "KV heads", "KV 头数", "KV 頭數";
+    HeadDim => "Head dim (0 = hidden ÷ heads)", "头维度（0 = 隐藏维度 ÷ 头数）", "頭維度（0 = 隱藏維度 ÷ 頭數）";
+    Intermediate => "FFN intermediate", "FFN 中间维度", "FFN 中間維度";
+    Vocab => "Vocabulary", "词表大小", "詞表大小";
+    Tied => "Tied embeddings", "共享输入输出嵌入", "共享輸入輸出嵌入";
+    Experts => "Experts (0 = dense)", "专家数（0 = 稠密）", "專家數（0 = 稠密）";
+    ExpertsPerToken => "Experts per token", "每个 token 激活专家数", "每個 token 啟用專家數";
+    ExpertInter => "Expert intermediate (0 = FFN)", "专家中间维度（0 = FFN）", "專家中間維度（0 = FFN）";
+    Params => "Parameters", "参数量", "參數量";
+    ActiveParams => "active", "激活", "啟用";
+    Trainable => "trainable", "可训练", "可訓練";
+
+    Workload => "Workload", "工作负载", "工作負載";
+    Task => "Task", "任务", "任務";
+    ModeInference => "Inference", "推理", "推論";
+    ModeLora => "LoRA fine-tune", "LoRA 微调", "LoRA 微調";
+    ModeQlora => "QLoRA fine-tune", "QLoRA 微调", "QLoRA 微調";
+    ModeFull => "Full fine-tune", "全参数微调", "全參數微調";
+    ModePretrain => "Pre-training", "预训练", "預訓練";
+    WeightFormat => "Weight format", "权重格式", "權重格式";
+    KvFormat => "KV cache format", "KV 缓存格式", "KV 快取格式";
+    Engine => "Engine", "推理引擎", "推論引擎";
+    Context => "Context length (tokens)", "上下文长度（token）", "上下文長度（token）";
+    Output => "Output tokens", "输出 token 数", "輸出 token 數";
+    Users => "Concurrent users (batch)", "并发用户数（batch）", "並行使用者數（batch）";
+    MicroBatch => "Micro-batch", "微批大小", "微批次大小";
+    Seq => "Sequence length", "序列长度", "序列長度";
+    LoraRank => "LoRA rank", "LoRA 秩", "LoRA 秩";
+    Optimizer => "Optimizer", "优化器", "最佳化器";
+    TrainPrecision => "Training precision", "训练精度", "訓練精度";
+    PrecisionBf16 => "bf16 everywhere", "全部 bf16", "全部 bf16";
+    PrecisionMixed => "mixed (fp32 master)", "混合精度（fp32 主权重）", "混合精度（fp32 主權重）";
+    GradCkpt => "Gradient checkpointing", "梯度检查点", "梯度檢查點";
+    Zero => "ZeRO / FSDP stage", "ZeRO / FSDP 阶段", "ZeRO / FSDP 階段";
+    Offload => "Offload optimizer to CPU", "优化器卸载到 CPU", "最佳化器卸載到 CPU";
+    Gpus => "Number of GPUs", "GPU 数量", "GPU 數量";
+    Util => "vLLM gpu_memory_utilization", "vLLM gpu_memory_utilization", "vLLM gpu_memory_utilization";
+    GpuLayers => "llama.cpp GPU layers (empty = all)", "llama.cpp GPU 层数（留空 = 全部）", "llama.cpp GPU 層數（留空 = 全部）";
+    Advanced => "More settings", "更多设置", "更多設定";
+    TokensHint => "4k = 4096", "4k = 4096", "4k = 4096";
+
+    Gpu => "GPU", "GPU", "GPU";
+    Card => "Card", "显卡", "顯示卡";
+    CustomCard => "Custom card", "自定义显卡", "自訂顯示卡";
+    CustomName => "Name", "名称", "名稱";
+    MemoryGib => "Memory (GB)", "显存（GB）", "顯存（GB）";
+    BandwidthGbs => "Bandwidth (GB/s)", "带宽（GB/s）", "頻寬（GB/s）";
+    TflopsBf16 => "Dense bf16 TFLOPS", "稠密 bf16 TFLOPS", "稠密 bf16 TFLOPS";
+    Watts => "Power (W)", "功耗（W）", "功耗（W）";
+    PriceUsd => "Price (USD)", "价格（美元）", "價格（美元）";
+    RentUsdH => "Rent (USD per hour)", "租金（美元/小时）", "租金（美元/小時）";
+    Verified => "verified", "已核实", "已核實";
+    PartlyVerified => "partly verified", "部分核实", "部分核實";
+    Unverified => "unverified", "未核实", "未核實";
+    NotNative => "is not native on this card: it is emulated or dequantised, so it runs slower than the card's peak suggests.",
+        "在这张卡上没有原生支持：会被模拟或反量化，速度低于标称峰值。",
+        "在這張卡上沒有原生支援：會被模擬或反量化，速度低於標稱峰值。";
+
+    Results => "Results", "结果", "結果";
+    PerGpu => "per GPU", "每张 GPU", "每張 GPU";
+    Needs => "needs", "需要", "需要";
+    Of => "of", "共", "共";
+    Fits => "Fits", "装得下", "裝得下";
+    DoesNotFit => "Does not fit", "装不下", "裝不下";
+    Free => "free", "剩余", "剩餘";
+    Short => "short", "不足", "不足";
+    Total => "Total", "合计", "合計";
+    Breakdown => "Memory per GPU", "每张 GPU 的显存", "每張 GPU 的顯存";
+    PartWeights => "Weights", "权重", "權重";
+    PartKv => "KV cache", "KV 缓存", "KV 快取";
+    PartActivations => "Activations", "激活值", "激活值";
+    PartGradients => "Gradients", "梯度", "梯度";
+    PartOptimizer => "Optimizer states", "优化器状态", "最佳化器狀態";
+    PartRuntime => "Runtime & buffers", "运行时与缓冲区", "執行環境與緩衝區";
+    KvPerToken => "KV cache per token", "每 token 的 KV 缓存", "每 token 的 KV 快取";
+    HostMemory => "CPU memory", "CPU 内存", "CPU 記憶體";
+    VllmPool => "vLLM KV pool", "vLLM KV 池", "vLLM KV 池";
+    VllmSeqs => "full-length sequences at once", "条满长度序列可同时运行", "條滿長度序列可同時執行";
+    Notes => "Notes", "说明", "說明";
+    StaleResult => "Showing the last valid result until the marked field is fixed.", "在修正标出的输入之前，显示上一次有效的结果。", "在修正標出的輸入之前，顯示上一次有效的結果。";
+    NoResult => "Fix the marked field to see results.", "请修正标出的输入以查看结果。", "請修正標出的輸入以查看結果。";
+
+    ChartPrecision => "Memory vs weight format", "显存与权重格式", "顯存與權重格式";
+    ChartPrecisionAxis => "GB needed to run it on one GPU", "单卡运行所需显存（GB）", "單卡執行所需顯存（GB）";
+    ChartCost => "Cost vs number of cards", "成本与显卡数量", "成本與顯示卡數量";
+    ChartCostAxisX => "cards", "张卡", "張卡";
+    ChartCostAxisY => "USD", "美元", "美元";
+    Own => "own", "购买", "購買";
+    Rent => "rent", "租用", "租用";
+    MinCards => "fewest cards that fit", "装得下的最少卡数", "裝得下的最少卡數";
+    Download => "Download", "下载", "下載";
+
+    AllCards => "Every card", "所有显卡", "所有顯示卡";
+    ColCard => "Card", "显卡", "顯示卡";
+    ColMemory => "Memory", "显存", "顯存";
+    ColFitsHere => "Fits now", "当前能否装下", "目前能否裝下";
+    ColCardsNeeded => "Cards needed", "所需卡数", "所需卡數";
+    ColHeadroom => "Headroom per GPU", "每卡余量", "每卡餘量";
+    ColPrice => "Price", "价格", "價格";
+    Yes => "yes", "是", "是";
+    No => "no", "否", "否";
+    Never => "more than 64", "超过 64", "超過 64";
+    SortBy => "Sort by", "排序", "排序";
+    Choose => "Use this card", "选用此卡", "選用此卡";
+
+    Speed => "Speed", "速度", "速度";
+    DecodePerUser => "Output per user", "每用户输出速度", "每使用者輸出速度";
+    DecodeTotal => "Output, all users", "所有用户总输出", "所有使用者總輸出";
+    Ttft => "Time to first token", "首 token 延迟", "首 token 延遲";
+    TrainThroughput => "Training throughput", "训练吞吐", "訓練吞吐";
+    StepTime => "Time per step", "每步耗时", "每步耗時";
+    Cost => "Cost", "成本", "成本";
+    Hours => "Hours of use", "使用时长（小时）", "使用時長（小時）";
+    BuyCards => "Buy the cards", "购买显卡", "購買顯示卡";
+    RentCards => "Rent the cards", "租用显卡", "租用顯示卡";
+    PerMillionTokens => "per million output tokens", "每百万输出 token", "每百萬輸出 token";
+    Electricity => "electricity", "电费", "電費";
+    TopPlans => "Top plans", "推荐方案", "推薦方案";
+    NoPlan => "No plan fits within 64 cards.", "64 张卡以内没有可行方案。", "64 張卡以內沒有可行方案。";
+
+    Export => "Export", "导出", "匯出";
+    EmbedTitle => "Embed this planner", "嵌入此规划器", "嵌入此規劃器";
+    EmbedHint => "Paste into your page. The frame sets its own height, so it never scrolls.",
+        "粘贴到你的页面中。框架会自动调整高度，不会出现滚动条。",
+        "貼到你的頁面中。框架會自動調整高度，不會出現捲軸。";
+    Close => "Close", "关闭", "關閉";
+    OpenFull => "Open the full planner", "打开完整规划器", "開啟完整規劃器";
+    FooterPrivacy => "Runs entirely in your browser: what you type or drop never leaves this page.",
+        "完全在浏览器中运行：你输入或拖入的内容不会离开本页。",
+        "完全在瀏覽器中執行：你輸入或拖入的內容不會離開本頁。";
+    FooterData => "GPU specs and prices come from the sources shown next to each card; prices are indicative.",
+        "显卡规格与价格来自各卡旁标注的来源；价格仅供参考。",
+        "顯示卡規格與價格來自各卡旁標註的來源；價格僅供參考。";
+
+    ErrEmpty => "Enter a number.", "请输入数字。", "請輸入數字。";
+    ErrNotNumber => "Not a number.", "不是数字。", "不是數字。";
+    ErrNegative => "Must not be negative.", "不能为负数。", "不能為負數。";
+    ErrNotWhole => "Must be a whole number.", "必须是整数。", "必須是整數。";
+    ErrTooLarge => "Too large.", "数值过大。", "數值過大。";
+    ErrOutputVsContext => "Must be smaller than the context length.", "必须小于上下文长度。", "必須小於上下文長度。";
+    ErrUtil => "Between 0.05 and 1.", "应在 0.05 到 1 之间。", "應在 0.05 到 1 之間。";
+    ErrPositive => "Must be greater than 0.", "必须大于 0。", "必須大於 0。";
+    ErrUnknownPreset => "Unknown model preset; pick one from the list.", "未知的预设模型，请从列表中选择。", "未知的預設模型，請從清單中選擇。";
+    ErrUnknownGpu => "Unknown card; pick one from the list.", "未知的显卡，请从列表中选择。", "未知的顯示卡，請從清單中選擇。";
+    LinkRepaired => "Some values in the link were not understood and were left at their defaults:",
+        "链接中的部分参数无法识别，已使用默认值：",
+        "連結中的部分參數無法識別，已使用預設值：";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_translated() {
+        for &k in K::ALL {
+            for lang in Lang::ALL {
+                assert!(!t(lang, k).trim().is_empty(), "{k:?} in {lang:?}");
+            }
+            // The Chinese tables are not copies of the English one, except for names and units.
+            if !matches!(k, K::Gpu | K::Util | K::TokensHint) {
+                assert_ne!(t(Lang::En, k), t(Lang::ZhHans, k), "{k:?} untranslated");
+            }
+        }
+    }
+
+    #[test]
+    fn detects_the_browser_language() {
+        assert_eq!(Lang::detect(["zh-TW", "en"]), Lang::ZhHant);
+        assert_eq!(Lang::detect(["zh-HK"]), Lang::ZhHant);
+        assert_eq!(Lang::detect(["zh-Hant-TW"]), Lang::ZhHant);
+        assert_eq!(Lang::detect(["zh-CN"]), Lang::ZhHans);
+        assert_eq!(Lang::detect(["zh"]), Lang::ZhHans);
+        assert_eq!(Lang::detect(["fr-FR", "zh-SG"]), Lang::ZhHans);
+        assert_eq!(Lang::detect(["de"]), Lang::En);
+        assert_eq!(Lang::detect([]), Lang::En);
+        for l in Lang::ALL {
+            assert_eq!(Lang::from_tag(l.tag()), Some(l));
+        }
+    }
+}
