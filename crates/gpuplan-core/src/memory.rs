@@ -373,17 +373,44 @@ pub struct Model {
     pub tensors: Vec<Tensor>,
     pub params: u64,
     pub active_params: u64,
+    /// Exact weight bytes read from a model file (GGUF tensor table, safetensors header) and
+    /// the format that file is stored in: used instead of the formula for that format.
+    pub file_weights: Option<(WeightFormat, u64)>,
 }
 
 impl Model {
     pub fn new(arch: Arch) -> Model {
         let tensors = arch.tensors();
         let (params, active_params) = arch.param_counts();
-        Model { arch, tensors, params, active_params }
+        Model { arch, tensors, params, active_params, file_weights: None }
     }
 
+    /// The model with the exact weight bytes of a file stored in `format`.
+    pub fn with_file_weights(mut self, format: WeightFormat, bytes: u64) -> Model {
+        self.file_weights = Some((format, bytes));
+        self
+    }
+
+    /// Weight bytes in `format`: the file's own bytes when it is stored in `format`, else the
+    /// formula of [`formats::weight_bytes`].
     pub fn weight_bytes(&self, format: WeightFormat) -> u64 {
-        formats::weight_bytes(&self.arch, &self.tensors, format)
+        match self.file_weights {
+            Some((f, bytes)) if f == format => bytes,
+            _ => formats::weight_bytes(&self.arch, &self.tensors, format),
+        }
+    }
+
+    /// (layer, outside-layer) weight bytes; with file weights the formula's split is scaled
+    /// to the file's total.
+    pub fn weight_bytes_split(&self, format: WeightFormat) -> (u64, u64) {
+        let (layers, outside) = formats::weight_bytes_split(&self.arch, &self.tensors, format);
+        match self.file_weights {
+            Some((f, bytes)) if f == format && layers + outside > 0 => {
+                let l = ((bytes as u128 * layers as u128) / (layers as u128 + outside as u128)) as u64;
+                (l, bytes - l)
+            }
+            _ => (layers, outside),
+        }
     }
 
     /// KV bytes per token of context summed over layers, with `stored(layer_is_sliding)` tokens.
@@ -476,10 +503,9 @@ impl Model {
 pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     let layout = w.validate(&model.arch)?;
     let mut notes = Vec::new();
-    let arch = &model.arch;
     let model_weight_bytes = model.weight_bytes(w.weights);
     let kv_per_token = model.kv_bytes_per_token(w.kv_cache);
-    let (layer_bytes, outside_bytes) = formats::weight_bytes_split(arch, &model.tensors, w.weights);
+    let (layer_bytes, outside_bytes) = model.weight_bytes_split(w.weights);
     let model_split = layout.tensor_parallel * layout.pipeline_parallel;
     // Per GPU: layers split over TP×PP; embedding/head split over TP and kept by the first/last
     // stage (counted whole on the busiest GPU).
@@ -643,7 +669,7 @@ fn inference(
             let kv_all = model.kv_bytes(w.kv_cache, n_ctx, swa, 1);
             let layers = arch.layers;
             let on_gpu = w.gpu_layers.unwrap_or(layers).min(layers);
-            let (layer_bytes, outside) = formats::weight_bytes_split(arch, &model.tensors, w.weights);
+            let (layer_bytes, outside) = model.weight_bytes_split(w.weights);
             let gpu_layer_bytes = mul(&[layer_bytes, on_gpu]) / layers;
             // Output head goes to the GPU when all layers do (llama.cpp offloads it last).
             let head = if on_gpu == layers { outside / 2 } else { 0 };

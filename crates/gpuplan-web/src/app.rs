@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use gpuplan_core::formats::{KvFormat, WeightFormat, ALL_FORMATS};
 use gpuplan_core::memory::{estimate, Engine, Estimate, Mode, Model, Optimizer, Precision, Workload};
+use gpuplan_core::catalog::Gpu;
 use gpuplan_core::model::Arch;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -13,11 +14,12 @@ use wasm_bindgen::JsCast;
 use crate::charts;
 use crate::compute::{self, CardSpec, FitRow, FormatBar, SortKey};
 use crate::data::{self, Data, Verified};
+use crate::econ;
 use crate::dom;
 use crate::files;
 use crate::fmt::{NumErr, NumFmt};
 use crate::i18n::{Lang, K};
-use crate::scenario::{CgKey, Field, FieldError, ManualKey, Msg, Scenario, Source, CUSTOM_GPU};
+use crate::scenario::{CgKey, Economics, Field, FieldError, ManualKey, Msg, Scenario, Source, CUSTOM_GPU};
 
 const KEY_SCENARIO: &str = "gpuplan:scenario";
 const KEY_LANG: &str = "gpuplan:lang";
@@ -140,7 +142,11 @@ fn build_model(data: &Data, k: &ModelKey, s_for_errors: &Scenario) -> Result<Mod
                 (Some(b), Some(fmt)) => Some((b, fmt)),
                 _ => None,
             };
-            Ok(ModelRef { model: Arc::new(Model::new(arch)), name: f.name.clone(), exact })
+            let model = match exact {
+                Some((b, fmt)) => Model::new(arch).with_file_weights(fmt, b),
+                None => Model::new(arch),
+            };
+            Ok(ModelRef { model: Arc::new(model), name: f.name.clone(), exact })
         }
     }
 }
@@ -151,13 +157,17 @@ struct CardSel {
     /// Index into the catalog; `None` = the custom card.
     idx: Option<usize>,
     spec: CardSpec,
+    /// The card as speed and cost take it.
+    gpu: Gpu,
 }
 
 fn card_of(data: &Data, s: &Scenario) -> Result<CardSel, FieldError> {
     if s.gpu == CUSTOM_GPU {
         let v = s.custom_gpu.parse()?;
+        let gpu = data::custom_gpu(&v);
         return Ok(CardSel {
             idx: None,
+            gpu,
             spec: CardSpec {
                 id: CUSTOM_GPU.into(),
                 name: v.name,
@@ -169,7 +179,7 @@ fn card_of(data: &Data, s: &Scenario) -> Result<CardSel, FieldError> {
         });
     }
     let i = data.card(&s.gpu).ok_or(FieldError { field: Field::Gpu, msg: Msg::UnknownGpu })?;
-    Ok(CardSel { idx: Some(i), spec: data.cards[i].spec.clone() })
+    Ok(CardSel { idx: Some(i), spec: data.specs[i].clone(), gpu: data.catalog.gpus[i].clone() })
 }
 
 /// Everything the results panel shows.
@@ -177,6 +187,7 @@ fn card_of(data: &Data, s: &Scenario) -> Result<CardSel, FieldError> {
 pub struct Outcome {
     pub est: Estimate,
     pub required: u64,
+    pub model: ModelRef,
     pub by_count: Vec<(u64, Option<u64>)>,
     pub bars: Vec<FormatBar>,
     pub workload: Workload,
@@ -185,32 +196,15 @@ pub struct Outcome {
     pub stale: bool,
 }
 
-/// Replaces the weights of an estimate by the exact bytes of the dropped file.
-fn use_exact_weights(e: &mut Estimate, exact: u64) {
-    if e.model_weight_bytes == 0 {
-        return;
-    }
-    let per_gpu = (exact as u128 * e.breakdown.weights as u128 / e.model_weight_bytes as u128) as u64;
-    e.breakdown.weights = per_gpu;
-    e.model_weight_bytes = exact;
-    e.total_bytes = e.breakdown.total();
-    e.all_gpus_bytes = e.total_bytes.saturating_mul(e.layout.gpus);
-}
-
 fn calc(m: &ModelRef, w: &Workload, card: &CardSpec, s: &Scenario) -> Result<Outcome, FieldError> {
-    let mut est = estimate(&m.model, w).map_err(|e| FieldError::from_core(&e, s))?;
-    if let Some((bytes, fmt)) = m.exact {
-        if fmt == w.weights {
-            use_exact_weights(&mut est, bytes);
-        }
-    }
+    let est = estimate(&m.model, w).map_err(|e| FieldError::from_core(&e, s))?;
     let required = compute::required_bytes(&m.model, w, &est);
-    let required = if m.exact.is_some_and(|(_, f)| f == w.weights) && w.engine != Engine::Vllm { est.total_bytes } else { required };
     Ok(Outcome {
         by_count: compute::required_by_count(&m.model, w),
         bars: compute::format_bars(&m.model, w),
         est,
         required,
+        model: m.clone(),
         workload: w.clone(),
         model_name: m.name.clone(),
         card: card.clone(),
@@ -228,10 +222,11 @@ struct Ctx {
     nf: NumFmt,
     data: &'static Data,
     embed: bool,
-    model: Memo<Result<ModelRef, FieldError>>,
     card: Memo<Result<CardSel, FieldError>>,
     errors: Memo<Vec<FieldError>>,
     out: Memo<Option<Outcome>>,
+    econ_in: Memo<Result<Economics, Vec<FieldError>>>,
+    econ: Memo<Option<econ::Econ>>,
     notice: RwSignal<Option<String>>,
     file_status: RwSignal<String>,
 }
@@ -269,6 +264,7 @@ fn msg_text(lang: Lang, m: &Msg) -> String {
         Msg::Positive => lang.t(K::ErrPositive).into(),
         Msg::UnknownPreset => lang.t(K::ErrUnknownPreset).into(),
         Msg::UnknownGpu => lang.t(K::ErrUnknownGpu).into(),
+        Msg::Range(r) => format!("{} {r}", lang.t(K::ErrRange)),
         Msg::Core(s) => s.clone(),
     }
 }
@@ -338,7 +334,15 @@ fn App() -> impl IntoView {
             _ => Err(errs),
         }
     });
-    let errors = Memo::new(move |_| fresh.with(|f| f.as_ref().err().cloned().unwrap_or_default()));
+    let econ_in = Memo::new(move |_| {
+        let engine = sc.with(|s| s.engine);
+        sc.with(|s| s.cost.check(data.catalog.fx.cny_per_usd, engine))
+    });
+    let errors = Memo::new(move |_| {
+        let mut e = fresh.with(|f| f.as_ref().err().cloned().unwrap_or_default());
+        econ_in.with(|r| if let Err(x) = r { e.extend(x.iter().cloned()) });
+        e
+    });
     let out = Memo::new(move |prev: Option<&Option<Outcome>>| match fresh.get() {
         Ok(o) => Some(o),
         Err(_) => prev.cloned().flatten().map(|mut o| {
@@ -347,7 +351,12 @@ fn App() -> impl IntoView {
         }),
     });
 
-    let c = Ctx { sc, lang, theme, sys_dark, nf, data, embed, model, card, errors, out, notice, file_status };
+    let econ = Memo::new(move |_| {
+        let e = econ_in.get().ok()?;
+        let card = card.get().ok()?;
+        fresh.with(|f| f.as_ref().ok().map(|o| econ::econ(&o.model.model, &o.workload, &o.est, &card.gpu, &e)))
+    });
+    let c = Ctx { sc, lang, theme, sys_dark, nf, data, embed, card, errors, out, econ_in, econ, notice, file_status };
 
     // Sync with the outside world.
     Effect::new(move |_| {
@@ -412,6 +421,7 @@ fn App() -> impl IntoView {
                 {model_panel(c)}
                 {workload_panel(c)}
                 {gpu_panel(c)}
+                {(!embed).then(|| econ_panel(c))}
             </section>
             <section class="results" id="results" tabindex="-1" aria-label=move || c.tr(K::Results)>
                 {results_panel(c)}
@@ -539,7 +549,7 @@ fn footer(c: Ctx) -> impl IntoView {
     view! {
         <footer class="foot">
             <p>{move || c.tr(K::FooterPrivacy)}</p>
-            <p>{move || c.tr(K::FooterData)} " (" {c.data.as_of.clone()} ")"</p>
+            <p>{move || c.tr(K::FooterData)} " (" {c.data.catalog.as_of.clone()} ")"</p>
         </footer>
     }
 }
@@ -685,7 +695,7 @@ fn preset_picker(c: Ctx) -> impl IntoView {
                     prop:value=move || q.get()
                     on:input=move |ev| q.set(event_target_value(&ev))
                     on:keydown=move |ev| if ev.key() == "Enter" {
-                        if let Some(&i) = hits.get_untracked().first() { choose(c.data.presets[i].id.clone()); }
+                        if let Some(&i) = hits.get_untracked().first() { choose(c.data.catalog.models[i].id.clone()); }
                     }/>
                 <p class="hint" aria-live="polite">{move || {
                     let n = hits.with(Vec::len);
@@ -697,7 +707,7 @@ fn preset_picker(c: Ctx) -> impl IntoView {
             <label for="preset" class:sr-only={!c.embed}>{move || c.tr(K::TabPreset)}</label>
             <select id="preset" data-testid="preset" size={if c.embed { "1" } else { "8" }} on:change=move |ev| choose(event_target_value(&ev))>
                 {move || hits.get().into_iter().map(|i| {
-                    let p = &c.data.presets[i];
+                    let p = &c.data.catalog.models[i];
                     let id = p.id.clone();
                     let id2 = id.clone();
                     view! { <option value=id selected=move || c.sc.with(|s| s.preset == id2)>{p.name.clone()}</option> }
@@ -922,9 +932,12 @@ fn model_summary(c: Ctx) -> impl IntoView {
         if e.trainable_params > 0 && e.trainable_params != e.params {
             parts.push(format!("{} {}", lang.t(K::Trainable), c.nf.params(e.trainable_params, lang)));
         }
+        if o.model.exact.is_some() {
+            parts.push(format!("{} {} ({})", lang.t(K::PartWeights), c.nf.bytes(e.model_weight_bytes), o.workload.weights.name()));
+        }
         let preset = c.sc.with(|s| (s.source == Source::Preset).then(|| s.preset.clone())).and_then(|id| c.data.preset(&id).cloned());
         Some(view! {
-            <p class="summary" data-testid="model-summary">
+            <p class="summary" data-testid="model-summary" data-weight-bytes=e.model_weight_bytes.to_string()>
                 <strong>{o.model_name.clone()}</strong> " · " <span data-testid="params">{parts.join(" · ")}</span>
                 {preset.map(|p| view! {
                     <br/>
@@ -1053,11 +1066,11 @@ fn workload_panel(c: Ctx) -> impl IntoView {
 fn native_warning(c: Ctx) -> impl IntoView {
     move || {
         let sel = c.card.get().ok()?;
-        let card = &c.data.cards[sel.idx?];
+        let card = &c.data.catalog.gpus[sel.idx?];
         let w = c.sc.with(|s| s.weights);
         let p = w.compute_precision();
         let sup = card.support(p);
-        (sup != "native" && sup != "unknown").then(|| view! {
+        (sup != gpuplan_core::catalog::PrecisionSupport::Native).then(|| view! {
             <p class="warn" data-testid="native-warning" role="note">"⚠ " {w.name()} " (" {p} ") " {move || c.tr(K::NotNative)}</p>
         })
     }
@@ -1068,9 +1081,9 @@ fn native_warning(c: Ctx) -> impl IntoView {
 fn gpu_panel(c: Ctx) -> impl IntoView {
     let cur = Memo::new(move |_| c.sc.with(|s| s.gpu.clone()));
     let mut vendors: Vec<String> = Vec::new();
-    for card in &c.data.cards {
-        if !vendors.contains(&card.spec.vendor) {
-            vendors.push(card.spec.vendor.clone());
+    for card in &c.data.specs {
+        if !vendors.contains(&card.vendor) {
+            vendors.push(card.vendor.clone());
         }
     }
     let cg = move |k: CgKey, label: K, get: fn(&Scenario) -> &String, set: fn(&mut Scenario, String)| num_field(c, Field::Custom(k), label, get, set, None);
@@ -1081,7 +1094,7 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
                 <label for="gpu">{move || c.tr(K::Card)}</label>
                 <select id="gpu" data-testid="gpu" on:change=move |ev| { let v = event_target_value(&ev); c.sc.update(|s| s.gpu = v); }>
                     {vendors.into_iter().map(|v| {
-                        let items: Vec<(String, String)> = c.data.cards.iter().filter(|k| k.spec.vendor == v).map(|k| (k.spec.id.clone(), format!("{} · {}", k.spec.name, c.nf.bytes(k.spec.memory_bytes)))).collect();
+                        let items: Vec<(String, String)> = c.data.specs.iter().filter(|k| k.vendor == v).map(|k| (k.id.clone(), format!("{} · {}", k.name, c.nf.bytes(k.memory_bytes)))).collect();
                         view! {
                             <optgroup label=v>
                                 {items.into_iter().map(|(id, label)| { let id2 = id.clone(); view! { <option value=id selected=move || cur.with(|g| *g == id2)>{label}</option> } }).collect_view()}
@@ -1095,17 +1108,18 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
             {move || {
                 let lang = c.lang.get();
                 let i = c.data.card(&cur.get())?;
-                let card = &c.data.cards[i];
-                let (badge, cls) = match card.verified {
+                let card = &c.data.catalog.gpus[i];
+                let spec = &c.data.specs[i];
+                let (badge, cls) = match data::verified(card) {
                     Verified::Yes => (K::Verified, "ok"),
                     Verified::Partly => (K::PartlyVerified, "partly"),
                     Verified::No => (K::Unverified, "no"),
                 };
-                let mut facts = vec![c.nf.bytes(card.spec.memory_bytes), format!("{} GB/s", c.nf.int(card.bandwidth_gbps.round() as u64))];
-                if let Some(t) = card.bf16_tflops { facts.push(format!("{} TFLOPS bf16", c.nf.int(t.round() as u64))); }
-                if let Some(w) = card.tdp_w { facts.push(format!("{} W", c.nf.int(w.round() as u64))); }
-                if let Some(p) = card.spec.purchase_usd { facts.push(c.nf.usd(p)); }
-                if let Some(r) = card.spec.rent_usd_per_hour { facts.push(format!("{}/h", c.nf.usd(r))); }
+                let mut facts = vec![c.nf.bytes(spec.memory_bytes), format!("{} GB/s", c.nf.int(card.bandwidth_gbps.round() as u64))];
+                if let Some(t) = card.tflops.bf16 { facts.push(format!("{} TFLOPS bf16", c.nf.int(t.round() as u64))); }
+                if let Some(w) = card.tdp() { facts.push(format!("{} W", c.nf.int(w.round() as u64))); }
+                if let Some(p) = spec.purchase_usd { facts.push(c.nf.usd(p)); }
+                if let Some(r) = spec.rent_usd_per_hour { facts.push(format!("{}/h", c.nf.usd(r))); }
                 Some(view! {
                     <div class="cardinfo" data-testid="gpu-info">
                         <p>{facts.join(" · ")} " " <span class=format!("badge {cls}") data-testid="verified">{lang.t(badge)}</span></p>
@@ -1155,6 +1169,9 @@ fn results_panel(c: Ctx) -> impl IntoView {
         {breakdown(c)}
         {notes(c)}
         {format_chart_view(c)}
+        {speed_cost(c)}
+        {(!c.embed).then(|| cost_chart_view(c))}
+        {(!c.embed).then(|| planner(c))}
         {(!c.embed).then(|| fit_table(c, sort))}
         {(!c.embed).then(|| exports(c, sort))}
     }
@@ -1178,7 +1195,7 @@ fn verdict(c: Ctx) -> impl IntoView {
                         " · " <span>{format!("{n} × {}", o.card.name)}</span>
                     </p>
                     <p>
-                        {lang.t(K::Needs)} " " <strong data-testid="total">{c.nf.bytes(o.required)}</strong> " " {lang.t(K::PerGpu)}
+                        {lang.t(K::Needs)} " " <strong data-testid="total" data-bytes=o.required.to_string()>{c.nf.bytes(o.required)}</strong> " " {lang.t(K::PerGpu)}
                         " (" {lang.t(K::Of)} " " {c.nf.bytes(cap)} ") · "
                         <span data-testid="headroom">{if room >= 0 { format!("{} {}", c.nf.bytes(room as u64), lang.t(K::Free)) } else { format!("{} {}", c.nf.bytes(room.unsigned_abs()), lang.t(K::Short)) }}</span>
                     </p>
@@ -1212,7 +1229,7 @@ fn breakdown(c: Ctx) -> impl IntoView {
                     </div>
                     <ul class="legend">
                         {PARTS.iter().zip(parts).map(|((k, cls), v)| view! {
-                            <li class:zero={v == 0}><span class=format!("sw {cls}")></span>{lang.t(*k)} " " <strong data-testid=format!("part-{cls}")>{c.nf.bytes(v)}</strong></li>
+                            <li class:zero={v == 0}><span class=format!("sw {cls}")></span>{lang.t(*k)} " " <strong data-testid=format!("part-{cls}") data-bytes=v.to_string()>{c.nf.bytes(v)}</strong></li>
                         }).collect_view()}
                     </ul>
                     <p class="hint">
@@ -1284,7 +1301,7 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
         let (key, desc) = sort.get();
         c.out.with(|o| {
             let Some(o) = o else { return Vec::new() };
-            let specs: Vec<CardSpec> = c.data.cards.iter().map(|k| k.spec.clone()).collect();
+            let specs: Vec<CardSpec> = c.data.specs.clone();
             let mut rows = compute::fit_rows(&specs, &o.by_count, o.workload.gpus);
             compute::sort_rows(&mut rows, &specs, key, desc);
             rows
@@ -1298,20 +1315,20 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
         let mut html = String::with_capacity(8192);
         rows.with(|rows| {
             for r in rows {
-                let card = &c.data.cards[r.card];
+                let card = &c.data.specs[r.card];
                 let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
                 html.push_str(&format!(
                     "<tr class=\"{}{}\"><th scope=\"row\"><button type=\"button\" class=\"linklike\" data-card=\"{}\" title=\"{}\">{}</button></th><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                     if r.fits_now { "fits" } else { "nofit" },
-                    if card.spec.id == chosen { " chosen" } else { "" },
-                    esc(&card.spec.id),
+                    if card.id == chosen { " chosen" } else { "" },
+                    esc(&card.id),
                     esc(lang.t(K::Choose)),
-                    esc(&card.spec.name),
-                    c.nf.bytes(card.spec.memory_bytes),
+                    esc(&card.name),
+                    c.nf.bytes(card.memory_bytes),
                     if r.fits_now { format!("✓ {}", lang.t(K::Yes)) } else { format!("✗ {}", lang.t(K::No)) },
                     r.cards_needed.map_or_else(|| lang.t(K::Never).to_string(), |k| c.nf.int(k)),
                     r.headroom.map_or("—".to_string(), |h| c.nf.bytes_signed(h)),
-                    card.spec.purchase_usd.map_or("—".to_string(), |p| c.nf.usd(p)),
+                    card.purchase_usd.map_or("—".to_string(), |p| c.nf.usd(p)),
                 ));
             }
         });
@@ -1356,7 +1373,7 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
 fn exports(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
     let gather = move || -> Option<(String, Outcome, Vec<CardSpec>, Vec<FitRow>)> {
         let o = c.out.get_untracked()?;
-        let specs: Vec<CardSpec> = c.data.cards.iter().map(|k| k.spec.clone()).collect();
+        let specs: Vec<CardSpec> = c.data.specs.clone();
         let mut rows = compute::fit_rows(&specs, &o.by_count, o.workload.gpus);
         let (k, d) = sort.get_untracked();
         compute::sort_rows(&mut rows, &specs, k, d);
@@ -1371,6 +1388,240 @@ fn exports(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
             <button type="button" class="small" data-testid="export-json" on:click=move |_| if let Some((link, o, specs, rows)) = gather() {
                 dom::download("gpuplan-results.json", "application/json", &compute::results_json(&link, &o.model_name, &o.est, &o.card, o.required, &specs, &rows));
             }>"JSON"</button>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------- speed, cost, plans
+
+/// Costing, efficiency and planner inputs, and the user profiles of the source articles.
+fn econ_panel(c: Ctx) -> impl IntoView {
+    let training = Memo::new(move |_| c.sc.with(|s| s.mode.is_training()));
+    let f = move |field: Field, label: K, get: fn(&Scenario) -> &String, set: fn(&mut Scenario, String)| num_field(c, field, label, get, set, Some(K::DefaultHint));
+    let profiles = &c.data.catalog.profiles;
+    view! {
+        <fieldset class="panel">
+            <legend>{move || c.tr(K::Economics)}</legend>
+            <div class="field">
+                <label for="profile">{move || c.tr(K::Profile)}</label>
+                <select id="profile" data-testid="profile" on:change=move |ev| {
+                    let id = event_target_value(&ev);
+                    if let Some(p) = c.data.catalog.profiles.iter().find(|p| p.id == id) {
+                        c.sc.update(|s| econ::apply_profile(s, p));
+                    }
+                }>
+                    <option value="">{move || c.tr(K::ProfileNone)}</option>
+                    {profiles.iter().map(|p| {
+                        let p2 = p.clone();
+                        view! { <option value=p.id.clone() title=p.description_en.clone()>{move || match c.lang.get() { Lang::En => p2.name_en.clone(), Lang::ZhHans => p2.name_zh_hans.clone(), Lang::ZhHant => p2.name_zh_hant.clone() }}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="grid2">
+                {f(Field::Target, K::TargetTps, |s| &s.cost.target, |s, v| s.cost.target = v)}
+                {f(Field::Budget, K::BudgetUsd, |s| &s.cost.budget, |s, v| s.cost.budget = v)}
+            </div>
+            {check_field(c, "rent", K::RankByRent, |s| s.cost.rent, |s, v| s.cost.rent = v)}
+            {move || training.get().then(|| f(Field::TrainTokens, K::TrainTokensB, |s| &s.cost.train_tokens_b, |s, v| s.cost.train_tokens_b = v))}
+            <details>
+                <summary>{move || c.tr(K::Cost)} " · " {move || c.tr(K::Speed)}</summary>
+                <div class="grid2">
+                    {f(Field::Years, K::Years, |s| &s.cost.years, |s, v| s.cost.years = v)}
+                    {f(Field::Busy, K::BusyPct, |s| &s.cost.busy_pct, |s, v| s.cost.busy_pct = v)}
+                    {f(Field::Kwh, K::KwhUsd, |s| &s.cost.kwh_usd, |s, v| s.cost.kwh_usd = v)}
+                    {f(Field::Pue, K::Pue, |s| &s.cost.pue, |s, v| s.cost.pue = v)}
+                    {f(Field::Fx, K::FxRate, |s| &s.cost.fx, |s, v| s.cost.fx = v)}
+                    {f(Field::Mbu, K::Mbu, |s| &s.cost.mbu, |s, v| s.cost.mbu = v)}
+                    {f(Field::Mfu, K::Mfu, |s| &s.cost.mfu, |s, v| s.cost.mfu = v)}
+                </div>
+                <p class="hint">{move || c.econ_in.with(|e| e.as_ref().ok().map(|e| format!(
+                    "{:.0} % busy · {:.3} USD/kWh · PUE {:.2} · {:.1} CNY/USD · MBU {:.2} · MFU {:.2} · {} {}",
+                    e.cost.utilization * 100.0, e.cost.electricity_usd_per_kwh, e.cost.pue, e.cost.cny_per_usd, e.eff.mbu_decode, e.eff.mfu_prefill,
+                    c.tr(K::AsOf), c.data.catalog.fx.as_of)))}</p>
+            </details>
+        </fieldset>
+    }
+}
+
+fn human_hours(lang: Lang, h: f64) -> String {
+    let zh = lang != Lang::En;
+    if !h.is_finite() {
+        "—".into()
+    } else if h < 1.0 / 60.0 {
+        format!("{:.1} s", h * 3600.0)
+    } else if h < 1.0 {
+        format!("{:.0} min", h * 60.0)
+    } else if h < 72.0 {
+        format!("{h:.1} h")
+    } else if zh {
+        format!("{:.1} 天", h / 24.0)
+    } else {
+        format!("{:.1} days", h / 24.0)
+    }
+}
+
+/// Speed and money of the scenario on its card.
+fn speed_cost(c: Ctx) -> impl IntoView {
+    move || {
+        let lang = c.lang.get();
+        let nf = c.nf;
+        c.econ.with(|x| {
+            let x = x.as_ref()?;
+            let money = |v: Option<f64>| v.map_or_else(|| lang.t(K::NoPrice).to_string(), |v| nf.usd(v));
+            let cny = |v: Option<f64>| v.map(|v| format!(" (¥{})", nf.int(v.round() as u64))).unwrap_or_default();
+            let sp = &x.speed;
+            let mut speed_rows: Vec<(K, String)> = Vec::new();
+            if let Some(t) = &x.train {
+                speed_rows.push((K::TrainThroughput, format!("{} tokens/s", nf.int(t.tokens_per_s.round() as u64))));
+                speed_rows.push((K::TrainTime, human_hours(lang, t.seconds / 3600.0)));
+                speed_rows.push((K::GpuHours, nf.int(t.gpu_hours.round() as u64)));
+            } else {
+                speed_rows.push((K::DecodePerUser, format!("{} tokens/s", nf.sig(sp.decode_tokens_per_s_per_seq))));
+                speed_rows.push((K::DecodeTotal, format!("{} tokens/s", nf.sig(sp.decode_tokens_per_s_total))));
+                speed_rows.push((K::Prefill, format!("{} tokens/s", nf.sig(sp.prefill_tokens_per_s))));
+                speed_rows.push((K::Ttft, human_hours(lang, sp.ttft_s / 3600.0)));
+            }
+            let co = &x.cost;
+            let mut cost_rows: Vec<(K, String)> = vec![
+                (K::Purchase, format!("{}{}", money(co.purchase_usd), cny(co.purchase_cny))),
+                (K::Energy, nf.usd(co.energy_usd_per_year)),
+                (K::Tco, money(co.own_total_usd)),
+                (K::RentTotal, money(co.rent_total_usd)),
+            ];
+            if let Some(r) = &x.run {
+                cost_rows.push((K::RunCost, format!("{} · {}", money(r.rent_usd.or(r.own_usd)), human_hours(lang, r.hours))));
+            }
+            if x.usd_per_mtok_own.is_some() || x.usd_per_mtok_rent.is_some() {
+                cost_rows.push((K::PerMillionTokens, format!("{} {} · {} {}", money(x.usd_per_mtok_own), lang.t(K::Own), money(x.usd_per_mtok_rent), lang.t(K::Rent))));
+            }
+            let dl = |rows: Vec<(K, String)>, id: &'static str| view! {
+                <dl class="facts" data-testid=id>
+                    {rows.into_iter().map(|(k, v)| view! { <dt>{lang.t(k)}</dt><dd>{v}</dd> }).collect_view()}
+                </dl>
+            };
+            let support = match sp.peak.support { gpuplan_core::catalog::PrecisionSupport::Native => "native", gpuplan_core::catalog::PrecisionSupport::Emulated => "emulated", gpuplan_core::catalog::PrecisionSupport::Unsupported => "unsupported" };
+            let link = format!("{} {} {} GB/s · {} {:.0} TFLOPS ({support})", lang.t(K::Interconnect), sp.link.kind, nf.int((sp.link.bytes_per_s / 1e9).round() as u64), sp.peak.precision, sp.peak.tflops);
+            Some(view! {
+                <section class="block" aria-labelledby="econ-title">
+                    <h2 id="econ-title">{lang.t(K::Speed)} " · " {lang.t(K::Cost)}</h2>
+                    <div class="grid2">
+                        {dl(speed_rows, "speed")}
+                        {dl(cost_rows, "cost")}
+                    </div>
+                    <p class="hint">{link} " · " {sp.bound} "-bound · " {lang.t(K::Cheaper)} ": " {co.cheaper.map(|w| if w == "own" { lang.t(K::Own) } else { lang.t(K::Rent) }).unwrap_or("—")} " · " {lang.t(K::AsOf)} " " {co.price_as_of.clone()}</p>
+                    {(!sp.notes.is_empty()).then(|| view! { <ul class="hint">{sp.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul> })}
+                </section>
+            })
+        })
+    }
+}
+
+/// Own and rent lines over 1–64 cards (plotters).
+fn cost_chart_view(c: Ctx) -> impl IntoView {
+    let svg = Memo::new(move |_| {
+        let lang = c.lang.get();
+        let Some(e) = c.econ_in.get().ok() else { return String::new() };
+        let Some(card) = c.card.get().ok() else { return String::new() };
+        c.out.with(|o| {
+            let Some(o) = o else { return String::new() };
+            let series = econ::cost_series(&card.gpu, &c.data.catalog.gpus, &o.by_count, &e, lang.t(K::Own), lang.t(K::Rent));
+            let nf = c.nf;
+            let t0 = dom::now_ms();
+            let s = charts::cost_chart(&series, lang.t(K::ChartCost), lang.t(K::ChartCostAxisX), lang.t(K::ChartCostAxisY), &|y| nf.usd(y));
+            dom::expose("costChartMs", dom::now_ms() - t0);
+            s
+        })
+    });
+    let export = move |png: bool| {
+        let file = charts::standalone(&svg.get_untracked(), c.dark());
+        if png {
+            dom::download_png("gpuplan-cost-vs-cards.png", &file);
+        } else {
+            dom::download("gpuplan-cost-vs-cards.svg", "image/svg+xml", &file);
+        }
+    };
+    view! {
+        <section class="block" aria-labelledby="cost-chart-title">
+            <div class="row spread">
+                <h2 id="cost-chart-title">{move || c.tr(K::ChartCost)}</h2>
+                <div class="row">
+                    <button type="button" class="small" data-testid="export-cost-svg" on:click=move |_| export(false)>"SVG"</button>
+                    <button type="button" class="small" data-testid="export-cost-png" on:click=move |_| export(true)>"PNG"</button>
+                </div>
+            </div>
+            <div class="chart" data-testid="chart-cost" inner_html=move || svg.get()></div>
+            <p class="hint">"● " {move || c.tr(K::MinCards)}</p>
+        </section>
+    }
+}
+
+/// The planner: computed only while its section is open.
+fn planner(c: Ctx) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let plans = Memo::new(move |_| {
+        if !open.get() {
+            return None;
+        }
+        let e = c.econ_in.get().ok()?;
+        let card = c.card.get().ok()?;
+        let custom = card.idx.is_none().then(|| card.gpu.clone());
+        let t0 = dom::now_ms();
+        let p = c.out.with(|o| o.as_ref().map(|o| econ::plans(&o.model.model, &o.workload, &c.data.catalog, custom, &e)));
+        dom::expose("planMs", dom::now_ms() - t0);
+        p
+    });
+    let body = move || {
+        let lang = c.lang.get();
+        let nf = c.nf;
+        plans.with(|p| {
+            let p = p.as_ref()?;
+            if p.is_empty() {
+                return Some(view! { <p data-testid="no-plan">{lang.t(K::NoPlan)}</p> }.into_any());
+            }
+            Some(view! {
+                <div class="tablewrap">
+                    <table class="cards" data-testid="plans">
+                        <thead><tr>
+                            <th scope="col">"#"</th><th scope="col">{lang.t(K::ColCard)}</th><th scope="col" class="num">{lang.t(K::ColCount)}</th>
+                            <th scope="col">{lang.t(K::ColFormat)}</th><th scope="col">{lang.t(K::ColLayout)}</th><th scope="col" class="num">{lang.t(K::ColTps)}</th>
+                            <th scope="col" class="num">{lang.t(K::ColOwn)}</th><th scope="col" class="num">{lang.t(K::ColRentH)}</th><th scope="col" class="num">{lang.t(K::ColPerMtok)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {p.iter().enumerate().map(|(i, p)| {
+                                let id = p.gpu_id.clone();
+                                let fmt = p.format;
+                                let n = p.count;
+                                view! {
+                                    <tr title=p.reason.clone()>
+                                        <td>{i + 1}</td>
+                                        <th scope="row"><button type="button" class="linklike" on:click=move |_| c.sc.update(|s| { s.gpu = id.clone(); s.gpus = n.to_string(); s.set_weights(fmt); })>{p.gpu_name.clone()}</button></th>
+                                        <td class="num">{n}</td>
+                                        <td>{p.format_name} {(p.precision_support != "native").then(|| format!(" ({})", p.precision_support))}</td>
+                                        <td>{format!("{}×{}×{}", p.layout.tensor_parallel, p.layout.pipeline_parallel, p.layout.data_parallel)}</td>
+                                        <td class="num">{nf.int(p.tokens_per_s.round() as u64)}</td>
+                                        <td class="num">{p.cost.own_total_usd.map_or("—".into(), |v| nf.usd(v))}</td>
+                                        <td class="num">{p.cost.rent_usd_per_hour.map_or("—".into(), |v| nf.usd(v))}</td>
+                                        <td class="num">{p.usd_per_million_tokens.map_or("—".into(), |v| nf.usd(v))}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+                <ol class="hint reasons">{p.iter().map(|p| view! { <li>{p.reason.clone()}</li> }).collect_view()}</ol>
+            }.into_any())
+        })
+    };
+    view! {
+        <section class="block">
+            <details data-testid="planner" on:toggle=move |ev| {
+                let o = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()).is_some_and(|d| d.open());
+                open.set(o);
+            }>
+                <summary><h2 class="inline">{move || c.tr(K::Planner)}</h2></summary>
+                <p class="hint">{move || c.tr(K::PlannerHint)}</p>
+                {body}
+            </details>
         </section>
     }
 }

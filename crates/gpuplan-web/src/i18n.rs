@@ -269,6 +269,46 @@ table! {
     LinkRepaired => "Some values in the link were not understood and were left at their defaults:",
         "链接中的部分参数无法识别，已使用默认值：",
         "連結中的部分參數無法識別，已使用預設值：";
+    ErrRange => "Allowed range:", "允许范围：", "允許範圍：";
+    Economics => "Speed, cost and plans", "速度、成本与方案", "速度、成本與方案";
+    Years => "Years owned", "持有年数", "持有年數";
+    BusyPct => "Busy time (%)", "使用率（%）", "使用率（%）";
+    KwhUsd => "Electricity (USD/kWh)", "电价（美元/千瓦时）", "電價（美元/千瓦時）";
+    FxRate => "CNY per USD", "人民币/美元汇率", "人民幣/美元匯率";
+    Pue => "PUE", "PUE（能效比）", "PUE（能效比）";
+    Mbu => "Decode bandwidth efficiency (MBU)", "解码带宽利用率（MBU）", "解碼頻寬利用率（MBU）";
+    Mfu => "Compute efficiency (MFU)", "算力利用率（MFU）", "算力利用率（MFU）";
+    TargetTps => "Target tokens/s (planner)", "目标 token/秒（规划器）", "目標 token/秒（規劃器）";
+    BudgetUsd => "Budget (USD, planner)", "预算（美元，规划器）", "預算（美元，規劃器）";
+    TrainTokensB => "Training tokens (billions)", "训练 token 数（十亿）", "訓練 token 數（十億）";
+    RankByRent => "Rank plans by renting", "按租用成本排序方案", "按租用成本排序方案";
+    DefaultHint => "empty = sourced default", "留空 = 有出处的默认值", "留空 = 有出處的預設值";
+    Prefill => "Prefill", "预填充", "預填充";
+    TrainTime => "Training time", "训练时间", "訓練時間";
+    GpuHours => "GPU-hours", "GPU 小时", "GPU 小時";
+    RunCost => "Cost of the run", "本次训练成本", "本次訓練成本";
+    Tco => "Total cost of ownership", "总拥有成本", "總擁有成本";
+    RentTotal => "Renting the same hours", "租用同样时长", "租用同樣時長";
+    Purchase => "Purchase", "购买价", "購買價";
+    Energy => "Energy per year", "每年电费", "每年電費";
+    Cheaper => "Cheaper", "更便宜", "更便宜";
+    NoPrice => "no price in the catalog", "目录中无价格", "目錄中無價格";
+    Planner => "Cheapest plans", "最便宜的方案", "最便宜的方案";
+    PlannerHint => "Every card × count (1–64) × weight format × parallel layout that fits and meets the target.",
+        "遍历每种显卡 × 数量（1–64）× 权重格式 × 并行方式，找出装得下并达到目标的方案。",
+        "遍歷每種顯示卡 × 數量（1–64）× 權重格式 × 並行方式，找出裝得下並達到目標的方案。";
+    ColCount => "Cards", "卡数", "卡數";
+    ColFormat => "Format", "格式", "格式";
+    ColLayout => "Split TP×PP×DP", "并行 TP×PP×DP", "並行 TP×PP×DP";
+    ColTps => "tokens/s", "token/秒", "token/秒";
+    ColOwn => "Own (TCO)", "购买（TCO）", "購買（TCO）";
+    ColRentH => "Rent / hour", "租用/小时", "租用/小時";
+    ColPerMtok => "$ / M tokens", "美元/百万 token", "美元/百萬 token";
+    ColWhy => "Why", "原因", "原因";
+    Profile => "Start from a user profile", "从用户画像开始", "從使用者畫像開始";
+    ProfileNone => "— choose —", "— 选择 —", "— 選擇 —";
+    Interconnect => "Interconnect", "互联", "互連";
+    Support => "Precision support", "精度支持", "精度支援";
 }
 
 #[cfg(test)]

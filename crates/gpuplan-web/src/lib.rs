@@ -6,6 +6,7 @@ pub mod charts;
 pub mod codec;
 pub mod compute;
 pub mod data;
+pub mod econ;
 pub mod files;
 pub mod fmt;
 pub mod i18n;

@@ -299,6 +299,93 @@ pub struct CostInputs {
     pub busy_pct: String,
     /// Electricity price, USD per kWh.
     pub kwh_usd: String,
+    /// Yuan per US dollar.
+    pub fx: String,
+    /// Data-centre power usage effectiveness.
+    pub pue: String,
+    /// Decode model-bandwidth utilisation (fraction of peak bandwidth).
+    pub mbu: String,
+    /// Model FLOPs utilisation (prefill and training).
+    pub mfu: String,
+    /// Planner: tokens per second to reach (inference: generated; training: trained).
+    pub target: String,
+    /// Planner: budget in USD (own: purchase; rent: rent over the horizon).
+    pub budget: String,
+    /// Training: tokens of the run, in billions.
+    pub train_tokens_b: String,
+    /// Rank plans by renting instead of owning.
+    pub rent: bool,
+}
+
+/// The checked costing, speed and planner inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Economics {
+    pub cost: gpuplan_core::cost::CostInputs,
+    pub eff: gpuplan_core::throughput::Efficiency,
+    pub constraints: gpuplan_core::plan::Constraints,
+    pub train_tokens: f64,
+}
+
+impl CostInputs {
+    /// Checks every field; empty = the sourced default. `cny_per_usd` is the catalog's rate.
+    pub fn check(&self, cny_per_usd: f64, engine: Engine) -> Result<Economics, Vec<FieldError>> {
+        use gpuplan_core::plan::{Constraints, Objective};
+        let mut errs = Vec::new();
+        let mut cost = gpuplan_core::cost::CostInputs::new(cny_per_usd);
+        let mut eff = gpuplan_core::throughput::Efficiency::default_for(engine);
+        let mut num = |field: Field, text: &str, lo: f64, hi: f64| -> Option<f64> {
+            if text.trim().is_empty() {
+                return None;
+            }
+            match parse_decimal(text, hi) {
+                Ok(x) if x >= lo => Some(x),
+                Ok(_) | Err(NumErr::TooLarge) => {
+                    errs.push(FieldError { field, msg: Msg::Range(format!("{lo}–{hi}")) });
+                    None
+                }
+                Err(e) => {
+                    errs.push(FieldError::num(field, e));
+                    None
+                }
+            }
+        };
+        if let Some(fx) = num(Field::Fx, &self.fx, 0.01, 1000.0) {
+            cost = gpuplan_core::cost::CostInputs::new(fx);
+        }
+        if let Some(y) = num(Field::Years, &self.years, 0.25, 20.0) {
+            cost.years = y;
+        }
+        if let Some(b) = num(Field::Busy, &self.busy_pct, 1.0, 100.0) {
+            cost.utilization = b / 100.0;
+        }
+        if let Some(k) = num(Field::Kwh, &self.kwh_usd, 0.0, 10.0) {
+            cost.electricity_usd_per_kwh = k;
+        }
+        if let Some(p) = num(Field::Pue, &self.pue, 1.0, 3.0) {
+            cost.pue = p;
+        }
+        if let Some(m) = num(Field::Mbu, &self.mbu, 0.01, 1.0) {
+            eff.mbu_decode = m;
+        }
+        if let Some(m) = num(Field::Mfu, &self.mfu, 0.01, 1.0) {
+            eff.mfu_prefill = m;
+            eff.mfu_train = m;
+        }
+        let target = num(Field::Target, &self.target, 0.0, 1e9);
+        let budget = num(Field::Budget, &self.budget, 0.0, 1e12);
+        let train_tokens = num(Field::TrainTokens, &self.train_tokens_b, 0.000001, 1e6).unwrap_or(1.0) * 1e9;
+        let constraints = Constraints {
+            target_tokens_per_s: target.filter(|t| *t > 0.0),
+            budget_usd: budget.filter(|b| *b > 0.0),
+            objective: if self.rent { Objective::Rent } else { Objective::Own },
+            ..Constraints::default()
+        };
+        if errs.is_empty() {
+            Ok(Economics { cost, eff, constraints, train_tokens })
+        } else {
+            Err(errs)
+        }
+    }
 }
 
 /// Every input of the page.
@@ -402,6 +489,13 @@ pub enum Field {
     Years,
     Busy,
     Kwh,
+    Fx,
+    Pue,
+    Mbu,
+    Mfu,
+    Target,
+    Budget,
+    TrainTokens,
 }
 
 impl Field {
@@ -451,6 +545,13 @@ impl Field {
             Field::Years => "years",
             Field::Busy => "busy",
             Field::Kwh => "kwh",
+            Field::Fx => "fx",
+            Field::Pue => "pue",
+            Field::Mbu => "mbu",
+            Field::Mfu => "mfu",
+            Field::Target => "target",
+            Field::Budget => "budget",
+            Field::TrainTokens => "train-tokens",
         }
     }
 }
@@ -464,6 +565,8 @@ pub enum Msg {
     Positive,
     UnknownPreset,
     UnknownGpu,
+    /// Outside the allowed range (inclusive), written `lo–hi`.
+    Range(String),
     /// The core's own message (English), already naming what is allowed.
     Core(String),
 }
@@ -677,6 +780,13 @@ impl Scenario {
             ("y", &self.cost.years, &d.cost.years),
             ("busy", &self.cost.busy_pct, &d.cost.busy_pct),
             ("kwh", &self.cost.kwh_usd, &d.cost.kwh_usd),
+            ("fx", &self.cost.fx, &d.cost.fx),
+            ("pue", &self.cost.pue, &d.cost.pue),
+            ("mbu", &self.cost.mbu, &d.cost.mbu),
+            ("mfu", &self.cost.mfu, &d.cost.mfu),
+            ("tgt", &self.cost.target, &d.cost.target),
+            ("bud", &self.cost.budget, &d.cost.budget),
+            ("tt", &self.cost.train_tokens_b, &d.cost.train_tokens_b),
         ] {
             if v != dv {
                 put(k, v);
@@ -696,6 +806,9 @@ impl Scenario {
         }
         if self.offload != d.offload {
             put("off", if self.offload { "1" } else { "0" });
+        }
+        if self.cost.rent {
+            put("obj", "rent");
         }
         if self.custom_gpu != d.custom_gpu && self.gpu == CUSTOM_GPU {
             put("cg", &self.custom_gpu.encode());
@@ -766,7 +879,14 @@ impl Scenario {
                 },
                 "gc" => bool_param(&v).map(|b| sc.grad_ckpt = b).is_some(),
                 "off" => bool_param(&v).map(|b| sc.offload = b).is_some(),
-                "ctx" | "out" | "u" | "mb" | "sq" | "r" | "n" | "gmu" | "ngl" | "g" | "y" | "busy" | "kwh" => {
+                "obj" => match v.as_str() {
+                    "rent" | "own" => {
+                        sc.cost.rent = v == "rent";
+                        true
+                    }
+                    _ => false,
+                },
+                "ctx" | "out" | "u" | "mb" | "sq" | "r" | "n" | "gmu" | "ngl" | "g" | "y" | "busy" | "kwh" | "fx" | "pue" | "mbu" | "mfu" | "tgt" | "bud" | "tt" => {
                     // Kept as typed (a bad number is shown with its message, like a typed one).
                     let slot = match k {
                         "ctx" => &mut sc.context,
@@ -781,6 +901,13 @@ impl Scenario {
                         "g" => &mut sc.gpu,
                         "y" => &mut sc.cost.years,
                         "busy" => &mut sc.cost.busy_pct,
+                        "fx" => &mut sc.cost.fx,
+                        "pue" => &mut sc.cost.pue,
+                        "mbu" => &mut sc.cost.mbu,
+                        "mfu" => &mut sc.cost.mfu,
+                        "tgt" => &mut sc.cost.target,
+                        "bud" => &mut sc.cost.budget,
+                        "tt" => &mut sc.cost.train_tokens_b,
                         _ => &mut sc.cost.kwh_usd,
                     };
                     *slot = short(&v);
