@@ -53,7 +53,7 @@ single = single.replace('</body>', () => `${loader}</body>`);
 fs.writeFileSync(path.join(dist, 'gpuplan-offline.html'), single);
 
 // 2. The service worker.
-const cached = ['./', ...files.filter((n) => n !== 'sw.js' && n !== 'gpuplan-offline.html').map((n) => `./${n}`)];
+const cached = ['./', ...files.filter((n) => n !== 'sw.js' && n !== 'gpuplan-offline.html' && n !== 'index.html').map((n) => `./${n}`)];
 const hash = crypto.createHash('sha256');
 for (const n of files.filter((n) => n !== 'sw.js').sort()) hash.update(n).update(fs.readFileSync(path.join(dist, n)));
 const cacheName = `gpuplan-${hash.digest('hex').slice(0, 16)}`;

@@ -17,25 +17,20 @@ cargo test -p gpuplan-cli --test calibration -- --nocapture
 step "no_std proof: build the estimator and parsers for wasm32v1-none (a target without std)"
 cargo build -p gpuplan-core -p gpuplan-files --target wasm32v1-none
 
-if [ -f crates/gpuplan-files/examples/fuzz.rs ]; then
-  step "fuzz the file parsers: 1,000,000 inputs each"
-  cargo run --release -q -p gpuplan-files --example fuzz -- 1000000
-fi
+step "fuzz the file parsers and the header→model bridge: 1,000,000 inputs each"
+cargo run --release -q -p gpuplan-files --example fuzz -- 1000000
 
-if [ -f crates/gpuplan-core/examples/bench_plan.rs ]; then
-  step "benchmark: estimates per second and planner time (figures, not asserted)"
-  cargo run --release -q -p gpuplan-core --example bench_plan
-fi
+step "benchmark: estimates per second and planner time (figures, not asserted)"
+cargo run --release -q -p gpuplan-core --example bench_plan
 
-if [ -d crates/gpuplan-web ]; then
-  step "web app: host unit tests"
-  cargo test -p gpuplan-web
-  step "web app: release build + single-file offline bundle"
-  bash scripts/build-web.sh
-  step "web app: end-to-end tests in headless Chromium"
-  (cd tests/e2e && node --test)
-  if [ -f scripts/bench-web.mjs ]; then
-    step "web app: size and speed benchmark (figures)"
-    node scripts/bench-web.mjs
-  fi
-fi
+step "web app: host unit tests (scenario, URL, formatting, i18n, charts, files, speed and cost)"
+cargo test -p gpuplan-web
+
+step "web app: release build + single-file offline bundle + service worker"
+bash scripts/build-web.sh
+
+step "web app: end-to-end tests in headless Chromium"
+(cd tests/e2e && node --test)
+
+step "web app: size and speed benchmark (figures, not asserted)"
+node scripts/bench-web.mjs

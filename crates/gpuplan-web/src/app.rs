@@ -1126,6 +1126,10 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
                         <details>
                             <summary>{lang.t(K::Source)} " · " {lang.t(K::AsOf)} " " {card.as_of.clone()}</summary>
                             <p class="hint source">{card.source.clone()}</p>
+                            <p class="hint">{lang.t(K::Support)} ": " {card.precision_note.clone()}</p>
+                            <p class="hint" data-testid="price-source">{lang.t(K::Purchase)} ": " {card.price.purchase_basis.clone()} " — " {card.price.purchase_note.clone()}
+                                " · " {lang.t(K::RentCards)} ": " {card.price.cloud_basis.clone()} " — " {card.price.cloud_note.clone()} " (" {lang.t(K::AsOf)} " " {card.price.as_of.clone()} ")"</p>
+                            <p class="hint">{card.verified_detail.clone()} {(!card.notes.is_empty()).then(|| format!(" · {}", card.notes))}</p>
                         </details>
                     </div>
                 })
@@ -1518,16 +1522,21 @@ fn speed_cost(c: Ctx) -> impl IntoView {
 
 /// Own and rent lines over 1–64 cards (plotters).
 fn cost_chart_view(c: Ctx) -> impl IntoView {
+    // The lines change only when the cards, prices, costing inputs or fitting counts do: the
+    // chart is redrawn only then.
+    let series = Memo::new(move |_| {
+        let lang = c.lang.get();
+        let e = c.econ_in.get().ok()?;
+        let card = c.card.get().ok()?;
+        c.out.with(|o| o.as_ref().map(|o| econ::cost_series(&card.gpu, &c.data.catalog.gpus, &o.by_count, &e, lang.t(K::Own), lang.t(K::Rent))))
+    });
     let svg = Memo::new(move |_| {
         let lang = c.lang.get();
-        let Some(e) = c.econ_in.get().ok() else { return String::new() };
-        let Some(card) = c.card.get().ok() else { return String::new() };
-        c.out.with(|o| {
-            let Some(o) = o else { return String::new() };
-            let series = econ::cost_series(&card.gpu, &c.data.catalog.gpus, &o.by_count, &e, lang.t(K::Own), lang.t(K::Rent));
+        series.with(|s| {
+            let Some(series) = s else { return String::new() };
             let nf = c.nf;
             let t0 = dom::now_ms();
-            let s = charts::cost_chart(&series, lang.t(K::ChartCost), lang.t(K::ChartCostAxisX), lang.t(K::ChartCostAxisY), &|y| nf.usd(y));
+            let s = charts::cost_chart(series, lang.t(K::ChartCost), lang.t(K::ChartCostAxisX), lang.t(K::ChartCostAxisY), &|y| nf.usd(y));
             dom::expose("costChartMs", dom::now_ms() - t0);
             s
         })

@@ -151,6 +151,7 @@ pub fn format_chart(bars: &[Bar], lines: &[Line], title: &str, axis: &str, value
 }
 
 /// One line of the cost chart.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     pub label: String,
     pub color: usize,
@@ -196,7 +197,7 @@ pub fn cost_chart(series: &[Series], title: &str, x_axis: &str, y_axis: &str, mo
             .label_style((FONT, 13).into_font().color(&INK))
             .axis_desc_style((FONT, 13).into_font().color(&INK))
             .draw();
-        for s in series {
+        for (k, s) in series.iter().enumerate() {
             let c = SERIES[s.color % SERIES.len()];
             let pts: Vec<(f64, f64)> = s.points.iter().filter(|p| p.1 > 0.0 && p.1.is_finite()).map(|&(n, y)| (n as f64, y)).collect();
             let style = c.stroke_width(2);
@@ -205,22 +206,18 @@ pub fn cost_chart(series: &[Series], title: &str, x_axis: &str, y_axis: &str, mo
             } else {
                 chart.draw_series(LineSeries::new(pts.clone(), style))
             };
-            if let Ok(a) = drawn {
-                a.label(s.label.clone()).legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], c.stroke_width(2)));
-            }
+            let _ = drawn;
+            // The legend is drawn by hand at fixed places: plotters' own legend measures every
+            // label's text (a canvas round trip per label in the browser, ~10 ms in all).
+            let (lx, ly) = (104i32, 24 + 17 * k as i32);
+            let _ = root.draw(&PathElement::new([(lx, ly), (lx + 18, ly)], c.stroke_width(2)));
+            let _ = root.draw(&Text::new(s.label.clone(), (lx + 24, ly), (FONT, 12).into_font().color(&INK).pos(Pos::new(HPos::Left, VPos::Center))));
             if let Some(m) = s.min_count {
                 if let Some(p) = pts.iter().find(|p| p.0 as u64 == m) {
                     let _ = chart.draw_series(std::iter::once(Circle::new(*p, 5, c.filled())));
                 }
             }
         }
-        let _ = chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.0))
-            .border_style(INK.mix(0.2))
-            .label_font((FONT, 12).into_font().color(&INK))
-            .draw();
         let _ = root.present();
     }
     finish(svg, title)

@@ -127,12 +127,17 @@ pub fn apply_profile(s: &mut Scenario, p: &Profile) {
 pub use compute::required_by_count;
 
 #[cfg(test)]
+fn tests_setup() -> (Catalog, Model, Workload, Economics) {
+    tests::setup()
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::scenario::Scenario;
     use gpuplan_core::catalog;
 
-    fn setup() -> (Catalog, Model, Workload, Economics) {
+    pub(super) fn setup() -> (Catalog, Model, Workload, Economics) {
         let cat = catalog::load().unwrap();
         let s = Scenario::default();
         let arch = cat.model(&s.preset).unwrap().arch().unwrap();
@@ -208,5 +213,21 @@ mod tests {
         let (back, bad) = Scenario::from_params(&s.to_params());
         assert!(bad.is_empty());
         assert_eq!(back.cost, s.cost);
+    }
+}
+#[cfg(test)]
+mod timing_probe {
+    #[test]
+    fn probe() {
+        let (cat, model, w, e) = super::tests_setup();
+        let by = super::required_by_count(&model, &w);
+        let gpu = cat.gpu("nvidia-h100-sxm5-80gb").unwrap();
+        let t = std::time::Instant::now();
+        for _ in 0..20 { let s = super::cost_series(gpu, &cat.gpus, &by, &e, "own", "rent"); std::hint::black_box(s); }
+        eprintln!("series {:?}", t.elapsed() / 20);
+        let s = super::cost_series(gpu, &cat.gpus, &by, &e, "own", "rent");
+        let t = std::time::Instant::now();
+        for _ in 0..20 { std::hint::black_box(crate::charts::cost_chart(&s, "t", "x", "y", &|y| format!("{y:.0}"))); }
+        eprintln!("chart {:?}", t.elapsed() / 20);
     }
 }

@@ -104,8 +104,10 @@ impl NumFmt {
         let b = b as f64;
         if b >= GB {
             format!("{} GB", self.fixed(b / GB, if b >= 1000.0 * GB { 0 } else { 1 }))
-        } else {
+        } else if b >= MB || b == 0.0 {
             format!("{} MB", self.fixed(b / MB, 0))
+        } else {
+            format!("{} KB", self.fixed(b / 1e3, 0))
         }
     }
 
@@ -294,5 +296,13 @@ mod tests {
         assert_eq!(parse_decimal("inf", 1e9), Err(NumErr::NotNumber));
         assert_eq!(parse_decimal("1e400", 1e9), Err(NumErr::NotNumber));
         assert_eq!(parse_decimal("5000000000", 1e9), Err(NumErr::TooLarge));
+    }
+
+    #[test]
+    fn small_sizes_are_not_rounded_to_zero() {
+        let f = NumFmt::default();
+        assert_eq!(f.bytes(131_072), "131 KB");
+        assert_eq!(f.bytes(0), "0 MB");
+        assert_eq!(f.bytes(2_600_000), "3 MB");
     }
 }

@@ -1,0 +1,94 @@
+// Size and speed benchmark of the built web app (figures, not asserted):
+//  * total transfer of everything the page loads, each file gzip'd (level 9) as a server would;
+//  * time from navigation to the first chart in the DOM (headless Chromium, this machine);
+//  * re-render time after an input change (median and p90 of N changes): from the input event
+//    to the moment the results and both charts have been rewritten;
+//  * the planner's time over the whole catalog in the page.
+// Usage: node scripts/bench-web.mjs [runs]
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { launch, servers, DIST, ready } from '../tests/e2e/helpers.mjs';
+
+const runs = Number(process.argv[2] || 5);
+const browser = await launch();
+const srv = await servers();
+const origin = new URL(srv.appUrl).origin;
+
+// 1. Transfer size.
+const context = await browser.newContext();
+const loaded = new Set();
+context.on('requestfinished', (r) => { const u = new URL(r.url()); if (u.origin === origin) loaded.add(u.pathname); });
+const page = await context.newPage();
+await page.goto(srv.appUrl);
+await ready(page);
+await page.evaluate(async () => { await navigator.serviceWorker?.ready; });
+let raw = 0, gz = 0;
+const rows = [];
+for (const p of [...loaded].sort()) {
+  const f = path.join(DIST, p === '/' ? 'index.html' : decodeURIComponent(p));
+  if (!fs.existsSync(f) || fs.statSync(f).isDirectory()) continue;
+  const b = fs.readFileSync(f);
+  const z = zlib.gzipSync(b, { level: 9 }).length;
+  raw += b.length; gz += z;
+  rows.push(`  ${p.padEnd(48)} ${String(b.length).padStart(9)} B  gzip ${String(z).padStart(8)} B`);
+}
+console.log('transfer (every file the page loads, incl. the service worker):');
+console.log(rows.join('\n'));
+console.log(`  total ${raw} B raw, ${gz} B gzip = ${(gz / 1024).toFixed(1)} KiB (target ≤ 300 KB)`);
+await context.close();
+
+// 2. First chart after navigation (fresh context each run: no cache, no service worker).
+const firsts = [];
+for (let i = 0; i < runs; i++) {
+  const ctx = await browser.newContext();
+  const p = await ctx.newPage();
+  await p.addInitScript(() => {
+    new MutationObserver((_, mo) => {
+      if (document.querySelector('[data-testid="chart-formats"] svg')) { window.__firstChart = performance.now(); mo.disconnect(); }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await p.goto(srv.appUrl);
+  await p.waitForFunction(() => window.__firstChart !== undefined, null, { timeout: 20000 });
+  firsts.push(await p.evaluate(() => window.__firstChart));
+  await ctx.close();
+}
+
+// 3. Re-render after an input change, and the planner.
+const ctx = await browser.newContext();
+const p = await ctx.newPage();
+await p.goto(srv.appUrl);
+await ready(p);
+const changes = await p.evaluate(async (n) => {
+  const input = document.querySelector('[data-testid="context"]');
+  const chart = document.querySelector('[data-testid="chart-formats"]');
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const before = chart.innerHTML;
+    const t0 = performance.now();
+    input.value = String(4096 + 1024 * (i % 16) + (i % 2 ? 100000 : 0));
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    // Leptos updates the DOM synchronously in the handler or in the next microtask.
+    await Promise.resolve();
+    while (chart.innerHTML === before && performance.now() - t0 < 1000) await new Promise((r) => setTimeout(r, 0));
+    times.push(performance.now() - t0);
+  }
+  return times;
+}, 41);
+await p.locator('[data-testid="planner"] summary').click();
+await p.waitForSelector('[data-testid="plans"] tbody tr');
+const planMs = [];
+for (let i = 0; i < 10; i++) {
+  await p.fill('[data-testid="users"]', String(1 + (i % 4)));
+  await p.waitForTimeout(50);
+  planMs.push(await p.evaluate(() => window.__gpuplan.planMs));
+}
+await ctx.close();
+await browser.close();
+srv.close();
+
+const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+const p90 = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length * 0.9)]; };
+console.log(`first chart after navigation: median ${med(firsts).toFixed(0)} ms over ${runs} cold loads (${firsts.map((x) => x.toFixed(0)).join(', ')}) (target ≤ 500 ms)`);
+console.log(`input change → results and charts re-rendered: median ${med(changes).toFixed(1)} ms, p90 ${p90(changes).toFixed(1)} ms over ${changes.length} changes (target median ≤ 16 ms)`);
+console.log(`planner over the catalog in the page: median ${med(planMs).toFixed(1)} ms (target ≤ 5 ms)`);
