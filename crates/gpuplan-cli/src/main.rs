@@ -46,8 +46,8 @@ fn run(args: &[&str]) -> Result<String, InputError> {
     }
 }
 
-/// Reads the model the arguments name.
-pub fn load_model(a: &EstimateArgs) -> Result<(Model, Option<u64>), InputError> {
+/// Reads the model the arguments name, and the weight format of its file (GGUF, safetensors).
+pub fn load_model(a: &EstimateArgs) -> Result<(Model, Option<gpuplan_core::WeightFormat>), InputError> {
     match &a.model {
         ModelSource::Config(path) => {
             let text = files::read_text(path, "--config")?;
@@ -60,17 +60,31 @@ pub fn load_model(a: &EstimateArgs) -> Result<(Model, Option<u64>), InputError> 
 }
 
 fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
-    let a = parse_estimate_args(args)?;
-    let (model, exact_weights) = load_model(&a)?;
-    let mut e = estimate(&model, &a.workload)?;
-    if let Some(bytes) = exact_weights {
-        files::apply_exact_weights(&mut e, &model, &a.workload, bytes);
+    let mut a = parse_estimate_args(args)?;
+    let (model, file_format) = load_model(&a)?;
+    let mut note = None;
+    if let Some(f) = file_format {
+        if !args.contains(&"--weights") && !matches!(f, gpuplan_core::WeightFormat::Nf4 { .. }) {
+            // Without --weights, the file's own format (and its exact bytes).
+            a.workload.weights = f;
+            if matches!(f, gpuplan_core::WeightFormat::Gguf(_)) && !args.contains(&"--engine") {
+                a.workload.engine = gpuplan_core::Engine::LlamaCpp;
+            }
+        } else if a.workload.weights != f {
+            note = Some(format!("the file stores {f}; estimated for --weights {} with the formula's bytes", a.workload.weights));
+        }
     }
-    Ok(if a.json { to_json(&e) } else { table(&e, &a) })
+    let mut e = estimate(&model, &a.workload)?;
+    e.notes.extend(note);
+    Ok(if a.json { to_json(&e, model.file_weights) } else { table(&e, &a) })
 }
 
-fn to_json(e: &Estimate) -> String {
-    serde_json::to_string_pretty(e).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
+fn to_json(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>) -> String {
+    let mut v = serde_json::to_value(e).unwrap_or_default();
+    if let (Some((format, bytes)), Some(o)) = (file, v.as_object_mut()) {
+        o.insert("file".into(), serde_json::json!({ "format": format.name(), "weight_bytes": bytes }));
+    }
+    serde_json::to_string_pretty(&v).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
 }
 
 fn gib(b: u64) -> String {

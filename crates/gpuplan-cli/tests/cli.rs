@@ -72,3 +72,147 @@ fn bad_input_names_the_field_and_exits_non_zero() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+// ---- model files (issue 5): GGUF and safetensors headers
+
+use gpuplan_files::gguf::builder::GgufBuilder;
+use gpuplan_files::safetensors::builder::SafetensorsBuilder;
+use gpuplan_files::{Dtype, GgmlType};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("gpuplan-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A small Llama-shaped GGUF header (2 layers) with known tensors; returns (bytes, tensor bytes).
+fn small_gguf(layers: u32, tensors: std::ops::Range<u32>, split: Option<(u16, u16)>) -> (Vec<u8>, u64) {
+    let (h, inter, vocab, kv) = (512u64, 1024u64, 4096u64, 128u64);
+    let mut b = GgufBuilder::new(3)
+        .meta_str("general.architecture", "llama")
+        .meta_u32("general.file_type", 7)
+        .meta_u32("llama.block_count", layers)
+        .meta_u32("llama.embedding_length", h as u32)
+        .meta_u32("llama.attention.head_count", 8)
+        .meta_u32("llama.attention.head_count_kv", 2)
+        .meta_u32("llama.feed_forward_length", inter as u32)
+        .meta_u32("llama.vocab_size", vocab as u32);
+    if let Some((no, count)) = split {
+        b = b.meta_u16("split.no", no).meta_u16("split.count", count).meta_u32("split.tensors.count", layers * 9 + 3);
+    }
+    let q8 = |n: u64| n / 32 * 34;
+    let mut bytes = 0;
+    let mut all: Vec<(String, GgmlType, Vec<u64>, u64)> = vec![
+        ("token_embd.weight".into(), GgmlType::Q8_0, vec![h, vocab], q8(h * vocab)),
+        ("output.weight".into(), GgmlType::Q8_0, vec![h, vocab], q8(h * vocab)),
+        ("output_norm.weight".into(), GgmlType::F32, vec![h], 4 * h),
+    ];
+    for l in 0..layers {
+        for (n, dims) in [("attn_q", [h, h]), ("attn_k", [h, kv]), ("attn_v", [h, kv]), ("attn_output", [h, h]), ("ffn_gate", [h, inter]), ("ffn_up", [h, inter]), ("ffn_down", [inter, h])] {
+            all.push((format!("blk.{l}.{n}.weight"), GgmlType::Q8_0, dims.to_vec(), q8(dims[0] * dims[1])));
+        }
+        for n in ["attn_norm", "ffn_norm"] {
+            all.push((format!("blk.{l}.{n}.weight"), GgmlType::F32, vec![h], 4 * h));
+        }
+    }
+    for (i, (name, ty, dims, n)) in all.into_iter().enumerate() {
+        if tensors.contains(&(i as u32)) {
+            b = b.tensor(&name, ty, &dims);
+            bytes += n;
+        }
+    }
+    (b.build_header(), bytes)
+}
+
+#[test]
+fn gguf_header_gives_exact_weight_bytes() {
+    let d = temp_dir("gguf");
+    let (file, bytes) = small_gguf(2, 0..100, None);
+    let p = d.join("tiny-Q8_0.gguf");
+    std::fs::write(&p, &file).unwrap();
+    let out = gpuplan(&["estimate", "--gguf", p.to_str().unwrap(), "--engine", "hf", "--prompt", "512", "--new-tokens", "16", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["file"]["format"], "q8_0");
+    assert_eq!(v["file"]["weight_bytes"], bytes);
+    assert_eq!(v["model_weight_bytes"], bytes);
+    assert_eq!(v["breakdown"]["weights"], bytes, "one GPU holds every tensor of the file");
+    // Parameters from the metadata: 2 layers of a 512-wide GQA Llama, untied head.
+    let params = 2 * 512 * 4096 + 512 + 2 * (2 * 512 * 512 + 2 * 512 * 128 + 3 * 512 * 1024 + 2 * 512);
+    assert_eq!(v["params"], params);
+
+    // Asking for another format estimates that format (formula bytes) and says so.
+    let out = gpuplan(&["estimate", "--gguf", p.to_str().unwrap(), "--weights", "q4_k_m", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["model_weight_bytes"].as_u64().unwrap() < bytes);
+    assert!(v["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("q8_0")));
+    std::fs::remove_dir_all(d).ok();
+}
+
+#[test]
+fn split_gguf_files_are_merged() {
+    let d = temp_dir("split");
+    let (a, bytes_a) = small_gguf(2, 0..10, Some((0, 2)));
+    let (b, bytes_b) = small_gguf(2, 10..100, Some((1, 2)));
+    std::fs::write(d.join("m-00001-of-00002.gguf"), &a).unwrap();
+    std::fs::write(d.join("m-00002-of-00002.gguf"), &b).unwrap();
+    let out = gpuplan(&["estimate", "--gguf", d.join("m-00001-of-00002.gguf").to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["file"]["weight_bytes"], bytes_a + bytes_b);
+    // A missing part is named.
+    std::fs::remove_file(d.join("m-00002-of-00002.gguf")).unwrap();
+    let out = gpuplan(&["estimate", "--gguf", d.join("m-00001-of-00002.gguf").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("m-00002-of-00002.gguf"));
+    std::fs::remove_dir_all(d).ok();
+}
+
+#[test]
+fn safetensors_header_with_its_config() {
+    let d = temp_dir("st");
+    let cfg = r#"{"model_type":"llama","hidden_size":256,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"intermediate_size":512,"vocab_size":1000,"tie_word_embeddings":true}"#;
+    std::fs::write(d.join("config.json"), cfg).unwrap();
+    let st = SafetensorsBuilder::new()
+        .tensor("model.embed_tokens.weight", Dtype::BF16, &[1000, 256])
+        .tensor("model.layers.0.mlp.down_proj.weight", Dtype::BF16, &[256, 512])
+        .build();
+    std::fs::write(d.join("model.safetensors"), &st).unwrap();
+    let out = gpuplan(&["estimate", "--safetensors", d.join("model.safetensors").to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["file"]["weight_bytes"], 2 * (1000 * 256 + 256 * 512));
+    assert_eq!(v["file"]["format"], "bf16");
+    // Without a config next to it or --config: a message naming --config.
+    std::fs::remove_file(d.join("config.json")).unwrap();
+    let out = gpuplan(&["estimate", "--safetensors", d.join("model.safetensors").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--config"));
+    std::fs::remove_dir_all(d).ok();
+}
+
+#[test]
+fn hostile_files_give_messages_not_panics() {
+    let d = temp_dir("bad");
+    let (good, _) = small_gguf(2, 0..100, None);
+    let mut huge_count = good.clone();
+    huge_count[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.gguf", vec![], "--gguf"),
+        ("magic.gguf", b"PK\x03\x04 not a gguf at all, just some bytes".to_vec(), "--gguf"),
+        ("truncated.gguf", good[..good.len() / 2].to_vec(), "--gguf"),
+        ("count.gguf", huge_count, "--gguf"),
+        ("bad.safetensors", b"\xff\xff\xff\xff\xff\xff\xff\x7f{}".to_vec(), "--safetensors"),
+        ("short.safetensors", b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":".to_vec(), "--safetensors"),
+    ];
+    std::fs::write(d.join("config.json"), r#"{"model_type":"llama","hidden_size":256,"num_hidden_layers":2,"num_attention_heads":4,"intermediate_size":512,"vocab_size":1000}"#).unwrap();
+    for (name, bytes, flag) in cases {
+        let p = d.join(name);
+        std::fs::write(&p, &bytes).unwrap();
+        let out = gpuplan(&["estimate", flag, p.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(flag) && !err.contains("panicked"), "{name}: {err}");
+    }
+    std::fs::remove_dir_all(d).ok();
+}

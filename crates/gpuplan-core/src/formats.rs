@@ -259,6 +259,9 @@ fn tensor_bytes(arch: &Arch, t: &Tensor, format: WeightFormat, ctx: &GgufCounter
     let per = match format {
         WeightFormat::Fp32 => 4 * n,
         WeightFormat::Fp16 | WeightFormat::Bf16 => 2 * n,
+        // llama.cpp keeps norms, biases and sinks in F32 (`llama_tensor_get_type` quantizes 2-D
+        // weights only); checkpoints keep them in their 16-bit dtype.
+        WeightFormat::Gguf(_) if t.role == Role::Vector => 4 * n,
         _ if t.role == Role::Vector => 2 * n,
         WeightFormat::Fp8 => {
             if t.role.is_layer_linear() {

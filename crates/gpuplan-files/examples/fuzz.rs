@@ -742,6 +742,9 @@ fn fuzz_merge(inputs: u64, rng: &mut Rng) -> Stats {
     stats
 }
 
+/// The config paired with fuzzed safetensors headers.
+const SAFETENSORS_CONFIG: &str = r#"{"model_type":"llama","hidden_size":256,"num_hidden_layers":2,"num_attention_heads":4,"intermediate_size":512,"vocab_size":1000}"#;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let inputs: u64 = args
@@ -775,10 +778,17 @@ fn main() {
         },
         inputs,
         &mut rng,
-        parse_gguf,
+        // Every header that parses also goes through the header → model bridge (architecture,
+        // exact bytes, format) that the CLI and the web app use.
+        |bytes: &[u8]| {
+            parse_gguf(bytes).map(|h| {
+                let _ = gpuplan_files::model::model_from_gguf(&h);
+                h
+            })
+        },
         |e| e.kind(),
     );
-    stats.print("gguf");
+    stats.print("gguf (+ model_from_gguf)");
     all.push(stats);
 
     let seeds = safetensors_seeds();
@@ -792,10 +802,15 @@ fn main() {
         },
         inputs,
         &mut rng,
-        parse_safetensors,
+        |bytes: &[u8]| {
+            parse_safetensors(bytes).map(|h| {
+                let _ = gpuplan_files::model::model_from_safetensors(SAFETENSORS_CONFIG, core::slice::from_ref(&h), None);
+                h
+            })
+        },
         |e| e.kind(),
     );
-    stats.print("safetensors");
+    stats.print("safetensors (+ model_from_safetensors)");
     all.push(stats);
 
     let seeds = vec![

@@ -24,6 +24,7 @@
 extern crate alloc;
 
 pub mod gguf;
+pub mod model;
 pub mod safetensors;
 
 pub use gguf::{

@@ -2,7 +2,7 @@
 //! splits), safetensors headers and `model.safetensors.index.json`. Pure: the browser reads
 //! the bytes (`Blob.slice`, growing on `NeedMore`) and hands them here.
 
-use gpuplan_core::model::{Arch, ManualModel};
+use gpuplan_core::model::Arch;
 use gpuplan_files::{merge_splits, parse_gguf, parse_index_json, parse_safetensors, GgufError, GgufHeader, SafetensorsError, SafetensorsHeader, SafetensorsIndex};
 
 use crate::scenario::FileModel;
@@ -137,93 +137,17 @@ fn file_model(name: String, arch: &Arch, weight_bytes: Option<u64>, format: Opti
     }
 }
 
-/// The weight format a safetensors checkpoint is stored in, from its tensors or its config's
-/// `quantization_config`.
+/// The weight format a safetensors checkpoint is stored in (the shared bridge's reading).
 fn safetensors_format(headers: &[SafetensorsHeader], config: &str) -> Option<&'static str> {
-    use gpuplan_files::Dtype;
-    if let Some(h) = headers.first() {
-        match h.quantization_hint() {
-            Some(gpuplan_files::safetensors::HINT_MXFP4) => return Some("mxfp4"),
-            Some(gpuplan_files::safetensors::HINT_GPTQ) => return Some("gptq"),
-            Some(gpuplan_files::safetensors::HINT_AWQ) => return Some("awq"),
-            Some(gpuplan_files::safetensors::HINT_NVFP4) => return Some("nvfp4"),
-            Some(gpuplan_files::safetensors::HINT_FP8) => return Some("fp8"),
-            Some(gpuplan_files::safetensors::HINT_BITSANDBYTES) => return Some("nf4"),
-            _ => {}
-        }
-        return match h.bytes_by_dtype().first().map(|r| r.0) {
-            Some(Dtype::BF16) => Some("bf16"),
-            Some(Dtype::F16) => Some("fp16"),
-            Some(Dtype::F32) => Some("fp32"),
-            _ => None,
-        };
-    }
-    let c = config.to_ascii_lowercase();
-    if c.contains("\"quant_method\": \"fp8\"") || c.contains("\"quant_method\":\"fp8\"") {
-        Some("fp8")
-    } else if c.contains("\"torch_dtype\": \"float16\"") || c.contains("\"torch_dtype\":\"float16\"") {
-        Some("fp16")
-    } else {
-        Some("bf16")
-    }
+    let v: serde_json::Value = serde_json::from_str(config).ok()?;
+    gpuplan_files::model::safetensors_format(headers, &v).map(|f| f.name())
 }
 
-/// `general.file_type` (llama.cpp `llama_ftype`) → the core's weight format name.
-fn gguf_file_type(ft: u64) -> Option<&'static str> {
-    Some(match ft {
-        0 => "fp32",
-        1 => "fp16",
-        2 => "q4_0",
-        7 => "q8_0",
-        10 => "q2_k",
-        11 => "q3_k_s",
-        12 => "q3_k_m",
-        14 => "q4_k_s",
-        15 => "q4_k_m",
-        16 => "q5_k_s",
-        17 => "q5_k_m",
-        18 => "q6_k",
-        30 => "iq4_xs",
-        32 => "bf16",
-        _ => return None,
-    })
-}
-
-/// A GGUF header → (architecture, exact weight bytes, weight format name).
-///
-/// Interim reading of the llama.cpp metadata keys; to be replaced by the core's bridge when it
-/// lands (one call site: [`resolve`]).
+/// A GGUF header → (architecture, exact weight bytes, weight format name), through the bridge
+/// the CLI uses too (`gpuplan_files::model`).
 pub fn model_from_file_header(h: &GgufHeader) -> Result<(Arch, u64, Option<&'static str>), String> {
-    let arch_name = h.architecture().ok_or("the GGUF file has no general.architecture")?.to_string();
-    let need = |suffix: &str| -> Result<u64, String> { h.arch_u64(suffix).ok_or_else(|| format!("the GGUF file has no {arch_name}.{suffix}")) };
-    let layers = need("block_count")?;
-    let hidden = need("embedding_length")?;
-    let heads = need("attention.head_count")?;
-    let kv_heads = h.arch_u64("attention.head_count_kv").unwrap_or(heads);
-    let head_dim = h.arch_u64("attention.key_length").unwrap_or(0);
-    let experts = h.arch_u64("expert_count").unwrap_or(0);
-    let intermediate = h.arch_u64("feed_forward_length").or_else(|| h.arch_u64("expert_feed_forward_length")).ok_or_else(|| format!("the GGUF file has no {arch_name}.feed_forward_length"))?;
-    let vocab = h
-        .arch_u64("vocab_size")
-        .or_else(|| h.get("tokenizer.ggml.tokens").and_then(|v| v.array_len()))
-        .or_else(|| h.tensor("token_embd.weight").and_then(|t| t.dims.get(1).copied()))
-        .ok_or("the GGUF file has no vocabulary size")?;
-    let manual = ManualModel {
-        layers,
-        hidden,
-        heads,
-        kv_heads,
-        head_dim,
-        intermediate,
-        vocab,
-        tied_embeddings: h.tensor("output.weight").is_none(),
-        experts,
-        experts_per_token: if experts > 0 { h.arch_u64("expert_used_count").unwrap_or(2) } else { 0 },
-        expert_intermediate: h.arch_u64("expert_feed_forward_length").unwrap_or(0),
-    };
-    let arch = manual.to_arch().map_err(|e| format!("{e}"))?;
-    let format = h.get_u64("general.file_type").and_then(gguf_file_type);
-    Ok((arch, h.total_tensor_bytes(), format))
+    let m = gpuplan_files::model::model_from_gguf(h)?;
+    Ok((m.arch, m.weight_bytes, m.format.map(|f| f.name())))
 }
 
 #[cfg(test)]
