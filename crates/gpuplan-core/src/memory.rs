@@ -376,13 +376,32 @@ pub struct Model {
     /// Exact weight bytes read from a model file (GGUF tensor table, safetensors header) and
     /// the format that file is stored in: used instead of the formula for that format.
     pub file_weights: Option<(WeightFormat, u64)>,
+    /// (format, layer bytes, outside-layer bytes) of every format of
+    /// [`formats::ALL_FORMATS`] (and nf4 with double quant), computed once: an estimate then
+    /// looks its weights up instead of walking every tensor (GGUF type rules included).
+    weight_cache: Vec<(WeightFormat, u64, u64)>,
 }
 
 impl Model {
     pub fn new(arch: Arch) -> Model {
         let tensors = arch.tensors();
         let (params, active_params) = arch.param_counts();
-        Model { arch, tensors, params, active_params, file_weights: None }
+        let mut weight_cache: Vec<(WeightFormat, u64, u64)> = Vec::with_capacity(formats::ALL_FORMATS.len() + 1);
+        for f in formats::ALL_FORMATS.iter().copied().chain(core::iter::once(WeightFormat::Nf4 { double_quant: true })) {
+            if !weight_cache.iter().any(|c| c.0 == f) {
+                let (l, o) = formats::weight_bytes_split(&arch, &tensors, f);
+                weight_cache.push((f, l, o));
+            }
+        }
+        Model { arch, tensors, params, active_params, file_weights: None, weight_cache }
+    }
+
+    /// The formula's (layer, outside) bytes, from the cache when the format is in it.
+    fn formula_split(&self, format: WeightFormat) -> (u64, u64) {
+        match self.weight_cache.iter().find(|c| c.0 == format) {
+            Some(&(_, l, o)) => (l, o),
+            None => formats::weight_bytes_split(&self.arch, &self.tensors, format),
+        }
     }
 
     /// The model with the exact weight bytes of a file stored in `format`.
@@ -396,14 +415,17 @@ impl Model {
     pub fn weight_bytes(&self, format: WeightFormat) -> u64 {
         match self.file_weights {
             Some((f, bytes)) if f == format => bytes,
-            _ => formats::weight_bytes(&self.arch, &self.tensors, format),
+            _ => {
+                let (l, o) = self.formula_split(format);
+                l + o
+            }
         }
     }
 
     /// (layer, outside-layer) weight bytes; with file weights the formula's split is scaled
     /// to the file's total.
     pub fn weight_bytes_split(&self, format: WeightFormat) -> (u64, u64) {
-        let (layers, outside) = formats::weight_bytes_split(&self.arch, &self.tensors, format);
+        let (layers, outside) = self.formula_split(format);
         match self.file_weights {
             Some((f, bytes)) if f == format && layers + outside > 0 => {
                 let l = ((bytes as u128 * layers as u128) / (layers as u128 + outside as u128)) as u64;
