@@ -380,6 +380,10 @@ pub struct Model {
     /// [`formats::ALL_FORMATS`] (and nf4 with double quant), computed once: an estimate then
     /// looks its weights up instead of walking every tensor (GGUF type rules included).
     weight_cache: Vec<(WeightFormat, u64, u64)>,
+    /// LoRA trainable parameters per unit of rank ([`Arch::lora_params`] / rank).
+    lora_per_rank: u64,
+    /// [`Arch::largest_layer_params`], computed once.
+    largest_layer_params: u64,
 }
 
 impl Model {
@@ -393,7 +397,9 @@ impl Model {
                 weight_cache.push((f, l, o));
             }
         }
-        Model { arch, tensors, params, active_params, file_weights: None, weight_cache }
+        let lora_per_rank = arch.lora_params(1);
+        let largest_layer_params = arch.largest_layer_params();
+        Model { arch, tensors, params, active_params, file_weights: None, weight_cache, lora_per_rank, largest_layer_params }
     }
 
     /// The formula's (layer, outside) bytes, from the cache when the format is in it.
@@ -755,7 +761,7 @@ fn training(
     let h = arch.hidden;
 
     let (trainable, param_bytes, weights) = if lora {
-        let lp = arch.lora_params(w.lora_rank);
+        let lp = model.lora_per_rank.saturating_mul(w.lora_rank);
         // PEFT creates adapters in fp32 (autocast_adapter_dtype=True).
         (lp, 4u64, weights_per_gpu + 4 * lp / split)
     } else {
@@ -783,7 +789,7 @@ fn training(
         let shard = weights / dp;
         // Gathered copies are in the compute dtype (bf16 under mixed precision).
         let gathered_bytes = if lora { 2 } else { param_bytes.min(w.weights.activation_bytes()) };
-        let gathered = (2 * arch.largest_layer_params() * gathered_bytes / tp).min(weights - shard);
+        let gathered = (2 * model.largest_layer_params * gathered_bytes / tp).min(weights - shard);
         weights = shard + gathered;
     }
     let (opt, step_transient) = if w.offload_optimizer {
