@@ -24,16 +24,22 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match run(&args) {
         Ok(out) => {
-            // A closed pipe (`gpuplan gpus | head`) ends the output quietly, never a panic.
-            use std::io::Write;
-            let _ = writeln!(std::io::stdout().lock(), "{out}");
+            emit(&mut std::io::stdout().lock(), &out);
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            emit(&mut std::io::stderr().lock(), &format!("error: {e}"));
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes `text` and a newline. A closed pipe (`gpuplan gpus | head -3`) or any other write
+/// error ends the output quietly: `println!`/`eprintln!` would panic with "failed printing to
+/// stdout: Broken pipe". Rust ignores SIGPIPE, so the write returns `BrokenPipe` instead of
+/// killing the process, and the exit status stays the command's own (0, or 2 for bad input).
+fn emit(out: &mut dyn std::io::Write, text: &str) {
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
 }
 
 fn run(args: &[&str]) -> Result<String, InputError> {

@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release -p gpuplan-core --example bench_plan`
 //!
-//! Prints ns per `estimate` call and ms per full planner run over the whole catalog × formats ×
+//! Prints ns per `estimate` call (and estimates per second) and ms per full planner run over the whole catalog × formats ×
 //! 1–64 cards. Targets: > 1 M estimates/s, ≤ 2 ms per planner run. Figures only; nothing is
 //! asserted (timings depend on the machine).
 
@@ -68,6 +68,24 @@ fn main() {
             Constraints::default(),
         ),
         ("Llama-3.1-70B QLoRA", &l70, Workload { mode: Mode::Qlora, weights: WeightFormat::Nf4 { double_quant: true }, grad_ckpt: true, ..Workload::default() }, Constraints::default()),
+        (
+            "Llama-3.1-8B  HF bf16, target 2000 tok/s (batch climb)",
+            &l8,
+            Workload::default(),
+            Constraints { formats: vec![WeightFormat::Bf16], target_tokens_per_s: Some(2000.0), ..Constraints::default() },
+        ),
+        (
+            "Llama-3.1-8B  HF, all formats, target 5000 tok/s",
+            &l8,
+            Workload::default(),
+            Constraints { target_tokens_per_s: Some(5000.0), ..Constraints::default() },
+        ),
+        (
+            "Llama-3.1-70B vLLM b1, all formats, target 20000 tok/s",
+            &l70,
+            Workload { engine: Engine::Vllm, ..Workload::default() },
+            Constraints { target_tokens_per_s: Some(20_000.0), ..Constraints::default() },
+        ),
         (
             "worst case: 70B vLLM, unreachable target (every count)",
             &l70,

@@ -5,8 +5,10 @@
 //! [`runs_on`]), counts 1, 2, 4, 8, 16 … 64 in increasing order: the first count at which some
 //! layout fits, reaches the target speed and stays within the budget is that pair's plan — a
 //! larger count of the same card only costs more. Inference keeps the fastest fitting layout of
-//! that count; training the simplest (fewest model splits, lowest ZeRO stage), speed not
-//! depending on the stage here.
+//! that count, or with a target the simplest layout that reaches it; training the simplest
+//! (fewest model splits, lowest ZeRO stage), speed not depending on the stage here. With a
+//! throughput target each inference layout first serves more sequences per replica (powers of
+//! two up to [`MAX_PLAN_BATCH`] while memory allows) before a larger count is tried.
 //!
 //! Fit is [`crate::memory::estimate`]'s per-GPU total against the card's memory. It is fast
 //! because: estimates do not depend on the card (vLLM's pool is sized per card from one
@@ -99,8 +101,14 @@ pub struct Plan {
     pub tokens_per_s: f64,
     /// Inference: decode tokens/s one sequence sees.
     pub tokens_per_s_per_seq: f64,
-    /// Inference: sequences decoded together per replica (vLLM: capped by its KV pool).
+    /// Inference: sequences decoded together per replica. The scenario's batch, capped by
+    /// vLLM's KV pool; with a throughput target raised (powers of two up to
+    /// [`MAX_PLAN_BATCH`], while it fits) before more replicas are bought. Training: the
+    /// scenario's micro-batch.
     pub batch: u64,
+    /// The link between the cards ("nvlink", "pcie", "network"; "none" for one card): the
+    /// tensor-parallel all-reduces and pipeline hand-offs of the speed model run over it.
+    pub interconnect: &'static str,
     /// "memory" or "compute" (decode step).
     pub bound: &'static str,
     /// "native", "emulated" for the format's math on this card.
@@ -114,6 +122,10 @@ pub struct Plan {
     pub reason: String,
     pub notes: Vec<String>,
 }
+
+/// Most concurrent sequences per replica the planner serves to reach a throughput target
+/// (vLLM's default `max_num_seqs`, 256).
+pub const MAX_PLAN_BATCH: u64 = 256;
 
 /// Card counts tried: 1, 2, 4, 8 and the multiples of 8 up to `max` (whole 8-GPU nodes).
 pub fn candidate_counts(max: u64) -> Vec<u64> {
@@ -239,13 +251,34 @@ pub fn runs_on(gpu: &crate::catalog::Gpu, w: &Workload, format: WeightFormat) ->
     }
 }
 
-/// Cards that can be combined: Apple SoCs (`unified` memory) are separate computers, so one.
-fn max_cards(gpu: &crate::catalog::Gpu) -> u64 {
-    if gpu.interconnect.kind == "unified" {
-        1
-    } else {
-        u64::MAX
+/// Cards one PCIe host holds (8 double-width cards in a 4U server): the largest group that
+/// can share a model over PCIe.
+pub const PCIE_HOST_CARDS: u64 = 8;
+
+/// Cards that can be combined:
+/// - Apple SoCs (`unified` memory) are separate computers, so one;
+/// - training on cards without a scale-up fabric (catalog kind `pcie`: consumer and
+///   workstation cards) stays inside one PCIe host: beyond it every step's gradient
+///   all-reduce / ZeRO gathers would cross an Ethernet network, which the speed model does not
+///   price (it assumes them overlapped with the backward pass, true only on NVLink-class
+///   fabrics or InfiniBand clusters). Inference is not limited: independent data-parallel
+///   replicas need no link per token, and model splits are kept within one host by
+///   [`split_fits_host`];
+/// - everything else: scale-up fabrics (NVLink, Infinity Fabric, HCCS, ICI) and Gaudi's
+///   on-die RoCE are built to scale out.
+fn max_cards(gpu: &crate::catalog::Gpu, training: bool) -> u64 {
+    match gpu.interconnect.kind.as_str() {
+        "unified" => 1,
+        "pcie" | "" if training => PCIE_HOST_CARDS,
+        _ => u64::MAX,
     }
+}
+
+/// Whether a tensor × pipeline split of one replica stays inside one host on this link: PCIe
+/// cards split a model over at most [`PCIE_HOST_CARDS`] cards of one machine (the speed model
+/// prices TP all-reduces and PP hand-offs at PCIe bandwidth and latency, not a network's).
+fn split_fits_host(link_kind: &str, tp: u64, pp: u64) -> bool {
+    link_kind != "pcie" || tp * pp <= PCIE_HOST_CARDS
 }
 
 /// A layout's memory verdict, independent of the card (vLLM: the pool's arithmetic, which is
@@ -370,8 +403,9 @@ pub fn plan_with_stats(
     let bytes: Vec<FormatBytes> = formats.iter().map(|f| FormatBytes::new(model, *f)).collect();
     let counts = candidate_counts(constraints.max_gpus.max(1));
     let vllm = w.mode == Mode::Inference && w.engine == Engine::Vllm;
-    // (format, n, tp, pp, zero) → fit; the same for every card.
-    let mut cache: BTreeMap<(usize, u64, u64, u64, u8), Option<Fit>> = BTreeMap::new();
+    // (format, n, tp, pp, zero, batch) → fit; the same for every card. vLLM's pool does not
+    // depend on the batch (key 0): the sequences it holds are counted per card by `Fit::on`.
+    let mut cache: BTreeMap<(usize, u64, u64, u64, u8, u64), Option<Fit>> = BTreeMap::new();
     let layouts_of: Vec<Vec<(u64, u64, u8)>> = counts.iter().map(|n| candidate_layouts(model, w, *n)).collect();
     // Speed upper bound per card (tokens/s per card at the compute roofline, no prefill, no
     // communication): prunes counts that cannot reach the target before any estimate.
@@ -379,12 +413,18 @@ pub fn plan_with_stats(
     let mfu = if training { eff.sanitized().mfu_train } else { eff.sanitized().mfu_prefill };
     let mut out: Vec<Plan> = Vec::new();
 
-    let mut fit_of = |fi: usize, n: u64, tp: u64, pp: u64, zero: u8, stats: &mut PlanStats| -> Option<Fit> {
-        *cache.entry((fi, n, tp, pp, zero)).or_insert_with(|| {
+    let mut fit_of = |fi: usize, n: u64, tp: u64, pp: u64, zero: u8, batch: u64, stats: &mut PlanStats| -> Option<Fit> {
+        let batch = if vllm { w.batch } else { batch };
+        // Inference replicas are identical copies: a GPU holds the same bytes whatever the
+        // number of data-parallel replicas, so one replica (tp·pp cards) is estimated and the
+        // layout is widened to n cards below (every returned plan is re-estimated as laid out).
+        let n_est = if training { n } else { tp * pp };
+        let fit = *cache.entry((fi, n_est, tp, pp, zero, if vllm { 0 } else { batch })).or_insert_with(|| {
             stats.estimates += 1;
             let wl = Workload {
                 weights: formats[fi],
-                gpus: n,
+                batch,
+                gpus: n_est,
                 tensor_parallel: tp,
                 pipeline_parallel: pp,
                 zero,
@@ -401,7 +441,8 @@ pub fn plan_with_stats(
                 _ => None,
             };
             Some(Fit { total: e.total_bytes, layout: e.layout, vllm: vllm_parts })
-        })
+        });
+        fit.map(|f| Fit { layout: Layout { gpus: n, data_parallel: n / (tp * pp), ..f.layout }, ..f })
     };
 
     for gpu in &catalog.gpus {
@@ -430,8 +471,29 @@ pub fn plan_with_stats(
             let precision = if training { crate::throughput::train_precision(w) } else { format.compute_precision() };
             let peak = compute_peak(gpu, precision);
             let per_card_bound = if peak.tflops > 0.0 { peak.tflops * 1e12 * mfu / flops_per_token } else { f64::INFINITY };
+            // Inference with a target: the most generated tokens/s one replica of a (tp, pp)
+            // split reaches on this card and format (at the largest batch that fits). Replicas
+            // are independent, so a layout with dp replicas cannot beat dp × that: later counts
+            // skip such layouts without an estimate or a speed evaluation.
+            let mut replica_max: Vec<((u64, u64), f64)> = Vec::new();
+            // Memory roofline of one decode step per replica: it reads at least the non-expert
+            // weights, the head and k/E of the experts, split over tp, at the decode MBU; so a
+            // replica generates at most batch · tp · bw · MBU / those bytes tokens/s
+            // (throughput.rs `speed_prepared`). With the largest batch the climb may use this
+            // bounds a layout before any estimate.
+            let step_bytes_min = {
+                let experts = match model.arch.moe {
+                    Some(m) if m.experts > 0 => fb.expert as f64 * (m.top_k.min(m.experts) as f64) / m.experts as f64,
+                    _ => fb.expert as f64,
+                };
+                ((fb.layer - fb.expert) + fb.head) as f64 + experts
+            };
+            let replica_mem_bound = |tp: u64| {
+                let b = w.batch.max(MAX_PLAN_BATCH) as f64;
+                b * tp as f64 * gpu.bandwidth_gbps.max(1e-3) * 1e9 * eff.sanitized().mbu_decode / step_bytes_min.max(1.0)
+            };
             for (ci, &n) in counts.iter().enumerate() {
-                if n > max_cards(gpu) {
+                if n > max_cards(gpu, training) {
                     break;
                 }
                 let c = cost(gpu, n, inputs);
@@ -442,11 +504,20 @@ pub fn plan_with_stats(
                 if constraints.target_tokens_per_s.is_some_and(|t| per_card_bound * (n as f64) < t) {
                     continue;
                 }
-                let mut best: Option<(Fit, u64, Option<u64>, crate::throughput::Speed)> = None;
+                let mut best: Option<(Fit, u64, u64, crate::throughput::Speed)> = None;
                 let mut tried_tpp: Option<(u64, u64)> = None;
                 for &(tp, pp, zero) in &layouts_of[ci] {
                     if tried_tpp == Some((tp, pp)) {
                         continue; // training: this (tp, pp) was settled through its ZeRO stages
+                    }
+                    if !split_fits_host(card_link.kind, tp, pp) {
+                        continue;
+                    }
+                    let dp = (n / (tp * pp)).max(1) as f64;
+                    if let Some(t) = constraints.target_tokens_per_s.filter(|_| !training) {
+                        if replica_mem_bound(tp) * dp < t || replica_max.iter().any(|(k, m)| *k == (tp, pp) && m * dp < t) {
+                            continue;
+                        }
                     }
                     // Lower bound: the weights alone (ZeRO-3 shards them over data parallel);
                     // full training also keeps gradients and optimizer states.
@@ -469,13 +540,13 @@ pub fn plan_with_stats(
                         // first (tp, pp) in the simplest-first order that fits wins.
                         tried_tpp = Some((tp, pp));
                         let top = if n / split > 1 { 3u8 } else { 0 };
-                        let mut found = fit_of(fi, n, tp, pp, top, &mut stats).and_then(|f| f.on(mem, w).map(|(t, s)| (f, t, s)));
+                        let mut found = fit_of(fi, n, tp, pp, top, w.batch, &mut stats).and_then(|f| f.on(mem, w).map(|(t, s)| (f, t, s)));
                         if found.is_some() {
                             for z in (0..top).rev() {
                                 if full_training_states_lower_bound(model, w, split, n / split, z) > mem {
                                     break;
                                 }
-                                match fit_of(fi, n, tp, pp, z, &mut stats).and_then(|f| f.on(mem, w).map(|(t, s)| (f, t, s))) {
+                                match fit_of(fi, n, tp, pp, z, w.batch, &mut stats).and_then(|f| f.on(mem, w).map(|(t, s)| (f, t, s))) {
                                     Some(x) => found = Some(x),
                                     None => break,
                                 }
@@ -483,26 +554,93 @@ pub fn plan_with_stats(
                         }
                         found
                     } else {
-                        fit_of(fi, n, tp, pp, zero, &mut stats).and_then(|f| f.on(mem, w).map(|(t, s)| (f, t, s)))
+                        fit_of(fi, n, tp, pp, zero, w.batch, &mut stats).and_then(|f| f.on(mem, w).map(|(t, s)| (f, t, s)))
                     };
-                    let Some((fit, total, seqs)) = placed else { continue };
-                    let batch = seqs.map_or(w.batch.max(1), |s| w.batch.min(s).max(1));
-                    let wl = Workload { weights: format, batch, ..w.clone() };
-                    stats.speeds += 1;
-                    let s = speed_prepared(model, fb, &wl, gpu, &fit.layout, eff, &peak, &card_link);
+                    let Some((mut fit, mut total, seqs)) = placed else { continue };
+                    let mut batch = seqs.map_or(w.batch.max(1), |s| w.batch.min(s).max(1));
+                    let speed_at = |b: u64, fit: &Fit, stats: &mut PlanStats| {
+                        stats.speeds += 1;
+                        let wl = Workload { weights: format, batch: b, ..w.clone() };
+                        speed_prepared(model, fb, &wl, gpu, &fit.layout, eff, &peak, &card_link)
+                    };
+                    // A throughput target is aggregate: serve more sequences per replica before
+                    // adding replicas. Batches tried (rungs): the scenario's, then the powers of
+                    // two above it up to MAX_PLAN_BATCH and what the card holds (vLLM: its KV
+                    // pool; the others: the estimate at that batch, which never shrinks as the
+                    // batch grows — memory.rs `more_batch_never_needs_less` — so the largest
+                    // batch that fits is found by bisection). Generated tokens/s does not fall
+                    // as the batch grows, so the largest fitting batch is evaluated first — if
+                    // even it misses the target the layout is done with one speed evaluation —
+                    // else bisection finds the smallest batch that reaches it (the smallest
+                    // keeps each sequence's speed highest).
+                    let climb = constraints.target_tokens_per_s.filter(|_| !training && batch == w.batch.max(1));
+                    let s = if let Some(t) = climb {
+                        let cap = seqs.map_or(MAX_PLAN_BATCH, |q| q.min(MAX_PLAN_BATCH)).max(batch);
+                        let mut ladder = [0u64; 12];
+                        ladder[0] = batch;
+                        let mut len = 1;
+                        while ladder[len - 1] < cap && len < ladder.len() {
+                            ladder[len] = (ladder[len - 1] + 1).next_power_of_two().min(cap);
+                            len += 1;
+                        }
+                        let base_fit = (fit, total);
+                        let mut fit_at = |i: usize, stats: &mut PlanStats| -> Option<(Fit, u64)> {
+                            if seqs.is_some() || i == 0 {
+                                Some(base_fit)
+                            } else {
+                                fit_of(fi, n, tp, pp, zero, ladder[i], stats).and_then(|f| f.on(mem, w).map(|(bytes, _)| (f, bytes)))
+                            }
+                        };
+                        // Largest fitting rung: `good` fits (rung 0 does), `bad` does not.
+                        let (mut good, mut bad) = (0usize, len);
+                        while bad - good > 1 {
+                            let mid = (good + bad) / 2;
+                            if fit_at(mid, &mut stats).is_some() {
+                                good = mid;
+                            } else {
+                                bad = mid;
+                            }
+                        }
+                        let (f, bytes) = fit_at(good, &mut stats).expect("fits");
+                        let mut s = speed_at(ladder[good], &f, &mut stats);
+                        (fit, total, batch) = (f, bytes, ladder[good]);
+                        replica_max.push(((tp, pp), s.generated_tokens_per_s / dp));
+                        if s.generated_tokens_per_s >= t {
+                            // Smallest rung in [0, good] that reaches t (`good` does).
+                            let (mut lo, mut hi) = (None::<usize>, good);
+                            while hi > lo.map_or(0, |l| l + 1) {
+                                let mid = lo.map_or(0, |l| l + 1) + (hi - lo.map_or(0, |l| l + 1)) / 2;
+                                let (f, bytes) = fit_at(mid, &mut stats).expect("fits below a fitting batch");
+                                let sm = speed_at(ladder[mid], &f, &mut stats);
+                                if sm.generated_tokens_per_s >= t {
+                                    hi = mid;
+                                    (fit, total, batch, s) = (f, bytes, ladder[mid], sm);
+                                } else {
+                                    lo = Some(mid);
+                                }
+                            }
+                        }
+                        s
+                    } else {
+                        speed_at(batch, &fit, &mut stats)
+                    };
                     let tps = if training { s.train_tokens_per_s } else { s.generated_tokens_per_s };
                     let better = best.as_ref().is_none_or(|(_, _, _, b)| {
                         let btps = if training { b.train_tokens_per_s } else { b.generated_tokens_per_s };
                         tps > btps * 1.000_001
                     });
                     if better {
-                        best = Some((fit, total, seqs.map(|_| batch), s));
+                        best = Some((fit, total, batch, s));
                     }
-                    if training {
+                    // Training: the simplest layout that fits. Inference with a target: the
+                    // simplest layout (fewest model splits, so the least communication) that
+                    // reaches it — the count, hence the cost, is the same for all of them.
+                    // Inference without a target: the fastest layout of this count.
+                    if training || constraints.target_tokens_per_s.is_some_and(|t| tps >= t) {
                         break;
                     }
                 }
-                let Some((fit, total, vllm_batch, s)) = best else { continue };
+                let Some((fit, total, batch, s)) = best else { continue };
                 let tps = if training { s.train_tokens_per_s } else { s.generated_tokens_per_s };
                 if constraints.target_tokens_per_s.is_some_and(|t| tps < t) {
                     continue;
@@ -513,8 +651,14 @@ pub fn plan_with_stats(
                 if gpu.price.cloud_usd_per_hour.is_none() {
                     notes.push(String::from("no cloud price in the catalog for this card"));
                 }
-                if let Some(b) = vllm_batch.filter(|b| *b < w.batch) {
-                    notes.push(format!("vLLM's KV pool holds {b} of the {} sequences at once", w.batch));
+                if !training && batch < w.batch {
+                    notes.push(format!("vLLM's KV pool holds {batch} of the {} sequences at once", w.batch));
+                }
+                if !training && batch > w.batch.max(1) {
+                    notes.push(format!(
+                        "{batch} concurrent sequences per replica (the scenario asks {}) to reach the target with fewer cards",
+                        w.batch.max(1)
+                    ));
                 }
                 out.push(Plan {
                     gpu_id: gpu.id.clone(),
@@ -528,7 +672,8 @@ pub fn plan_with_stats(
                     fits: true,
                     tokens_per_s: tps,
                     tokens_per_s_per_seq: s.decode_tokens_per_s_per_seq,
-                    batch: vllm_batch.unwrap_or(w.batch.max(1)),
+                    batch,
+                    interconnect: if n > 1 { card_link.kind } else { "none" },
                     bound: s.bound,
                     precision_support: support_name(support),
                     usd_per_million_tokens: per_hour.map(|h| usd_per_million_tokens(h, tps)).filter(|x| x.is_finite()),
@@ -568,6 +713,7 @@ pub fn plan_with_stats(
             tensor_parallel: p.layout.tensor_parallel,
             pipeline_parallel: p.layout.pipeline_parallel,
             zero: p.layout.zero,
+            batch: if training { w.batch } else { p.batch },
             gpu_memory_bytes: p.gpu_memory_bytes,
             ..w.clone()
         };
@@ -620,7 +766,25 @@ fn reason(i: usize, p: &Plan, first: Option<(f64, f64)>, w: &Workload, c: &Const
     let speed = if w.mode.is_training() {
         format!("{:.0} training tokens/s", p.tokens_per_s)
     } else {
-        format!("{:.0} tokens/s generated, {}-bound", p.tokens_per_s, p.bound)
+        format!(
+            "{:.0} tokens/s generated at batch {} per replica{}, {}-bound",
+            p.tokens_per_s,
+            p.batch,
+            if p.batch > w.batch.max(1) { format!(" (raised from {} for the target)", w.batch.max(1)) } else { String::new() },
+            p.bound
+        )
+    };
+    // Where the cards talk: tensor/pipeline splits pay their all-reduces and hand-offs on this
+    // link in the speed model (PCIe: 25 µs latency and the slot's bandwidth, see throughput.rs);
+    // pure data parallelism or one card needs none per token.
+    let link = match (p.count, p.interconnect) {
+        (1, _) => String::from("one card, no interconnect"),
+        (_, kind) if p.layout.tensor_parallel * p.layout.pipeline_parallel == 1 => {
+            format!("{} independent replicas ({kind} unused per token)", p.layout.data_parallel)
+        }
+        (_, "nvlink") => String::from("splits over NVLink-class links"),
+        (_, "pcie") => String::from("splits over PCIe (slower all-reduces counted in the speed)"),
+        (_, kind) => format!("splits over {kind} (slower all-reduces counted in the speed)"),
     };
     let head = match (i, first) {
         (0, _) => {
@@ -637,7 +801,7 @@ fn reason(i: usize, p: &Plan, first: Option<(f64, f64)>, w: &Workload, c: &Const
         ),
         _ => String::new(),
     };
-    format!("{head}; {what}; {fit}; {precision}; {speed}")
+    format!("{head}; {what}; {fit}; {link}; {precision}; {speed}")
 }
 
 /// One cell of the size-tier table: a model size × task.
@@ -731,8 +895,10 @@ pub fn reproduce_size_tiers(catalog: &Catalog, eff_for: &dyn Fn(Engine) -> Effic
                 let mut only = catalog.clone();
                 only.gpus.retain(|g| g.id == id);
                 // Rank by purchase when the card has no price for the objective.
+                let limit = only.gpus.first().map_or(64, |g| max_cards(g, w.mode.is_training()).min(64));
                 match plan(&model, &w, &only, &c, &eff, inputs).into_iter().next() {
                     Some(p) => format!("{}× ({})", p.count, p.format_name),
+                    None if limit < 64 => format!("does not fit in {limit} (one PCIe host)"),
                     None => "does not fit in 64".to_string(),
                 }
             });
@@ -802,6 +968,7 @@ mod tests {
             tensor_parallel: p.layout.tensor_parallel,
             pipeline_parallel: p.layout.pipeline_parallel,
             zero: p.layout.zero,
+            batch: if w.mode.is_training() { w.batch } else { p.batch },
             gpu_memory_bytes: p.gpu_memory_bytes,
             ..w.clone()
         };
@@ -903,6 +1070,33 @@ mod tests {
                     last = p.ranked_usd;
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_throughput_target_raises_the_batch_before_the_card_count() {
+        // Llama-3.1-8B bf16, transformers, one 2048 + 256 request: 2000 tokens/s is reached by
+        // serving many sequences per replica, not by 56 single-sequence replicas.
+        let m = model(32, 4096, 32, 8, 14336, 128256);
+        let w = Workload { engine: Engine::Hf, ..Workload::default() };
+        let c = Constraints { formats: vec![WeightFormat::Bf16], target_tokens_per_s: Some(2000.0), ..Constraints::default() };
+        let plans = run(&m, &w, &c);
+        show("Llama-3.1-8B bf16 HF, 2000 tokens/s", &plans);
+        assert!(!plans.is_empty());
+        for p in &plans {
+            assert!(p.tokens_per_s >= 2000.0);
+            assert!(p.batch >= 1 && p.batch <= MAX_PLAN_BATCH);
+            assert!(refit(&m, &w, p) <= p.gpu_memory_bytes);
+            assert!(p.reason.contains(&format!("batch {} per replica", p.batch)));
+        }
+        assert!(plans[0].batch > 1 && plans[0].count <= 8, "{}× at batch {}", plans[0].count, plans[0].batch);
+        assert!(plans.iter().all(|p| p.count < 56));
+        // Without a target the scenario's batch is kept.
+        assert!(run(&m, &w, &Constraints { target_tokens_per_s: None, ..c.clone() }).iter().all(|p| p.batch == 1));
+        // Splits over PCIe cards stay within one host, and the reason names the link.
+        for p in plans.iter().filter(|p| p.count > 1) {
+            assert!(p.interconnect != "pcie" || p.layout.tensor_parallel * p.layout.pipeline_parallel <= PCIE_HOST_CARDS);
+            assert!(p.reason.contains("PCIe") || p.reason.contains("NVLink") || p.reason.contains("replicas") || p.reason.contains("network"), "{}", p.reason);
         }
     }
 

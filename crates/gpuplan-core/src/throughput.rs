@@ -416,17 +416,26 @@ pub fn speed_prepared(
         _ => 0.0,
     };
     let weights_read = (non_expert + expert_read + fb.head as f64) / tp as f64;
-    let step_bytes = weights_read + b * kv_per_seq;
+    let kv_read = b * kv_per_seq;
+    let step_bytes = weights_read + kv_read;
     let n_flops = fb.flop_params as f64;
-    let step_flops = b * (2.0 * n_flops + attention_flops_per_token(model, ctx)) / tp as f64;
+    // Per-kernel roofline: a decode step runs the weight GEMMs and the attention kernels one
+    // after the other, each at its own bound (Williams et al., "Roofline", CACM 2009, applies
+    // per kernel; vLLM/TensorRT-LLM launch attention between the QKV and output projections).
+    // The GEMMs read the weights and do 2·N FLOPs per token; attention reads each sequence's
+    // KV cache and does its score/value FLOPs. At large batches the GEMMs turn compute-bound
+    // while attention stays bandwidth-bound (its bytes grow with the batch too), so the step
+    // is the sum of the two, not one max over their totals.
+    let t_gemm = (weights_read / bytes_per_s).max(b * 2.0 * n_flops / tp as f64 / flops_per_s);
+    let t_attn = (kv_read / bytes_per_s).max(b * attention_flops_per_token(model, ctx) / tp as f64 / flops_per_s);
+    let t_compute = (b * (2.0 * n_flops + attention_flops_per_token(model, ctx)) / tp as f64) / flops_per_s;
     let t_mem = step_bytes / bytes_per_s;
-    let t_compute = step_flops / flops_per_s;
     let bound = if t_compute > t_mem { "compute" } else { "memory" };
     // 2 all-reduces per layer (after attention output and MLP down, Megatron §3), b·h values.
     let ar = allreduce_s(b * h * act_bytes, tp, &link, eff.comm_efficiency);
     let tp_comm = 2.0 * layers * ar;
     let pp_comm = (pp - 1) as f64 * (link.latency_s + b * h * act_bytes / (link.bytes_per_s * eff.comm_efficiency));
-    let tpot = t_mem.max(t_compute) + tp_comm + pp_comm;
+    let tpot = t_gemm + t_attn + tp_comm + pp_comm;
 
     // Prefill of the whole batch: only the last position's logits are computed.
     let t = w.prompt as f64;
@@ -441,6 +450,8 @@ pub fn speed_prepared(
     };
     let t_prefill_mem = ((non_expert + all_expert_read + fb.head as f64) / tp as f64 + batch as f64 * t * (kv_full + kv_sliding) / kv_div) / bytes_per_s;
     let prefill_comm = 2.0 * layers * allreduce_s(batch as f64 * t * h * act_bytes, tp, &link, eff.comm_efficiency);
+    // Prefill attention reads the KV it writes from on-chip tiles (FlashAttention), so the
+    // prefill is one roofline over its bytes (weights once, KV written) and FLOPs.
     let ttft = t_prefill_compute.max(t_prefill_mem) + prefill_comm;
 
     let decode_total = batch as f64 * dp as f64 / tpot;
@@ -632,7 +643,7 @@ mod tests {
 
     /// MLPerf Offline rows: generated tokens/s of the whole system. Batch = the sequences of
     /// prompt + output tokens the vLLM-style KV pool holds (FP8 KV, 0.9 of memory) per replica.
-    fn mlperf_offline(model: &Model, gpu: &Gpu, gpus: u64, tp: u64, weights: WeightFormat, prompt: u64, new: u64) -> (f64, u64) {
+    fn mlperf_offline(model: &Model, gpu: &Gpu, gpus: u64, tp: u64, weights: WeightFormat, prompt: u64, new: u64) -> (f64, u64, &'static str) {
         let w = Workload {
             engine: Engine::Vllm,
             weights,
@@ -649,8 +660,22 @@ mod tests {
         let batch = e.vllm.unwrap().max_concurrent_sequences;
         let w = Workload { batch, ..w };
         let s = speed(model, &w, gpu, &e.layout, &Efficiency::TUNED);
-        (s.generated_tokens_per_s, batch)
+        (s.generated_tokens_per_s, batch, s.bound)
     }
+
+    /// Mean prompt tokens of the MLPerf Inference datasets. MLCommons publishes the output side
+    /// only (`mlcommons/inference` language/llama2-70b/README.md "Tokens per sample: 294.45";
+    /// language/mixtral-8x7b/README.md `{'tokens_per_sample': 144.84}`), so the input means are
+    /// computed from the per-sample `tok_input_len` of the official dataset files, as extracted
+    /// by Red Hat's PSAP team: github.com/openshift-psap/performance-dashboard
+    /// `mlperf-data/summaries/llama2-70b-99.csv` (24 576 OpenOrca samples, Σ input 5 463 976 ⇒
+    /// mean 222.33, median 152, max 1021) and `mlperf-data/summaries/mixtral-8x7b.csv` (15 000
+    /// samples of `09292024_mixtral_15k_mintoken2_v1.pkl`, 5 000 each of OpenOrca, GSM8K and
+    /// MBXP; Σ input 6 410 905 ⇒ mean 427.39, median 283, max 1948). The same CSV's output
+    /// column averages 144.843, MLCommons' reference figure, which checks the extraction.
+    /// These are dataset facts, not fitted to the throughput rows.
+    const MLPERF_LLAMA2_MEAN_PROMPT: u64 = 222;
+    const MLPERF_MIXTRAL_MEAN_PROMPT: u64 = 427;
 
     #[test]
     fn published_tuned_engine_figures_within_30_percent() {
@@ -668,26 +693,33 @@ mod tests {
             rows.push((format!("NeMo Llama-2-7B {} b{b} latency ms", gpu.id), published, ms, String::from("128 in / 20 out, fp16")));
         }
         // Output tokens per sample = published tokens/s ÷ samples/s (CSV notes): 21805.8/74.699
-        // = 292 (Llama-2-70B), 59022.3/404.431 = 146 (Mixtral). Prompt lengths are not in the
-        // CSV: assumed equal to the output length. Hopper runs FP8 weights and KV (NVIDIA's
+        // = 292 (Llama-2-70B), 59022.3/404.431 = 146 (Mixtral). Prompt lengths: the datasets'
+        // means (MLPERF_*_MEAN_PROMPT). Hopper runs FP8 weights and KV (NVIDIA's
         // closed-division precision per the CSV notes), B200 FP4 (NVFP4); TP as below, one
         // replica per TP group.
         let ll = [
             ("MLPerf v4.0 Llama-2-70B 8×H100 FP8 TP2×DP4", h100, 8, 2, WeightFormat::Fp8, 21805.8, &l70, 292),
             ("MLPerf v4.0 Llama-2-70B 2×H100 FP8 TP2", h100, 2, 2, WeightFormat::Fp8, 5539.47, &l70, 292),
+            // H200 (−22 % here): one 70B FP8 replica per card, its 141 GB holding ≈ 640
+            // sequences, but the run is compute-bound at that batch and the H200's FP8 peak is
+            // the H100's (1979 TFLOPS), so the larger memory and TP1×DP8 cannot raise the
+            // roofline; the published per-GPU rate is 1.44× the v4.0 H100 row's, i.e. gains of
+            // the v4.1 software (TensorRT-LLM) that a fixed MFU does not see. Not tuned away.
             ("MLPerf v4.1 Llama-2-70B 8×H200 FP8 TP1×DP8", h200, 8, 1, WeightFormat::Fp8, 31302.7, &l70, 292),
             ("MLPerf v4.1 Llama-2-70B 1×B200 NVFP4", b200, 1, 1, WeightFormat::Nvfp4, 11264.4, &l70, 292),
         ];
-        for (name, gpu, gpus, tp, f, published, model, out) in ll {
-            let (tps, batch) = mlperf_offline(model, gpu, gpus, tp, f, out, out);
-            rows.push((format!("{name} tokens/s"), published, tps, format!("batch {batch}/replica, {out} in / {out} out")));
+        // Mixtral-8x7B, MoE: memory holds all 8 experts (FP8 ≈ 47 GB per H200, one replica per
+        // card); at these batches every expert is read each step (U(b) → E), while FLOPs count
+        // the 2 active experts per token, so the run is compute-bound and prefill of the
+        // prompt costs as much per token as decode. Output 146 tokens/sample (59022.3 /
+        // 404.431); prompt per MLPERF_MIXTRAL_MEAN_PROMPT.
+        let mx_rows = [("MLPerf v4.1 Mixtral-8x7B 8×H200 FP8 TP1×DP8", h200, 8, 1, WeightFormat::Fp8, 59022.3, &mx, MLPERF_MIXTRAL_MEAN_PROMPT, 146)];
+        for (name, gpu, gpus, tp, f, published, model, prompt, out) in
+            ll.into_iter().map(|(n, g, c, t, f, p, m, o)| (n, g, c, t, f, p, m, MLPERF_LLAMA2_MEAN_PROMPT, o)).chain(mx_rows)
+        {
+            let (tps, batch, bound) = mlperf_offline(model, gpu, gpus, tp, f, prompt, out);
+            rows.push((format!("{name} tokens/s"), published, tps, format!("batch {batch}/replica, {prompt} in / {out} out, {bound}-bound")));
         }
-        // Mixtral-8x7B (MLPerf v4.1, 8×H200, 59022.3 tokens/s) is printed but not asserted: its
-        // dataset mixes OpenOrca, GSM8K and MBXP prompts whose lengths the CSV does not give,
-        // and with prompt = output (146 tokens) the compute-bound roofline is about twice the
-        // published figure — it would match only with ≈ 4.6× longer prompts than outputs, a
-        // number we cannot source.
-        let (mx_tps, mx_batch) = mlperf_offline(&mx, h200, 8, 1, WeightFormat::Fp8, 146, 146);
         std::println!("{:<58} {:>10} {:>10} {:>7}  mapping", "row", "published", "ours", "error");
         let mut worst: f64 = 0.0;
         for (name, published, ours, mapping) in &rows {
@@ -695,17 +727,9 @@ mod tests {
             worst = worst.max(err.abs());
             std::println!("{name:<58} {published:>10.1} {ours:>10.1} {:>+6.1}%  {mapping}", 100.0 * err);
         }
-        std::println!(
-            "{:<58} {:>10.1} {:>10.1} {:>+6.1}%  batch {mx_batch}/replica, 146 in / 146 out (not asserted: prompt lengths unknown)",
-            "MLPerf v4.1 Mixtral-8x7B 8×H200 FP8 TP1×DP8 tokens/s",
-            59022.3,
-            mx_tps,
-            100.0 * (mx_tps / 59022.3 - 1.0)
-        );
         for (name, published, ours, _) in &rows {
             assert!((ours / published - 1.0).abs() <= 0.30, "{name}: ours {ours:.1} vs published {published:.1}");
         }
-        assert!(mx_tps > 0.0);
         std::println!("worst {:.1} %", 100.0 * worst);
     }
 
