@@ -1,4 +1,7 @@
-// Post-build step (after `trunk build --release`): from dist/ write
+// Post-build step (after `trunk build --release`): in dist/
+//  * minify the wasm-bindgen glue with terser (npm, tests/e2e/node_modules; Trunk's own JS
+//    minifier fails on the glue's `export default`) and update its SRI hash in index.html;
+// and write
 //  * gpuplan-offline.html — one self-contained file: CSS and the wasm-bindgen glue inline, the
 //    wasm gzip'd + base64 and inflated in the page with DecompressionStream. It works when opened
 //    from file:// (a normal Trunk build is a blank page there: Chromium blocks module and wasm
@@ -23,6 +26,25 @@ const wasmName = pick(/^gpuplan-web-.*_bg\.wasm$/);
 const cssNames = files.filter((n) => n.endsWith('.css'));
 let html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
 
+// The single file below inlines the glue as wasm-bindgen wrote it (it calls `__wbg_init` by name).
+let glue = fs.readFileSync(path.join(dist, jsName), 'utf8');
+
+// 0. Minify the glue (module mode: top-level names are kept exported), new integrity hash.
+{
+  const { minify } = await import(new URL('../tests/e2e/node_modules/terser/main.js', import.meta.url));
+  const file = path.join(dist, jsName);
+  const src = fs.readFileSync(file, 'utf8');
+  const out = await minify(src, { module: true, compress: { passes: 2 }, mangle: true, format: { comments: false } });
+  if (!out.code || !/export ?\{[^}]*as default/.test(out.code)) throw new Error('terser gave no module with a default export');
+  fs.writeFileSync(file, out.code);
+  const sri = (b) => `sha384-${crypto.createHash('sha384').update(b).digest('base64')}`;
+  const before = sri(Buffer.from(src));
+  if (!html.includes(before)) throw new Error(`index.html has no integrity ${before} for ${jsName}`);
+  html = html.replace(before, sri(Buffer.from(out.code)));
+  fs.writeFileSync(path.join(dist, 'index.html'), html);
+  console.log(`pack-offline: ${jsName} ${src.length} → ${out.code.length} B minified`);
+}
+
 // 1. The single file.
 let single = html
   .replace(/<link[^>]*rel="(?:modulepreload|preload)"[^>]*>\s*/g, '')
@@ -35,7 +57,6 @@ for (const css of cssNames) {
 if (/<link[^>]*stylesheet/.test(single) || /src="\.\//.test(single)) {
   throw new Error('a stylesheet or script link is left in the single file');
 }
-let glue = fs.readFileSync(path.join(dist, jsName), 'utf8');
 const exportLine = /^export \{[^}]*\};?\s*$/m;
 if (!exportLine.test(glue)) throw new Error('wasm-bindgen glue has no final export line');
 glue = glue.replace(exportLine, '');

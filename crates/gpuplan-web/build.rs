@@ -1,5 +1,7 @@
 //! Embeds a trimmed copy of `data/catalog.json` in the web bundle: each GPU's `csv` (a verbatim
-//! copy of its `gpu-specs.csv` row, about half the file) is emptied and whitespace dropped.
+//! copy of its `gpu-specs.csv` row, about half the file) is emptied, each GPU's `source` text
+//! (its `source_ids` resolved through `sources`) is left for the page to rebuild, and whitespace
+//! is dropped.
 //! Every field the catalog parser reads stays as it is.
 
 use std::path::Path;
@@ -14,6 +16,11 @@ fn main() {
                 for g in gpus {
                     if let Some(csv) = g.get_mut("csv") {
                         *csv = serde_json::Value::Object(Default::default());
+                    }
+                    // "S3: text | S4: text" again: rebuilt from `source_ids` and `sources` on load
+                    // (`data::load`), so each citation is embedded once, not once per card.
+                    if let Some(src) = g.get_mut("source") {
+                        *src = serde_json::Value::String(String::new());
                     }
                 }
             }

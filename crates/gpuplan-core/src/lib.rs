@@ -11,6 +11,7 @@ pub mod formats;
 pub mod memory;
 pub mod model;
 pub mod plan;
+pub mod sort;
 pub mod throughput;
 
 pub use error::InputError;

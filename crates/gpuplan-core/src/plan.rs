@@ -225,7 +225,7 @@ pub fn candidate_layouts(model: &Model, w: &Workload, n: u64) -> Vec<(u64, u64, 
         }
     }
     // Fewest model splits first: smaller TP·PP, then smaller PP, then lower ZeRO.
-    v.sort_by_key(|(tp, pp, z)| (tp * pp, *pp, *z));
+    crate::sort::sort_by_key(&mut v, |(tp, pp, z)| (tp * pp, *pp, *z));
     v
 }
 
@@ -687,7 +687,7 @@ pub fn plan_with_stats(
         }
     }
 
-    out.sort_by(|a, b| {
+    crate::sort::sort_by(&mut out, |a, b| {
         a.ranked_usd
             .total_cmp(&b.ranked_usd)
             .then(b.tokens_per_s.total_cmp(&a.tokens_per_s))
@@ -760,8 +760,8 @@ fn reason(i: usize, p: &Plan, first: Option<(f64, f64)>, w: &Workload, c: &Const
         if p.layout.zero > 0 { format!(", ZeRO-{}", p.layout.zero) } else { String::new() }
     );
     let precision = match p.precision_support {
-        "native" => format!("{} runs natively", p.format_name.to_uppercase()),
-        _ => format!("{} is emulated (memory saving only)", p.format_name.to_uppercase()),
+        "native" => format!("{} runs natively", p.format_name.to_ascii_uppercase()),
+        _ => format!("{} is emulated (memory saving only)", p.format_name.to_ascii_uppercase()),
     };
     let speed = if w.mode.is_training() {
         format!("{:.0} training tokens/s", p.tokens_per_s)

@@ -1342,7 +1342,7 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
     let th = move |key: SortKey, k: K, num: bool| {
         view! {
             <th scope="col" class:num=num aria-sort=move || { let (sk, d) = sort.get(); if sk == key { if d { "descending" } else { "ascending" } } else { "none" } }>
-                <button type="button" class="sort" data-testid=format!("sort-{:?}", key).to_lowercase() on:click=move |_| sort.update(|(sk, d)| { if *sk == key { *d = !*d } else { *sk = key; *d = matches!(key, SortKey::Headroom | SortKey::Memory) } })>
+                <button type="button" class="sort" data-testid=format!("sort-{:?}", key).to_ascii_lowercase() on:click=move |_| sort.update(|(sk, d)| { if *sk == key { *d = !*d } else { *sk = key; *d = matches!(key, SortKey::Headroom | SortKey::Memory) } })>
                     {move || c.tr(k)} {move || { let (sk, d) = sort.get(); if sk == key { if d { " ▼" } else { " ▲" } } else { "" } }}
                 </button>
             </th>

@@ -61,7 +61,7 @@ pub fn required_by_count(model: &Model, w: &Workload) -> Vec<(u64, Option<u64>)>
     let mut counts: Vec<u64> = COUNTS.to_vec();
     if !counts.contains(&w.gpus) {
         counts.push(w.gpus);
-        counts.sort_unstable();
+        gpuplan_core::sort::sort(&mut counts);
     }
     counts
         .into_iter()
@@ -122,9 +122,9 @@ pub fn sort_rows(rows: &mut [FitRow], cards: &[CardSpec], key: SortKey, descendi
             SortKey::Price => c.purchase_usd,
         }
     };
-    rows.sort_by(|a, b| {
+    gpuplan_core::sort::sort_by(rows, |a, b| {
         let primary = if key == SortKey::Name {
-            let o = cards[a.card].name.to_lowercase().cmp(&cards[b.card].name.to_lowercase());
+            let o = cards[a.card].name.to_ascii_lowercase().cmp(&cards[b.card].name.to_ascii_lowercase());
             if descending {
                 o.reverse()
             } else {
@@ -178,7 +178,7 @@ pub fn format_bars(model: &Model, w: &Workload) -> Vec<FormatBar> {
             estimate(model, &wf).ok().map(|e| FormatBar { format: f, required: required_bytes(model, &wf, &e) })
         })
         .collect();
-    bars.sort_by(|a, b| b.required.cmp(&a.required));
+    gpuplan_core::sort::sort_by(&mut bars, |a, b| b.required.cmp(&a.required));
     bars
 }
 
@@ -246,7 +246,7 @@ pub fn results_json(link: &str, model_name: &str, e: &Estimate, gpu: &CardSpec, 
         "estimate": serde_json::to_value(e).unwrap_or(Value::Null),
         "cards": table,
     });
-    serde_json::to_string_pretty(&v).unwrap_or_default()
+    crate::jsonw::to_string_pretty(&v)
 }
 
 #[cfg(test)]

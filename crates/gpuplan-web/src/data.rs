@@ -55,7 +55,7 @@ impl Data {
         let haystacks = catalog
             .models
             .iter()
-            .map(|m| format!("{} {} {} {}", m.id, m.name, m.hf_repo, m.params_published).to_lowercase())
+            .map(|m| format!("{} {} {} {}", m.id, m.name, m.hf_repo, m.params_published).to_ascii_lowercase())
             .collect();
         let specs = catalog.gpus.iter().map(spec_of).collect();
         Data { catalog, haystacks, specs, error }
@@ -71,15 +71,29 @@ impl Data {
 
     /// Presets whose text contains every word of `query`.
     pub fn search(&self, query: &str) -> Vec<usize> {
-        let words: Vec<String> = query.split_whitespace().map(|w| w.to_lowercase()).collect();
+        let words: Vec<String> = query.split_whitespace().map(|w| w.to_ascii_lowercase()).collect();
         (0..self.haystacks.len()).filter(|&i| words.iter().all(|w| self.haystacks[i].contains(w.as_str()))).collect()
+    }
+}
+
+/// Each card's `source` text as `data/catalog.json` has it ("S3: … | S4: …"), rebuilt from its
+/// `source_ids` (the bundle leaves it empty, see `build.rs`). A card whose text is present keeps it.
+pub fn restore_sources(c: &mut Catalog) {
+    for g in &mut c.gpus {
+        if g.source.is_empty() {
+            let parts: Vec<String> = g.source_ids.iter().map(|id| format!("{id}: {}", c.sources.get(id).map_or("", |s| s.as_str()))).collect();
+            g.source = parts.join(" | ");
+        }
     }
 }
 
 /// Loads the bundled catalog. A broken catalog gives an empty one and a message, never a panic.
 pub fn load() -> Data {
     match catalog::parse(CATALOG_MIN) {
-        Ok(c) => Data::from_catalog(c, None),
+        Ok(mut c) => {
+            restore_sources(&mut c);
+            Data::from_catalog(c, None)
+        }
         Err(e) => Data::from_catalog(
             Catalog {
                 schema: 1,
@@ -156,6 +170,11 @@ mod tests {
         // The trim keeps the catalog whole apart from the csv copies.
         let full = catalog::load().unwrap();
         assert_eq!(full.gpus.len(), d.catalog.gpus.len());
+        // Every card's source text is the catalog's own, rebuilt from its ids.
+        for (a, b) in full.gpus.iter().zip(&d.catalog.gpus) {
+            assert_eq!(a.source, b.source, "{}", a.id);
+            assert!(!b.source.is_empty(), "{}", b.id);
+        }
         assert!(CATALOG_MIN.len() < catalog::CATALOG_JSON.len() * 2 / 3);
     }
 

@@ -57,7 +57,7 @@ pub fn cost_series(chosen: &Gpu, catalog: &[Gpu], by_count: &[(u64, Option<u64>)
             Some((cost::cost(g, n, &e.cost).own_total_usd?, g))
         })
         .collect();
-    others.sort_by(|a, b| a.0.total_cmp(&b.0));
+    gpuplan_core::sort::sort_by(&mut others, |a, b| a.0.total_cmp(&b.0));
     picked.extend(others.into_iter().take(3).map(|(_, g)| g));
     let mut out = Vec::new();
     for (i, g) in picked.into_iter().enumerate() {

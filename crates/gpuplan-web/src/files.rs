@@ -131,7 +131,7 @@ pub fn resolve(d: Dropped) -> Outcome {
 fn file_model(name: String, arch: &Arch, weight_bytes: Option<u64>, format: Option<&'static str>) -> FileModel {
     FileModel {
         name,
-        arch_json: serde_json::to_string(arch).unwrap_or_default(),
+        arch_json: serde_json::to_value(arch).map(|v| crate::jsonw::to_string(&v)).unwrap_or_default(),
         weight_bytes,
         format: format.map(str::to_string),
     }

@@ -10,6 +10,7 @@ pub mod econ;
 pub mod files;
 pub mod fmt;
 pub mod i18n;
+pub mod jsonw;
 pub mod scenario;
 
 #[cfg(target_arch = "wasm32")]

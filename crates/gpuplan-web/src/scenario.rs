@@ -986,7 +986,7 @@ pub fn minify_config(text: &str) -> String {
                     tc.remove(*k);
                 }
             }
-            serde_json::to_string(&serde_json::Value::Object(map)).unwrap_or_else(|_| text.to_string())
+            crate::jsonw::to_string(&serde_json::Value::Object(map))
         }
         _ => text.to_string(),
     }

@@ -311,7 +311,7 @@ impl GgufHeader {
                 None => rows.push((tensor.ggml_type, tensor.elements(), tensor.bytes)),
             }
         }
-        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        gpuplan_core::sort::sort_by(&mut rows, |a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
         rows
     }
 
@@ -765,7 +765,7 @@ pub fn merge_splits(parts: Vec<GgufHeader>) -> Result<GgufHeader, GgufError> {
             return Err(GgufError::SplitOutOfRange { no: info.no, count });
         }
     }
-    numbered.sort_by_key(|(info, _)| info.no);
+    gpuplan_core::sort::sort_by_key(&mut numbered, |(info, _)| info.no);
     for pair in numbered.windows(2) {
         if let [(a, _), (b, _)] = pair {
             if a.no == b.no {

@@ -232,7 +232,7 @@ impl SafetensorsHeader {
                 None => rows.push((tensor.dtype, tensor.elements(), tensor.bytes)),
             }
         }
-        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        gpuplan_core::sort::sort_by(&mut rows, |a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
         rows
     }
 
@@ -479,7 +479,7 @@ pub fn parse_safetensors(bytes: &[u8]) -> Result<SafetensorsHeader, SafetensorsE
         }
     }
 
-    tensors.sort_by_key(|t| t.data_offsets);
+    gpuplan_core::sort::sort_by_key(&mut tensors, |t| t.data_offsets);
     let mut expected_begin = 0u64;
     for tensor in &tensors {
         if tensor.data_offsets.0 != expected_begin {
