@@ -1,8 +1,11 @@
 //! Speed of a workload on a card: decode and prefill rooflines, tensor-parallel communication,
 //! and training time (memory-model.md §6).
 //!
-//! Every step is a roofline: time = max(bytes / (bandwidth · MBU), FLOPs / (peak · MFU)) plus
-//! communication that sits on the critical path. The utilisations ([`Efficiency`]) are the only
+//! Every kernel group is a roofline: time = max(bytes / (bandwidth · MBU), FLOPs / (peak · MFU)).
+//! A decode step is two such groups run one after the other — the weight GEMMs (weights read,
+//! 2·N FLOPs per token) and attention (each sequence's KV read, its score FLOPs) — plus the
+//! communication that sits on the critical path. Prefill is one roofline (FlashAttention keeps
+//! its KV on chip). The utilisations ([`Efficiency`]) are the only
 //! tuned numbers; each default names where it comes from, and the user can edit all of them.
 
 use alloc::format;

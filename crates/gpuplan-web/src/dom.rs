@@ -217,6 +217,15 @@ pub async fn copy(text: &str) -> bool {
 
 /// In an iframe: tells the parent the page's height whenever it changes (the parent's snippet
 /// resizes the frame, so it never scrolls).
+/// What the embedded page tells its parent: `{type: "gpuplan:height", height}` (the snippet of
+/// the Embed button listens for it).
+#[derive(serde::Serialize)]
+struct HeightMessage {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    height: i32,
+}
+
 pub fn post_height_to_parent() {
     let Some(w) = window() else { return };
     let Ok(Some(parent)) = w.parent() else { return };
@@ -227,9 +236,7 @@ pub fn post_height_to_parent() {
         let Some(doc) = document() else { return };
         let Some(el) = doc.document_element() else { return };
         let h = el.scroll_height().max(el.get_bounding_client_rect().height().ceil() as i32);
-        let msg = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&msg, &"type".into(), &"gpuplan:height".into());
-        let _ = js_sys::Reflect::set(&msg, &"height".into(), &JsValue::from(h));
+        let Ok(msg) = serde_wasm_bindgen::to_value(&HeightMessage { kind: "gpuplan:height", height: h }) else { return };
         if let Some(w) = window() {
             if let Ok(Some(p)) = w.parent() {
                 let _ = p.post_message(&msg, "*");
@@ -265,15 +272,15 @@ pub fn now_ms() -> f64 {
 }
 
 /// Reads bytes `[start, end)` of a file.
+/// Only the slice is read (`Blob.slice`), never the whole file: a 40 GB GGUF costs its header.
 pub async fn read_slice(file: &web_sys::File, start: u64, end: u64) -> Option<Vec<u8>> {
-    let blob = file.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
-    let buf = wasm_bindgen_futures::JsFuture::from(blob.array_buffer()).await.ok()?;
-    Some(js_sys::Uint8Array::new(&buf).to_vec())
+    let blob = gloo_file::Blob::from(file.slice_with_f64_and_f64(start as f64, end as f64).ok()?);
+    gloo_file::futures::read_as_bytes(&blob).await.ok()
 }
 
 /// Reads a whole (small) file as text.
 pub async fn read_text(file: &web_sys::File) -> Option<String> {
-    wasm_bindgen_futures::JsFuture::from(file.text()).await.ok()?.as_string()
+    gloo_file::futures::read_as_text(&gloo_file::Blob::from(web_sys::Blob::from(file.clone()))).await.ok()
 }
 
 /// Exposes a figure to the benchmark and the tests: `window.__gpuplan[key] = value`.

@@ -41,13 +41,18 @@ fn write(out: &mut String, v: &Value, indent: Option<usize>, level: usize) {
                 let _ = write!(out, "{i}");
             } else {
                 let f = n.as_f64().unwrap_or(0.0);
-                // A whole float keeps its ".0" so it reads back as a float.
-                if f.is_finite() && f == f.trunc() && f.abs() < 1e16 {
-                    let _ = write!(out, "{f:.1}");
-                } else if f.is_finite() {
-                    let _ = write!(out, "{f}");
-                } else {
+                // A whole float keeps its ".0" so it reads back as a float; very large and very
+                // small ones take an exponent (`{}` would spell out 1e308 in 309 digits, which a
+                // JSON reader parses as an integer and rejects as out of range).
+                let a = f.abs();
+                if !f.is_finite() {
                     out.push_str("null");
+                } else if a >= 1e16 || (a != 0.0 && a < 1e-5) {
+                    let _ = write!(out, "{f:e}");
+                } else if f == f.trunc() {
+                    let _ = write!(out, "{f:.1}");
+                } else {
+                    let _ = write!(out, "{f}");
                 }
             }
         }
@@ -125,7 +130,9 @@ mod tests {
         let simple = json!({"k": [1, "two", null, true, {"x": 2.5}], "e": {}});
         assert_eq!(to_string(&simple), serde_json::to_string(&simple).unwrap());
         assert_eq!(to_string_pretty(&simple), serde_json::to_string_pretty(&simple).unwrap());
-        // Floats that are whole stay floats.
+        // Floats that are whole stay floats; extremes take an exponent.
         assert_eq!(to_string(&json!(3.0)), "3.0");
+        assert_eq!(to_string(&json!(1e300)), "1e300");
+        assert_eq!(to_string(&json!(2.5e-9)), "2.5e-9");
     }
 }
