@@ -28,7 +28,7 @@ use crate::catalog::{Catalog, PrecisionSupport};
 use crate::cost::{cost, usd_per_million_tokens, Cost, CostInputs};
 use crate::formats::{WeightFormat, ALL_FORMATS};
 use crate::memory::{estimate, Engine, Layout, Mode, Model, Workload, GIB};
-use crate::throughput::{compute_peak, link, speed_prepared, Efficiency, FormatBytes};
+use crate::throughput::{compute_peak, link, speed_figures, speed_prepared, Efficiency, FormatBytes};
 
 /// Rank by the cost of owning or of renting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -561,7 +561,7 @@ pub fn plan_with_stats(
                     let speed_at = |b: u64, fit: &Fit, stats: &mut PlanStats| {
                         stats.speeds += 1;
                         let wl = Workload { weights: format, batch: b, ..w.clone() };
-                        speed_prepared(model, fb, &wl, gpu, &fit.layout, eff, &peak, &card_link)
+                        speed_figures(model, fb, &wl, gpu, &fit.layout, eff, &peak, &card_link)
                     };
                     // A throughput target is aggregate: serve more sequences per replica before
                     // adding replicas. Batches tried (rungs): the scenario's, then the powers of
@@ -601,7 +601,8 @@ pub fn plan_with_stats(
                                 bad = mid;
                             }
                         }
-                        let (f, bytes) = fit_at(good, &mut stats).expect("fits");
+                        // Rung `good` fits (rung 0 is the placed fit); no panic if it did not.
+                        let Some((f, bytes)) = fit_at(good, &mut stats) else { continue };
                         let mut s = speed_at(ladder[good], &f, &mut stats);
                         (fit, total, batch) = (f, bytes, ladder[good]);
                         replica_max.push(((tp, pp), s.generated_tokens_per_s / dp));
@@ -610,7 +611,9 @@ pub fn plan_with_stats(
                             let (mut lo, mut hi) = (None::<usize>, good);
                             while hi > lo.map_or(0, |l| l + 1) {
                                 let mid = lo.map_or(0, |l| l + 1) + (hi - lo.map_or(0, |l| l + 1)) / 2;
-                                let (f, bytes) = fit_at(mid, &mut stats).expect("fits below a fitting batch");
+                                // Below a fitting batch every rung fits (more batch never needs
+                                // less memory); a miss would just end the search.
+                                let Some((f, bytes)) = fit_at(mid, &mut stats) else { break };
                                 let sm = speed_at(ladder[mid], &f, &mut stats);
                                 if sm.generated_tokens_per_s >= t {
                                     hi = mid;
@@ -647,6 +650,8 @@ pub fn plan_with_stats(
                 }
                 stats.candidates += 1;
                 let per_hour = objective_per_hour(&c, constraints.objective);
+                // The search compared figures only; the kept plan gets its speed notes now.
+                let s = speed_prepared(model, fb, &Workload { weights: format, batch, ..w.clone() }, gpu, &fit.layout, eff, &peak, &card_link);
                 let mut notes = s.notes.clone();
                 if gpu.price.cloud_usd_per_hour.is_none() {
                     notes.push(String::from("no cloud price in the catalog for this card"));

@@ -326,8 +326,10 @@ pub fn speed(model: &Model, w: &Workload, gpu: &Gpu, layout: &Layout, eff: &Effi
 ///   other engines run the stages in turn, m = 1); one decode
 ///   step of a micro-batch on one GPU column reads the weights once (MoE: the non-expert
 ///   weights plus U(b)/E of the experts), the head, and each sequence's KV at the mean context
-///   `prompt + new/2`; it computes 2·N_flops·b + attention; step = max(mem, compute) summed over
-///   the stages, plus 2·L all-reduces of b·h activations (TP) and pp−1 stage hand-offs;
+///   `prompt + new/2`; it computes 2·N_flops·b in the GEMMs and the attention FLOPs; step =
+///   max(weight bytes, GEMM FLOPs) + max(KV bytes, attention FLOPs) in time (per-kernel
+///   roofline) summed over the stages, plus 2·L all-reduces of b·h activations (TP) and pp−1
+///   stage hand-offs;
 /// - with `m` micro-batches in flight each sequence gets one token per step ⇒ TPOT = step;
 /// - prefill of the batch: FLOPs / (tp · peak · MFU) pipelined over `m` micro-batches, at least
 ///   one read of the weights, plus its all-reduces.
@@ -349,6 +351,38 @@ pub fn speed_prepared(
     peak: &ComputePeak,
     link: &Link,
 ) -> Speed {
+    speed_noted(model, fb, w, gpu, layout, eff, peak, link, true)
+}
+
+/// [`speed_prepared`] without its notes (`Speed::notes` empty, `peak.note` none): the same
+/// figures, no text formatted. The planner compares thousands of layouts and batches with it
+/// and asks [`speed_prepared`] again only for the plans it keeps.
+#[allow(clippy::too_many_arguments)]
+pub fn speed_figures(
+    model: &Model,
+    fb: &FormatBytes,
+    w: &Workload,
+    gpu: &Gpu,
+    layout: &Layout,
+    eff: &Efficiency,
+    peak: &ComputePeak,
+    link: &Link,
+) -> Speed {
+    speed_noted(model, fb, w, gpu, layout, eff, peak, link, false)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn speed_noted(
+    model: &Model,
+    fb: &FormatBytes,
+    w: &Workload,
+    gpu: &Gpu,
+    layout: &Layout,
+    eff: &Efficiency,
+    peak: &ComputePeak,
+    link: &Link,
+    with_notes: bool,
+) -> Speed {
     let eff = eff.sanitized();
     let arch = &model.arch;
     let mut notes = Vec::new();
@@ -362,11 +396,11 @@ pub fn speed_prepared(
     let layers = arch.layers as f64;
 
     if w.mode.is_training() {
-        let peak = peak.clone();
+        let peak = if with_notes { peak.clone() } else { ComputePeak { tflops: peak.tflops, precision: peak.precision, support: peak.support, note: None } };
         if let Some(n) = &peak.note {
             notes.push(n.clone());
         }
-        if pp > 1 {
+        if pp > 1 && with_notes {
             notes.push(String::from("pipeline bubble not modelled: assumes many micro-batches per step (1F1B bubble (pp−1)/(m+pp−1))"));
         }
         let per_token = train_flops_per_token_with(model, w, fb.flop_params as f64);
@@ -388,11 +422,11 @@ pub fn speed_prepared(
         };
     }
 
-    let peak = peak.clone();
+    let peak = if with_notes { peak.clone() } else { ComputePeak { tflops: peak.tflops, precision: peak.precision, support: peak.support, note: None } };
     if let Some(n) = &peak.note {
         notes.push(n.clone());
     }
-    if peak.tflops <= 0.0 {
+    if peak.tflops <= 0.0 && with_notes {
         notes.push(format!("{} publishes no TFLOPS: speed is the bandwidth roofline only (compute time not counted)", gpu.name));
     }
     // Unknown peak: compute takes no time (the memory side still bounds every step).
@@ -460,7 +494,7 @@ pub fn speed_prepared(
     let decode_total = batch as f64 * dp as f64 / tpot;
     let new = w.new_tokens as f64;
     let generated = if new > 0.0 { batch as f64 * dp as f64 * new / (ttft + new * tpot) } else { 0.0 };
-    if tp > 1 && link.kind != "nvlink" {
+    if tp > 1 && link.kind != "nvlink" && with_notes {
         notes.push(format!(
             "tensor parallel over {}: {:.0} µs of all-reduce per token ({:.0} % of the step)",
             link.kind,
@@ -468,7 +502,7 @@ pub fn speed_prepared(
             100.0 * tp_comm / tpot
         ));
     }
-    if bound == "compute" {
+    if bound == "compute" && with_notes {
         notes.push(format!("decode is compute-bound at {} sequences per step on this card", b as u64));
     }
     Speed {
