@@ -13,7 +13,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 /// The catalog file, embedded in the binary (and in the web bundle).
@@ -41,11 +41,16 @@ pub fn load() -> Result<Catalog, CatalogError> {
 
 /// Parses a catalog in the `data/catalog.json` format (e.g. a user-edited copy).
 pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
-    serde_json::from_str(text).map_err(|e| CatalogError::Json(format!("{e}")))
+    let v: Value = serde_json::from_str(text).map_err(|e| CatalogError::Json(format!("{e}")))?;
+    read::catalog(&v)
 }
 
+#[path = "catalog_read.rs"]
+mod read;
+
 /// Everything in `data/catalog.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct Catalog {
     /// File format version (1).
     pub schema: u32,
@@ -82,7 +87,8 @@ impl Catalog {
 }
 
 /// Exchange rate used to show CNY prices.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct Fx {
     /// Yuan per US dollar (JSON key `usd_cny`).
     #[serde(rename = "usd_cny")]
@@ -92,7 +98,8 @@ pub struct Fx {
 }
 
 /// Whether a card runs a number format in hardware.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "lowercase")]
 pub enum PrecisionSupport {
     /// Tensor/matrix units compute in this format: its peak applies.
@@ -105,7 +112,8 @@ pub enum PrecisionSupport {
 }
 
 /// Support for each number format the estimator uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PrecisionMap {
     pub fp32: PrecisionSupport,
     pub bf16: PrecisionSupport,
@@ -120,7 +128,8 @@ pub struct PrecisionMap {
 
 /// Dense peak throughput (TFLOPS, or TOPS for int8), no sparsity. `None` = not supported or not
 /// published. `bf16` is `None` where BF16 is not a hardware format (Turing, Pascal).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct Tflops {
     /// Non-tensor (CUDA-core / vector) FP32.
     pub fp32: Option<f64>,
@@ -137,7 +146,8 @@ pub struct Tflops {
 }
 
 /// The scale-up link between GPUs of one node.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct Interconnect {
     /// "nvlink", "pcie", "infinity_fabric", "hccs", "ici", "ethernet" or "unified".
     pub kind: String,
@@ -149,7 +159,8 @@ pub struct Interconnect {
 }
 
 /// Prices, each with the text it was read from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct Price {
     /// One card, USD: midpoint of the street estimate, else the launch price; `None` if neither.
     pub purchase_usd: Option<f64>,
@@ -168,7 +179,8 @@ pub struct Price {
 }
 
 /// One GPU / accelerator (per GPU, not per board or server).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct Gpu {
     pub id: String,
     pub vendor: String,
@@ -205,7 +217,9 @@ pub struct Gpu {
     pub csv: BTreeMap<String, String>,
 }
 
-fn null_as_zero<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+#[cfg(test)]
+fn null_as_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    use serde::Deserialize;
     Ok(Option::<f64>::deserialize(d)?.unwrap_or(0.0))
 }
 
@@ -347,7 +361,8 @@ impl Gpu {
 }
 
 /// A model preset: the model's Hugging Face `config.json`, as published.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct ModelPreset {
     pub id: String,
     pub name: String,
@@ -374,7 +389,8 @@ impl ModelPreset {
 }
 
 /// A user profile from the source articles (four kinds of users).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct Profile {
     pub id: String,
     pub name_en: String,
@@ -405,7 +421,8 @@ pub struct Profile {
 }
 
 /// One row of the article's size table: minimum configurations per task, and its production pick.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct SizeTier {
     /// "7B", "13B", "70B", "130B", "300B+".
     pub tier: String,
