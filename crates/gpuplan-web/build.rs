@@ -9,7 +9,14 @@ use std::path::Path;
 fn main() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/catalog.json");
     println!("cargo:rerun-if-changed={}", src.display());
-    let text = std::fs::read_to_string(&src).unwrap_or_default();
+    // A missing data file is a build error, not an empty catalog in the page.
+    let text = match std::fs::read_to_string(&src) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", src.display());
+            std::process::exit(1);
+        }
+    };
     let out = match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(mut v) => {
             if let Some(gpus) = v.get_mut("gpus").and_then(|g| g.as_array_mut()) {

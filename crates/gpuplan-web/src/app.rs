@@ -48,9 +48,6 @@ pub fn start() {
     leptos::mount::mount_to(root, App).forget();
     dom::expose("mountMs", dom::now_ms() - t0);
     dom::expose("readyAt", dom::now_ms());
-    if let Some(el) = doc.document_element() {
-        let _ = el.set_attribute("data-ready", "1");
-    }
 }
 
 /// Theme choice; `Auto` follows the system.
@@ -219,7 +216,9 @@ struct Ctx {
     lang: RwSignal<Lang>,
     theme: RwSignal<ThemePref>,
     sys_dark: RwSignal<bool>,
-    nf: NumFmt,
+    /// The reader's number format: a default at first, the browser's `Intl` answer once the
+    /// first frame is painted (see `App`).
+    nf: RwSignal<NumFmt>,
     data: &'static Data,
     embed: bool,
     card: Memo<Result<CardSel, FieldError>>,
@@ -232,6 +231,9 @@ struct Ctx {
 }
 
 impl Ctx {
+    fn nf(&self) -> NumFmt {
+        self.nf.get()
+    }
     fn tr(&self, k: K) -> &'static str {
         self.lang.get().t(k)
     }
@@ -281,7 +283,11 @@ fn has_scenario(params: &str) -> bool {
 fn App() -> impl IntoView {
     let data: &'static Data = Box::leak(Box::new(data::load()));
     let embed = dom::query_param("embed").is_some_and(|v| v == "1" || v == "true");
-    let nf = NumFmt::from_sample(&dom::number_sample());
+    // The first `Intl.NumberFormat` of a page initialises the browser's ICU data: 60–80 ms in
+    // headless Chromium here, longer than everything else before the first chart. So the page
+    // renders with the default (en/zh: `1,234.5`) and asks `Intl` after the first frame; a
+    // locale that writes numbers differently re-renders them once, about 10 ms.
+    let nf = RwSignal::new(NumFmt::default());
 
     // Scenario: the link wins, then the last one (not in an embed), then the defaults.
     let hash = dom::hash();
@@ -397,6 +403,14 @@ fn App() -> impl IntoView {
         )
         .ok();
         pending.set_value(handle);
+    });
+    dom::after_first_frame(move || {
+        let f = NumFmt::from_sample(&dom::number_sample());
+        if f != nf.get_untracked() {
+            nf.set(f);
+        }
+        // The page is ready (tests and the benchmark wait for this): numbers in their final form.
+        dom::set_root_attr("data-ready", Some("1"));
     });
     if embed {
         dom::post_height_to_parent();
@@ -925,15 +939,15 @@ fn model_summary(c: Ctx) -> impl IntoView {
         let lang = c.lang.get();
         let o = c.out.get()?;
         let e = &o.est;
-        let mut parts = vec![format!("{}: {}", lang.t(K::Params), c.nf.params(e.params, lang))];
+        let mut parts = vec![format!("{}: {}", lang.t(K::Params), c.nf().params(e.params, lang))];
         if e.active_params != e.params && e.active_params > 0 {
-            parts.push(format!("{} {}", lang.t(K::ActiveParams), c.nf.params(e.active_params, lang)));
+            parts.push(format!("{} {}", lang.t(K::ActiveParams), c.nf().params(e.active_params, lang)));
         }
         if e.trainable_params > 0 && e.trainable_params != e.params {
-            parts.push(format!("{} {}", lang.t(K::Trainable), c.nf.params(e.trainable_params, lang)));
+            parts.push(format!("{} {}", lang.t(K::Trainable), c.nf().params(e.trainable_params, lang)));
         }
         if o.model.exact.is_some() {
-            parts.push(format!("{} {} ({})", lang.t(K::PartWeights), c.nf.bytes(e.model_weight_bytes), o.workload.weights.name()));
+            parts.push(format!("{} {} ({})", lang.t(K::PartWeights), c.nf().bytes(e.model_weight_bytes), o.workload.weights.name()));
         }
         let preset = c.sc.with(|s| (s.source == Source::Preset).then(|| s.preset.clone())).and_then(|id| c.data.preset(&id).cloned());
         Some(view! {
@@ -1094,7 +1108,7 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
                 <label for="gpu">{move || c.tr(K::Card)}</label>
                 <select id="gpu" data-testid="gpu" on:change=move |ev| { let v = event_target_value(&ev); c.sc.update(|s| s.gpu = v); }>
                     {vendors.into_iter().map(|v| {
-                        let items: Vec<(String, String)> = c.data.specs.iter().filter(|k| k.vendor == v).map(|k| (k.id.clone(), format!("{} · {}", k.name, c.nf.bytes(k.memory_bytes)))).collect();
+                        let items: Vec<(String, String)> = c.data.specs.iter().filter(|k| k.vendor == v).map(|k| (k.id.clone(), format!("{} · {}", k.name, c.nf().bytes(k.memory_bytes)))).collect();
                         view! {
                             <optgroup label=v>
                                 {items.into_iter().map(|(id, label)| { let id2 = id.clone(); view! { <option value=id selected=move || cur.with(|g| *g == id2)>{label}</option> } }).collect_view()}
@@ -1115,11 +1129,11 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
                     Verified::Partly => (K::PartlyVerified, "partly"),
                     Verified::No => (K::Unverified, "no"),
                 };
-                let mut facts = vec![c.nf.bytes(spec.memory_bytes), format!("{} GB/s", c.nf.int(card.bandwidth_gbps.round() as u64))];
-                if let Some(t) = card.tflops.bf16 { facts.push(format!("{} TFLOPS bf16", c.nf.int(t.round() as u64))); }
-                if let Some(w) = card.tdp() { facts.push(format!("{} W", c.nf.int(w.round() as u64))); }
-                if let Some(p) = spec.purchase_usd { facts.push(c.nf.usd(p)); }
-                if let Some(r) = spec.rent_usd_per_hour { facts.push(format!("{}/h", c.nf.usd(r))); }
+                let mut facts = vec![c.nf().bytes(spec.memory_bytes), format!("{} GB/s", c.nf().int(card.bandwidth_gbps.round() as u64))];
+                if let Some(t) = card.tflops.bf16 { facts.push(format!("{} TFLOPS bf16", c.nf().int(t.round() as u64))); }
+                if let Some(w) = card.tdp() { facts.push(format!("{} W", c.nf().int(w.round() as u64))); }
+                if let Some(p) = spec.purchase_usd { facts.push(c.nf().usd(p)); }
+                if let Some(r) = spec.rent_usd_per_hour { facts.push(format!("{}/h", c.nf().usd(r))); }
                 Some(view! {
                     <div class="cardinfo" data-testid="gpu-info">
                         <p>{facts.join(" · ")} " " <span class=format!("badge {cls}") data-testid="verified">{lang.t(badge)}</span></p>
@@ -1199,12 +1213,12 @@ fn verdict(c: Ctx) -> impl IntoView {
                         " · " <span>{format!("{n} × {}", o.card.name)}</span>
                     </p>
                     <p>
-                        {lang.t(K::Needs)} " " <strong data-testid="total" data-bytes=o.required.to_string()>{c.nf.bytes(o.required)}</strong> " " {lang.t(K::PerGpu)}
-                        " (" {lang.t(K::Of)} " " {c.nf.bytes(cap)} ") · "
-                        <span data-testid="headroom">{if room >= 0 { format!("{} {}", c.nf.bytes(room as u64), lang.t(K::Free)) } else { format!("{} {}", c.nf.bytes(room.unsigned_abs()), lang.t(K::Short)) }}</span>
+                        {lang.t(K::Needs)} " " <strong data-testid="total" data-bytes=o.required.to_string()>{c.nf().bytes(o.required)}</strong> " " {lang.t(K::PerGpu)}
+                        " (" {lang.t(K::Of)} " " {c.nf().bytes(cap)} ") · "
+                        <span data-testid="headroom">{if room >= 0 { format!("{} {}", c.nf().bytes(room as u64), lang.t(K::Free)) } else { format!("{} {}", c.nf().bytes(room.unsigned_abs()), lang.t(K::Short)) }}</span>
                     </p>
                     {vllm.then(|| o.est.vllm.map(|p| view! {
-                        <p class="hint">{lang.t(K::VllmPool)} ": " {c.nf.int(p.kv_capacity_tokens)} " tokens · " {c.nf.int(p.max_concurrent_sequences)} " " {lang.t(K::VllmSeqs)}</p>
+                        <p class="hint">{lang.t(K::VllmPool)} ": " {c.nf().int(p.kv_capacity_tokens)} " tokens · " {c.nf().int(p.max_concurrent_sequences)} " " {lang.t(K::VllmSeqs)}</p>
                     }))}
                 </div>
             })
@@ -1223,23 +1237,23 @@ fn breakdown(c: Ctx) -> impl IntoView {
             let cap_pct = o.card.memory_bytes as f64 / scale * 100.0;
             Some(view! {
                 <section class="block" aria-labelledby="bd-title">
-                    <h2 id="bd-title">{lang.t(K::Breakdown)} " · " <span data-testid="breakdown-total">{c.nf.bytes(o.est.total_bytes)}</span></h2>
-                    <div class="stack" role="img" data-testid="stack" aria-label={PARTS.iter().zip(parts).filter(|(_, v)| *v > 0).map(|((k, _), v)| format!("{} {}", lang.t(*k), c.nf.bytes(v))).collect::<Vec<_>>().join(", ")}>
+                    <h2 id="bd-title">{lang.t(K::Breakdown)} " · " <span data-testid="breakdown-total">{c.nf().bytes(o.est.total_bytes)}</span></h2>
+                    <div class="stack" role="img" data-testid="stack" aria-label={PARTS.iter().zip(parts).filter(|(_, v)| *v > 0).map(|((k, _), v)| format!("{} {}", lang.t(*k), c.nf().bytes(v))).collect::<Vec<_>>().join(", ")}>
                         {PARTS.iter().zip(parts).filter(|(_, v)| *v > 0).map(|((k, cls), v)| {
                             let pct = v as f64 / scale * 100.0;
-                            view! { <span class=format!("seg {cls}") style=format!("width:{pct:.3}%") title=format!("{} {}", lang.t(*k), c.nf.bytes(v))></span> }
+                            view! { <span class=format!("seg {cls}") style=format!("width:{pct:.3}%") title=format!("{} {}", lang.t(*k), c.nf().bytes(v))></span> }
                         }).collect_view()}
                         <span class="cap" style=format!("left:{:.3}%", cap_pct.min(100.0)) title=o.card.name.clone()></span>
                     </div>
                     <ul class="legend">
                         {PARTS.iter().zip(parts).map(|((k, cls), v)| view! {
-                            <li class:zero={v == 0}><span class=format!("sw {cls}")></span>{lang.t(*k)} " " <strong data-testid=format!("part-{cls}") data-bytes=v.to_string()>{c.nf.bytes(v)}</strong></li>
+                            <li class:zero={v == 0}><span class=format!("sw {cls}")></span>{lang.t(*k)} " " <strong data-testid=format!("part-{cls}") data-bytes=v.to_string()>{c.nf().bytes(v)}</strong></li>
                         }).collect_view()}
                     </ul>
                     <p class="hint">
-                        {lang.t(K::KvPerToken)} ": " {c.nf.bytes(o.est.kv_bytes_per_token)}
-                        {(o.est.host_bytes > 0).then(|| format!(" · {}: {}", lang.t(K::HostMemory), c.nf.bytes(o.est.host_bytes)))}
-                        " · " {lang.t(K::Total)} " (" {o.workload.gpus} " GPU): " {c.nf.bytes(o.est.all_gpus_bytes)}
+                        {lang.t(K::KvPerToken)} ": " {c.nf().bytes(o.est.kv_bytes_per_token)}
+                        {(o.est.host_bytes > 0).then(|| format!(" · {}: {}", lang.t(K::HostMemory), c.nf().bytes(o.est.host_bytes)))}
+                        " · " {lang.t(K::Total)} " (" {o.workload.gpus} " GPU): " {c.nf().bytes(o.est.all_gpus_bytes)}
                     </p>
                 </section>
             })
@@ -1271,7 +1285,7 @@ fn format_chart_view(c: Ctx) -> impl IntoView {
             let cap = gib(o.card.memory_bytes);
             let short = o.card.name.split([' ', '(']).next().unwrap_or("").to_string();
             let lines: Vec<charts::Line> = [1u64, 2, 4, 8].iter().map(|&n| charts::Line { label: format!("{n}× {short}"), gib: cap * n as f64 }).collect();
-            let nf = c.nf;
+            let nf = c.nf();
             let t0 = dom::now_ms();
             let s = charts::format_chart(&bars, &lines, lang.t(K::ChartPrecision), lang.t(K::ChartPrecisionAxis), &|x| nf.sig(x));
             dom::expose("chartMs", dom::now_ms() - t0);
@@ -1328,11 +1342,11 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
                     esc(&card.id),
                     esc(lang.t(K::Choose)),
                     esc(&card.name),
-                    c.nf.bytes(card.memory_bytes),
+                    c.nf().bytes(card.memory_bytes),
                     if r.fits_now { format!("✓ {}", lang.t(K::Yes)) } else { format!("✗ {}", lang.t(K::No)) },
-                    r.cards_needed.map_or_else(|| lang.t(K::Never).to_string(), |k| c.nf.int(k)),
-                    r.headroom.map_or("—".to_string(), |h| c.nf.bytes_signed(h)),
-                    card.purchase_usd.map_or("—".to_string(), |p| c.nf.usd(p)),
+                    r.cards_needed.map_or_else(|| lang.t(K::Never).to_string(), |k| c.nf().int(k)),
+                    r.headroom.map_or("—".to_string(), |h| c.nf().bytes_signed(h)),
+                    card.purchase_usd.map_or("—".to_string(), |p| c.nf().usd(p)),
                 ));
             }
         });
@@ -1468,7 +1482,7 @@ fn human_hours(lang: Lang, h: f64) -> String {
 fn speed_cost(c: Ctx) -> impl IntoView {
     move || {
         let lang = c.lang.get();
-        let nf = c.nf;
+        let nf = c.nf();
         c.econ.with(|x| {
             let x = x.as_ref()?;
             let money = |v: Option<f64>| v.map_or_else(|| lang.t(K::NoPrice).to_string(), |v| nf.usd(v));
@@ -1534,7 +1548,7 @@ fn cost_chart_view(c: Ctx) -> impl IntoView {
         let lang = c.lang.get();
         series.with(|s| {
             let Some(series) = s else { return String::new() };
-            let nf = c.nf;
+            let nf = c.nf();
             let t0 = dom::now_ms();
             let s = charts::cost_chart(series, lang.t(K::ChartCost), lang.t(K::ChartCostAxisX), lang.t(K::ChartCostAxisY), &|y| nf.usd(y));
             dom::expose("costChartMs", dom::now_ms() - t0);
@@ -1581,7 +1595,7 @@ fn planner(c: Ctx) -> impl IntoView {
     });
     let body = move || {
         let lang = c.lang.get();
-        let nf = c.nf;
+        let nf = c.nf();
         plans.with(|p| {
             let p = p.as_ref()?;
             if p.is_empty() {

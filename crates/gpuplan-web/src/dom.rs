@@ -102,6 +102,19 @@ pub fn number_sample() -> String {
     f.format().call1(&JsValue::NULL, &JsValue::from_f64(1234567.5)).ok().and_then(|v| v.as_string()).unwrap_or_default()
 }
 
+/// Runs `f` once, after the next frame has been painted (`requestAnimationFrame`, then a task).
+/// A page opened in a background tab gets its frame, and `f`, when it is first shown.
+pub fn after_first_frame(f: impl FnOnce() + 'static) {
+    let Some(w) = window() else { return f() };
+    let later = Closure::once_into_js(move || {
+        let run = Closure::once_into_js(f);
+        if let Some(w) = window() {
+            let _ = w.set_timeout_with_callback(run.unchecked_ref());
+        }
+    });
+    let _ = w.request_animation_frame(later.unchecked_ref());
+}
+
 /// Whether the system asks for a dark theme.
 pub fn prefers_dark() -> bool {
     window().and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten()).is_some_and(|m| m.matches())
