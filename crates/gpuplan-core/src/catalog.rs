@@ -42,7 +42,7 @@ pub fn load() -> Result<Catalog, CatalogError> {
 /// Parses a catalog in the `data/catalog.json` format (e.g. a user-edited copy).
 pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
     let v: Value = serde_json::from_str(text).map_err(|e| CatalogError::Json(format!("{e}")))?;
-    read::catalog(&v)
+    read::catalog(v)
 }
 
 #[path = "catalog_read.rs"]

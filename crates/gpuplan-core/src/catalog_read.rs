@@ -19,9 +19,10 @@ use super::{Catalog, CatalogError, Fx, Gpu, Interconnect, ModelPreset, Precision
 
 type R<T> = Result<T, CatalogError>;
 
-/// One JSON object and where it sits in the file.
-struct Obj<'a> {
-    map: &'a Map<String, Value>,
+/// One JSON object and where it sits in the file. Fields are taken out of it (moved, not
+/// copied: the catalog is mostly text).
+struct Obj {
+    map: Map<String, Value>,
     path: String,
 }
 
@@ -29,8 +30,8 @@ fn err(path: &str, what: &str) -> CatalogError {
     CatalogError::Json(format!("{path}: {what}"))
 }
 
-impl<'a> Obj<'a> {
-    fn of(v: &'a Value, path: String) -> R<Obj<'a>> {
+impl Obj {
+    fn of(v: Value, path: String) -> R<Obj> {
         match v {
             Value::Object(map) => Ok(Obj { map, path }),
             _ => Err(err(&path, "expected an object")),
@@ -43,67 +44,81 @@ impl<'a> Obj<'a> {
             format!("{}.{key}", self.path)
         }
     }
-    fn get(&self, key: &str) -> R<&'a Value> {
-        self.map.get(key).ok_or_else(|| err(&self.path_or_top(), &format!("missing field `{key}`")))
-    }
-    fn path_or_top(&self) -> String {
-        if self.path.is_empty() {
-            String::from("catalog")
-        } else {
-            self.path.clone()
+    fn take(&mut self, key: &str) -> R<Value> {
+        match self.map.remove(key) {
+            Some(v) => Ok(v),
+            None => Err(err(if self.path.is_empty() { "catalog" } else { &self.path }, &format!("missing field `{key}`"))),
         }
     }
-    fn str(&self, key: &str) -> R<String> {
-        self.get(key)?.as_str().map(str::to_string).ok_or_else(|| err(&self.at(key), "expected a string"))
+    fn str(&mut self, key: &str) -> R<String> {
+        match self.take(key)? {
+            Value::String(s) => Ok(s),
+            _ => Err(err(&self.at(key), "expected a string")),
+        }
     }
     /// A string that may be absent (empty then).
-    fn str_or_empty(&self, key: &str) -> R<String> {
-        match self.map.get(key) {
-            None => Ok(String::new()),
-            Some(_) => self.str(key),
+    fn str_or_empty(&mut self, key: &str) -> R<String> {
+        if self.map.contains_key(key) {
+            self.str(key)
+        } else {
+            Ok(String::new())
         }
     }
-    fn f64(&self, key: &str) -> R<f64> {
-        self.get(key)?.as_f64().ok_or_else(|| err(&self.at(key), "expected a number"))
+    fn f64(&mut self, key: &str) -> R<f64> {
+        self.take(key)?.as_f64().ok_or_else(|| err(&self.at(key), "expected a number"))
     }
     /// A number, `null` or absent.
-    fn opt_f64(&self, key: &str) -> R<Option<f64>> {
-        match self.map.get(key) {
+    fn opt_f64(&mut self, key: &str) -> R<Option<f64>> {
+        match self.map.remove(key) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => v.as_f64().map(Some).ok_or_else(|| err(&self.at(key), "expected a number or null")),
         }
     }
-    fn uint(&self, key: &str, max: u64) -> R<u64> {
-        match self.get(key)?.as_u64() {
+    fn uint(&mut self, key: &str, max: u64) -> R<u64> {
+        match self.take(key)?.as_u64() {
             Some(n) if n <= max => Ok(n),
             _ => Err(err(&self.at(key), &format!("expected a whole number from 0 to {max}"))),
         }
     }
-    fn obj(&self, key: &str) -> R<Obj<'a>> {
-        Obj::of(self.get(key)?, self.at(key))
+    fn obj(&mut self, key: &str) -> R<Obj> {
+        let v = self.take(key)?;
+        Obj::of(v, self.at(key))
     }
-    fn list(&self, key: &str) -> R<&'a Vec<Value>> {
-        self.get(key)?.as_array().ok_or_else(|| err(&self.at(key), "expected an array"))
+    fn list(&mut self, key: &str) -> R<Vec<Value>> {
+        match self.take(key)? {
+            Value::Array(a) => Ok(a),
+            _ => Err(err(&self.at(key), "expected an array")),
+        }
     }
     /// Each element of an array of objects, read by `f`.
-    fn each<T>(&self, key: &str, f: fn(&Obj<'a>) -> R<T>) -> R<Vec<T>> {
+    fn each<T>(&mut self, key: &str, f: fn(Obj) -> R<T>) -> R<Vec<T>> {
         let path = self.at(key);
-        self.list(key)?.iter().enumerate().map(|(i, v)| f(&Obj::of(v, format!("{path}[{i}]"))?)).collect()
+        self.list(key)?.into_iter().enumerate().map(|(i, v)| f(Obj::of(v, format!("{path}[{i}]"))?)).collect()
     }
-    fn strings(&self, key: &str) -> R<Vec<String>> {
+    fn strings(&mut self, key: &str) -> R<Vec<String>> {
         let path = self.at(key);
         self.list(key)?
-            .iter()
+            .into_iter()
             .enumerate()
-            .map(|(i, v)| v.as_str().map(str::to_string).ok_or_else(|| err(&format!("{path}[{i}]"), "expected a string")))
+            .map(|(i, v)| match v {
+                Value::String(s) => Ok(s),
+                _ => Err(err(&format!("{path}[{i}]"), "expected a string")),
+            })
             .collect()
     }
-    fn string_map(&self, key: &str) -> R<BTreeMap<String, String>> {
+    fn string_map(&mut self, key: &str) -> R<BTreeMap<String, String>> {
         let o = self.obj(key)?;
-        o.map.iter().map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())).ok_or_else(|| err(&o.at(k), "expected a string"))).collect()
+        let path = o.path;
+        o.map
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k, s)),
+                _ => Err(err(&format!("{path}.{k}"), "expected a string")),
+            })
+            .collect()
     }
-    fn support(&self, key: &str) -> R<PrecisionSupport> {
-        match self.get(key)?.as_str() {
+    fn support(&mut self, key: &str) -> R<PrecisionSupport> {
+        match self.take(key)?.as_str() {
             Some("native") => Ok(PrecisionSupport::Native),
             Some("emulated") => Ok(PrecisionSupport::Emulated),
             Some("unsupported") => Ok(PrecisionSupport::Unsupported),
@@ -113,8 +128,8 @@ impl<'a> Obj<'a> {
 }
 
 /// The catalog in `v` (the parsed `data/catalog.json`).
-pub fn catalog(v: &Value) -> R<Catalog> {
-    let o = Obj::of(v, String::new())?;
+pub fn catalog(v: Value) -> R<Catalog> {
+    let mut o = Obj::of(v, String::new())?;
     Ok(Catalog {
         schema: o.uint("schema", u32::MAX as u64)? as u32,
         as_of: o.str("as_of")?,
@@ -123,19 +138,19 @@ pub fn catalog(v: &Value) -> R<Catalog> {
         models: o.each("models", model)?,
         profiles: o.each("profiles", profile)?,
         size_tiers: o.each("size_tiers", size_tier)?,
-        fx: fx(&o.obj("fx")?)?,
+        fx: fx(o.obj("fx")?)?,
     })
 }
 
-fn fx(o: &Obj) -> R<Fx> {
+fn fx(mut o: Obj) -> R<Fx> {
     Ok(Fx { cny_per_usd: o.f64("usd_cny")?, source: o.str("source")?, as_of: o.str("as_of")? })
 }
 
-fn gpu(o: &Obj) -> R<Gpu> {
-    let t = o.obj("tflops")?;
-    let p = o.obj("precision")?;
-    let i = o.obj("interconnect")?;
-    let pr = o.obj("price")?;
+fn gpu(mut o: Obj) -> R<Gpu> {
+    let mut t = o.obj("tflops")?;
+    let mut p = o.obj("precision")?;
+    let mut i = o.obj("interconnect")?;
+    let mut pr = o.obj("price")?;
     Ok(Gpu {
         id: o.str("id")?,
         vendor: o.str("vendor")?,
@@ -167,9 +182,9 @@ fn gpu(o: &Obj) -> R<Gpu> {
         },
         precision_note: o.str("precision_note")?,
         // Board power: a number, or null where none is published (0 then).
-        tdp_w: match o.get("tdp_w")? {
+        tdp_w: match o.take("tdp_w")? {
             Value::Null => 0.0,
-            _ => o.f64("tdp_w")?,
+            v => v.as_f64().ok_or_else(|| err(&o.at("tdp_w"), "expected a number or null"))?,
         },
         form_factor: o.str("form_factor")?,
         interconnect: Interconnect { kind: i.str("kind")?, gbps_per_gpu: i.f64("gbps_per_gpu")?, direction: i.str("direction")?, note: i.str("note")? },
@@ -193,7 +208,7 @@ fn gpu(o: &Obj) -> R<Gpu> {
     })
 }
 
-fn model(o: &Obj) -> R<ModelPreset> {
+fn model(mut o: Obj) -> R<ModelPreset> {
     Ok(ModelPreset {
         id: o.str("id")?,
         name: o.str("name")?,
@@ -203,11 +218,11 @@ fn model(o: &Obj) -> R<ModelPreset> {
         as_of: o.str("as_of")?,
         verified: o.str("verified")?,
         notes: o.str_or_empty("notes")?,
-        config: o.get("config")?.clone(),
+        config: o.take("config")?,
     })
 }
 
-fn profile(o: &Obj) -> R<Profile> {
+fn profile(mut o: Obj) -> R<Profile> {
     Ok(Profile {
         id: o.str("id")?,
         name_en: o.str("name_en")?,
@@ -230,7 +245,7 @@ fn profile(o: &Obj) -> R<Profile> {
     })
 }
 
-fn size_tier(o: &Obj) -> R<SizeTier> {
+fn size_tier(mut o: Obj) -> R<SizeTier> {
     Ok(SizeTier {
         tier: o.str("tier")?,
         tier_zh: o.str("tier_zh")?,
@@ -262,24 +277,24 @@ mod tests {
     fn errors_name_the_path() {
         let mut v: Value = serde_json::from_str(super::super::CATALOG_JSON).unwrap();
         v["gpus"][3]["price"]["cloud_usd_per_hour"] = Value::from("cheap");
-        let e = catalog(&v).unwrap_err().to_string();
+        let e = catalog(v.clone()).unwrap_err().to_string();
         assert!(e.contains("gpus[3].price.cloud_usd_per_hour: expected a number or null"), "{e}");
         v["gpus"][3]["price"]["cloud_usd_per_hour"] = Value::Null;
         v["gpus"][5].as_object_mut().unwrap().remove("bandwidth_gbps");
-        let e = catalog(&v).unwrap_err().to_string();
+        let e = catalog(v.clone()).unwrap_err().to_string();
         assert!(e.contains("gpus[5]: missing field `bandwidth_gbps`"), "{e}");
         v["gpus"][5]["bandwidth_gbps"] = Value::from(100.0);
         v["gpus"][0]["precision"]["fp8"] = Value::from("sometimes");
-        let e = catalog(&v).unwrap_err().to_string();
+        let e = catalog(v.clone()).unwrap_err().to_string();
         assert!(e.contains("gpus[0].precision.fp8"), "{e}");
         v["gpus"][0]["precision"]["fp8"] = Value::from("native");
         v["gpus"][0]["launch_year"] = Value::from(70000);
-        assert!(catalog(&v).unwrap_err().to_string().contains("gpus[0].launch_year: expected a whole number from 0 to 65535"));
+        assert!(catalog(v.clone()).unwrap_err().to_string().contains("gpus[0].launch_year: expected a whole number from 0 to 65535"));
         v["gpus"][0]["launch_year"] = Value::from(2024);
         v["schema"] = Value::from(-1);
-        assert!(catalog(&v).unwrap_err().to_string().contains("schema"));
+        assert!(catalog(v.clone()).unwrap_err().to_string().contains("schema"));
         v["schema"] = Value::from(1);
-        assert!(catalog(&v).is_ok());
-        assert!(catalog(&Value::from(3)).is_err());
+        assert!(catalog(v.clone()).is_ok());
+        assert!(catalog(Value::from(3)).is_err());
     }
 }
