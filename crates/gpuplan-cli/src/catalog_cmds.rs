@@ -210,12 +210,12 @@ fn plan_table(plans: &[Plan], w: &gpuplan_core::Workload, objective: Objective) 
     }
     let speed = if w.mode.is_training() { "train tok/s" } else { "gen tok/s" };
     let mut s = format!(
-        "{:>2} {:<30} {:>4} {:<8} {:<12} {:>5} {:<6} {:>11} {:>11} {:>12} {:>10} {:>9}\n",
+        "{:>2} {:<30} {:>4} {:<8} {:<12} {:>5} {:<7} {:>11} {:>11} {:>12} {:>10} {:>9}\n",
         "#", "card", "n", "format", "TP×PP×DP", "batch", "link", "GiB/card", speed, "own TCO $", "rent $/h", "$/Mtok"
     );
     for (i, p) in plans.iter().enumerate() {
         s += &format!(
-            "{:>2} {:<30} {:>4} {:<8} {:<12} {:>5} {:<6} {:>5.1}/{:<5.0} {:>11.0} {:>12} {:>10} {:>9}\n",
+            "{:>2} {:<30} {:>4} {:<8} {:<12} {:>5} {:<7} {:>5.1}/{:<5.0} {:>11.0} {:>12} {:>10} {:>9}\n",
             i + 1,
             truncate(&p.gpu_name, 30),
             p.count,
