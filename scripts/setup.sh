@@ -26,6 +26,8 @@ if [ "$want_web" = 1 ]; then
   command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
   command -v node >/dev/null || need_apt+=(nodejs npm)
   command -v gzip >/dev/null || need_apt+=(gzip)
+  # A CJK font, so the Chinese pages the end-to-end tests screenshot show characters, not boxes.
+  fc-list :lang=zh 2>/dev/null | grep -q . || need_apt+=(fonts-wqy-zenhei)
   if [ ${#need_apt[@]} -gt 0 ]; then
     log "apt-get install ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive
