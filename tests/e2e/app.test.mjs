@@ -33,6 +33,10 @@ test('load, pick a preset, change precision and context: numbers and charts foll
   assert.ok(await page.locator('[data-testid="chart-cost"] svg').count() === 1, 'cost-vs-cards chart drawn');
   const total0 = await bytesOf(page, 'total');
   assert.ok(total0 > 1e9, `default scenario needs over 1 GB, got ${total0}`);
+  // The chart's bar of the chosen format shows the verdict's figure, in the same decimal GB.
+  const gb0 = String(Number((total0 / 1e9).toPrecision(3)));
+  const labels = await page.locator('[data-testid="chart-formats"] svg text').allTextContents();
+  assert.ok(labels.map((t) => t.trim()).includes(gb0), `format chart labels ${labels.join(' ')} include the verdict's ${gb0} GB`);
 
   // Search and pick a bigger model.
   await page.fill('[data-testid="preset-search"]', 'qwen 32b');

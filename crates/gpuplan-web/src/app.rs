@@ -1280,11 +1280,13 @@ fn format_chart_view(c: Ctx) -> impl IntoView {
         let lang = c.lang.get();
         c.out.with(|o| {
             let Some(o) = o else { return String::new() };
-            let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
-            let bars: Vec<charts::Bar> = o.bars.iter().map(|b| charts::Bar { label: b.format.name().to_string(), gib: gib(b.required), highlight: b.format == o.workload.weights }).collect();
-            let cap = gib(o.card.memory_bytes);
+            // Decimal GB, like the axis label and every other figure of the page (the chart used
+            // to plot GiB under a "GB" axis: 17.9 next to a verdict of 19.3 GB).
+            let gb = |b: u64| b as f64 / 1e9;
+            let bars: Vec<charts::Bar> = o.bars.iter().map(|b| charts::Bar { label: b.format.name().to_string(), gb: gb(b.required), highlight: b.format == o.workload.weights }).collect();
+            let cap = gb(o.card.memory_bytes);
             let short = o.card.name.split([' ', '(']).next().unwrap_or("").to_string();
-            let lines: Vec<charts::Line> = [1u64, 2, 4, 8].iter().map(|&n| charts::Line { label: format!("{n}× {short}"), gib: cap * n as f64 }).collect();
+            let lines: Vec<charts::Line> = [1u64, 2, 4, 8].iter().map(|&n| charts::Line { label: format!("{n}× {short}"), gb: cap * n as f64 }).collect();
             let nf = c.nf();
             let t0 = dom::now_ms();
             let s = charts::format_chart(&bars, &lines, lang.t(K::ChartPrecision), lang.t(K::ChartPrecisionAxis), &|x| nf.sig(x));
