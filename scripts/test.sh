@@ -14,6 +14,9 @@ cargo test --workspace --exclude gpuplan-web
 step "calibration against measured H100 runs (../shared/calibration)"
 cargo test -p gpuplan-cli --test calibration -- --nocapture
 
+step "speed model vs published tuned-engine figures (NeMo, MLPerf; asserted within 30 %) and the articles' size-tier table"
+cargo test -q -p gpuplan-core --lib -- published_tuned size_tiers --nocapture
+
 step "no_std proof: build the estimator and parsers for wasm32v1-none (a target without std)"
 cargo build -p gpuplan-core -p gpuplan-files --target wasm32v1-none
 
