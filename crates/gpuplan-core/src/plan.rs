@@ -28,7 +28,7 @@ use crate::catalog::{Catalog, PrecisionSupport};
 use crate::cost::{cost, usd_per_million_tokens, Cost, CostInputs};
 use crate::formats::{WeightFormat, ALL_FORMATS};
 use crate::memory::{estimate, Engine, Layout, Mode, Model, Workload, GIB};
-use crate::throughput::{compute_peak, link, speed_figures, speed_prepared, Efficiency, FormatBytes};
+use crate::throughput::{compute_peak, link, speed_prepared, Efficiency, FormatBytes};
 
 /// Rank by the cost of owning or of renting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -561,7 +561,7 @@ pub fn plan_with_stats(
                     let speed_at = |b: u64, fit: &Fit, stats: &mut PlanStats| {
                         stats.speeds += 1;
                         let wl = Workload { weights: format, batch: b, ..w.clone() };
-                        speed_figures(model, fb, &wl, gpu, &fit.layout, eff, &peak, &card_link)
+                        speed_prepared(model, fb, &wl, gpu, &fit.layout, eff, &peak, &card_link, false)
                     };
                     // A throughput target is aggregate: serve more sequences per replica before
                     // adding replicas. Batches tried (rungs): the scenario's, then the powers of
@@ -651,7 +651,7 @@ pub fn plan_with_stats(
                 stats.candidates += 1;
                 let per_hour = objective_per_hour(&c, constraints.objective);
                 // The search compared figures only; the kept plan gets its speed notes now.
-                let s = speed_prepared(model, fb, &Workload { weights: format, batch, ..w.clone() }, gpu, &fit.layout, eff, &peak, &card_link);
+                let s = speed_prepared(model, fb, &Workload { weights: format, batch, ..w.clone() }, gpu, &fit.layout, eff, &peak, &card_link, true);
                 let mut notes = s.notes.clone();
                 if gpu.price.cloud_usd_per_hour.is_none() {
                     notes.push(String::from("no cloud price in the catalog for this card"));

@@ -335,44 +335,16 @@ pub fn speed(model: &Model, w: &Workload, gpu: &Gpu, layout: &Layout, eff: &Effi
 ///   one read of the weights, plus its all-reduces.
 pub fn speed_with(model: &Model, fb: &FormatBytes, w: &Workload, gpu: &Gpu, layout: &Layout, eff: &Efficiency) -> Speed {
     let precision = if w.mode.is_training() { train_precision(w) } else { w.weights.compute_precision() };
-    speed_prepared(model, fb, w, gpu, layout, eff, &compute_peak(gpu, precision), &link(gpu))
+    speed_prepared(model, fb, w, gpu, layout, eff, &compute_peak(gpu, precision), &link(gpu), true)
 }
 
 /// [`speed_with`] with the card's peak for the workload's precision and its link looked up
-/// beforehand (the planner does it once per card and format).
+/// beforehand (the planner does it once per card and format). `with_notes: false` gives the
+/// same figures without formatting any note (`Speed::notes` empty, `peak.note` none): the
+/// planner compares thousands of layouts and batches that way and asks for the notes only
+/// for the plans it keeps.
 #[allow(clippy::too_many_arguments)]
 pub fn speed_prepared(
-    model: &Model,
-    fb: &FormatBytes,
-    w: &Workload,
-    gpu: &Gpu,
-    layout: &Layout,
-    eff: &Efficiency,
-    peak: &ComputePeak,
-    link: &Link,
-) -> Speed {
-    speed_noted(model, fb, w, gpu, layout, eff, peak, link, true)
-}
-
-/// [`speed_prepared`] without its notes (`Speed::notes` empty, `peak.note` none): the same
-/// figures, no text formatted. The planner compares thousands of layouts and batches with it
-/// and asks [`speed_prepared`] again only for the plans it keeps.
-#[allow(clippy::too_many_arguments)]
-pub fn speed_figures(
-    model: &Model,
-    fb: &FormatBytes,
-    w: &Workload,
-    gpu: &Gpu,
-    layout: &Layout,
-    eff: &Efficiency,
-    peak: &ComputePeak,
-    link: &Link,
-) -> Speed {
-    speed_noted(model, fb, w, gpu, layout, eff, peak, link, false)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn speed_noted(
     model: &Model,
     fb: &FormatBytes,
     w: &Workload,
@@ -394,9 +366,9 @@ fn speed_noted(
     let act_bytes = w.weights.activation_bytes() as f64;
     let h = arch.hidden as f64;
     let layers = arch.layers as f64;
+    let peak = if with_notes { peak.clone() } else { ComputePeak { tflops: peak.tflops, precision: peak.precision, support: peak.support, note: None } };
 
     if w.mode.is_training() {
-        let peak = if with_notes { peak.clone() } else { ComputePeak { tflops: peak.tflops, precision: peak.precision, support: peak.support, note: None } };
         if let Some(n) = &peak.note {
             notes.push(n.clone());
         }
@@ -422,7 +394,6 @@ fn speed_noted(
         };
     }
 
-    let peak = if with_notes { peak.clone() } else { ComputePeak { tflops: peak.tflops, precision: peak.precision, support: peak.support, note: None } };
     if let Some(n) = &peak.note {
         notes.push(n.clone());
     }

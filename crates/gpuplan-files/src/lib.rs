@@ -24,6 +24,7 @@
 extern crate alloc;
 
 pub mod gguf;
+pub mod json;
 pub mod model;
 pub mod safetensors;
 

@@ -293,7 +293,7 @@ pub async fn read_slice(file: &web_sys::File, start: u64, end: u64) -> Option<Ve
 
 /// Reads a whole (small) file as text.
 pub async fn read_text(file: &web_sys::File) -> Option<String> {
-    gloo_file::futures::read_as_text(&gloo_file::Blob::from(web_sys::Blob::from(file.clone()))).await.ok()
+    gloo_file::futures::read_as_text(&gloo_file::File::from(file.clone())).await.ok()
 }
 
 /// Exposes a figure to the benchmark and the tests: `window.__gpuplan[key] = value`.

@@ -4,6 +4,7 @@
 //! export, a dropped file's architecture and a minified config.
 
 use core::fmt::Write;
+use gpuplan_files::json::push_string;
 use serde_json::Value;
 
 /// Compact JSON, as `serde_json::to_string` writes it (floats in Rust's shortest round-trip
@@ -53,7 +54,7 @@ fn write(out: &mut String, v: &Value, indent: Option<usize>, level: usize) {
                 }
             }
         }
-        Value::String(s) => string(out, s),
+        Value::String(s) => push_string(out, s),
         Value::Array(a) => {
             out.push('[');
             for (i, x) in a.iter().enumerate() {
@@ -75,7 +76,7 @@ fn write(out: &mut String, v: &Value, indent: Option<usize>, level: usize) {
                     out.push(',');
                 }
                 newline(out, indent, level + 1);
-                string(out, k);
+                push_string(out, k);
                 out.push(':');
                 if indent.is_some() {
                     out.push(' ');
@@ -88,24 +89,6 @@ fn write(out: &mut String, v: &Value, indent: Option<usize>, level: usize) {
             out.push('}');
         }
     }
-}
-
-fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]

@@ -18,35 +18,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{tensor_bytes, Dtype};
+use crate::json::push_string as push_json_string;
 
 /// Builder of a safetensors file. Methods consume and return the builder so calls chain.
 #[derive(Debug, Clone, Default)]
 pub struct SafetensorsBuilder {
     tensors: Vec<(String, Dtype, Vec<u64>)>,
     metadata: Vec<(String, String)>,
-}
-
-/// Appends `s` as a JSON string literal.
-fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                out.push_str("\\u00");
-                let hex = b"0123456789abcdef";
-                let code = c as usize;
-                out.push(char::from(hex.get(code >> 4).copied().unwrap_or(b'0')));
-                out.push(char::from(hex.get(code & 15).copied().unwrap_or(b'0')));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 fn push_u64(out: &mut String, value: u64) {
