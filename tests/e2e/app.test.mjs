@@ -167,6 +167,13 @@ test('the planner and the profiles', async () => {
   const ms = await page.evaluate(() => window.__gpuplan?.planMs);
   assert.ok(typeof ms === 'number');
   await shot(page, 'planner');
+  // Choosing a plan (the card name's button) sets the scenario's card and count.
+  const first = page.locator('[data-testid="plans"] tbody tr').first();
+  const count = (await first.locator('td.num').first().textContent()).trim();
+  await first.locator('button').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="gpu"]').value !== 'nvidia-l40s');
+  assert.equal(await page.inputValue('[data-testid="gpus"]'), count);
+  assert.match(await page.locator('[data-testid="verdict"]').textContent(), new RegExp(`${count} ×`));
   await context.close();
 });
 

@@ -5,20 +5,21 @@
 use std::sync::Arc;
 
 use gpuplan_core::formats::{KvFormat, WeightFormat, ALL_FORMATS};
-use gpuplan_core::memory::{estimate, Engine, Estimate, Mode, Model, Optimizer, Precision, Workload};
+use gpuplan_core::memory::{estimate, Engine, Mode, Model, Optimizer, Precision, Workload};
 use gpuplan_core::catalog::Gpu;
 use gpuplan_core::model::Arch;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::charts;
-use crate::compute::{self, CardSpec, FitRow, FormatBar, SortKey};
-use crate::data::{self, Data, Verified};
+use crate::compute::{self, CardSpec, FitRow, ModelRef, Outcome, SortKey};
+use crate::data::{self, Data};
 use crate::econ;
 use crate::dom;
 use crate::files;
 use crate::fmt::{NumErr, NumFmt};
 use crate::i18n::{Lang, K};
+use crate::render;
 use crate::scenario::{CgKey, Economics, Field, FieldError, ManualKey, Msg, Scenario, Source, CUSTOM_GPU};
 
 const KEY_SCENARIO: &str = "gpuplan:scenario";
@@ -72,22 +73,6 @@ impl ThemePref {
             "dark" => ThemePref::Dark,
             _ => ThemePref::Auto,
         }
-    }
-}
-
-/// The model the page computes with. Equality is by identity, so the memo chain only reruns
-/// when the model inputs change.
-#[derive(Clone, Debug)]
-pub struct ModelRef {
-    pub model: Arc<Model>,
-    pub name: String,
-    /// Exact weight bytes from a dropped file, and the format they are stored in.
-    pub exact: Option<(u64, WeightFormat)>,
-}
-
-impl PartialEq for ModelRef {
-    fn eq(&self, o: &Self) -> bool {
-        Arc::ptr_eq(&self.model, &o.model) && self.name == o.name && self.exact == o.exact
     }
 }
 
@@ -177,20 +162,6 @@ fn card_of(data: &Data, s: &Scenario) -> Result<CardSel, FieldError> {
     }
     let i = data.card(&s.gpu).ok_or(FieldError { field: Field::Gpu, msg: Msg::UnknownGpu })?;
     Ok(CardSel { idx: Some(i), spec: data.specs[i].clone(), gpu: data.catalog.gpus[i].clone() })
-}
-
-/// Everything the results panel shows.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Outcome {
-    pub est: Estimate,
-    pub required: u64,
-    pub model: ModelRef,
-    pub by_count: Vec<(u64, Option<u64>)>,
-    pub bars: Vec<FormatBar>,
-    pub workload: Workload,
-    pub model_name: String,
-    pub card: CardSpec,
-    pub stale: bool,
 }
 
 fn calc(m: &ModelRef, w: &Workload, card: &CardSpec, s: &Scenario) -> Result<Outcome, FieldError> {
@@ -935,42 +906,16 @@ fn manual_field(c: Ctx, mk: ManualKey, label: K) -> impl IntoView {
 }
 
 fn model_summary(c: Ctx) -> impl IntoView {
-    move || {
+    let html = move || {
         let lang = c.lang.get();
-        let o = c.out.get()?;
-        let e = &o.est;
-        let mut parts = vec![format!("{}: {}", lang.t(K::Params), c.nf().params(e.params, lang))];
-        if e.active_params != e.params && e.active_params > 0 {
-            parts.push(format!("{} {}", lang.t(K::ActiveParams), c.nf().params(e.active_params, lang)));
-        }
-        if e.trainable_params > 0 && e.trainable_params != e.params {
-            parts.push(format!("{} {}", lang.t(K::Trainable), c.nf().params(e.trainable_params, lang)));
-        }
-        if o.model.exact.is_some() {
-            parts.push(format!("{} {} ({})", lang.t(K::PartWeights), c.nf().bytes(e.model_weight_bytes), o.workload.weights.name()));
-        }
-        let preset = c.sc.with(|s| (s.source == Source::Preset).then(|| s.preset.clone())).and_then(|id| c.data.preset(&id).cloned());
-        Some(view! {
-            <p class="summary" data-testid="model-summary" data-weight-bytes=e.model_weight_bytes.to_string()>
-                <strong>{o.model_name.clone()}</strong> " · " <span data-testid="params">{parts.join(" · ")}</span>
-                {preset.map(|p| view! {
-                    <br/>
-                    <span class="hint">
-                        {p.hf_repo.clone()} " · " {lang.t(K::Source)} ": " {short_source(&p.source)} " · " {lang.t(K::AsOf)} " " {p.as_of.clone()}
-                    </span>
-                })}
-            </p>
+        let preset = c.sc.with(|s| (s.source == Source::Preset).then(|| s.preset.clone()));
+        c.out.with(|o| {
+            let o = o.as_ref()?;
+            Some(render::model_summary(lang, c.nf(), o, preset.and_then(|id| c.data.preset(&id))))
         })
-    }
-}
-
-fn short_source(s: &str) -> String {
-    let s = s.split(" (").next().unwrap_or(s);
-    if s.chars().count() > 80 {
-        format!("{}…", s.chars().take(80).collect::<String>())
-    } else {
-        s.to_string()
-    }
+        .unwrap_or_default()
+    };
+    view! { <div class="slot" inner_html=html></div> }
 }
 
 // ---------------------------------------------------------------- workload
@@ -1119,35 +1064,10 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
                 </select>
                 {err_view(c, Field::Gpu)}
             </div>
-            {move || {
+            <div class="slot" inner_html=move || {
                 let lang = c.lang.get();
-                let i = c.data.card(&cur.get())?;
-                let card = &c.data.catalog.gpus[i];
-                let spec = &c.data.specs[i];
-                let (badge, cls) = match data::verified(card) {
-                    Verified::Yes => (K::Verified, "ok"),
-                    Verified::Partly => (K::PartlyVerified, "partly"),
-                    Verified::No => (K::Unverified, "no"),
-                };
-                let mut facts = vec![c.nf().bytes(spec.memory_bytes), format!("{} GB/s", c.nf().int(card.bandwidth_gbps.round() as u64))];
-                if let Some(t) = card.tflops.bf16 { facts.push(format!("{} TFLOPS bf16", c.nf().int(t.round() as u64))); }
-                if let Some(w) = card.tdp() { facts.push(format!("{} W", c.nf().int(w.round() as u64))); }
-                if let Some(p) = spec.purchase_usd { facts.push(c.nf().usd(p)); }
-                if let Some(r) = spec.rent_usd_per_hour { facts.push(format!("{}/h", c.nf().usd(r))); }
-                Some(view! {
-                    <div class="cardinfo" data-testid="gpu-info">
-                        <p>{facts.join(" · ")} " " <span class=format!("badge {cls}") data-testid="verified">{lang.t(badge)}</span></p>
-                        <details>
-                            <summary>{lang.t(K::Source)} " · " {lang.t(K::AsOf)} " " {card.as_of.clone()}</summary>
-                            <p class="hint source">{card.source.clone()}</p>
-                            <p class="hint">{lang.t(K::Support)} ": " {card.precision_note.clone()}</p>
-                            <p class="hint" data-testid="price-source">{lang.t(K::Purchase)} ": " {card.price.purchase_basis.clone()} " — " {card.price.purchase_note.clone()}
-                                " · " {lang.t(K::RentCards)} ": " {card.price.cloud_basis.clone()} " — " {card.price.cloud_note.clone()} " (" {lang.t(K::AsOf)} " " {card.price.as_of.clone()} ")"</p>
-                            <p class="hint">{card.verified_detail.clone()} {(!card.notes.is_empty()).then(|| format!(" · {}", card.notes))}</p>
-                        </details>
-                    </div>
-                })
-            }}
+                c.data.card(&cur.get()).map(|i| render::card_info(lang, c.nf(), &c.data.catalog.gpus[i])).unwrap_or_default()
+            }></div>
             {move || (cur.get() == CUSTOM_GPU).then(|| view! {
                 <div class="field">
                     <label for="cg-name">{move || c.tr(K::CustomName)}</label>
@@ -1169,109 +1089,20 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
 
 // ---------------------------------------------------------------- results
 
-const PARTS: [(K, &str); 6] = [
-    (K::PartWeights, "weights"),
-    (K::PartKv, "kv"),
-    (K::PartActivations, "act"),
-    (K::PartGradients, "grad"),
-    (K::PartOptimizer, "opt"),
-    (K::PartRuntime, "rt"),
-];
-
 fn results_panel(c: Ctx) -> impl IntoView {
     let sort = RwSignal::new((SortKey::CardsNeeded, false));
     view! {
         {move || c.out.with(|o| o.as_ref().map(|o| o.stale)).map(|stale| stale.then(|| view! { <p class="stale" role="status">{move || c.tr(K::StaleResult)}</p> }))}
         {move || c.out.with(Option::is_none).then(|| view! { <p class="stale" role="status">{move || c.tr(K::NoResult)}</p> })}
-        {verdict(c)}
-        {breakdown(c)}
-        {notes(c)}
+        <div class="slot" inner_html=move || { let lang = c.lang.get(); c.out.with(|o| o.as_ref().map(|o| render::verdict(lang, c.nf(), o))).unwrap_or_default() }></div>
+        <div class="slot" inner_html=move || { let lang = c.lang.get(); c.out.with(|o| o.as_ref().map(|o| render::breakdown(lang, c.nf(), o))).unwrap_or_default() }></div>
+        <div class="slot" inner_html=move || { let lang = c.lang.get(); c.out.with(|o| o.as_ref().map(|o| render::notes(lang, o))).unwrap_or_default() }></div>
         {format_chart_view(c)}
-        {speed_cost(c)}
+        <div class="slot" inner_html=move || { let lang = c.lang.get(); c.econ.with(|x| x.as_ref().map(|x| render::speed_cost(lang, c.nf(), x))).unwrap_or_default() }></div>
         {(!c.embed).then(|| cost_chart_view(c))}
         {(!c.embed).then(|| planner(c))}
         {(!c.embed).then(|| fit_table(c, sort))}
         {(!c.embed).then(|| exports(c, sort))}
-    }
-}
-
-fn verdict(c: Ctx) -> impl IntoView {
-    move || {
-        let lang = c.lang.get();
-        c.out.with(|o| {
-            let o = o.as_ref()?;
-            let cap = o.card.memory_bytes;
-            let fits = o.required <= cap;
-            let n = o.workload.gpus;
-            let head = o.required as i64;
-            let room = cap as i64 - head;
-            let vllm = o.workload.engine == Engine::Vllm && o.workload.mode == Mode::Inference;
-            Some(view! {
-                <div class="verdict" class:fits=fits class:nofit=!fits class:stale=o.stale data-testid="verdict" data-fits={if fits { "yes" } else { "no" }}>
-                    <p class="big">
-                        <span class="word">{if fits { lang.t(K::Fits) } else { lang.t(K::DoesNotFit) }}</span>
-                        " · " <span>{format!("{n} × {}", o.card.name)}</span>
-                    </p>
-                    <p>
-                        {lang.t(K::Needs)} " " <strong data-testid="total" data-bytes=o.required.to_string()>{c.nf().bytes(o.required)}</strong> " " {lang.t(K::PerGpu)}
-                        " (" {lang.t(K::Of)} " " {c.nf().bytes(cap)} ") · "
-                        <span data-testid="headroom">{if room >= 0 { format!("{} {}", c.nf().bytes(room as u64), lang.t(K::Free)) } else { format!("{} {}", c.nf().bytes(room.unsigned_abs()), lang.t(K::Short)) }}</span>
-                    </p>
-                    {vllm.then(|| o.est.vllm.map(|p| view! {
-                        <p class="hint">{lang.t(K::VllmPool)} ": " {c.nf().int(p.kv_capacity_tokens)} " tokens · " {c.nf().int(p.max_concurrent_sequences)} " " {lang.t(K::VllmSeqs)}</p>
-                    }))}
-                </div>
-            })
-        })
-    }
-}
-
-fn breakdown(c: Ctx) -> impl IntoView {
-    move || {
-        let lang = c.lang.get();
-        c.out.with(|o| {
-            let o = o.as_ref()?;
-            let parts = o.est.breakdown.parts();
-            let total = o.est.breakdown.total().max(1);
-            let scale = total.max(o.card.memory_bytes).max(1) as f64;
-            let cap_pct = o.card.memory_bytes as f64 / scale * 100.0;
-            Some(view! {
-                <section class="block" aria-labelledby="bd-title">
-                    <h2 id="bd-title">{lang.t(K::Breakdown)} " · " <span data-testid="breakdown-total">{c.nf().bytes(o.est.total_bytes)}</span></h2>
-                    <div class="stack" role="img" data-testid="stack" aria-label={PARTS.iter().zip(parts).filter(|(_, v)| *v > 0).map(|((k, _), v)| format!("{} {}", lang.t(*k), c.nf().bytes(v))).collect::<Vec<_>>().join(", ")}>
-                        {PARTS.iter().zip(parts).filter(|(_, v)| *v > 0).map(|((k, cls), v)| {
-                            let pct = v as f64 / scale * 100.0;
-                            view! { <span class=format!("seg {cls}") style=format!("width:{pct:.3}%") title=format!("{} {}", lang.t(*k), c.nf().bytes(v))></span> }
-                        }).collect_view()}
-                        <span class="cap" style=format!("left:{:.3}%", cap_pct.min(100.0)) title=o.card.name.clone()></span>
-                    </div>
-                    <ul class="legend">
-                        {PARTS.iter().zip(parts).map(|((k, cls), v)| view! {
-                            <li class:zero={v == 0}><span class=format!("sw {cls}")></span>{lang.t(*k)} " " <strong data-testid=format!("part-{cls}") data-bytes=v.to_string()>{c.nf().bytes(v)}</strong></li>
-                        }).collect_view()}
-                    </ul>
-                    <p class="hint">
-                        {lang.t(K::KvPerToken)} ": " {c.nf().bytes(o.est.kv_bytes_per_token)}
-                        {(o.est.host_bytes > 0).then(|| format!(" · {}: {}", lang.t(K::HostMemory), c.nf().bytes(o.est.host_bytes)))}
-                        " · " {lang.t(K::Total)} " (" {o.workload.gpus} " GPU): " {c.nf().bytes(o.est.all_gpus_bytes)}
-                    </p>
-                </section>
-            })
-        })
-    }
-}
-
-fn notes(c: Ctx) -> impl IntoView {
-    move || {
-        c.out.with(|o| {
-            let o = o.as_ref()?;
-            (!o.est.notes.is_empty()).then(|| view! {
-                <details class="notes">
-                    <summary>{move || c.tr(K::Notes)} " (" {o.est.notes.len()} ")"</summary>
-                    <ul>{o.est.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
-                </details>
-            })
-        })
     }
 }
 
@@ -1463,79 +1294,6 @@ fn econ_panel(c: Ctx) -> impl IntoView {
     }
 }
 
-fn human_hours(lang: Lang, h: f64) -> String {
-    let zh = lang != Lang::En;
-    if !h.is_finite() {
-        "—".into()
-    } else if h < 1.0 / 60.0 {
-        format!("{:.1} s", h * 3600.0)
-    } else if h < 1.0 {
-        format!("{:.0} min", h * 60.0)
-    } else if h < 72.0 {
-        format!("{h:.1} h")
-    } else if zh {
-        format!("{:.1} 天", h / 24.0)
-    } else {
-        format!("{:.1} days", h / 24.0)
-    }
-}
-
-/// Speed and money of the scenario on its card.
-fn speed_cost(c: Ctx) -> impl IntoView {
-    move || {
-        let lang = c.lang.get();
-        let nf = c.nf();
-        c.econ.with(|x| {
-            let x = x.as_ref()?;
-            let money = |v: Option<f64>| v.map_or_else(|| lang.t(K::NoPrice).to_string(), |v| nf.usd(v));
-            let cny = |v: Option<f64>| v.map(|v| format!(" (¥{})", nf.int(v.round() as u64))).unwrap_or_default();
-            let sp = &x.speed;
-            let mut speed_rows: Vec<(K, String)> = Vec::new();
-            if let Some(t) = &x.train {
-                speed_rows.push((K::TrainThroughput, format!("{} tokens/s", nf.int(t.tokens_per_s.round() as u64))));
-                speed_rows.push((K::TrainTime, human_hours(lang, t.seconds / 3600.0)));
-                speed_rows.push((K::GpuHours, nf.int(t.gpu_hours.round() as u64)));
-            } else {
-                speed_rows.push((K::DecodePerUser, format!("{} tokens/s", nf.sig(sp.decode_tokens_per_s_per_seq))));
-                speed_rows.push((K::DecodeTotal, format!("{} tokens/s", nf.sig(sp.decode_tokens_per_s_total))));
-                speed_rows.push((K::Prefill, format!("{} tokens/s", nf.sig(sp.prefill_tokens_per_s))));
-                speed_rows.push((K::Ttft, human_hours(lang, sp.ttft_s / 3600.0)));
-            }
-            let co = &x.cost;
-            let mut cost_rows: Vec<(K, String)> = vec![
-                (K::Purchase, format!("{}{}", money(co.purchase_usd), cny(co.purchase_cny))),
-                (K::Energy, nf.usd(co.energy_usd_per_year)),
-                (K::Tco, money(co.own_total_usd)),
-                (K::RentTotal, money(co.rent_total_usd)),
-            ];
-            if let Some(r) = &x.run {
-                cost_rows.push((K::RunCost, format!("{} · {}", money(r.rent_usd.or(r.own_usd)), human_hours(lang, r.hours))));
-            }
-            if x.usd_per_mtok_own.is_some() || x.usd_per_mtok_rent.is_some() {
-                cost_rows.push((K::PerMillionTokens, format!("{} {} · {} {}", money(x.usd_per_mtok_own), lang.t(K::Own), money(x.usd_per_mtok_rent), lang.t(K::Rent))));
-            }
-            let dl = |rows: Vec<(K, String)>, id: &'static str| view! {
-                <dl class="facts" data-testid=id>
-                    {rows.into_iter().map(|(k, v)| view! { <dt>{lang.t(k)}</dt><dd>{v}</dd> }).collect_view()}
-                </dl>
-            };
-            let support = match sp.peak.support { gpuplan_core::catalog::PrecisionSupport::Native => "native", gpuplan_core::catalog::PrecisionSupport::Emulated => "emulated", gpuplan_core::catalog::PrecisionSupport::Unsupported => "unsupported" };
-            let link = format!("{} {} {} GB/s · {} {:.0} TFLOPS ({support})", lang.t(K::Interconnect), sp.link.kind, nf.int((sp.link.bytes_per_s / 1e9).round() as u64), sp.peak.precision, sp.peak.tflops);
-            Some(view! {
-                <section class="block" aria-labelledby="econ-title">
-                    <h2 id="econ-title">{lang.t(K::Speed)} " · " {lang.t(K::Cost)}</h2>
-                    <div class="grid2">
-                        {dl(speed_rows, "speed")}
-                        {dl(cost_rows, "cost")}
-                    </div>
-                    <p class="hint">{link} " · " {sp.bound} "-bound · " {lang.t(K::Cheaper)} ": " {co.cheaper.map(|w| if w == "own" { lang.t(K::Own) } else { lang.t(K::Rent) }).unwrap_or("—")} " · " {lang.t(K::AsOf)} " " {co.price_as_of.clone()}</p>
-                    {(!sp.notes.is_empty()).then(|| view! { <ul class="hint">{sp.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul> })}
-                </section>
-            })
-        })
-    }
-}
-
 /// Own and rent lines over 1–64 cards (plotters).
 fn cost_chart_view(c: Ctx) -> impl IntoView {
     // The lines change only when the cards, prices, costing inputs or fitting counts do: the
@@ -1597,45 +1355,25 @@ fn planner(c: Ctx) -> impl IntoView {
     });
     let body = move || {
         let lang = c.lang.get();
-        let nf = c.nf();
-        plans.with(|p| {
-            let p = p.as_ref()?;
-            if p.is_empty() {
-                return Some(view! { <p data-testid="no-plan">{lang.t(K::NoPlan)}</p> }.into_any());
-            }
-            Some(view! {
-                <div class="tablewrap">
-                    <table class="cards" data-testid="plans">
-                        <thead><tr>
-                            <th scope="col">"#"</th><th scope="col">{lang.t(K::ColCard)}</th><th scope="col" class="num">{lang.t(K::ColCount)}</th>
-                            <th scope="col">{lang.t(K::ColFormat)}</th><th scope="col">{lang.t(K::ColLayout)}</th><th scope="col" class="num">{lang.t(K::ColTps)}</th>
-                            <th scope="col" class="num">{lang.t(K::ColOwn)}</th><th scope="col" class="num">{lang.t(K::ColRentH)}</th><th scope="col" class="num">{lang.t(K::ColPerMtok)}</th>
-                        </tr></thead>
-                        <tbody>
-                            {p.iter().enumerate().map(|(i, p)| {
-                                let id = p.gpu_id.clone();
-                                let fmt = p.format;
-                                let n = p.count;
-                                view! {
-                                    <tr title=p.reason.clone()>
-                                        <td>{i + 1}</td>
-                                        <th scope="row"><button type="button" class="linklike" on:click=move |_| c.sc.update(|s| { s.gpu = id.clone(); s.gpus = n.to_string(); s.set_weights(fmt); })>{p.gpu_name.clone()}</button></th>
-                                        <td class="num">{n}</td>
-                                        <td>{p.format_name} {(p.precision_support != "native").then(|| format!(" ({})", p.precision_support))}</td>
-                                        <td>{format!("{}×{}×{}", p.layout.tensor_parallel, p.layout.pipeline_parallel, p.layout.data_parallel)}</td>
-                                        <td class="num">{nf.int(p.tokens_per_s.round() as u64)}</td>
-                                        <td class="num">{p.cost.own_total_usd.map_or("—".into(), |v| nf.usd(v))}</td>
-                                        <td class="num">{p.cost.rent_usd_per_hour.map_or("—".into(), |v| nf.usd(v))}</td>
-                                        <td class="num">{p.usd_per_million_tokens.map_or("—".into(), |v| nf.usd(v))}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-                <ol class="hint reasons">{p.iter().map(|p| view! { <li>{p.reason.clone()}</li> }).collect_view()}</ol>
-            }.into_any())
-        })
+        plans.with(|p| p.as_ref().map(|p| render::plans(lang, c.nf(), p))).unwrap_or_default()
+    };
+    // One listener for the plans' buttons: choosing a plan sets its card, count and format.
+    let on_pick = move |ev: leptos::ev::MouseEvent| {
+        let i = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("[data-plan]").ok().flatten())
+            .and_then(|e| e.get_attribute("data-plan"))
+            .and_then(|i| i.parse::<usize>().ok());
+        let Some(i) = i else { return };
+        let chosen = plans.with_untracked(|p| p.as_ref().and_then(|p| p.get(i)).map(|p| (p.gpu_id.clone(), p.count, p.format)));
+        if let Some((id, n, fmt)) = chosen {
+            c.sc.update(|s| {
+                s.gpu = id;
+                s.gpus = n.to_string();
+                s.set_weights(fmt);
+            });
+        }
     };
     view! {
         <section class="block">
@@ -1645,7 +1383,7 @@ fn planner(c: Ctx) -> impl IntoView {
             }>
                 <summary><h2 class="inline">{move || c.tr(K::Planner)}</h2></summary>
                 <p class="hint">{move || c.tr(K::PlannerHint)}</p>
-                {body}
+                <div class="slot" on:click=on_pick inner_html=body></div>
             </details>
         </section>
     }

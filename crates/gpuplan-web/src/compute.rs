@@ -3,7 +3,40 @@
 //! JSON exports. Pure; unit-tested on the host.
 
 use gpuplan_core::formats::{WeightFormat, ALL_FORMATS};
+use std::sync::Arc;
+
 use gpuplan_core::memory::{estimate, Engine, Estimate, Mode, Model, Workload};
+
+/// The model the page computes with. Equality is by identity, so the memo chain only reruns
+/// when the model inputs change.
+#[derive(Clone, Debug)]
+pub struct ModelRef {
+    pub model: Arc<Model>,
+    pub name: String,
+    /// Exact weight bytes from a dropped file, and the format they are stored in.
+    pub exact: Option<(u64, WeightFormat)>,
+}
+
+impl PartialEq for ModelRef {
+    fn eq(&self, o: &Self) -> bool {
+        Arc::ptr_eq(&self.model, &o.model) && self.name == o.name && self.exact == o.exact
+    }
+}
+
+/// Everything the results panel shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub est: Estimate,
+    pub required: u64,
+    pub model: ModelRef,
+    pub by_count: Vec<(u64, Option<u64>)>,
+    pub bars: Vec<FormatBar>,
+    pub workload: Workload,
+    pub model_name: String,
+    pub card: CardSpec,
+    pub stale: bool,
+}
+
 
 /// What the fit verdict needs to know about a card.
 #[derive(Clone, Debug, PartialEq)]

@@ -11,6 +11,7 @@ pub mod files;
 pub mod fmt;
 pub mod i18n;
 pub mod jsonw;
+pub mod render;
 pub mod scenario;
 
 #[cfg(target_arch = "wasm32")]
