@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use serde::{Serialize, Serializer};
-use serde_json::Value;
+use crate::json::Value;
 
 /// The catalog file, embedded in the binary (and in the web bundle).
 pub const CATALOG_JSON: &str = include_str!("../../../data/catalog.json");
@@ -41,7 +41,7 @@ pub fn load() -> Result<Catalog, CatalogError> {
 
 /// Parses a catalog in the `data/catalog.json` format (e.g. a user-edited copy).
 pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| CatalogError::Json(format!("{e}")))?;
+    let v: Value = crate::json::parse(text).map_err(|e| CatalogError::Json(format!("{e}")))?;
     read::catalog(v)
 }
 
@@ -751,7 +751,7 @@ mod tests {
         c.gpus[2].as_of = "Oct 2024".into();
         let id = c.gpus[0].id.clone();
         c.gpus[4].id = id;
-        c.models[0].config = serde_json::json!({"model_type": "llama"});
+        c.models[0].config = crate::json::parse(r#"{"model_type": "llama"}"#).unwrap();
         assert!(validate(&c).len() >= 5, "{:?}", validate(&c));
     }
 
@@ -817,7 +817,7 @@ mod tests {
         let c = cat();
         for id in ["llama-3.1-8b", "llama-3.2-1b", "qwen2.5-0.5b", "qwen2.5-7b", "qwen3-30b-a3b"] {
             let Some(text) = shared(&format!("calibration/configs/{id}.json")) else { return };
-            let file: Value = serde_json::from_str(&text).unwrap();
+            let file: Value = crate::json::parse(&text).unwrap();
             assert_eq!(c.model(id).unwrap().config, file, "{id}");
         }
     }

@@ -13,7 +13,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::{Catalog, CatalogError, Fx, Gpu, Interconnect, ModelPreset, PrecisionMap, PrecisionSupport, Price, Profile, SizeTier, Tflops};
 
@@ -22,7 +22,7 @@ type R<T> = Result<T, CatalogError>;
 /// One JSON object and where it sits in the file. Fields are taken out of it (moved, not
 /// copied: the catalog is mostly text).
 struct Obj {
-    map: Map<String, Value>,
+    map: Map,
     path: String,
 }
 
@@ -275,7 +275,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_path() {
-        let mut v: Value = serde_json::from_str(super::super::CATALOG_JSON).unwrap();
+        let mut v: Value = crate::json::parse(super::super::CATALOG_JSON).unwrap();
         v["gpus"][3]["price"]["cloud_usd_per_hour"] = Value::from("cheap");
         let e = catalog(v.clone()).unwrap_err().to_string();
         assert!(e.contains("gpus[3].price.cloud_usd_per_hour: expected a number or null"), "{e}");

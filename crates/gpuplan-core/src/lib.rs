@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cost;
 pub mod error;
 pub mod formats;
+pub mod json;
 pub mod memory;
 pub mod model;
 pub mod plan;

@@ -285,6 +285,59 @@ pub struct Estimate {
     pub notes: Vec<String>,
 }
 
+impl Estimate {
+    /// The estimate as a JSON object, in the shape serde's derive writes (the CLI's `--json`
+    /// and the page's JSON export agree; a test checks it).
+    pub fn to_json(&self) -> crate::json::Value {
+        use crate::json::{object, Value};
+        let b = &self.breakdown;
+        let l = &self.layout;
+        object([
+            ("params", self.params.into()),
+            ("active_params", self.active_params.into()),
+            ("trainable_params", self.trainable_params.into()),
+            ("total_bytes", self.total_bytes.into()),
+            (
+                "breakdown",
+                object([
+                    ("weights", b.weights.into()),
+                    ("kv_cache", b.kv_cache.into()),
+                    ("activations", b.activations.into()),
+                    ("gradients", b.gradients.into()),
+                    ("optimizer", b.optimizer.into()),
+                    ("runtime", b.runtime.into()),
+                ]),
+            ),
+            ("all_gpus_bytes", self.all_gpus_bytes.into()),
+            (
+                "layout",
+                object([
+                    ("gpus", l.gpus.into()),
+                    ("tensor_parallel", l.tensor_parallel.into()),
+                    ("pipeline_parallel", l.pipeline_parallel.into()),
+                    ("data_parallel", l.data_parallel.into()),
+                    ("zero", u64::from(l.zero).into()),
+                ]),
+            ),
+            ("kv_bytes_per_token", self.kv_bytes_per_token.into()),
+            ("model_weight_bytes", self.model_weight_bytes.into()),
+            ("host_bytes", self.host_bytes.into()),
+            (
+                "vllm",
+                self.vllm.map_or(Value::Null, |p| {
+                    object([
+                        ("kv_capacity_tokens", p.kv_capacity_tokens.into()),
+                        ("max_concurrent_sequences", p.max_concurrent_sequences.into()),
+                        ("block_size", p.block_size.into()),
+                        ("requested_bytes", p.requested_bytes.into()),
+                    ])
+                }),
+            ),
+            ("notes", Value::Array(self.notes.iter().map(|n| n.as_str().into()).collect())),
+        ])
+    }
+}
+
 // Measured runtime constants (calibration/README.md, H100, torch 2.11 + CUDA 13):
 /// CUDA context + PyTorch init + cuBLAS handles, outside PyTorch's pool:
 /// 1103 MiB used − 418 MiB reserved after the first bf16 GEMM.
@@ -878,6 +931,20 @@ mod tests {
     use crate::formats::GgufType;
     use crate::model::ManualModel;
     use proptest::prelude::*;
+
+    #[test]
+    fn estimate_json_is_what_serde_writes() {
+        let m = Model::new(ManualModel::default().to_arch().unwrap());
+        for w in [
+            Workload::default(),
+            Workload { engine: Engine::Vllm, gpus: 2, ..Workload::default() },
+            Workload { mode: Mode::Full, gpus: 8, zero: 3, ..Workload::default() },
+        ] {
+            let e = estimate(&m, &w).unwrap();
+            let ours: serde_json::Value = serde_json::from_str(&crate::json::to_string(&e.to_json())).unwrap();
+            assert_eq!(ours, serde_json::to_value(&e).unwrap());
+        }
+    }
 
     fn arb_model() -> impl Strategy<Value = Model> {
         (1u64..48, 1u64..8, 1u64..6, 1u64..4, 1u64..6, 1u64..200, any::<bool>(), 0u64..3)

@@ -9,7 +9,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use alloc::{format, vec};
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::error::InputError;
 
@@ -298,7 +298,7 @@ impl ManualModel {
 
 /// Reads typed fields from a config object with messages that name the field.
 struct Fields<'a> {
-    obj: &'a serde_json::Map<String, Value>,
+    obj: &'a crate::json::Map,
 }
 
 impl<'a> Fields<'a> {
@@ -349,7 +349,7 @@ impl Arch {
         if text.len() > 4 << 20 {
             return Err(InputError::new("config.json", "is larger than 4 MiB; a model config is a few KB"));
         }
-        let value: Value = serde_json::from_str(text)
+        let value: Value = crate::json::parse(text)
             .map_err(|e| InputError::new("config.json", format!("is not valid JSON ({e})")))?;
         Arch::from_config_value(&value)
     }
@@ -826,5 +826,257 @@ mod tests {
         assert_eq!(arch.param_counts().0, 8_030_261_248);
         let bad = ManualModel { kv_heads: 7, ..ManualModel::default() };
         assert_eq!(bad.to_arch().unwrap_err().field, "kv_heads");
+    }
+}
+
+// ------------------------------------------------------------------ JSON form of an `Arch`
+
+impl Family {
+    /// The family's name in the JSON form of an [`Arch`] (serde's `snake_case` of the variant).
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Family::Llama => "llama",
+            Family::Mistral => "mistral",
+            Family::Mixtral => "mixtral",
+            Family::Qwen2 => "qwen2",
+            Family::Qwen2Moe => "qwen2_moe",
+            Family::Qwen3 => "qwen3",
+            Family::Qwen3Moe => "qwen3_moe",
+            Family::Gemma => "gemma",
+            Family::Gemma2 => "gemma2",
+            Family::Gemma3 => "gemma3",
+            Family::Phi3 => "phi3",
+            Family::DeepseekV2 => "deepseek_v2",
+            Family::DeepseekV3 => "deepseek_v3",
+            Family::GptOss => "gpt_oss",
+            Family::Custom => "custom",
+        }
+    }
+    const ALL: [Family; 15] = [
+        Family::Llama,
+        Family::Mistral,
+        Family::Mixtral,
+        Family::Qwen2,
+        Family::Qwen2Moe,
+        Family::Qwen3,
+        Family::Qwen3Moe,
+        Family::Gemma,
+        Family::Gemma2,
+        Family::Gemma3,
+        Family::Phi3,
+        Family::DeepseekV2,
+        Family::DeepseekV3,
+        Family::GptOss,
+        Family::Custom,
+    ];
+}
+
+/// Reads the fields of one JSON object of the [`Arch`] form, naming the missing or bad one.
+struct ArchFields<'a>(&'a crate::json::Map, &'static str);
+
+impl ArchFields<'_> {
+    fn bad(&self, key: &str) -> InputError {
+        InputError::new(self.1, format!("field `{key}` is missing or not of its type"))
+    }
+    fn u(&self, key: &str) -> Result<u64, InputError> {
+        self.0.get(key).and_then(Value::as_u64).ok_or_else(|| self.bad(key))
+    }
+    fn b(&self, key: &str) -> Result<bool, InputError> {
+        self.0.get(key).and_then(Value::as_bool).ok_or_else(|| self.bad(key))
+    }
+    fn obj(&self, key: &str) -> Result<Option<&crate::json::Map>, InputError> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m)),
+            Some(_) => Err(self.bad(key)),
+        }
+    }
+}
+
+impl Arch {
+    /// The architecture as a JSON object, in the shape serde's derive writes (field names as
+    /// in the struct, `family` in snake_case, absent options as `null`): a dropped file's model
+    /// is kept in this form in links and local storage.
+    pub fn to_json(&self) -> Value {
+        use crate::json::object;
+        let mla = self.mla.map_or(Value::Null, |m| {
+            object([
+                ("q_lora_rank", m.q_lora_rank.into()),
+                ("kv_lora_rank", m.kv_lora_rank.into()),
+                ("qk_nope_head_dim", m.qk_nope_head_dim.into()),
+                ("qk_rope_head_dim", m.qk_rope_head_dim.into()),
+                ("v_head_dim", m.v_head_dim.into()),
+            ])
+        });
+        let moe = self.moe.map_or(Value::Null, |m| {
+            object([
+                ("experts", m.experts.into()),
+                ("top_k", m.top_k.into()),
+                ("expert_intermediate", m.expert_intermediate.into()),
+                ("shared_experts", m.shared_experts.into()),
+                ("shared_intermediate", m.shared_intermediate.into()),
+                ("shared_gate", m.shared_gate.into()),
+                ("router_bias", m.router_bias.into()),
+                ("expert_bias", m.expert_bias.into()),
+            ])
+        });
+        let kinds: Vec<Value> = self.layer_kinds.iter().map(|k| object([("moe", k.moe.into()), ("sliding", k.sliding.into())])).collect();
+        object([
+            ("family", self.family.json_name().into()),
+            ("hidden", self.hidden.into()),
+            ("layers", self.layers.into()),
+            ("heads", self.heads.into()),
+            ("kv_heads", self.kv_heads.into()),
+            ("head_dim", self.head_dim.into()),
+            ("intermediate", self.intermediate.into()),
+            ("vocab", self.vocab.into()),
+            ("tied_embeddings", self.tied_embeddings.into()),
+            ("qkv_bias", self.qkv_bias.into()),
+            ("o_bias", self.o_bias.into()),
+            ("qk_norm", self.qk_norm.into()),
+            ("norms_per_layer", self.norms_per_layer.into()),
+            ("attention_sinks", self.attention_sinks.into()),
+            ("mla", mla),
+            ("moe", moe),
+            ("sliding_window", self.sliding_window.into()),
+            ("layer_kinds", Value::Array(kinds)),
+            ("max_context", self.max_context.into()),
+            ("model_type", self.model_type.as_str().into()),
+        ])
+    }
+
+    /// Reads [`Arch::to_json`]'s form back. The sizes are checked as a config's are, so a link
+    /// someone edited cannot make the estimator overflow.
+    pub fn from_json(v: &Value) -> Result<Arch, InputError> {
+        const WHAT: &str = "model";
+        let m = v.as_object().ok_or_else(|| InputError::new(WHAT, "must be a JSON object"))?;
+        let f = ArchFields(m, WHAT);
+        let family_name = m.get("family").and_then(Value::as_str).ok_or_else(|| f.bad("family"))?;
+        let family = Family::ALL.into_iter().find(|x| x.json_name() == family_name).ok_or_else(|| f.bad("family"))?;
+        let mla = match f.obj("mla")? {
+            None => None,
+            Some(o) => {
+                let g = ArchFields(o, "model.mla");
+                Some(Mla {
+                    q_lora_rank: g.u("q_lora_rank")?,
+                    kv_lora_rank: g.u("kv_lora_rank")?,
+                    qk_nope_head_dim: g.u("qk_nope_head_dim")?,
+                    qk_rope_head_dim: g.u("qk_rope_head_dim")?,
+                    v_head_dim: g.u("v_head_dim")?,
+                })
+            }
+        };
+        let moe = match f.obj("moe")? {
+            None => None,
+            Some(o) => {
+                let g = ArchFields(o, "model.moe");
+                Some(Moe {
+                    experts: g.u("experts")?,
+                    top_k: g.u("top_k")?,
+                    expert_intermediate: g.u("expert_intermediate")?,
+                    shared_experts: g.u("shared_experts")?,
+                    shared_intermediate: g.u("shared_intermediate")?,
+                    shared_gate: g.b("shared_gate")?,
+                    router_bias: g.b("router_bias")?,
+                    expert_bias: g.b("expert_bias")?,
+                })
+            }
+        };
+        let sliding_window = match m.get("sliding_window") {
+            None | Some(Value::Null) => None,
+            Some(x) => Some(x.as_u64().ok_or_else(|| f.bad("sliding_window"))?),
+        };
+        let kinds = m.get("layer_kinds").and_then(Value::as_array).ok_or_else(|| f.bad("layer_kinds"))?;
+        let layers = crate::error::check_range("layers", f.u("layers")?, 1, MAX_LAYERS)?;
+        if kinds.len() as u64 != layers {
+            return Err(InputError::new(WHAT, format!("has {} layer kinds for {layers} layers", kinds.len())));
+        }
+        let layer_kinds = kinds
+            .iter()
+            .map(|k| {
+                let o = k.as_object().ok_or_else(|| f.bad("layer_kinds"))?;
+                let g = ArchFields(o, "model.layer_kinds");
+                Ok(LayerKind { moe: g.b("moe")?, sliding: g.b("sliding")? })
+            })
+            .collect::<Result<Vec<_>, InputError>>()?;
+        let arch = Arch {
+            family,
+            hidden: crate::error::check_range("hidden", f.u("hidden")?, 1, MAX_HIDDEN)?,
+            layers,
+            heads: crate::error::check_range("heads", f.u("heads")?, 1, MAX_HEADS)?,
+            kv_heads: crate::error::check_range("kv_heads", f.u("kv_heads")?, 1, MAX_HEADS)?,
+            head_dim: crate::error::check_range("head_dim", f.u("head_dim")?, 1, MAX_HEAD_DIM)?,
+            intermediate: crate::error::check_range("intermediate", f.u("intermediate")?, 0, MAX_INTERMEDIATE)?,
+            vocab: crate::error::check_range("vocab", f.u("vocab")?, 1, MAX_VOCAB)?,
+            tied_embeddings: f.b("tied_embeddings")?,
+            qkv_bias: f.b("qkv_bias")?,
+            o_bias: f.b("o_bias")?,
+            qk_norm: f.b("qk_norm")?,
+            norms_per_layer: crate::error::check_range("norms_per_layer", f.u("norms_per_layer")?, 0, 16)?,
+            attention_sinks: f.b("attention_sinks")?,
+            mla,
+            moe,
+            sliding_window,
+            layer_kinds,
+            max_context: f.u("max_context")?,
+            model_type: String::from(m.get("model_type").and_then(Value::as_str).ok_or_else(|| f.bad("model_type"))?),
+        };
+        if let Some(moe) = &arch.moe {
+            crate::error::check_range("experts", moe.experts, 1, MAX_EXPERTS)?;
+            crate::error::check_range("top_k", moe.top_k, 1, moe.experts)?;
+            crate::error::check_range("expert_intermediate", moe.expert_intermediate, 1, MAX_INTERMEDIATE)?;
+            crate::error::check_range("shared_experts", moe.shared_experts, 0, MAX_EXPERTS)?;
+            crate::error::check_range("shared_intermediate", moe.shared_intermediate, 0, MAX_INTERMEDIATE)?;
+        }
+        if let Some(mla) = &arch.mla {
+            for (k, v) in [("q_lora_rank", mla.q_lora_rank), ("kv_lora_rank", mla.kv_lora_rank)] {
+                crate::error::check_range(k, v, 0, MAX_HIDDEN)?;
+            }
+            for (k, v) in [("qk_nope_head_dim", mla.qk_nope_head_dim), ("qk_rope_head_dim", mla.qk_rope_head_dim), ("v_head_dim", mla.v_head_dim)] {
+                crate::error::check_range(k, v, 0, MAX_HEAD_DIM)?;
+            }
+        }
+        Ok(arch)
+    }
+}
+
+#[cfg(test)]
+mod json_form_tests {
+    use super::*;
+
+    fn archs() -> Vec<Arch> {
+        let cat = crate::catalog::parse(crate::catalog::CATALOG_JSON).unwrap();
+        let mut v: Vec<Arch> = cat.models.iter().map(|p| Arch::from_config_value(&p.config).unwrap()).collect();
+        v.push(ManualModel { experts: 8, experts_per_token: 2, ..ManualModel::default() }.to_arch().unwrap());
+        v
+    }
+
+    #[test]
+    fn to_json_is_what_serde_writes_and_reads_back() {
+        for a in archs() {
+            let ours = a.to_json();
+            let serde: serde_json::Value = serde_json::to_value(&a).unwrap();
+            let ours_as_serde: serde_json::Value = serde_json::from_str(&crate::json::to_string(&ours)).unwrap();
+            assert_eq!(ours_as_serde, serde, "{}", a.model_type);
+            assert_eq!(Arch::from_json(&ours).unwrap(), a);
+            // What serde wrote (old links) reads too.
+            let from_serde = crate::json::parse(&serde_json::to_string(&a).unwrap()).unwrap();
+            assert_eq!(Arch::from_json(&from_serde).unwrap(), a);
+        }
+    }
+
+    #[test]
+    fn from_json_names_what_is_wrong() {
+        let a = archs().remove(0);
+        let mut v = a.to_json();
+        v["hidden"] = Value::from("big");
+        assert!(Arch::from_json(&v).unwrap_err().to_string().contains("hidden"));
+        let mut v = a.to_json();
+        v["layers"] = Value::from(3u64);
+        assert!(Arch::from_json(&v).unwrap_err().to_string().contains("layer kinds"));
+        let mut v = a.to_json();
+        v["vocab"] = Value::from(u64::MAX);
+        assert!(Arch::from_json(&v).is_err());
+        assert!(Arch::from_json(&Value::from(3u64)).is_err());
     }
 }

@@ -4,7 +4,8 @@
 //! cargo run --release -p gpuplan-files --example fuzz -- [INPUTS_PER_TARGET] [SEED]
 //! ```
 //!
-//! Targets: `parse_gguf`, `parse_safetensors`, `parse_index_json` and `merge_splits`, each
+//! Targets: `parse_gguf`, `parse_safetensors`, `parse_index_json`, `config_json` (the JSON
+//! reader and `Arch::from_config_json`) and `merge_splits`, each
 //! fed `INPUTS_PER_TARGET` inputs (default 1,000,000). Seeds are valid files made with the
 //! crate's builders; each input applies 1–4 mutations (bit flips, bytes set to 0/0xFF/0x7F/
 //! 0x80, truncation, splicing with another seed, u32/u64 fields overwritten with boundary
@@ -831,6 +832,29 @@ fn main() {
         |e| e.kind(),
     );
     stats.print("index_json");
+    all.push(stats);
+
+    // config.json: the estimator's own JSON reader, then the config → model reading, seeded
+    // with every preset's config from the catalog (dense, MoE, MLA, sliding-window, wrapped).
+    let catalog = gpuplan_core::catalog::parse(gpuplan_core::catalog::CATALOG_JSON).expect("catalog");
+    let seeds: Vec<Vec<u8>> = catalog.models.iter().map(|m| gpuplan_core::json::to_string(&m.config).into_bytes()).collect();
+    let stats = fuzz_bytes(
+        &ByteTarget {
+            name: "config_json",
+            seeds: &seeds,
+            dictionary: JSON_DICTIONARY,
+            fix_length_prefix: false,
+            json_from: Some(0),
+        },
+        inputs,
+        &mut rng,
+        |bytes: &[u8]| match core::str::from_utf8(bytes) {
+            Ok(text) => gpuplan_core::model::Arch::from_config_json(text).map_err(|e| if e.field == "config.json" { "config.json" } else { "field" }),
+            Err(_) => Err("utf-8"),
+        },
+        |e| e,
+    );
+    stats.print("config_json (json + Arch::from_config_json)");
     all.push(stats);
 
     let stats = fuzz_merge(inputs, &mut rng);

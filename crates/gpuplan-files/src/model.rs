@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 
 use gpuplan_core::formats::WeightFormat;
 use gpuplan_core::model::Arch;
-use serde_json::{Map, Value};
+use gpuplan_core::json::{Map, Value};
 
 use crate::gguf::{GgmlType, GgufHeader};
 use crate::safetensors::{SafetensorsHeader, SafetensorsIndex};
@@ -220,7 +220,7 @@ pub fn safetensors_format(headers: &[SafetensorsHeader], config: &Value) -> Opti
 /// A config.json with safetensors headers (or the index's `total_size`) → the model, exact bytes
 /// and format.
 pub fn model_from_safetensors(config_json: &str, headers: &[SafetensorsHeader], index: Option<&SafetensorsIndex>) -> Result<FileModel, String> {
-    let value: Value = serde_json::from_str(config_json).map_err(|e| format!("config.json: {e}"))?;
+    let value: Value = gpuplan_core::json::parse(config_json).map_err(|e| format!("config.json: {e}"))?;
     let arch = Arch::from_config_value(&value).map_err(|e| format!("{e}"))?;
     let weight_bytes = if !headers.is_empty() {
         headers.iter().map(SafetensorsHeader::total_bytes).fold(0u64, u64::saturating_add)

@@ -119,7 +119,8 @@ fn build_model(data: &Data, k: &ModelKey, s_for_errors: &Scenario) -> Result<Mod
         }
         Source::File => {
             let f = k.file.as_ref().ok_or(FieldError { field: Field::File, msg: Msg::Core("drop a file".into()) })?;
-            let arch: Arch = serde_json::from_str(&f.arch_json).map_err(|e| FieldError { field: Field::File, msg: Msg::Core(format!("{e}")) })?;
+            let bad = |e: String| FieldError { field: Field::File, msg: Msg::Core(e) };
+            let arch = gpuplan_core::json::parse(&f.arch_json).map_err(|e| bad(format!("{e}"))).and_then(|v| Arch::from_json(&v).map_err(|e| bad(format!("{e}"))))?;
             let exact = match (f.weight_bytes, f.format.as_deref().and_then(|n| WeightFormat::parse(n, false).ok())) {
                 (Some(b), Some(fmt)) => Some((b, fmt)),
                 _ => None,

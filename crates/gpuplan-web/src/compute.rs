@@ -257,29 +257,34 @@ pub fn results_csv(model_name: &str, e: &Estimate, cards: &[CardSpec], rows: &[F
 /// The results as JSON: the scenario link, the estimate as the core returns it, the verdict and
 /// the every-card table.
 pub fn results_json(link: &str, model_name: &str, e: &Estimate, gpu: &CardSpec, required: u64, cards: &[CardSpec], rows: &[FitRow]) -> String {
-    use serde_json::{json, Value};
+    use gpuplan_core::json::{object, to_string_pretty, Value};
     let table: Vec<Value> = rows
         .iter()
         .map(|r| {
             let c = &cards[r.card];
-            json!({
-                "id": c.id, "name": c.name, "memory_bytes": c.memory_bytes,
-                "fits": r.fits_now, "cards_needed": r.cards_needed, "headroom_bytes": r.headroom,
-                "purchase_usd": c.purchase_usd, "rent_usd_per_hour": c.rent_usd_per_hour,
-            })
+            object([
+                ("id", c.id.as_str().into()),
+                ("name", c.name.as_str().into()),
+                ("memory_bytes", c.memory_bytes.into()),
+                ("fits", r.fits_now.into()),
+                ("cards_needed", r.cards_needed.into()),
+                ("headroom_bytes", r.headroom.into()),
+                ("purchase_usd", c.purchase_usd.into()),
+                ("rent_usd_per_hour", c.rent_usd_per_hour.into()),
+            ])
         })
         .collect();
-    let v = json!({
-        "gpuplan": 1,
-        "scenario": link,
-        "model": model_name,
-        "gpu": {"id": gpu.id, "name": gpu.name, "memory_bytes": gpu.memory_bytes},
-        "required_bytes_per_gpu": required,
-        "fits": required <= gpu.memory_bytes,
-        "estimate": serde_json::to_value(e).unwrap_or(Value::Null),
-        "cards": table,
-    });
-    crate::jsonw::to_string_pretty(&v)
+    let v = object([
+        ("gpuplan", 1u64.into()),
+        ("scenario", link.into()),
+        ("model", model_name.into()),
+        ("gpu", object([("id", gpu.id.as_str().into()), ("name", gpu.name.as_str().into()), ("memory_bytes", gpu.memory_bytes.into())])),
+        ("required_bytes_per_gpu", required.into()),
+        ("fits", (required <= gpu.memory_bytes).into()),
+        ("estimate", e.to_json()),
+        ("cards", Value::Array(table)),
+    ]);
+    to_string_pretty(&v)
 }
 
 #[cfg(test)]

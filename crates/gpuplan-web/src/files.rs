@@ -131,7 +131,7 @@ pub fn resolve(d: Dropped) -> Outcome {
 fn file_model(name: String, arch: &Arch, weight_bytes: Option<u64>, format: Option<&'static str>) -> FileModel {
     FileModel {
         name,
-        arch_json: serde_json::to_value(arch).map(|v| crate::jsonw::to_string(&v)).unwrap_or_default(),
+        arch_json: gpuplan_core::json::to_string(&arch.to_json()),
         weight_bytes,
         format: format.map(str::to_string),
     }
@@ -139,7 +139,7 @@ fn file_model(name: String, arch: &Arch, weight_bytes: Option<u64>, format: Opti
 
 /// The weight format a safetensors checkpoint is stored in (the shared bridge's reading).
 fn safetensors_format(headers: &[SafetensorsHeader], config: &str) -> Option<&'static str> {
-    let v: serde_json::Value = serde_json::from_str(config).ok()?;
+    let v = gpuplan_core::json::parse(config).ok()?;
     gpuplan_files::model::safetensors_format(headers, &v).map(|f| f.name())
 }
 
@@ -179,7 +179,7 @@ mod tests {
         let Outcome::File(f) = resolve(Dropped { names: vec!["tiny.gguf".into()], gguf: vec![h], ..Default::default() }) else { panic!("file") };
         assert_eq!(f.format.as_deref(), Some("q4_k_m"));
         assert_eq!(f.weight_bytes, Some(256 * 1000 / 256 * 144 + 512 * 256 / 256 * 210));
-        let arch: Arch = serde_json::from_str(&f.arch_json).unwrap();
+        let arch = Arch::from_json(&gpuplan_core::json::parse(&f.arch_json).unwrap()).unwrap();
         assert_eq!((arch.layers, arch.hidden, arch.kv_heads, arch.vocab, arch.tied_embeddings), (2, 256, 2, 1000, true));
         // A short prefix asks for more; garbage fails with a message.
         assert!(matches!(try_gguf(&bytes[..40]), Parse::More(n) if n > 40));

@@ -10,7 +10,6 @@ pub mod econ;
 pub mod files;
 pub mod fmt;
 pub mod i18n;
-pub mod jsonw;
 pub mod render;
 pub mod scenario;
 

@@ -976,17 +976,18 @@ const CONFIG_NOISE: &[&str] = &[
 
 /// The config without noise keys and whitespace; the text as typed if it is not JSON.
 pub fn minify_config(text: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(mut map)) => {
+    use gpuplan_core::json::{self, Value};
+    match json::parse(text) {
+        Ok(Value::Object(mut map)) => {
             for k in CONFIG_NOISE {
                 map.remove(*k);
             }
-            if let Some(serde_json::Value::Object(tc)) = map.get_mut("text_config") {
+            if let Some(Value::Object(tc)) = map.get_mut("text_config") {
                 for k in CONFIG_NOISE {
                     tc.remove(*k);
                 }
             }
-            crate::jsonw::to_string(&serde_json::Value::Object(map))
+            json::to_string(&Value::Object(map))
         }
         _ => text.to_string(),
     }
@@ -1046,7 +1047,8 @@ mod tests {
         s.config = "{\n  \"model_type\": \"llama\", \"hidden_size\": 4096,\n  \"architectures\": [\"LlamaForCausalLM\"]\n}".into();
         let (back, _) = Scenario::from_params(&s.to_params());
         assert_eq!(back.source, Source::Config);
-        assert_eq!(back.config, "{\"hidden_size\":4096,\"model_type\":\"llama\"}");
+        // Noise keys dropped, whitespace gone, the keys in the order they were typed.
+        assert_eq!(back.config, "{\"model_type\":\"llama\",\"hidden_size\":4096}");
 
         let mut s = Scenario::default();
         s.source = Source::Manual;

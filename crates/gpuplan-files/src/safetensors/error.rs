@@ -28,7 +28,7 @@ pub enum SafetensorsError {
         /// The first header byte.
         first_byte: u8,
     },
-    /// The JSON is malformed (message from serde_json, with line and column).
+    /// The JSON is malformed (the message says where: line and column).
     Json(String),
     /// The same key appears twice in one JSON object.
     DuplicateKey(String),

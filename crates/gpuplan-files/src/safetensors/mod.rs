@@ -20,8 +20,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::Value;
+use gpuplan_core::json::{self, Value};
 
 pub mod builder;
 mod error;
@@ -297,46 +296,20 @@ impl SafetensorsHeader {
     }
 }
 
-/// The entries of one JSON object in file order, with the first duplicated key noted
-/// (serde_json's `Map` would silently keep the last value).
-struct ObjectEntries {
-    entries: Vec<(String, Value)>,
-    duplicate: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for ObjectEntries {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor;
-        impl<'de> Visitor<'de> for EntriesVisitor {
-            type Value = ObjectEntries;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ObjectEntries, A::Error> {
-                let mut entries = Vec::new();
-                let mut seen = BTreeSet::new();
-                let mut duplicate = None;
-                while let Some(key) = map.next_key::<String>()? {
-                    let value: Value = map.next_value()?;
-                    if duplicate.is_none() && !seen.insert(key.clone()) {
-                        duplicate = Some(key.clone());
-                    }
-                    entries.push((key, value));
-                }
-                Ok(ObjectEntries { entries, duplicate })
-            }
-        }
-        deserializer.deserialize_map(EntriesVisitor)
+/// The entries of one JSON object in file order; a key given twice is refused (a plain map
+/// would silently keep the last value).
+fn object_entries(value: Value) -> Result<Vec<(String, Value)>, SafetensorsError> {
+    let Value::Object(map) = value else {
+        return Err(SafetensorsError::Json(String::from("expected a JSON object")));
+    };
+    if let Some(key) = map.duplicate_key() {
+        return Err(SafetensorsError::DuplicateKey(String::from(key)));
     }
+    Ok(map.into_entries())
 }
 
 fn parse_object(json: &[u8]) -> Result<Vec<(String, Value)>, SafetensorsError> {
-    let object: ObjectEntries =
-        serde_json::from_slice(json).map_err(|e| SafetensorsError::Json(e.to_string()))?;
-    match object.duplicate {
-        Some(key) => Err(SafetensorsError::DuplicateKey(key)),
-        None => Ok(object.entries),
-    }
+    object_entries(json::parse_bytes(json).map_err(|e| SafetensorsError::Json(e.to_string()))?)
 }
 
 fn bad_entry(tensor: &str, problem: &'static str) -> SafetensorsError {
@@ -552,15 +525,6 @@ impl SafetensorsIndex {
     }
 }
 
-/// Top level of an index file; unknown fields are ignored.
-#[derive(serde::Deserialize)]
-struct RawIndex {
-    #[serde(default)]
-    metadata: Option<Value>,
-    #[serde(default)]
-    weight_map: Option<ObjectEntries>,
-}
-
 /// Parses `model.safetensors.index.json` (`{"metadata": {"total_size": …}, "weight_map":
 /// {tensor: shard}}`). Accepts `&str`, `String`, `&[u8]` or `Vec<u8>`.
 pub fn parse_index_json(text: impl AsRef<[u8]>) -> Result<SafetensorsIndex, SafetensorsError> {
@@ -572,12 +536,17 @@ pub fn parse_index_json(text: impl AsRef<[u8]>) -> Result<SafetensorsIndex, Safe
             limit: MAX_INDEX_LEN,
         });
     }
-    let raw: RawIndex =
-        serde_json::from_slice(text).map_err(|e| SafetensorsError::Json(e.to_string()))?;
+    // The top level is an object; unknown fields are ignored.
+    let mut top = match json::parse_bytes(text).map_err(|e| SafetensorsError::Json(e.to_string()))? {
+        Value::Object(m) => m,
+        _ => return Err(SafetensorsError::Json(String::from("expected a JSON object"))),
+    };
+    let raw_metadata = top.remove("metadata");
+    let raw_weight_map = top.remove("weight_map");
 
     let mut total_size = None;
     let mut metadata = Vec::new();
-    match raw.metadata {
+    match raw_metadata {
         None | Some(Value::Null) => {}
         Some(Value::Object(map)) => {
             for (key, value) in map {
@@ -586,7 +555,7 @@ pub fn parse_index_json(text: impl AsRef<[u8]>) -> Result<SafetensorsIndex, Safe
                 } else {
                     let text = match value {
                         Value::String(s) => s,
-                        other => serde_json::to_string(&other).unwrap_or_default(),
+                        other => json::to_string(&other),
                     };
                     metadata.push((key, text));
                 }
@@ -595,12 +564,12 @@ pub fn parse_index_json(text: impl AsRef<[u8]>) -> Result<SafetensorsIndex, Safe
         Some(_) => return Err(SafetensorsError::BadMetadata { key: String::new() }),
     }
 
-    let entries = raw.weight_map.ok_or(SafetensorsError::MissingWeightMap)?;
-    if let Some(key) = entries.duplicate {
-        return Err(SafetensorsError::DuplicateKey(key));
-    }
-    let mut weight_map = Vec::with_capacity(entries.entries.len());
-    for (tensor, file) in entries.entries {
+    let entries = match raw_weight_map {
+        None | Some(Value::Null) => return Err(SafetensorsError::MissingWeightMap),
+        Some(v) => object_entries(v)?,
+    };
+    let mut weight_map = Vec::with_capacity(entries.len());
+    for (tensor, file) in entries {
         match file {
             Value::String(file) if !file.is_empty() => weight_map.push((tensor, file)),
             _ => return Err(SafetensorsError::BadWeightMapEntry { tensor }),
