@@ -1,10 +1,30 @@
-//! Embeds a trimmed copy of `data/catalog.json` in the web bundle: each GPU's `csv` (a verbatim
-//! copy of its `gpu-specs.csv` row, about half the file) is emptied, each GPU's `source` text
-//! (its `source_ids` resolved through `sources`) is left for the page to rebuild, and whitespace
-//! is dropped.
-//! Every field the catalog parser reads stays as it is.
+//! Embeds a trimmed copy of `data/catalog.json` in the web bundle. Only text the page never
+//! shows or reads is left out, so every figure it shows keeps its source and date:
+//! - each GPU's `csv` (a verbatim copy of its `gpu-specs.csv` row, about half the file);
+//! - each GPU's `source` text (its `source_ids` resolved through `sources`), which the page
+//!   rebuilds on load (`data::load`), so each citation is embedded once, not once per card;
+//! - the GPU descriptions the page does not show (`architecture`, `memory_type`, `form_factor`,
+//!   `export_status`, the interconnect's `note`), the profiles' Chinese descriptions (their
+//!   English one is the option's tooltip), `gpus_hint` and `assumptions`, and the size-tier table
+//!   (the CLI's and the tests');
+//! - the keys of each preset's `config` that `Arch::from_config_value` does not read (`KEEP`;
+//!   the test `data::tests::trimmed_presets_read_as_the_full_ones` checks every preset reads to
+//!   the same model either way).
+//!
+//! Whitespace is dropped. Every field the catalog parser requires stays (emptied, not removed).
 
 use std::path::Path;
+
+/// The `config.json` keys the estimator reads (`gpuplan_core::model::Arch::from_config_value`),
+/// at the top level and inside `text_config`.
+const KEEP: &[&str] = &[
+    "model_type", "text_config", "hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+    "head_dim", "vocab_size", "intermediate_size", "tie_word_embeddings", "max_position_embeddings", "attention_bias",
+    "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim", "num_local_experts",
+    "num_experts", "n_routed_experts", "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size",
+    "n_shared_experts", "topk_method", "first_k_dense_replace", "moe_layer_freq", "decoder_sparse_step", "mlp_only_layers",
+    "sliding_window", "sliding_window_pattern", "use_sliding_window", "max_window_layers", "layer_types",
+];
 
 fn main() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/catalog.json");
@@ -19,15 +39,40 @@ fn main() {
     };
     let out = match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(mut v) => {
+            let empty = |obj: &mut serde_json::Value, key: &str| {
+                if let Some(x) = obj.get_mut(key) {
+                    *x = match x {
+                        serde_json::Value::Object(_) => serde_json::Value::Object(Default::default()),
+                        serde_json::Value::Array(_) => serde_json::Value::Array(Vec::new()),
+                        _ => serde_json::Value::String(String::new()),
+                    };
+                }
+            };
             if let Some(gpus) = v.get_mut("gpus").and_then(|g| g.as_array_mut()) {
                 for g in gpus {
-                    if let Some(csv) = g.get_mut("csv") {
-                        *csv = serde_json::Value::Object(Default::default());
+                    for key in ["csv", "source", "architecture", "memory_type", "form_factor", "export_status"] {
+                        empty(g, key);
                     }
-                    // "S3: text | S4: text" again: rebuilt from `source_ids` and `sources` on load
-                    // (`data::load`), so each citation is embedded once, not once per card.
-                    if let Some(src) = g.get_mut("source") {
-                        *src = serde_json::Value::String(String::new());
+                    if let Some(ic) = g.get_mut("interconnect") {
+                        empty(ic, "note");
+                    }
+                }
+            }
+            if let Some(profiles) = v.get_mut("profiles").and_then(|g| g.as_array_mut()) {
+                for p in profiles {
+                    for key in ["description_zh_hans", "description_zh_hant", "gpus_hint", "assumptions"] {
+                        empty(p, key);
+                    }
+                }
+            }
+            empty(&mut v, "size_tiers");
+            if let Some(models) = v.get_mut("models").and_then(|g| g.as_array_mut()) {
+                for m in models {
+                    if let Some(serde_json::Value::Object(cfg)) = m.get_mut("config") {
+                        cfg.retain(|k, _| KEEP.contains(&k.as_str()));
+                        if let Some(serde_json::Value::Object(tc)) = cfg.get_mut("text_config") {
+                            tc.retain(|k, _| KEEP.contains(&k.as_str()));
+                        }
                     }
                 }
             }

@@ -155,6 +155,26 @@ mod tests {
     use crate::scenario::{CustomGpu, DEFAULT_GPU, DEFAULT_PRESET};
 
     #[test]
+    fn trimmed_presets_read_as_the_full_ones() {
+        // build.rs keeps only the config keys the estimator reads; every preset must read to
+        // the same architecture from the full data file.
+        let full = gpuplan_core::catalog::parse(gpuplan_core::catalog::CATALOG_JSON).unwrap();
+        let page = load();
+        assert_eq!(full.models.len(), page.catalog.models.len());
+        for (f, p) in full.models.iter().zip(&page.catalog.models) {
+            assert_eq!(f.id, p.id);
+            let a = gpuplan_core::model::Arch::from_config_value(&f.config).unwrap();
+            let b = gpuplan_core::model::Arch::from_config_value(&p.config).unwrap();
+            assert_eq!(a, b, "{}", f.id);
+        }
+        // Every figure the page shows of a card keeps its source, date and price basis.
+        for (f, p) in full.gpus.iter().zip(&page.catalog.gpus) {
+            assert_eq!((&f.source, &f.as_of, &f.price, &f.tflops, f.memory_bytes), (&p.source, &p.as_of, &p.price, &p.tflops, p.memory_bytes), "{}", f.id);
+            assert_eq!((&f.precision_note, &f.verified_detail, &f.notes), (&p.precision_note, &p.verified_detail, &p.notes));
+        }
+    }
+
+    #[test]
     fn the_bundled_catalog_has_what_the_page_needs() {
         let d = load();
         assert_eq!(d.error, None);
