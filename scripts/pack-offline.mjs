@@ -6,8 +6,11 @@
 //    wasm gzip'd + base64 and inflated in the page with DecompressionStream. It works when opened
 //    from file:// (a normal Trunk build is a blank page there: Chromium blocks module and wasm
 //    fetches from file://);
-//  * sw.js — the hosted page's service worker: precaches every file of this build under a cache
-//    named after their content hash, network-first for pages, cache-first for the hashed assets.
+//  * sw.js — the hosted page's service worker: precaches the page's files of this build under a
+//    cache named after their content hash (the worker's, loaded on first use, are kept when first
+//    fetched), network-first for pages, cache-first for assets;
+//  * the worker (gpuplan-worker*.js/wasm: file reading and the planner): glue minified, and a
+//    loader that passes the wasm path as an object; in the single file, a blob: worker.
 // Usage: node scripts/pack-offline.mjs dist
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,6 +48,27 @@ let glue = fs.readFileSync(path.join(dist, jsName), 'utf8');
   console.log(`pack-offline: ${jsName} ${src.length} → ${out.code.length} B minified`);
 }
 
+// 0b. The worker (file reading and the planner, loaded on first use): its glue minified in
+// script mode, and a loader that passes the wasm's path the way wasm-bindgen asks for (Trunk's
+// shim passes it positionally, which wasm-bindgen warns about in the console).
+const workerGlueName = 'gpuplan-worker.js';
+const workerWasmName = 'gpuplan-worker_bg.wasm';
+const workerLoaderName = 'gpuplan-worker_loader.js';
+for (const n of [workerGlueName, workerWasmName, workerLoaderName]) {
+  if (!files.includes(n)) throw new Error(`the worker's ${n} is missing from ${dist}`);
+}
+let workerGlue;
+{
+  const { minify } = await import(new URL('../tests/e2e/node_modules/terser/main.js', import.meta.url));
+  const src = fs.readFileSync(path.join(dist, workerGlueName), 'utf8');
+  const out = await minify(src, { compress: { passes: 2 }, mangle: { reserved: ['wasm_bindgen'] }, format: { comments: false } });
+  if (!out.code || !out.code.includes('wasm_bindgen')) throw new Error('terser lost the worker glue');
+  workerGlue = out.code;
+  fs.writeFileSync(path.join(dist, workerGlueName), workerGlue);
+  fs.writeFileSync(path.join(dist, workerLoaderName), `importScripts("./${workerGlueName}");wasm_bindgen({module_or_path:"./${workerWasmName}"});\n`);
+  console.log(`pack-offline: ${workerGlueName} ${src.length} → ${workerGlue.length} B minified`);
+}
+
 // 1. The single file.
 let single = html
   .replace(/<link[^>]*rel="(?:modulepreload|preload)"[^>]*>\s*/g, '')
@@ -63,6 +87,18 @@ glue = glue.replace(exportLine, '');
 if (/\bimport\b[^;]*\bfrom\b/.test(glue)) throw new Error('the glue imports another module');
 const wasm = fs.readFileSync(path.join(dist, wasmName));
 const b64 = zlib.gzipSync(wasm, { level: 9 }).toString('base64');
+// The worker of the single file: its glue and its wasm (gzip + base64) in one blob: script, its
+// URL left for the page in window.__gpuplanWorker.
+const workerB64 = zlib.gzipSync(fs.readFileSync(path.join(dist, workerWasmName)), { level: 9 }).toString('base64');
+const workerSrc = `${workerGlue}
+(async () => {
+  const gz = Uint8Array.from(atob("${workerB64}"), (c) => c.charCodeAt(0));
+  const bytes = await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  await wasm_bindgen({ module_or_path: bytes });
+})();`;
+const workerTag = `<script type="text/plain" id="gpuplan-worker-src">${workerSrc.replace(/<\/script/gi, '<\\/script')}</script>
+<script>window.__gpuplanWorker = URL.createObjectURL(new Blob([document.getElementById("gpuplan-worker-src").textContent], { type: "text/javascript" }));</script>
+`;
 const loader = `<script type="module">
 ${glue.replace(/<\/script/gi, '<\\/script')}
 const gz = Uint8Array.from(atob("${b64}"), (c) => c.charCodeAt(0));
@@ -70,11 +106,14 @@ const bytes = await new Response(new Blob([gz]).stream().pipeThrough(new Decompr
 await __wbg_init({ module_or_path: bytes });
 </script>
 `;
-single = single.replace('</body>', () => `${loader}</body>`);
+single = single.replace('</body>', () => `${workerTag}${loader}</body>`);
 fs.writeFileSync(path.join(dist, 'gpuplan-offline.html'), single);
 
 // 2. The service worker.
-const cached = ['./', ...files.filter((n) => n !== 'sw.js' && n !== 'gpuplan-offline.html' && n !== 'index.html').map((n) => `./${n}`)];
+// The worker's files are not precached: they are what the page loads only on first use, so a
+// first visit downloads the page and nothing more. The service worker keeps them once fetched.
+const onDemand = [workerGlueName, workerWasmName, workerLoaderName];
+const cached = ['./', ...files.filter((n) => n !== 'sw.js' && n !== 'gpuplan-offline.html' && n !== 'index.html' && !onDemand.includes(n)).map((n) => `./${n}`)];
 const hash = crypto.createHash('sha256');
 for (const n of files.filter((n) => n !== 'sw.js').sort()) hash.update(n).update(fs.readFileSync(path.join(dist, n)));
 const cacheName = `gpuplan-${hash.digest('hex').slice(0, 16)}`;
@@ -95,8 +134,12 @@ self.addEventListener("fetch", (e) => {
     e.respondWith(fetch(req).catch(() => caches.open(CACHE).then((c) => c.match(req, { ignoreSearch: true }).then((r) => r || c.match("./")))));
     return;
   }
-  // Hashed assets never change: the cache first.
-  e.respondWith(caches.match(req).then((r) => r || fetch(req)));
+  // Assets: the cache first (hashed names never change; the worker's files belong to this
+  // build's cache). What is fetched here is kept, so the worker works offline once used.
+  e.respondWith(caches.match(req).then((r) => r || fetch(req).then((resp) => {
+    if (resp.ok) { const copy = resp.clone(); caches.open(CACHE).then((c) => c.put(req, copy)); }
+    return resp;
+  })));
 });
 `;
 fs.writeFileSync(path.join(dist, 'sw.js'), sw);

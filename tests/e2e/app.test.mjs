@@ -210,9 +210,19 @@ test('the single-file build works from file://', async () => {
   assert.ok(await page.locator('[data-testid="chart-formats"] svg').count() === 1);
   await page.fill('[data-testid="context"]', '65536');
   await page.waitForFunction(() => location.hash.includes('ctx=65536'));
+  await shot(page, 'offline-file');
+  // The worker (planner, file reading) is inside the file too: a blob: worker.
+  await page.locator('[data-testid="planner"] summary').click();
+  await page.waitForSelector('[data-testid="plans"] tbody tr', { timeout: 20000 });
+  const { buffer } = llamaLikeGguf();
+  const gguf = path.join(os.tmpdir(), `Offline-Q4_K_M-${process.pid}.gguf`);
+  fs.writeFileSync(gguf, buffer);
+  await page.click('[data-testid="tab-file"]');
+  await page.setInputFiles('[data-testid="file"]', gguf);
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-summary"]')?.textContent.includes('.gguf'));
+  fs.rmSync(gguf);
   assert.deepEqual(urls.filter((u) => !u.startsWith('file://') && !u.startsWith('data:') && !u.startsWith('blob:')), []);
   assert.deepEqual(errors, []);
-  await shot(page, 'offline-file');
   await context.close();
 });
 
@@ -242,10 +252,18 @@ test('the hosted page works offline after the first visit (service worker)', asy
   await page.evaluate(async () => { await navigator.serviceWorker.ready; });
   await page.reload();
   await ready(page);
+  // The first visit loads the page only; the worker comes with the first use of the planner
+  // (online here), and the service worker keeps it.
+  const before = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+  assert.equal(before.filter((u) => u.includes('gpuplan-worker')).length, 0, 'the worker is not loaded up front');
+  await page.locator('[data-testid="planner"] summary').click();
+  await page.waitForSelector('[data-testid="plans"] tbody tr', { timeout: 20000 });
   await context.setOffline(true);
   await page.reload();
   await ready(page);
   assert.ok(await page.locator('[data-testid="chart-formats"] svg').count() === 1);
+  await page.locator('[data-testid="planner"] summary').click();
+  await page.waitForSelector('[data-testid="plans"] tbody tr', { timeout: 20000 });
   await context.close();
 });
 

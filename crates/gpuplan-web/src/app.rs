@@ -2,17 +2,15 @@
 //! through memos (model → workload → outcome → charts). Effects only sync with the outside
 //! world: the URL fragment, local storage, `<html lang/data-theme>`, the parent frame's height.
 
-use std::sync::Arc;
 
 use gpuplan_core::formats::{KvFormat, WeightFormat, ALL_FORMATS};
-use gpuplan_core::memory::{estimate, Engine, Mode, Model, Optimizer, Precision, Workload};
-use gpuplan_core::catalog::Gpu;
-use gpuplan_core::model::Arch;
+use gpuplan_core::memory::{estimate, Engine, Mode, Optimizer, Precision, Workload};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::charts;
 use crate::compute::{self, CardSpec, FitRow, ModelRef, Outcome, SortKey};
+use crate::derive::{build_model, card_of, model_key, CardSel};
 use crate::data::{self, Data};
 use crate::econ;
 use crate::dom;
@@ -76,95 +74,6 @@ impl ThemePref {
     }
 }
 
-/// The model-related part of the scenario.
-#[derive(Clone, Debug, PartialEq)]
-struct ModelKey {
-    source: Source,
-    preset: String,
-    config: String,
-    manual: crate::scenario::ManualFields,
-    file: Option<crate::scenario::FileModel>,
-}
-
-fn model_key(s: &Scenario) -> ModelKey {
-    ModelKey {
-        source: s.source,
-        preset: if s.source == Source::Preset { s.preset.clone() } else { String::new() },
-        config: if s.source == Source::Config { s.config.clone() } else { String::new() },
-        manual: if s.source == Source::Manual { s.manual.clone() } else { Default::default() },
-        file: if s.source == Source::File { s.file.clone() } else { None },
-    }
-}
-
-fn build_model(data: &Data, k: &ModelKey, s_for_errors: &Scenario) -> Result<ModelRef, FieldError> {
-    let core = |e: gpuplan_core::InputError| FieldError::from_core(&e, s_for_errors);
-    match k.source {
-        Source::Preset => {
-            let p = data.preset(&k.preset).ok_or(FieldError { field: Field::Preset, msg: Msg::UnknownPreset })?;
-            let arch = Arch::from_config_value(&p.config).map_err(core)?;
-            Ok(ModelRef { model: Arc::new(Model::new(arch)), name: p.name.clone(), exact: None })
-        }
-        Source::Config => {
-            if k.config.trim().is_empty() {
-                return Err(FieldError { field: Field::Config, msg: Msg::Core("config.json: paste or drop a config.json".into()) });
-            }
-            let arch = Arch::from_config_json(&k.config).map_err(core)?;
-            let name = if arch.model_type.is_empty() { "config.json".to_string() } else { format!("config.json ({})", arch.model_type) };
-            Ok(ModelRef { model: Arc::new(Model::new(arch)), name, exact: None })
-        }
-        Source::Manual => {
-            let m = k.manual.to_manual()?;
-            let arch = m.to_arch().map_err(core)?;
-            Ok(ModelRef { model: Arc::new(Model::new(arch)), name: "custom".into(), exact: None })
-        }
-        Source::File => {
-            let f = k.file.as_ref().ok_or(FieldError { field: Field::File, msg: Msg::Core("drop a file".into()) })?;
-            let bad = |e: String| FieldError { field: Field::File, msg: Msg::Core(e) };
-            let arch = gpuplan_core::json::parse(&f.arch_json).map_err(|e| bad(format!("{e}"))).and_then(|v| Arch::from_json(&v).map_err(|e| bad(format!("{e}"))))?;
-            let exact = match (f.weight_bytes, f.format.as_deref().and_then(|n| WeightFormat::parse(n, false).ok())) {
-                (Some(b), Some(fmt)) => Some((b, fmt)),
-                _ => None,
-            };
-            let model = match exact {
-                Some((b, fmt)) => Model::new(arch).with_file_weights(fmt, b),
-                None => Model::new(arch),
-            };
-            Ok(ModelRef { model: Arc::new(model), name: f.name.clone(), exact })
-        }
-    }
-}
-
-/// The chosen card.
-#[derive(Clone, Debug, PartialEq)]
-struct CardSel {
-    /// Index into the catalog; `None` = the custom card.
-    idx: Option<usize>,
-    spec: CardSpec,
-    /// The card as speed and cost take it.
-    gpu: Gpu,
-}
-
-fn card_of(data: &Data, s: &Scenario) -> Result<CardSel, FieldError> {
-    if s.gpu == CUSTOM_GPU {
-        let v = s.custom_gpu.parse()?;
-        let gpu = data::custom_gpu(&v);
-        return Ok(CardSel {
-            idx: None,
-            gpu,
-            spec: CardSpec {
-                id: CUSTOM_GPU.into(),
-                name: v.name,
-                vendor: String::new(),
-                memory_bytes: v.memory_bytes,
-                purchase_usd: Some(v.price_usd),
-                rent_usd_per_hour: Some(v.rent_usd_h),
-            },
-        });
-    }
-    let i = data.card(&s.gpu).ok_or(FieldError { field: Field::Gpu, msg: Msg::UnknownGpu })?;
-    Ok(CardSel { idx: Some(i), spec: data.specs[i].clone(), gpu: data.catalog.gpus[i].clone() })
-}
-
 fn calc(m: &ModelRef, w: &Workload, card: &CardSpec, s: &Scenario) -> Result<Outcome, FieldError> {
     let est = estimate(&m.model, w).map_err(|e| FieldError::from_core(&e, s))?;
     let required = compute::required_bytes(&m.model, w, &est);
@@ -200,6 +109,11 @@ struct Ctx {
     econ: Memo<Option<econ::Econ>>,
     notice: RwSignal<Option<String>>,
     file_status: RwSignal<String>,
+    /// The planner's table (HTML from the worker) and each row's (card, count, format).
+    plans_html: RwSignal<String>,
+    plan_choices: StoredValue<Vec<(String, u64, String)>>,
+    /// Number of the latest planner request: older answers are dropped.
+    plan_seq: StoredValue<f64>,
 }
 
 impl Ctx {
@@ -334,7 +248,11 @@ fn App() -> impl IntoView {
         let card = card.get().ok()?;
         fresh.with(|f| f.as_ref().ok().map(|o| econ::econ(&o.model.model, &o.workload, &o.est, &card.gpu, &e)))
     });
-    let c = Ctx { sc, lang, theme, sys_dark, nf, data, embed, card, errors, out, econ_in, econ, notice, file_status };
+    let plans_html = RwSignal::new(String::new());
+    let plan_choices = StoredValue::new(Vec::new());
+    let plan_seq = StoredValue::new(0.0);
+    let c = Ctx { sc, lang, theme, sys_dark, nf, data, embed, card, errors, out, econ_in, econ, notice, file_status, plans_html, plan_choices, plan_seq };
+    dom::on_worker_reply(move |op, id, json| worker_reply(c, op, id, json));
 
     // Sync with the outside world.
     Effect::new(move |_| {
@@ -347,17 +265,14 @@ fn App() -> impl IntoView {
         dom::set_root_attr("data-theme", (t != ThemePref::Auto).then_some(t.code()));
     });
     // The URL and local storage follow the scenario, a quarter second after the last change.
-    let pending: StoredValue<Option<TimeoutHandle>> = StoredValue::new(None);
+    // (A pending write is a gloo timer: replacing it drops, and so cancels, the one before.)
+    let pending: StoredValue<Option<gloo_timers::callback::Timeout>, LocalStorage> = StoredValue::new_local(None);
     Effect::new(move |first: Option<()>| {
         let params = sc.with(Scenario::to_params);
         if first.is_none() && !has_scenario(&dom::hash()) && params == "v=1" {
             return;
         }
-        if let Some(h) = pending.get_value() {
-            h.clear();
-        }
-        let handle = set_timeout_with_handle(
-            move || {
+        let write = gloo_timers::callback::Timeout::new(250, move || {
                 dom::replace_hash(&params);
                 if !embed {
                     dom::store_set(KEY_SCENARIO, &params);
@@ -370,11 +285,8 @@ fn App() -> impl IntoView {
                         }
                     });
                 }
-            },
-            std::time::Duration::from_millis(250),
-        )
-        .ok();
-        pending.set_value(handle);
+        });
+        pending.set_value(Some(write));
     });
     dom::after_first_frame(move || {
         let f = NumFmt::from_sample(&dom::number_sample());
@@ -747,121 +659,66 @@ fn file_panel(c: Ctx) -> impl IntoView {
     }
 }
 
-/// Reads the dropped files' headers (GGUF: 4 MiB first, more on `NeedMore`), then resolves them
-/// into a model. Nothing leaves the page.
+/// Hands the dropped files to the worker, which reads their headers (GGUF: 4 MiB first, more on
+/// `NeedMore`; only the slices it needs) and resolves them into a model. Nothing leaves the page.
 fn read_files(c: Ctx, list: web_sys::FileList) {
-    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
-    if files.is_empty() {
+    if list.length() == 0 {
         return;
     }
-    leptos::task::spawn_local(async move {
-        let lang = c.lang.get_untracked();
-        let mut d = files::Dropped::default();
-        let mut problems: Vec<String> = Vec::new();
-        for f in &files {
-            let name = f.name();
-            c.file_status.set(format!("{} {name}…", lang.t(K::ReadingFile)));
-            let size = f.size().max(0.0) as u64;
-            match files::kind_of(&name) {
-                files::Kind::Json => match dom::read_text(f).await {
-                    Some(text) if text.len() <= 32 << 20 => {
-                        if let Some(ix) = files::index_from(&text) {
-                            d.index = Some(ix);
-                        } else {
-                            d.config = Some(text);
-                        }
-                        d.names.push(name);
-                    }
-                    _ => problems.push(format!("{name}: unreadable")),
-                },
-                files::Kind::Gguf => {
-                    let mut have = files::FIRST_READ.min(size);
-                    loop {
-                        let Some(bytes) = dom::read_slice(f, 0, have).await else {
-                            problems.push(format!("{name}: unreadable"));
-                            break;
-                        };
-                        match files::try_gguf(&bytes) {
-                            files::Parse::Done(h) => {
-                                d.gguf.push(h);
-                                d.names.push(name.clone());
-                                break;
-                            }
-                            files::Parse::More(n) => match files::next_read(have, n, size) {
-                                Some(next) => have = next,
-                                None => {
-                                    problems.push(format!("{name}: the header does not fit in the file or the {} MiB limit", files::MAX_READ >> 20));
-                                    break;
-                                }
-                            },
-                            files::Parse::Failed(e) => {
-                                problems.push(format!("{name}: {e}"));
-                                break;
+    let lang = c.lang.get_untracked();
+    let names: Vec<String> = (0..list.length()).filter_map(|i| list.get(i)).map(|f| f.name()).collect();
+    c.file_status.set(format!("{} {}…", lang.t(K::ReadingFile), names.join(", ")));
+    let files = js_sys::Array::from(&list);
+    dom::worker_post(dom::request("files", 0.0, &[("lang", lang.tag().into()), ("files", files.into())]));
+}
+
+/// What the worker answered: a drop's outcome, the planner's table, or that it could not start.
+fn worker_reply(c: Ctx, op: &str, id: f64, json: &str) {
+    match op {
+        "files" => {
+            let Some(r) = files::DropResult::from_json(json) else { return };
+            match r.outcome {
+                files::Outcome::File(fm) => {
+                    let fmt = fm.format.as_deref().and_then(|n| WeightFormat::parse(n, false).ok());
+                    c.sc.update(|s| {
+                        s.file = Some(fm);
+                        s.source = Source::File;
+                        if let Some(f) = fmt {
+                            if s.mode == Mode::Inference {
+                                s.set_weights(f);
                             }
                         }
-                    }
+                    });
                 }
-                files::Kind::Safetensors => {
-                    let mut have = 8u64.min(size);
-                    loop {
-                        let Some(bytes) = dom::read_slice(f, 0, have).await else {
-                            problems.push(format!("{name}: unreadable"));
-                            break;
-                        };
-                        match files::try_safetensors(&bytes) {
-                            files::Parse::Done(h) => {
-                                d.safetensors.push(h);
-                                d.names.push(name.clone());
-                                break;
-                            }
-                            files::Parse::More(n) if n > have && n <= size && n <= (100 << 20) + 8 => have = n,
-                            files::Parse::More(_) => {
-                                problems.push(format!("{name}: the header does not fit in the file"));
-                                break;
-                            }
-                            files::Parse::Failed(e) => {
-                                problems.push(format!("{name}: {e}"));
-                                break;
-                            }
-                        }
-                    }
-                }
-                files::Kind::Other => problems.push(format!("{name}: {}", lang.t(K::UnknownFile))),
-            }
-        }
-        let names = d.names.join(", ");
-        let status = match files::resolve(d) {
-            files::Outcome::File(fm) => {
-                let fmt = fm.format.as_deref().and_then(|n| WeightFormat::parse(n, false).ok());
-                c.sc.update(|s| {
-                    s.file = Some(fm);
-                    s.source = Source::File;
-                    if let Some(f) = fmt {
-                        if s.mode == Mode::Inference {
-                            s.set_weights(f);
-                        }
-                    }
-                });
-                format!("{} {names}", lang.t(K::FileRead))
-            }
-            files::Outcome::Config(text) => {
-                c.sc.update(|s| {
+                files::Outcome::Config(text) => c.sc.update(|s| {
                     s.config = text;
                     s.source = Source::Config;
                     s.file = None;
-                });
-                format!("{} {names}", lang.t(K::FileRead))
+                }),
+                _ => {}
             }
-            files::Outcome::NeedConfig => lang.t(K::NeedConfig).to_string(),
-            files::Outcome::Failed(e) if !e.is_empty() => e,
-            files::Outcome::Failed(_) => String::new(),
-        };
-        let mut all = problems;
-        if !status.is_empty() {
-            all.insert(0, status);
+            c.file_status.set(r.status);
         }
-        c.file_status.set(all.join(" · "));
-    });
+        "plan" if id == c.plan_seq.get_value() => {
+            let v = gpuplan_core::json::parse(json).unwrap_or_default();
+            let choices = v.get("choices").and_then(|x| x.as_array()).map(|rows| {
+                rows.iter()
+                    .filter_map(|r| Some((r[0].as_str()?.to_string(), r[1].as_u64()?, r[2].as_str()?.to_string())))
+                    .collect::<Vec<_>>()
+            });
+            c.plan_choices.set_value(choices.unwrap_or_default());
+            if let Some(ms) = v.get("ms").and_then(|x| x.as_f64()) {
+                dom::expose("planMs", ms);
+            }
+            c.plans_html.set(v.get("html").and_then(|x| x.as_str()).unwrap_or_default().to_string());
+        }
+        "error" => {
+            let msg = c.lang.get_untracked().t(K::WorkerFailed);
+            c.file_status.set(msg.to_string());
+            c.plans_html.set(format!("<p class=\"err\">{}</p>", render::esc(msg)));
+        }
+        _ => {}
+    }
 }
 
 fn manual_panel(c: Ctx) -> impl IntoView {
@@ -1342,22 +1199,24 @@ fn cost_chart_view(c: Ctx) -> impl IntoView {
 /// The planner: computed only while its section is open.
 fn planner(c: Ctx) -> impl IntoView {
     let open = RwSignal::new(false);
-    let plans = Memo::new(move |_| {
+    // While open, every change of the scenario, language or number format asks the worker for
+    // the plans (its answer replaces the table; an older answer is dropped).
+    Effect::new(move |_| {
         if !open.get() {
-            return None;
+            return;
         }
-        let e = c.econ_in.get().ok()?;
-        let card = c.card.get().ok()?;
-        let custom = card.idx.is_none().then(|| card.gpu.clone());
-        let t0 = dom::now_ms();
-        let p = c.out.with(|o| o.as_ref().map(|o| econ::plans(&o.model.model, &o.workload, &c.data.catalog, custom, &e)));
-        dom::expose("planMs", dom::now_ms() - t0);
-        p
+        let params = c.sc.with(Scenario::to_params);
+        let (lang, nf) = (c.lang.get(), c.nf());
+        let id = c.plan_seq.get_value() + 1.0;
+        c.plan_seq.set_value(id);
+        let group: wasm_bindgen::JsValue = nf.group.map(String::from).unwrap_or_default().into();
+        dom::worker_post(dom::request(
+            "plan",
+            id,
+            &[("lang", lang.tag().into()), ("group", group), ("decimal", String::from(nf.decimal).into()), ("params", params.into())],
+        ));
     });
-    let body = move || {
-        let lang = c.lang.get();
-        plans.with(|p| p.as_ref().map(|p| render::plans(lang, c.nf(), p))).unwrap_or_default()
-    };
+    let body = move || c.plans_html.get();
     // One listener for the plans' buttons: choosing a plan sets its card, count and format.
     let on_pick = move |ev: leptos::ev::MouseEvent| {
         let i = ev
@@ -1367,8 +1226,8 @@ fn planner(c: Ctx) -> impl IntoView {
             .and_then(|e| e.get_attribute("data-plan"))
             .and_then(|i| i.parse::<usize>().ok());
         let Some(i) = i else { return };
-        let chosen = plans.with_untracked(|p| p.as_ref().and_then(|p| p.get(i)).map(|p| (p.gpu_id.clone(), p.count, p.format)));
-        if let Some((id, n, fmt)) = chosen {
+        let chosen = c.plan_choices.with_value(|p| p.get(i).cloned());
+        if let Some((id, n, fmt)) = chosen.and_then(|(id, n, f)| Some((id, n, WeightFormat::parse(&f, false).ok()?))) {
             c.sc.update(|s| {
                 s.gpu = id;
                 s.gpus = n.to_string();

@@ -284,16 +284,110 @@ pub fn now_ms() -> f64 {
     window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
-/// Reads bytes `[start, end)` of a file.
-/// Only the slice is read (`Blob.slice`), never the whole file: a 40 GB GGUF costs its header.
-pub async fn read_slice(file: &web_sys::File, start: u64, end: u64) -> Option<Vec<u8>> {
-    let blob = gloo_file::Blob::from(file.slice_with_f64_and_f64(start as f64, end as f64).ok()?);
-    gloo_file::futures::read_as_bytes(&blob).await.ok()
+// ------------------------------------------------------------------ the page's worker
+
+/// Where the worker's loader is: beside the page, unless the page says otherwise
+/// (`window.__gpuplanWorker`, set by the single-file build to a `blob:` URL).
+fn worker_url() -> String {
+    window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"__gpuplanWorker".into()).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| "gpuplan-worker_loader.js".into())
 }
 
-/// Reads a whole (small) file as text.
-pub async fn read_text(file: &web_sys::File) -> Option<String> {
-    gloo_file::futures::read_as_text(&gloo_file::File::from(file.clone())).await.ok()
+struct WorkerState {
+    worker: web_sys::Worker,
+    ready: bool,
+    queue: Vec<JsValue>,
+}
+
+type Reply = std::rc::Rc<dyn Fn(&str, f64, &str)>;
+
+thread_local! {
+    static WORKER: std::cell::RefCell<Option<WorkerState>> = const { std::cell::RefCell::new(None) };
+    static ON_REPLY: std::cell::RefCell<Option<Reply>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets what the page does with the worker's answers: `(op, id, json)`; `op` is `"error"`
+/// when the worker could not start.
+pub fn on_worker_reply(f: impl Fn(&str, f64, &str) + 'static) {
+    ON_REPLY.with(|r| *r.borrow_mut() = Some(std::rc::Rc::new(f)));
+}
+
+fn reply(op: &str, id: f64, json: &str) {
+    let f = ON_REPLY.with(|r| r.borrow().clone());
+    if let Some(f) = f {
+        f(op, id, json);
+    }
+}
+
+fn start_worker() -> Option<WorkerState> {
+    let worker = web_sys::Worker::new(&worker_url()).ok()?;
+    let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|ev: web_sys::MessageEvent| {
+        let d = ev.data();
+        let s = |k: &str| js_sys::Reflect::get(&d, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        let op = s("op");
+        if op == "ready" {
+            let ready: Option<(web_sys::Worker, Vec<JsValue>)> = WORKER.with(|w| {
+                let mut w = w.borrow_mut();
+                let st = w.as_mut()?;
+                st.ready = true;
+                Some((st.worker.clone(), std::mem::take(&mut st.queue)))
+            });
+            if let Some((worker, queue)) = ready {
+                for m in queue {
+                    let _ = worker.post_message(&m);
+                }
+            }
+            return;
+        }
+        let id = js_sys::Reflect::get(&d, &"id".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        reply(&op, id, &s("json"));
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let on_error = Closure::<dyn Fn(web_sys::Event)>::new(|ev: web_sys::Event| {
+        ev.prevent_default();
+        WORKER.with(|w| *w.borrow_mut() = None);
+        reply("error", 0.0, "");
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    Some(WorkerState { worker, ready: false, queue: Vec::new() })
+}
+
+/// Sends a request to the worker, starting it (and loading its code) on first use; requests
+/// wait until it is ready. `false` if no worker can be started here.
+pub fn worker_post(msg: JsValue) -> bool {
+    let started = WORKER.with(|w| {
+        let mut w = w.borrow_mut();
+        if w.is_none() {
+            *w = start_worker();
+        }
+        match w.as_mut() {
+            None => false,
+            Some(st) if st.ready => st.worker.post_message(&msg).is_ok(),
+            Some(st) => {
+                st.queue.push(msg);
+                true
+            }
+        }
+    });
+    if !started {
+        reply("error", 0.0, "");
+    }
+    started
+}
+
+/// A request object: `{op, id, …fields}`.
+pub fn request(op: &str, id: f64, fields: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &"op".into(), &op.into());
+    let _ = js_sys::Reflect::set(&o, &"id".into(), &JsValue::from_f64(id));
+    for (k, v) in fields {
+        let _ = js_sys::Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
 }
 
 /// Exposes a figure to the benchmark and the tests: `window.__gpuplan[key] = value`.

@@ -126,6 +126,33 @@ pub fn apply_profile(s: &mut Scenario, p: &Profile) {
 /// Requirement per card count for the planner-independent views (re-exported for the app).
 pub use compute::required_by_count;
 
+/// What the page's worker answers for the planner: the scenario read from its URL form
+/// (`params`, exactly as a shared link is read), the cheapest plans as the table's HTML, and
+/// each row's (card id, count, format) for the page's "choose this plan" buttons:
+/// `{"html": …, "choices": [[gpu_id, count, format], …]}`. An empty table when the scenario
+/// has errors (the page shows those next to their fields).
+pub fn planner_answer(data: &crate::data::Data, params: &str, lang: crate::i18n::Lang, nf: crate::fmt::NumFmt) -> gpuplan_core::json::Value {
+    use crate::derive::{build_model, card_of, model_key};
+    use gpuplan_core::json::{object, Value};
+    let (s, _) = crate::scenario::Scenario::from_params(params);
+    let plans = (|| {
+        let m = build_model(data, &model_key(&s), &s).ok()?;
+        let card = card_of(data, &s).ok()?;
+        let w = s.workload(card.spec.memory_bytes).ok()?;
+        let e = s.cost.check(data.catalog.fx.cny_per_usd, s.engine).ok()?;
+        let custom = card.idx.is_none().then(|| card.gpu.clone());
+        Some(plans(&m.model, &w, &data.catalog, custom, &e))
+    })();
+    let (html, choices) = match &plans {
+        Some(p) => (
+            crate::render::plans(lang, nf, p),
+            p.iter().map(|p| Value::Array(vec![p.gpu_id.as_str().into(), p.count.into(), p.format.name().into()])).collect(),
+        ),
+        None => (String::new(), Vec::new()),
+    };
+    object([("html", html.into()), ("choices", Value::Array(choices))])
+}
+
 #[cfg(test)]
 fn tests_setup() -> (Catalog, Model, Workload, Economics) {
     tests::setup()
@@ -145,6 +172,34 @@ mod tests {
         let w = s.workload(80_000_000_000).unwrap();
         let e = s.cost.check(cat.fx.cny_per_usd, w.engine).unwrap();
         (cat, model, w, e)
+    }
+
+    #[test]
+    fn the_workers_planner_answer_reads_the_scenario_from_its_link() {
+        let data = crate::data::load();
+        let mut s = Scenario::default();
+        let p = data.catalog.profiles.iter().find(|p| p.id == "startup-inference").unwrap();
+        apply_profile(&mut s, p);
+        let nf = crate::fmt::NumFmt::default();
+        let v = planner_answer(&data, &s.to_params(), crate::i18n::Lang::En, nf);
+        let choices = v.get("choices").and_then(|c| c.as_array()).unwrap();
+        assert!(choices.len() >= 3, "{v}");
+        // The same plans the page would compute from the scenario itself.
+        let m = crate::derive::build_model(&data, &crate::derive::model_key(&s), &s).unwrap();
+        let card = crate::derive::card_of(&data, &s).unwrap();
+        let w = s.workload(card.spec.memory_bytes).unwrap();
+        let e = s.cost.check(data.catalog.fx.cny_per_usd, s.engine).unwrap();
+        let direct = plans(&m.model, &w, &data.catalog, None, &e);
+        assert_eq!(choices.len(), direct.len());
+        for (c, d) in choices.iter().zip(&direct) {
+            assert_eq!((c[0].as_str(), c[1].as_u64(), c[2].as_str()), (Some(d.gpu_id.as_str()), Some(d.count), Some(d.format.name())));
+        }
+        let html = v.get("html").and_then(|h| h.as_str()).unwrap();
+        assert!(html.contains("data-testid=\"plans\"") && html.contains("data-plan=\"0\""), "{html}");
+        // A scenario with an error gives an empty table.
+        s.context = "-5".into();
+        let v = planner_answer(&data, &s.to_params(), crate::i18n::Lang::En, nf);
+        assert_eq!(v.get("choices").and_then(|c| c.as_array()).map(Vec::len), Some(0));
     }
 
     #[test]

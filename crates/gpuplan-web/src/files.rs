@@ -5,6 +5,7 @@
 use gpuplan_core::model::Arch;
 use gpuplan_files::{merge_splits, parse_gguf, parse_index_json, parse_safetensors, GgufError, GgufHeader, SafetensorsError, SafetensorsHeader, SafetensorsIndex};
 
+use crate::i18n::{Lang, K};
 use crate::scenario::FileModel;
 
 /// First read of a GGUF file; grown on `NeedMore` up to the parser's header limit.
@@ -89,6 +90,150 @@ pub enum Outcome {
     Failed(String),
 }
 
+/// What a drop of files came to: a status line for the reader and the outcome.
+#[derive(Debug, PartialEq)]
+pub struct DropResult {
+    pub status: String,
+    pub outcome: Outcome,
+}
+
+/// Reads and resolves dropped files: `files` are (name, size); `read(i, end)` returns the
+/// first `end` bytes of file `i`, `read_text(i)` its text. GGUF headers are read 4 MiB first
+/// and grown on `NeedMore` up to the parser's limit; safetensors headers from their length
+/// prefix. Runs in the page's worker (synchronous reads there); tested on the host.
+pub fn read_dropped(
+    lang: Lang,
+    files: &[(String, u64)],
+    read: &mut dyn FnMut(usize, u64) -> Option<Vec<u8>>,
+    read_text: &mut dyn FnMut(usize) -> Option<String>,
+) -> DropResult {
+    let mut d = Dropped::default();
+    let mut problems: Vec<String> = Vec::new();
+    for (i, (name, size)) in files.iter().enumerate() {
+        let (name, size) = (name.clone(), *size);
+        match kind_of(&name) {
+            Kind::Json => match read_text(i) {
+                Some(text) if text.len() <= 32 << 20 => {
+                    if let Some(ix) = index_from(&text) {
+                        d.index = Some(ix);
+                    } else {
+                        d.config = Some(text);
+                    }
+                    d.names.push(name);
+                }
+                _ => problems.push(format!("{name}: unreadable")),
+            },
+            Kind::Gguf => {
+                let mut have = FIRST_READ.min(size);
+                loop {
+                    let Some(bytes) = read(i, have) else {
+                        problems.push(format!("{name}: unreadable"));
+                        break;
+                    };
+                    match try_gguf(&bytes) {
+                        Parse::Done(h) => {
+                            d.gguf.push(h);
+                            d.names.push(name.clone());
+                            break;
+                        }
+                        Parse::More(n) => match next_read(have, n, size) {
+                            Some(next) => have = next,
+                            None => {
+                                problems.push(format!("{name}: the header does not fit in the file or the {} MiB limit", MAX_READ >> 20));
+                                break;
+                            }
+                        },
+                        Parse::Failed(e) => {
+                            problems.push(format!("{name}: {e}"));
+                            break;
+                        }
+                    }
+                }
+            }
+            Kind::Safetensors => {
+                let mut have = 8u64.min(size);
+                loop {
+                    let Some(bytes) = read(i, have) else {
+                        problems.push(format!("{name}: unreadable"));
+                        break;
+                    };
+                    match try_safetensors(&bytes) {
+                        Parse::Done(h) => {
+                            d.safetensors.push(h);
+                            d.names.push(name.clone());
+                            break;
+                        }
+                        Parse::More(n) if n > have && n <= size && n <= (100 << 20) + 8 => have = n,
+                        Parse::More(_) => {
+                            problems.push(format!("{name}: the header does not fit in the file"));
+                            break;
+                        }
+                        Parse::Failed(e) => {
+                            problems.push(format!("{name}: {e}"));
+                            break;
+                        }
+                    }
+                }
+            }
+            Kind::Other => problems.push(format!("{name}: {}", lang.t(K::UnknownFile))),
+        }
+    }
+    let names = d.names.join(", ");
+    let outcome = resolve(d);
+    let status = match &outcome {
+        Outcome::File(_) | Outcome::Config(_) => format!("{} {names}", lang.t(K::FileRead)),
+        Outcome::NeedConfig => lang.t(K::NeedConfig).to_string(),
+        Outcome::Failed(e) => e.clone(),
+    };
+    let mut all = problems;
+    if !status.is_empty() {
+        all.insert(0, status);
+    }
+    DropResult { status: all.join(" · "), outcome }
+}
+
+impl DropResult {
+    /// The message the worker sends back to the page.
+    pub fn to_json(&self) -> String {
+        use gpuplan_core::json::{object, to_string, Value};
+        let (kind, file, config) = match &self.outcome {
+            Outcome::File(f) => (
+                "file",
+                object([
+                    ("name", f.name.as_str().into()),
+                    ("arch_json", f.arch_json.as_str().into()),
+                    ("weight_bytes", f.weight_bytes.into()),
+                    ("format", f.format.clone().into()),
+                ]),
+                Value::Null,
+            ),
+            Outcome::Config(t) => ("config", Value::Null, t.as_str().into()),
+            _ => ("none", Value::Null, Value::Null),
+        };
+        to_string(&object([("status", self.status.as_str().into()), ("kind", kind.into()), ("file", file), ("config", config)]))
+    }
+
+    /// Reads [`DropResult::to_json`] back (in the page).
+    pub fn from_json(text: &str) -> Option<DropResult> {
+        let v = gpuplan_core::json::parse(text).ok()?;
+        let status = v.get("status")?.as_str()?.to_string();
+        let outcome = match v.get("kind")?.as_str()? {
+            "file" => {
+                let f = v.get("file")?;
+                Outcome::File(FileModel {
+                    name: f.get("name")?.as_str()?.to_string(),
+                    arch_json: f.get("arch_json")?.as_str()?.to_string(),
+                    weight_bytes: f.get("weight_bytes").and_then(|x| x.as_u64()),
+                    format: f.get("format").and_then(|x| x.as_str()).map(str::to_string),
+                })
+            }
+            "config" => Outcome::Config(v.get("config")?.as_str()?.to_string()),
+            _ => Outcome::Failed(String::new()),
+        };
+        Some(DropResult { status, outcome })
+    }
+}
+
 pub fn index_from(text: &str) -> Option<SafetensorsIndex> {
     if !text.contains("\"weight_map\"") {
         return None;
@@ -170,6 +315,53 @@ mod tests {
             .tensor("token_embd.weight", GgmlType::Q4_K, &[256, 1000])
             .tensor("blk.0.ffn_down.weight", GgmlType::Q6_K, &[512, 256])
             .build_header()
+    }
+
+    /// `read_dropped` over in-memory files, counting the reads.
+    fn drop_files(files: Vec<(&str, Vec<u8>)>) -> (DropResult, Vec<u64>) {
+        let meta: Vec<(String, u64)> = files.iter().map(|(n, b)| (n.to_string(), b.len() as u64)).collect();
+        let mut reads = Vec::new();
+        let r = read_dropped(
+            Lang::En,
+            &meta,
+            &mut |i, end| {
+                reads.push(end);
+                Some(files[i].1[..end as usize].to_vec())
+            },
+            &mut |i| String::from_utf8(files[i].1.clone()).ok(),
+        );
+        (r, reads)
+    }
+
+    #[test]
+    fn a_drop_reads_headers_and_says_what_it_read() {
+        // A GGUF header alone: read once (4 MiB covers it), a model with exact bytes.
+        let mut gguf = tiny_gguf();
+        gguf.extend(std::iter::repeat(0u8).take(1000));
+        let (r, reads) = drop_files(vec![("tiny.gguf", gguf.clone())]);
+        assert_eq!(reads, vec![gguf.len() as u64]);
+        assert!(matches!(&r.outcome, Outcome::File(f) if f.format.as_deref() == Some("q4_k_m")), "{r:?}");
+        assert_eq!(r.status, "Read tiny.gguf");
+        // Only weights: ask for the config. An unknown file is named with the reason.
+        let st = SafetensorsBuilder::new().tensor("model.embed_tokens.weight", Dtype::BF16, &[10, 4]).build();
+        let (r, _) = drop_files(vec![("model.safetensors", st.clone()), ("notes.txt", b"hi".to_vec())]);
+        assert_eq!(r.outcome, Outcome::NeedConfig);
+        assert!(r.status.starts_with(Lang::En.t(K::NeedConfig)) && r.status.contains("notes.txt: "), "{}", r.status);
+        // A config alone is the config path; broken bytes fail with the parser's message.
+        let (r, _) = drop_files(vec![("config.json", b"{\"model_type\": \"llama\"}".to_vec())]);
+        assert!(matches!(r.outcome, Outcome::Config(_)));
+        let (r, _) = drop_files(vec![("x.gguf", b"GGUF\x07\x00\x00\x00garbage".to_vec())]);
+        assert!(r.status.starts_with("x.gguf: "), "{}", r.status);
+    }
+
+    #[test]
+    fn a_drop_result_survives_the_trip_to_the_page() {
+        let (r, _) = drop_files(vec![("tiny.gguf", tiny_gguf())]);
+        assert_eq!(DropResult::from_json(&r.to_json()), Some(r));
+        let r = DropResult { status: "s \"q\"".into(), outcome: Outcome::Config("{\"a\":1}".into()) };
+        assert_eq!(DropResult::from_json(&r.to_json()), Some(r));
+        let r = DropResult { status: "x".into(), outcome: Outcome::Failed(String::new()) };
+        assert_eq!(DropResult::from_json(&r.to_json()), Some(r));
     }
 
     #[test]

@@ -117,6 +117,7 @@ table! {
     NeedConfig => "Add the model's config.json too: safetensors headers hold tensor sizes, not the architecture.",
         "还需要该模型的 config.json：safetensors 文件头只有张量大小，没有结构信息。",
         "還需要該模型的 config.json：safetensors 檔案標頭只有張量大小，沒有結構資訊。";
+    WorkerFailed => "The file reader and planner could not start here (they load on first use; offline, open them once while online or use the offline single file).", "文件读取与规划器无法在此启动（它们在首次使用时加载；离线时请先在联网状态下打开一次，或使用离线单文件版）。", "檔案讀取與規劃器無法在此啟動（它們在首次使用時載入；離線時請先在連網狀態下開啟一次，或使用離線單檔版）。";
     UnknownFile => "Not a file gpuplan can read; drop config.json, .gguf, .safetensors or model.safetensors.index.json.",
         "无法读取该文件；请拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。",
         "無法讀取該檔案；請拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。";

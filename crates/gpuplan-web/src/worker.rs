@@ -1,0 +1,93 @@
+//! The page's Web Worker (`gpuplan-worker`, a second binary of this crate): the two features a
+//! visit may never use run here, off the main thread, and their code is loaded only when first
+//! used — reading dropped files (GGUF, safetensors, config.json headers) and the planner's
+//! search over the catalog. The page's own bundle stays small (issue 3's transfer budget).
+//!
+//! Protocol (`postMessage`, plain objects): the worker says `{op: "ready"}` once its wasm is
+//! instantiated (the page queues requests until then); then
+//! - `{op: "files", id, lang, files: File[]}` → `{op: "files", id, json}` with
+//!   [`files::DropResult::to_json`];
+//! - `{op: "plan", id, lang, group, decimal, params}` → `{op: "plan", id, json}` with
+//!   [`plan_reply`]'s JSON. `params` is the scenario's URL form: the worker reads the scenario
+//!   exactly as a shared link is read, so page and worker cannot disagree on the inputs.
+
+use gpuplan_core::json::to_string;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::data::{self, Data};
+use crate::econ;
+use crate::files;
+use crate::fmt::NumFmt;
+use crate::i18n::Lang;
+
+fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
+}
+
+fn get_str(obj: &JsValue, key: &str) -> String {
+    get(obj, key).and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+/// Installs the message handler and says ready.
+pub fn start() {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let data: &'static Data = Box::leak(Box::new(data::load()));
+    let reply_to = scope.clone();
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        let msg = ev.data();
+        let op = get_str(&msg, "op");
+        let lang = Lang::from_tag(&get_str(&msg, "lang")).unwrap_or_default();
+        let json = match op.as_str() {
+            "files" => files_reply(&msg, lang),
+            "plan" => {
+                let one = |k: &str, d: char| get_str(&msg, k).chars().next().unwrap_or(d);
+                let group = get_str(&msg, "group").chars().next();
+                let nf = NumFmt { group, decimal: one("decimal", '.') };
+                plan_reply(data, &get_str(&msg, "params"), lang, nf)
+            }
+            _ => return,
+        };
+        let out = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&out, &"op".into(), &op.into());
+        let _ = js_sys::Reflect::set(&out, &"id".into(), &get(&msg, "id").unwrap_or(JsValue::from_f64(0.0)));
+        let _ = js_sys::Reflect::set(&out, &"json".into(), &json.into());
+        let _ = reply_to.post_message(&out);
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let ready = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&ready, &"op".into(), &"ready".into());
+    let _ = scope.post_message(&ready);
+}
+
+/// Reads the dropped files' headers with synchronous reads (`FileReaderSync`, workers only):
+/// only the slices asked for, never a whole 40 GB file.
+fn files_reply(msg: &JsValue, lang: Lang) -> String {
+    let list: Vec<web_sys::File> = get(msg, "files")
+        .map(|v| js_sys::Array::from(&v).iter().filter_map(|f| f.dyn_into::<web_sys::File>().ok()).collect())
+        .unwrap_or_default();
+    let meta: Vec<(String, u64)> = list.iter().map(|f| (f.name(), f.size().max(0.0) as u64)).collect();
+    let Ok(reader) = web_sys::FileReaderSync::new() else {
+        return files::DropResult { status: "the browser cannot read files here".into(), outcome: files::Outcome::Failed(String::new()) }.to_json();
+    };
+    let mut read = |i: usize, end: u64| -> Option<Vec<u8>> {
+        let blob = list.get(i)?.slice_with_f64_and_f64(0.0, end as f64).ok()?;
+        let buf = reader.read_as_array_buffer(&blob).ok()?;
+        Some(js_sys::Uint8Array::new(&buf).to_vec())
+    };
+    let mut read_text = |i: usize| -> Option<String> { reader.read_as_text(list.get(i)?).ok() };
+    files::read_dropped(lang, &meta, &mut read, &mut read_text).to_json()
+}
+
+/// The planner for the scenario `params` ([`econ::planner_answer`]), timed.
+pub fn plan_reply(data: &Data, params: &str, lang: Lang, nf: NumFmt) -> String {
+    let now = || js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().performance().map_or(0.0, |p| p.now());
+    let t0 = now();
+    let mut v = econ::planner_answer(data, params, lang, nf);
+    let ms = now() - t0;
+    if let Some(m) = v.as_object_mut() {
+        m.insert("ms".into(), ms.into());
+    }
+    to_string(&v)
+}
