@@ -267,6 +267,28 @@ test('the hosted page works offline after the first visit (service worker)', asy
   await context.close();
 });
 
+test('results export as CSV and JSON, charts as SVG and PNG', async () => {
+  const { context, page, errors } = await open(srv.appUrl);
+  const fetchDownload = async (testid) => {
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 20000 }), page.click(`[data-testid="${testid}"]`)]);
+    return { name: dl.suggestedFilename(), body: fs.readFileSync(await dl.path()) };
+  };
+  const total = await bytesOf(page, 'total');
+  const csv = await fetchDownload('export-csv');
+  assert.equal(csv.name, 'gpuplan-results.csv');
+  assert.match(csv.body.toString(), /^item,bytes,gb\nmodel,/);
+  const json = await fetchDownload('export-json');
+  const v = JSON.parse(json.body.toString());
+  assert.equal(v.required_bytes_per_gpu, total, 'the export states the verdict the page shows');
+  assert.ok(v.cards.length >= 20 && v.scenario.startsWith('v=1'));
+  const svg = await fetchDownload('export-svg');
+  assert.match(svg.body.toString(), /^<\?xml|^<svg/);
+  const png = await fetchDownload('export-png');
+  assert.deepEqual([...png.body.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('the embed button gives an iframe snippet', async () => {
   const { context, page } = await open(srv.appUrl);
   await page.click('[data-testid="embed"]');

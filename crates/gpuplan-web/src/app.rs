@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::charts;
-use crate::compute::{self, CardSpec, FitRow, ModelRef, Outcome, SortKey};
+use crate::compute::{self, CardSpec, ModelRef, Outcome, SortKey};
 use crate::derive::{build_model, card_of, model_key, CardSel};
 use crate::data::{self, Data};
 use crate::econ;
@@ -712,6 +712,13 @@ fn worker_reply(c: Ctx, op: &str, id: f64, json: &str) {
             }
             c.plans_html.set(v.get("html").and_then(|x| x.as_str()).unwrap_or_default().to_string());
         }
+        "export" if !json.is_empty() => {
+            if id == 2.0 {
+                dom::download("gpuplan-results.json", "application/json", json);
+            } else {
+                dom::download("gpuplan-results.csv", "text/csv", json);
+            }
+        }
         "error" => {
             let msg = c.lang.get_untracked().t(K::WorkerFailed);
             c.file_status.set(msg.to_string());
@@ -1079,24 +1086,24 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
     }
 }
 
+/// CSV and JSON of the results: written by the worker from the scenario's link (the table
+/// sorted as shown), downloaded here.
 fn exports(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
-    let gather = move || -> Option<(String, Outcome, Vec<CardSpec>, Vec<FitRow>)> {
-        let o = c.out.get_untracked()?;
-        let specs: Vec<CardSpec> = c.data.specs.clone();
-        let mut rows = compute::fit_rows(&specs, &o.by_count, o.workload.gpus);
+    let ask = move |json: bool| {
         let (k, d) = sort.get_untracked();
-        compute::sort_rows(&mut rows, &specs, k, d);
-        Some((c.sc.with_untracked(Scenario::to_params), o, specs, rows))
+        let params = c.sc.with_untracked(Scenario::to_params);
+        let kind = if json { "json" } else { "csv" };
+        dom::worker_post(dom::request(
+            "export",
+            if json { 2.0 } else { 1.0 },
+            &[("kind", kind.into()), ("sort", k.code().into()), ("desc", d.into()), ("params", params.into())],
+        ));
     };
     view! {
         <section class="block row">
             <span>{move || c.tr(K::Export)} ":"</span>
-            <button type="button" class="small" data-testid="export-csv" on:click=move |_| if let Some((_, o, specs, rows)) = gather() {
-                dom::download("gpuplan-results.csv", "text/csv", &compute::results_csv(&o.model_name, &o.est, &specs, &rows, o.workload.gpus));
-            }>"CSV"</button>
-            <button type="button" class="small" data-testid="export-json" on:click=move |_| if let Some((link, o, specs, rows)) = gather() {
-                dom::download("gpuplan-results.json", "application/json", &compute::results_json(&link, &o.model_name, &o.est, &o.card, o.required, &specs, &rows));
-            }>"JSON"</button>
+            <button type="button" class="small" data-testid="export-csv" on:click=move |_| ask(false)>"CSV"</button>
+            <button type="button" class="small" data-testid="export-json" on:click=move |_| ask(true)>"JSON"</button>
         </section>
     }
 }

@@ -142,6 +142,43 @@ pub enum SortKey {
     Price,
 }
 
+impl SortKey {
+    pub const ALL: [SortKey; 5] = [SortKey::Name, SortKey::Memory, SortKey::CardsNeeded, SortKey::Headroom, SortKey::Price];
+    /// The key's name in the worker's messages.
+    pub fn code(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Memory => "memory",
+            SortKey::CardsNeeded => "cards",
+            SortKey::Headroom => "headroom",
+            SortKey::Price => "price",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<SortKey> {
+        SortKey::ALL.into_iter().find(|k| k.code() == s)
+    }
+}
+
+/// The CSV (or JSON) export of the scenario `params`, read as a shared link is, with the
+/// every-card table sorted as on the page: what the page's worker answers for "export".
+/// `None` when the scenario has errors (the page shows them next to their fields).
+pub fn export_answer(data: &crate::data::Data, params: &str, json: bool, key: SortKey, descending: bool) -> Option<String> {
+    use crate::derive::{build_model, card_of, model_key};
+    let (s, _) = crate::scenario::Scenario::from_params(params);
+    let m = build_model(data, &model_key(&s), &s).ok()?;
+    let card = card_of(data, &s).ok()?;
+    let w = s.workload(card.spec.memory_bytes).ok()?;
+    let est = estimate(&m.model, &w).ok()?;
+    let required = required_bytes(&m.model, &w, &est);
+    let mut rows = fit_rows(&data.specs, &required_by_count(&m.model, &w), w.gpus);
+    sort_rows(&mut rows, &data.specs, key, descending);
+    Some(if json {
+        results_json(params, &m.name, &est, &card.spec, required, &data.specs, &rows)
+    } else {
+        results_csv(&m.name, &est, &data.specs, &rows, w.gpus)
+    })
+}
+
 /// Sorts rows in place; rows without a value go last either way, ties by memory then name.
 pub fn sort_rows(rows: &mut [FitRow], cards: &[CardSpec], key: SortKey, descending: bool) {
     use core::cmp::Ordering;
@@ -308,6 +345,33 @@ mod tests {
                 rent_usd_per_hour: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn the_workers_export_is_the_pages_results() {
+        let data = crate::data::load();
+        let s = crate::scenario::Scenario::default();
+        let params = s.to_params();
+        let csv = export_answer(&data, &params, false, SortKey::Price, true).unwrap();
+        let json = export_answer(&data, &params, true, SortKey::Price, true).unwrap();
+        // What the page computes from the same scenario.
+        let m = crate::derive::build_model(&data, &crate::derive::model_key(&s), &s).unwrap();
+        let card = crate::derive::card_of(&data, &s).unwrap();
+        let w = s.workload(card.spec.memory_bytes).unwrap();
+        let est = estimate(&m.model, &w).unwrap();
+        let mut rows = fit_rows(&data.specs, &required_by_count(&m.model, &w), w.gpus);
+        sort_rows(&mut rows, &data.specs, SortKey::Price, true);
+        assert_eq!(csv, results_csv(&m.name, &est, &data.specs, &rows, w.gpus));
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["scenario"], params.as_str());
+        assert_eq!(v["cards"].as_array().unwrap().len(), data.specs.len());
+        assert_eq!(v["estimate"]["total_bytes"], est.total_bytes);
+        for k in SortKey::ALL {
+            assert_eq!(SortKey::from_code(k.code()), Some(k));
+        }
+        let mut bad = s.clone();
+        bad.gpus = "0".into();
+        assert_eq!(export_answer(&data, &bad.to_params(), false, SortKey::Name, false), None);
     }
 
     #[test]

@@ -1,14 +1,17 @@
 //! The page's Web Worker (`gpuplan-worker`, a second binary of this crate): the two features a
 //! visit may never use run here, off the main thread, and their code is loaded only when first
-//! used — reading dropped files (GGUF, safetensors, config.json headers) and the planner's
-//! search over the catalog. The page's own bundle stays small (issue 3's transfer budget).
+//! used — reading dropped files (GGUF, safetensors, config.json headers), the planner's
+//! search over the catalog, and the CSV/JSON exports. The page's own bundle stays small (issue 3's transfer budget).
 //!
 //! Protocol (`postMessage`, plain objects): the worker says `{op: "ready"}` once its wasm is
 //! instantiated (the page queues requests until then); then
 //! - `{op: "files", id, lang, files: File[]}` → `{op: "files", id, json}` with
 //!   [`files::DropResult::to_json`];
 //! - `{op: "plan", id, lang, group, decimal, params}` → `{op: "plan", id, json}` with
-//!   [`plan_reply`]'s JSON. `params` is the scenario's URL form: the worker reads the scenario
+//!   [`plan_reply`]'s JSON;
+//! - `{op: "export", id, kind: "csv"|"json", sort, desc, params}` → `{op: "export", id, json}`
+//!   with the export's text ([`crate::compute::export_answer`]; empty when the scenario has
+//!   errors). `params` is the scenario's URL form: the worker reads the scenario
 //!   exactly as a shared link is read, so page and worker cannot disagree on the inputs.
 
 use gpuplan_core::json::to_string;
@@ -45,6 +48,11 @@ pub fn start() {
                 let group = get_str(&msg, "group").chars().next();
                 let nf = NumFmt { group, decimal: one("decimal", '.') };
                 plan_reply(data, &get_str(&msg, "params"), lang, nf)
+            }
+            "export" => {
+                let key = crate::compute::SortKey::from_code(&get_str(&msg, "sort")).unwrap_or(crate::compute::SortKey::CardsNeeded);
+                let desc = get(&msg, "desc").and_then(|v| v.as_bool()).unwrap_or(false);
+                crate::compute::export_answer(data, &get_str(&msg, "params"), get_str(&msg, "kind") == "json", key, desc).unwrap_or_default()
             }
             _ => return,
         };
