@@ -957,8 +957,14 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
 fn results_panel(c: Ctx) -> impl IntoView {
     let sort = RwSignal::new((SortKey::CardsNeeded, false));
     view! {
-        {move || c.out.with(|o| o.as_ref().map(|o| o.stale)).map(|stale| stale.then(|| view! { <p class="stale" role="status">{move || c.tr(K::StaleResult)}</p> }))}
-        {move || c.out.with(Option::is_none).then(|| view! { <p class="stale" role="status">{move || c.tr(K::NoResult)}</p> })}
+        <div class="slot" inner_html=move || {
+            let lang = c.lang.get();
+            match c.out.with(|o| o.as_ref().map(|o| o.stale)) {
+                Some(false) => String::new(),
+                Some(true) => format!("<p class=\"stale\" role=\"status\">{}</p>", render::esc(lang.t(K::StaleResult))),
+                None => format!("<p class=\"stale\" role=\"status\">{}</p>", render::esc(lang.t(K::NoResult))),
+            }
+        }></div>
         <div class="slot" inner_html=move || { let lang = c.lang.get(); c.out.with(|o| o.as_ref().map(|o| render::verdict(lang, c.nf(), o))).unwrap_or_default() }></div>
         <div class="slot" inner_html=move || { let lang = c.lang.get(); c.out.with(|o| o.as_ref().map(|o| render::breakdown(lang, c.nf(), o))).unwrap_or_default() }></div>
         <div class="slot" inner_html=move || { let lang = c.lang.get(); c.out.with(|o| o.as_ref().map(|o| render::notes(lang, o))).unwrap_or_default() }></div>
