@@ -247,6 +247,21 @@ test('the embed view in an iframe on another origin sizes itself', async () => {
   await context.close();
 });
 
+test('offline before the worker was ever loaded, the planner says why instead of hanging', async () => {
+  const { context, page } = await open(srv.appUrl);
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await page.reload();
+  await ready(page);
+  await context.setOffline(true);
+  await page.locator('[data-testid="planner"] summary').click();
+  await page.waitForFunction(() => /once while online|联网|連網/.test(document.querySelector('[data-testid="planner"]').textContent), null, { timeout: 20000 });
+  // The calculator itself goes on working.
+  await page.fill('[data-testid="context"]', '16384');
+  await page.waitForFunction(() => location.hash.includes('ctx=16384'));
+  assert.ok(await page.locator('[data-testid="chart-formats"] svg').count() === 1);
+  await context.close();
+});
+
 test('the hosted page works offline after the first visit (service worker)', async () => {
   const { context, page } = await open(srv.appUrl);
   await page.evaluate(async () => { await navigator.serviceWorker.ready; });
