@@ -940,7 +940,7 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
                         on:input=move |ev| { let v = event_target_value(&ev); c.sc.update(|s| s.custom_gpu.name = v); }/>
                 </div>
                 <div class="grid2">
-                    {cg(CgKey::Memory, K::MemoryGib, |s| &s.custom_gpu.memory_gib, |s, v| s.custom_gpu.memory_gib = v)}
+                    {cg(CgKey::Memory, K::MemoryGb, |s| &s.custom_gpu.memory_gb, |s, v| s.custom_gpu.memory_gb = v)}
                     {cg(CgKey::Bandwidth, K::BandwidthGbs, |s| &s.custom_gpu.bandwidth_gbps, |s, v| s.custom_gpu.bandwidth_gbps = v)}
                     {cg(CgKey::Tflops, K::TflopsBf16, |s| &s.custom_gpu.tflops, |s, v| s.custom_gpu.tflops = v)}
                     {cg(CgKey::Watts, K::Watts, |s| &s.custom_gpu.watts, |s, v| s.custom_gpu.watts = v)}

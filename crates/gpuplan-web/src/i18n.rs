@@ -169,7 +169,7 @@ table! {
     Card => "Card", "显卡", "顯示卡";
     CustomCard => "Custom card", "自定义显卡", "自訂顯示卡";
     CustomName => "Name", "名称", "名稱";
-    MemoryGib => "Memory (GB)", "显存（GB）", "顯存（GB）";
+    MemoryGb => "Memory (GB)", "显存（GB）", "顯存（GB）";
     BandwidthGbs => "Bandwidth (GB/s)", "带宽（GB/s）", "頻寬（GB/s）";
     TflopsBf16 => "Dense bf16 TFLOPS", "稠密 bf16 TFLOPS", "稠密 bf16 TFLOPS";
     Watts => "Power (W)", "功耗（W）", "功耗（W）";

@@ -190,7 +190,7 @@ impl ManualFields {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomGpu {
     pub name: String,
-    pub memory_gib: String,
+    pub memory_gb: String,
     pub bandwidth_gbps: String,
     pub tflops: String,
     pub watts: String,
@@ -203,7 +203,7 @@ impl Default for CustomGpu {
         // An RTX 4090-like card, so the fields show what they expect.
         CustomGpu {
             name: "My GPU".into(),
-            memory_gib: "24".into(),
+            memory_gb: "24".into(),
             bandwidth_gbps: "1008".into(),
             tflops: "165".into(),
             watts: "450".into(),
@@ -245,7 +245,7 @@ impl CustomGpu {
             }
             Ok(x)
         };
-        let mem = f(CgKey::Memory, &self.memory_gib, 1_000_000.0)?;
+        let mem = f(CgKey::Memory, &self.memory_gb, 1_000_000.0)?;
         Ok(CustomGpuValues {
             name: if self.name.trim().is_empty() { "Custom".into() } else { self.name.trim().chars().take(60).collect() },
             memory_bytes: ((mem * 1e9) as u64).max(MIB),
@@ -258,7 +258,7 @@ impl CustomGpu {
     }
 
     fn encode(&self) -> String {
-        [&self.name, &self.memory_gib, &self.bandwidth_gbps, &self.tflops, &self.watts, &self.price_usd, &self.rent_usd_h]
+        [&self.name, &self.memory_gb, &self.bandwidth_gbps, &self.tflops, &self.watts, &self.price_usd, &self.rent_usd_h]
             .iter()
             .map(|s| s.replace(['~'], ""))
             .collect::<Vec<_>>()
@@ -269,7 +269,7 @@ impl CustomGpu {
         let mut c = CustomGpu::default();
         let parts: Vec<&str> = s.split('~').collect();
         let slots: [&mut String; 7] =
-            [&mut c.name, &mut c.memory_gib, &mut c.bandwidth_gbps, &mut c.tflops, &mut c.watts, &mut c.price_usd, &mut c.rent_usd_h];
+            [&mut c.name, &mut c.memory_gb, &mut c.bandwidth_gbps, &mut c.tflops, &mut c.watts, &mut c.price_usd, &mut c.rent_usd_h];
         for (slot, p) in slots.into_iter().zip(parts) {
             *slot = p.chars().take(80).collect();
         }
@@ -1028,7 +1028,7 @@ mod tests {
         s.gpu_layers = "20".into();
         s.gpu = CUSTOM_GPU.into();
         s.custom_gpu.name = "Tesla & co ~ 24GB".into();
-        s.custom_gpu.memory_gib = "48".into();
+        s.custom_gpu.memory_gb = "48".into();
         s.cost.years = "3".into();
         s.cost.busy_pct = "80".into();
         s.cost.kwh_usd = "0.3".into();
