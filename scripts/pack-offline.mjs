@@ -65,7 +65,9 @@ let workerGlue;
   if (!out.code || !out.code.includes('wasm_bindgen')) throw new Error('terser lost the worker glue');
   workerGlue = out.code;
   fs.writeFileSync(path.join(dist, workerGlueName), workerGlue);
-  fs.writeFileSync(path.join(dist, workerLoaderName), `importScripts("./${workerGlueName}");wasm_bindgen({module_or_path:"./${workerWasmName}"});\n`);
+  // A wasm that fails to load or instantiate says so (an error inside a promise would not reach
+  // the page's onerror): the page then shows why the planner and file reading are unavailable.
+  fs.writeFileSync(path.join(dist, workerLoaderName), `importScripts("./${workerGlueName}");wasm_bindgen({module_or_path:"./${workerWasmName}"}).catch(()=>postMessage({op:"error"}));\n`);
   console.log(`pack-offline: ${workerGlueName} ${src.length} → ${workerGlue.length} B minified`);
 }
 
@@ -95,7 +97,7 @@ const workerSrc = `${workerGlue}
   const gz = Uint8Array.from(atob("${workerB64}"), (c) => c.charCodeAt(0));
   const bytes = await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
   await wasm_bindgen({ module_or_path: bytes });
-})();`;
+})().catch(() => postMessage({ op: "error" }));`;
 const workerTag = `<script type="text/plain" id="gpuplan-worker-src">${workerSrc.replace(/<\/script/gi, '<\\/script')}</script>
 <script>window.__gpuplanWorker = URL.createObjectURL(new Blob([document.getElementById("gpuplan-worker-src").textContent], { type: "text/javascript" }));</script>
 `;

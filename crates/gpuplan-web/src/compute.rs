@@ -163,11 +163,7 @@ impl SortKey {
 /// every-card table sorted as on the page: what the page's worker answers for "export".
 /// `None` when the scenario has errors (the page shows them next to their fields).
 pub fn export_answer(data: &crate::data::Data, params: &str, json: bool, key: SortKey, descending: bool) -> Option<String> {
-    use crate::derive::{build_model, card_of, model_key};
-    let (s, _) = crate::scenario::Scenario::from_params(params);
-    let m = build_model(data, &model_key(&s), &s).ok()?;
-    let card = card_of(data, &s).ok()?;
-    let w = s.workload(card.spec.memory_bytes).ok()?;
+    let crate::derive::FromLink { model: m, card, workload: w, .. } = crate::derive::from_link(data, params)?;
     let est = estimate(&m.model, &w).ok()?;
     let required = required_bytes(&m.model, &w, &est);
     let mut rows = fit_rows(&data.specs, &required_by_count(&m.model, &w), w.gpus);

@@ -102,3 +102,21 @@ pub fn card_of(data: &Data, s: &Scenario) -> Result<CardSel, FieldError> {
     Ok(CardSel { idx: Some(i), spec: data.specs[i].clone(), gpu: data.catalog.gpus[i].clone() })
 }
 
+
+/// A scenario read from its link form (`params`, as a shared URL is read) with the model, card
+/// and workload it describes: what the page's worker starts from. `None` when the scenario has
+/// errors (the page shows them next to their fields).
+pub struct FromLink {
+    pub scenario: Scenario,
+    pub model: ModelRef,
+    pub card: CardSel,
+    pub workload: gpuplan_core::memory::Workload,
+}
+
+pub fn from_link(data: &Data, params: &str) -> Option<FromLink> {
+    let (scenario, _) = Scenario::from_params(params);
+    let model = build_model(data, &model_key(&scenario), &scenario).ok()?;
+    let card = card_of(data, &scenario).ok()?;
+    let workload = scenario.workload(card.spec.memory_bytes).ok()?;
+    Some(FromLink { scenario, model, card, workload })
+}

@@ -341,6 +341,10 @@ fn start_worker() -> Option<WorkerState> {
             }
             return;
         }
+        if op == "error" {
+            // Its wasm did not load: drop it (and what waited for it); the next use tries again.
+            WORKER.with(|w| *w.borrow_mut() = None);
+        }
         let id = js_sys::Reflect::get(&d, &"id".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
         reply(&op, id, &s("json"));
     });

@@ -132,16 +132,12 @@ pub use compute::required_by_count;
 /// `{"html": …, "choices": [[gpu_id, count, format], …]}`. An empty table when the scenario
 /// has errors (the page shows those next to their fields).
 pub fn planner_answer(data: &crate::data::Data, params: &str, lang: crate::i18n::Lang, nf: crate::fmt::NumFmt) -> gpuplan_core::json::Value {
-    use crate::derive::{build_model, card_of, model_key};
     use gpuplan_core::json::{object, Value};
-    let (s, _) = crate::scenario::Scenario::from_params(params);
     let plans = (|| {
-        let m = build_model(data, &model_key(&s), &s).ok()?;
-        let card = card_of(data, &s).ok()?;
-        let w = s.workload(card.spec.memory_bytes).ok()?;
-        let e = s.cost.check(data.catalog.fx.cny_per_usd, s.engine).ok()?;
-        let custom = card.idx.is_none().then(|| card.gpu.clone());
-        Some(plans(&m.model, &w, &data.catalog, custom, &e))
+        let x = crate::derive::from_link(data, params)?;
+        let e = x.scenario.cost.check(data.catalog.fx.cny_per_usd, x.scenario.engine).ok()?;
+        let custom = x.card.idx.is_none().then(|| x.card.gpu.clone());
+        Some(plans(&x.model.model, &x.workload, &data.catalog, custom, &e))
     })();
     let (html, choices) = match &plans {
         Some(p) => (
