@@ -1038,7 +1038,7 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
         rows.with(|rows| {
             for r in rows {
                 let card = &c.data.specs[r.card];
-                let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
+                let esc = render::esc;
                 html.push_str(&format!(
                     "<tr class=\"{}{}\"><th scope=\"row\"><button type=\"button\" class=\"linklike\" data-card=\"{}\" title=\"{}\">{}</button></th><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                     if r.fits_now { "fits" } else { "nofit" },

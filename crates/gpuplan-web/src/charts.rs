@@ -46,17 +46,13 @@ fn finish(svg: String, title: &str) -> String {
             out.push_str(" role=\"img\"");
             out.push('>');
             out.push_str("<title>");
-            out.push_str(&escape(title));
+            crate::render::text(&mut out, title);
             out.push_str("</title>");
             out.push_str(&svg[i + 1..]);
             out
         }
         None => svg,
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The chart as a file: colours baked in for `dark` or light, with a background.
