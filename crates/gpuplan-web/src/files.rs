@@ -124,55 +124,24 @@ pub fn read_dropped(
                 _ => problems.push(format!("{name}: unreadable")),
             },
             Kind::Gguf => {
-                let mut have = FIRST_READ.min(size);
-                loop {
-                    let Some(bytes) = read(i, have) else {
-                        problems.push(format!("{name}: unreadable"));
-                        break;
-                    };
-                    match try_gguf(&bytes) {
-                        Parse::Done(h) => {
-                            d.gguf.push(h);
-                            d.names.push(name.clone());
-                            break;
-                        }
-                        Parse::More(n) => match next_read(have, n, size) {
-                            Some(next) => have = next,
-                            None => {
-                                problems.push(format!("{name}: the header does not fit in the file or the {} MiB limit", MAX_READ >> 20));
-                                break;
-                            }
-                        },
-                        Parse::Failed(e) => {
-                            problems.push(format!("{name}: {e}"));
-                            break;
-                        }
+                let too_big = format!("the header does not fit in the file or the {} MiB limit", MAX_READ >> 20);
+                match read_header(i, FIRST_READ.min(size), read, try_gguf, &|have, n| next_read(have, n, size), &too_big) {
+                    Ok(h) => {
+                        d.gguf.push(h);
+                        d.names.push(name);
                     }
+                    Err(e) => problems.push(format!("{name}: {e}")),
                 }
             }
             Kind::Safetensors => {
-                let mut have = 8u64.min(size);
-                loop {
-                    let Some(bytes) = read(i, have) else {
-                        problems.push(format!("{name}: unreadable"));
-                        break;
-                    };
-                    match try_safetensors(&bytes) {
-                        Parse::Done(h) => {
-                            d.safetensors.push(h);
-                            d.names.push(name.clone());
-                            break;
-                        }
-                        Parse::More(n) if n > have && n <= size && n <= (100 << 20) + 8 => have = n,
-                        Parse::More(_) => {
-                            problems.push(format!("{name}: the header does not fit in the file"));
-                            break;
-                        }
-                        Parse::Failed(e) => {
-                            problems.push(format!("{name}: {e}"));
-                            break;
-                        }
+                // The 8-byte length prefix first, then the whole header it announces.
+                let grow = |have: u64, n: u64| (n > have && n <= size && n <= (100 << 20) + 8).then_some(n);
+                match read_header(i, 8u64.min(size), read, try_safetensors, &grow, "the header does not fit in the file") {
+                    Ok(h) => {
+                        d.safetensors.push(h);
+                        d.names.push(name);
                     }
+                    Err(e) => problems.push(format!("{name}: {e}")),
                 }
             }
             Kind::Other => problems.push(format!("{name}: {}", lang.t(K::UnknownFile))),
@@ -190,6 +159,27 @@ pub fn read_dropped(
         all.insert(0, status);
     }
     DropResult { status: all.join(" · "), outcome }
+}
+
+/// Reads a header from the start of file `i`: `first` bytes, then as many as the parser asks
+/// for on `NeedMore`, as `grow(have, at_least)` allows (`None`: it cannot fit, `too_big`).
+fn read_header<T>(
+    i: usize,
+    first: u64,
+    read: &mut dyn FnMut(usize, u64) -> Option<Vec<u8>>,
+    parse: fn(&[u8]) -> Parse<T>,
+    grow: &dyn Fn(u64, u64) -> Option<u64>,
+    too_big: &str,
+) -> Result<T, String> {
+    let mut have = first;
+    loop {
+        let bytes = read(i, have).ok_or("unreadable")?;
+        match parse(&bytes) {
+            Parse::Done(h) => return Ok(h),
+            Parse::More(n) => have = grow(have, n).ok_or(too_big)?,
+            Parse::Failed(e) => return Err(e),
+        }
+    }
 }
 
 impl DropResult {
