@@ -29,12 +29,14 @@ const wasmName = pick(/^gpuplan-web-.*_bg\.wasm$/);
 const cssNames = files.filter((n) => n.endsWith('.css'));
 let html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
 
+// terser (npm, tests/e2e/node_modules) minifies both glues.
+const { minify } = await import(new URL('../tests/e2e/node_modules/terser/main.js', import.meta.url));
+
 // The single file below inlines the glue as wasm-bindgen wrote it (it calls `__wbg_init` by name).
 let glue = fs.readFileSync(path.join(dist, jsName), 'utf8');
 
 // 0. Minify the glue (module mode: top-level names are kept exported), new integrity hash.
 {
-  const { minify } = await import(new URL('../tests/e2e/node_modules/terser/main.js', import.meta.url));
   const file = path.join(dist, jsName);
   const src = fs.readFileSync(file, 'utf8');
   const out = await minify(src, { module: true, compress: { passes: 2 }, mangle: true, format: { comments: false } });
@@ -59,7 +61,6 @@ for (const n of [workerGlueName, workerWasmName, workerLoaderName]) {
 }
 let workerGlue;
 {
-  const { minify } = await import(new URL('../tests/e2e/node_modules/terser/main.js', import.meta.url));
   const src = fs.readFileSync(path.join(dist, workerGlueName), 'utf8');
   const out = await minify(src, { compress: { passes: 2 }, mangle: { reserved: ['wasm_bindgen'] }, format: { comments: false } });
   if (!out.code || !out.code.includes('wasm_bindgen')) throw new Error('terser lost the worker glue');

@@ -2,7 +2,6 @@
 //! through memos (model → workload → outcome → charts). Effects only sync with the outside
 //! world: the URL fragment, local storage, `<html lang/data-theme>`, the parent frame's height.
 
-
 use gpuplan_core::formats::{KvFormat, WeightFormat, ALL_FORMATS};
 use gpuplan_core::memory::{estimate, Engine, Mode, Optimizer, Precision, Workload};
 use leptos::prelude::*;
@@ -24,6 +23,10 @@ const KEY_SCENARIO: &str = "gpuplan:scenario";
 const KEY_LANG: &str = "gpuplan:lang";
 const KEY_THEME: &str = "gpuplan:theme";
 const KEY_CUSTOM_GPU: &str = "gpuplan:custom-gpu";
+
+/// Request ids of the two exports: the worker echoes the id, which says what to download.
+const EXPORT_CSV: f64 = 1.0;
+const EXPORT_JSON: f64 = 2.0;
 
 /// Mounts the app into `#app` (emptied first, so a saved copy of the page does not render twice).
 pub fn start() {
@@ -713,7 +716,7 @@ fn worker_reply(c: Ctx, op: &str, id: f64, json: &str) {
             c.plans_html.set(v.get("html").and_then(|x| x.as_str()).unwrap_or_default().to_string());
         }
         "export" if !json.is_empty() => {
-            if id == 2.0 {
+            if id == EXPORT_JSON {
                 dom::download("gpuplan-results.json", "application/json", json);
             } else {
                 dom::download("gpuplan-results.csv", "text/csv", json);
@@ -1101,7 +1104,7 @@ fn exports(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
         let kind = if json { "json" } else { "csv" };
         dom::worker_post(dom::request(
             "export",
-            if json { 2.0 } else { 1.0 },
+            if json { EXPORT_JSON } else { EXPORT_CSV },
             &[("kind", kind.into()), ("sort", k.code().into()), ("desc", d.into()), ("params", params.into())],
         ));
     };

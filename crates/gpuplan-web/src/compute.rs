@@ -2,9 +2,9 @@
 //! card must have, the verdict for every card, the memory of every weight format, and the CSV /
 //! JSON exports. Pure; unit-tested on the host.
 
-use gpuplan_core::formats::{WeightFormat, ALL_FORMATS};
 use std::sync::Arc;
 
+use gpuplan_core::formats::{WeightFormat, ALL_FORMATS};
 use gpuplan_core::memory::{estimate, Engine, Estimate, Mode, Model, Workload};
 
 /// The model the page computes with. Equality is by identity, so the memo chain only reruns
@@ -36,7 +36,6 @@ pub struct Outcome {
     pub card: CardSpec,
     pub stale: bool,
 }
-
 
 /// What the fit verdict needs to know about a card.
 #[derive(Clone, Debug, PartialEq)]

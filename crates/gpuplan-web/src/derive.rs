@@ -102,7 +102,6 @@ pub fn card_of(data: &Data, s: &Scenario) -> Result<CardSel, FieldError> {
     Ok(CardSel { idx: Some(i), spec: data.specs[i].clone(), gpu: data.catalog.gpus[i].clone() })
 }
 
-
 /// A scenario read from its link form (`params`, as a shared URL is read) with the model, card
 /// and workload it describes: what the page's worker starts from. `None` when the scenario has
 /// errors (the page shows them next to their fields).
