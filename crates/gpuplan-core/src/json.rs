@@ -321,8 +321,7 @@ pub fn object<const K: usize>(pairs: [(&str, Value); K]) -> Value {
 
 // ------------------------------------------------------------------------------------ reading
 
-/// Why a text is not JSON, and where (1-based line and column, in characters... of bytes, as
-/// serde_json counts them).
+/// Why a text is not JSON, and where: 1-based line, and column in bytes from the line's start.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
     pub msg: &'static str,

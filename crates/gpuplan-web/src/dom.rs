@@ -383,7 +383,7 @@ pub fn worker_post(msg: JsValue) -> bool {
     started
 }
 
-/// A request object: `{op, id, …fields}`.
+/// A message object `{op, id, …fields}`: the page's requests and the worker's answers.
 pub fn request(op: &str, id: f64, fields: &[(&str, JsValue)]) -> JsValue {
     let o = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&o, &"op".into(), &op.into());

@@ -44,9 +44,7 @@ pub fn start() {
         let json = match op.as_str() {
             "files" => files_reply(&msg, lang),
             "plan" => {
-                let one = |k: &str, d: char| get_str(&msg, k).chars().next().unwrap_or(d);
-                let group = get_str(&msg, "group").chars().next();
-                let nf = NumFmt { group, decimal: one("decimal", '.') };
+                let nf = NumFmt { group: get_str(&msg, "group").chars().next(), decimal: get_str(&msg, "decimal").chars().next().unwrap_or('.') };
                 plan_reply(data, &get_str(&msg, "params"), lang, nf)
             }
             "export" => {
@@ -56,17 +54,12 @@ pub fn start() {
             }
             _ => return,
         };
-        let out = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&out, &"op".into(), &op.into());
-        let _ = js_sys::Reflect::set(&out, &"id".into(), &get(&msg, "id").unwrap_or(JsValue::from_f64(0.0)));
-        let _ = js_sys::Reflect::set(&out, &"json".into(), &json.into());
-        let _ = reply_to.post_message(&out);
+        let id = get(&msg, "id").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let _ = reply_to.post_message(&crate::dom::request(&op, id, &[("json", json.into())]));
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let ready = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&ready, &"op".into(), &"ready".into());
-    let _ = scope.post_message(&ready);
+    let _ = scope.post_message(&crate::dom::request("ready", 0.0, &[]));
 }
 
 /// Reads the dropped files' headers with synchronous reads (`FileReaderSync`, workers only):
