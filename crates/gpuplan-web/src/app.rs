@@ -1026,9 +1026,9 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
         let (key, desc) = sort.get();
         c.out.with(|o| {
             let Some(o) = o else { return Vec::new() };
-            let specs: Vec<CardSpec> = c.data.specs.clone();
-            let mut rows = compute::fit_rows(&specs, &o.by_count, o.workload.gpus);
-            compute::sort_rows(&mut rows, &specs, key, desc);
+            let specs = &c.data.specs;
+            let mut rows = compute::fit_rows(specs, &o.by_count, o.workload.gpus);
+            compute::sort_rows(&mut rows, specs, key, desc);
             rows
         })
     });
