@@ -11,7 +11,7 @@ bash scripts/setup.sh
 step "estimator, file parsers and CLI (unit, property and integration tests)"
 cargo test --workspace --exclude gpuplan-web
 
-step "calibration against measured H100 runs (../shared/calibration)"
+step "calibration against measured H100 runs (data/calibration)"
 cargo test -p gpuplan-cli --test calibration -- --nocapture
 
 step "speed model vs published tuned-engine figures (NeMo, MLPerf; asserted within 30 %) and the articles' size-tier table"

@@ -250,7 +250,7 @@ mod tests {
     use super::*;
 
     fn config(name: &str) -> String {
-        format!("{}/../../../shared/calibration/configs/{name}.json", env!("CARGO_MANIFEST_DIR"))
+        format!("{}/../../data/calibration/configs/{name}.json", env!("CARGO_MANIFEST_DIR"))
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Runs every measured H100 case of `../shared/calibration/h100-cases.jsonl` through the real
+//! Runs every measured H100 case of `data/calibration/h100-cases.jsonl` through the real
 //! `gpuplan` binary and compares `total_bytes` with `measured.process_bytes`.
 //! Bounds (issue #2): median |error| ≤ 5 %, every run within 15 %, every OOM run predicted above
 //! the card's 81559 MiB. Prints the whole table.
@@ -8,15 +8,15 @@ use std::process::Command;
 
 const H100_BYTES: f64 = 81559.0 * 1048576.0;
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/calibration")
+fn calibration_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/calibration")
 }
 
 #[test]
 fn calibration_h100_cases_within_bounds() {
-    let dir = shared();
+    let dir = calibration_dir();
     let cases = std::fs::read_to_string(dir.join("h100-cases.jsonl"))
-        .expect("../shared/calibration/h100-cases.jsonl must sit beside the checkout");
+        .expect("data/calibration/h100-cases.jsonl must sit beside the checkout");
     let mut errors = Vec::new();
     let mut failures = Vec::new();
     println!("{:<52} {:>10} {:>10} {:>8}", "case", "measured", "estimate", "error");

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn configs() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/calibration/configs")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/calibration/configs")
 }
 
 fn gpuplan(args: &[&str]) -> Output {

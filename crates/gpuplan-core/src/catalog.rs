@@ -659,25 +659,10 @@ mod tests {
         load().expect("data/catalog.json parses")
     }
 
-    /// `../shared/<rel>` next to the repository, or None when GPUPLAN_NO_SHARED=1 and it is
-    /// missing. Missing without the variable is a failure, not a silent skip.
-    fn shared(rel: &str) -> Option<String> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared").join(rel);
-        match std::fs::read_to_string(&path) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                if std::env::var("GPUPLAN_NO_SHARED").as_deref() == Ok("1") {
-                    eprintln!("skipped: {} not readable ({e}) and GPUPLAN_NO_SHARED=1", path.display());
-                    None
-                } else {
-                    panic!(
-                        "{} is not readable ({e}); the catalog test compares against it. \
-                         Set GPUPLAN_NO_SHARED=1 to skip where ../shared is absent.",
-                        path.display()
-                    );
-                }
-            }
-        }
+    /// `data/<rel>` in the repository (the reference copies the tests compare against).
+    fn data(rel: &str) -> String {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data").join(rel);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{} is not readable: {e}", path.display()))
     }
 
     /// RFC 4180 reader: quoted fields may hold commas, doubled quotes and newlines.
@@ -757,7 +742,7 @@ mod tests {
 
     #[test]
     fn catalog_matches_gpu_specs_csv() {
-        let Some(text) = shared("reference/gpu-specs.csv") else { return };
+        let text = data("reference/gpu-specs.csv");
         let rows = read_csv(&text);
         let header = &rows[0];
         let rows: Vec<&Vec<String>> = rows[1..].iter().filter(|r| !(r.len() == 1 && r[0].is_empty())).collect();
@@ -816,7 +801,7 @@ mod tests {
     fn calibration_presets_are_the_calibration_configs() {
         let c = cat();
         for id in ["llama-3.1-8b", "llama-3.2-1b", "qwen2.5-0.5b", "qwen2.5-7b", "qwen3-30b-a3b"] {
-            let Some(text) = shared(&format!("calibration/configs/{id}.json")) else { return };
+            let text = data(&format!("calibration/configs/{id}.json"));
             let file: Value = crate::json::parse(&text).unwrap();
             assert_eq!(c.model(id).unwrap().config, file, "{id}");
         }

@@ -624,8 +624,8 @@ mod tests {
     fn gguf_within_one_percent_of_published_sizes() {
         // Every exact GGUF file-size row of published-sizes.csv for a format we model.
         // Rows marked "approximate" (llama.cpp's rounded Memory/Disk table) are skipped.
-        let path = alloc::format!("{}/../../../shared/reference/published-sizes.csv", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).expect("shared/reference/published-sizes.csv beside the checkout");
+        let path = alloc::format!("{}/../../data/reference/published-sizes.csv", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("data/reference/published-sizes.csv");
         let llama8b = llama(32, 4096, 32, 8, 14336, 128256, false);
         let t = llama8b.tensors();
         let mut checked = 0;

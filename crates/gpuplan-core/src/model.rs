@@ -3,7 +3,7 @@
 //!
 //! Sources: `huggingface/transformers:src/transformers/models/<type>/modeling_<type>.py` for the
 //! module shapes; DeepSeek `inference/model.py` for MLA; the gpt-oss model card (arXiv 2508.10925).
-//! The formulas are `shared/reference/memory-model.md` §1.2–1.4, validated there to 0 parameters
+//! The formulas are `data/reference/memory-model.md` §1.2–1.4, validated there to 0 parameters
 //! against `sum(p.numel())` measured on real models.
 
 use alloc::string::{String, ToString};
@@ -729,8 +729,8 @@ mod tests {
     use super::*;
 
     fn load(name: &str) -> Arch {
-        let path = format!("{}/../../../shared/calibration/configs/{name}.json", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (shared/ must sit beside the checkout)"));
+        let path = format!("{}/../../data/calibration/configs/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} "));
         Arch::from_config_json(&text).unwrap()
     }
 

@@ -239,7 +239,7 @@ mod tests {
     use gpuplan_core::model::{Role, NO_LAYER};
 
     fn config(name: &str) -> String {
-        std::fs::read_to_string(format!("{}/../../../shared/calibration/configs/{name}.json", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read_to_string(format!("{}/../../data/calibration/configs/{name}.json", env!("CARGO_MANIFEST_DIR"))).unwrap()
     }
 
     /// The llama.cpp tensor name of one of the core's tensors (`n` numbers the 1-D ones).
