@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use gpuplan_core::accuracy::Accuracy;
 use gpuplan_core::args::{parse_estimate_args, EstimateArgs, ModelSource, ESTIMATE_USAGE};
 use gpuplan_core::memory::{Model, GIB};
 use gpuplan_core::{estimate, Arch, Estimate, InputError};
@@ -84,13 +85,18 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     }
     let mut e = estimate(&model, &a.workload)?;
     e.notes.extend(note);
-    Ok(if a.json { to_json(&e, model.file_weights) } else { table(&e, &a) })
+    let accuracy = gpuplan_core::accuracy::of(&a.workload);
+    Ok(if a.json { to_json(&e, model.file_weights, &accuracy) } else { table(&e, &a, &accuracy) })
 }
 
-fn to_json(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>) -> String {
+fn to_json(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accuracy: &Accuracy) -> String {
     let mut v = serde_json::to_value(e).unwrap_or_default();
-    if let (Some((format, bytes)), Some(o)) = (file, v.as_object_mut()) {
-        o.insert("file".into(), serde_json::json!({ "format": format.name(), "weight_bytes": bytes }));
+    if let Some(o) = v.as_object_mut() {
+        if let Some((format, bytes)) = file {
+            o.insert("file".into(), serde_json::json!({ "format": format.name(), "weight_bytes": bytes }));
+        }
+        let acc = serde_json::from_str(&gpuplan_core::json::to_string(&accuracy.to_json())).unwrap_or_default();
+        o.insert("accuracy".into(), acc);
     }
     serde_json::to_string_pretty(&v).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
 }
@@ -99,7 +105,7 @@ fn gib(b: u64) -> String {
     format!("{:>9.2} GiB", b as f64 / GIB as f64)
 }
 
-fn table(e: &Estimate, a: &EstimateArgs) -> String {
+fn table(e: &Estimate, a: &EstimateArgs, accuracy: &Accuracy) -> String {
     let w = &a.workload;
     let mut s = String::new();
     s += &format!(
@@ -136,5 +142,6 @@ fn table(e: &Estimate, a: &EstimateArgs) -> String {
     for n in &e.notes {
         s += &format!("note: {n}\n");
     }
+    s += &format!("accuracy: {}\n", accuracy.basis);
     s
 }

@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), no_std)]
 extern crate alloc;
 
+pub mod accuracy;
 pub mod args;
 pub mod catalog;
 pub mod cost;
