@@ -97,6 +97,9 @@ pub struct DropResult {
     pub outcome: Outcome,
 }
 
+/// Largest `config.json` / `model.safetensors.index.json` read (DeepSeek-V3's index is 9 MB).
+const MAX_JSON_BYTES: u64 = 32 << 20;
+
 /// Reads and resolves dropped files: `files` are (name, size); `read(i, end)` returns the
 /// first `end` bytes of file `i`, `read_text(i)` its text. GGUF headers are read 4 MiB first
 /// and grown on `NeedMore` up to the parser's limit; safetensors headers from their length
@@ -112,8 +115,11 @@ pub fn read_dropped(
     for (i, (name, size)) in files.iter().enumerate() {
         let (name, size) = (name.clone(), *size);
         match kind_of(&name) {
+            // The size is checked before anything is read: a 2 GB file named `.json` is refused
+            // from its metadata, never loaded into memory.
+            Kind::Json if size > MAX_JSON_BYTES => problems.push(format!("{name}: {size} bytes; a config.json or index.json is read up to {} MiB", MAX_JSON_BYTES >> 20)),
             Kind::Json => match read_text(i) {
-                Some(text) if text.len() <= 32 << 20 => {
+                Some(text) if text.len() as u64 <= MAX_JSON_BYTES => {
                     if let Some(ix) = index_from(&text) {
                         d.index = Some(ix);
                     } else {
@@ -342,6 +348,18 @@ mod tests {
         assert!(matches!(r.outcome, Outcome::Config(_)));
         let (r, _) = drop_files(vec![("x.gguf", b"GGUF\x07\x00\x00\x00garbage".to_vec())]);
         assert!(r.status.starts_with("x.gguf: "), "{}", r.status);
+    }
+
+    #[test]
+    fn an_oversized_json_is_refused_from_its_size_before_it_is_read() {
+        let files = vec![("config.json".to_string(), MAX_JSON_BYTES + 1)];
+        let mut texts_read = 0;
+        let r = read_dropped(Lang::En, &files, &mut |_, _| None, &mut |_| {
+            texts_read += 1;
+            Some(String::from("{}"))
+        });
+        assert_eq!(texts_read, 0, "the text was read before its size was checked");
+        assert!(r.status.contains("config.json: ") && r.status.contains("32 MiB"), "{}", r.status);
     }
 
     #[test]

@@ -28,7 +28,9 @@ impl NumFmt {
     /// Builds the format from a sample such as `Intl.NumberFormat().format(1234567.5)`.
     pub fn from_sample(sample: &str) -> NumFmt {
         // The last non-digit is the decimal mark; the first non-digit before it (if any) groups.
-        let marks: Vec<char> = sample.chars().filter(|c| !c.is_ascii_digit()).collect();
+        // A digit is any Unicode decimal digit (ar-EG writes `١٬٢٣٤٬٥٦٧٫٥`), and the invisible
+        // direction marks some locales add (U+061C, U+200E, U+200F) are not marks.
+        let marks: Vec<char> = sample.chars().filter(|c| !c.is_numeric() && !matches!(c, '\u{61C}' | '\u{200E}' | '\u{200F}')).collect();
         match marks.as_slice() {
             [] => NumFmt::default(),
             [d] => NumFmt { group: None, decimal: *d },
@@ -318,6 +320,11 @@ mod tests {
         let plain = NumFmt::from_sample("1234567.5");
         assert_eq!(plain.int(1234567), "1234567");
         assert_eq!(NumFmt::from_sample("1 234 567,5").fixed(1234.5, 1), "1 234,5");
+        // ar-EG: Arabic-Indic digits, U+066C groups, U+066B is the decimal mark.
+        let ar = NumFmt::from_sample("١٬٢٣٤٬٥٦٧٫٥");
+        assert_eq!(ar, NumFmt { group: Some('\u{66C}'), decimal: '\u{66B}' });
+        assert_eq!(ar.int(1953), "1\u{66C}953");
+        assert_eq!(NumFmt::from_sample("\u{200F}1,234,567.5"), NumFmt::default());
     }
 
     #[test]
