@@ -536,10 +536,17 @@ impl Model {
         dense.max(self.prefill_moe_elems_per_token())
     }
 
-    /// Attention scores when no fused kernel applies (fp32 weights hit SDPA's math path): the
-    /// scores and the softmax output, b·n_q·s² each (§4.1 "Attention scores").
+    /// Attention when no fused kernel applies: fp32 weights with grouped KV heads reach SDPA's
+    /// math path (flash attention has no fp32 kernel, memory-efficient attention no GQA), in
+    /// fp32 elements per token. `_scaled_dot_product_attention_math` (PyTorch 2.5+
+    /// `aten/src/ATen/native/transformers/attention.cpp`) materialises the scores (b·n_q·s²) and
+    /// calls `_safe_softmax`, which holds the scores, the softmax output and a bool mask of the
+    /// −inf scores (`self.eq(-inf)`, 1 B each) at once: 9 B = 2.25 fp32 elements per score.
+    /// Beside them: q, its scaled copy and the GQA-expanded key (3·h_q), k and v (2·h_kv) and
+    /// the residual stream (4·h). Calibration: 2.25·n_q·s + 7.4·h per token measured on both
+    /// fp32 models (Llama-3.2-1B, Qwen2.5-0.5B, b1·s512 and b8·s2048).
     fn math_attention_elems_per_token(&self, s: u64) -> u64 {
-        2 * self.arch.heads * s + 2 * self.arch.q_width() + 2 * self.arch.kv_width() + 4 * self.arch.hidden
+        (9 * self.arch.heads * s).div_ceil(4) + 3 * self.arch.q_width() + 2 * self.arch.kv_width() + 4 * self.arch.hidden
     }
 
     /// Saved activations per token per layer for training, bytes, HF Llama-family layer with
@@ -668,9 +675,10 @@ fn inference(
             let prompt_kv = mul(&[w.batch, model.kv_bytes(w.kv_cache, w.prompt, w.prompt.min(window.saturating_sub(1).max(1)), kv_div)]) / pp;
             b.kv_cache = kv_full;
             let tokens = mul(&[w.batch, w.prompt]);
-            let per_token = if act_b >= 4 {
-                model.prefill_dense_elems_per_token().max(model.math_attention_elems_per_token(w.prompt))
-                    + model.prefill_dense_elems_per_token()
+            let grouped_kv = arch.mla.is_none() && arch.kv_heads < arch.heads;
+            let per_token = if act_b >= 4 && grouped_kv {
+                // The attention and the MLP of a layer are live at different times.
+                model.prefill_elems_per_token().max(model.math_attention_elems_per_token(w.prompt))
             } else {
                 model.prefill_elems_per_token()
             };
