@@ -882,11 +882,11 @@ fn training(
     let logits = mul(&[tokens, arch.vocab, 12]) / tp;
     // Autocast saves a bf16 copy of each weight for backward (weight-grad GEMMs need it).
     let autocast_copies = if mixed { if w.grad_ckpt { 2 * arch.vocab * h / tp } else { 2 * model.params / split } } else { 0 };
+    // Non-reentrant checkpointing keeps each layer's input; the logits/loss and one recomputed
+    // layer are live at different times, so the larger of the two counts as allocated.
+    let recompute = if w.grad_ckpt { mul(&[tokens, one_layer]) / tp } else { 0 };
     let activations = if w.grad_ckpt {
-        // Non-reentrant checkpointing keeps each layer's input; the logits/loss and one
-        // recomputed layer are live at different times, so the larger of the two counts.
         let ckpt = mul(&[tokens, h, if mixed { 4 } else { 2 }, layers_here]);
-        let recompute = mul(&[tokens, one_layer]) / tp;
         ckpt + logits.max(recompute) + autocast_copies
     } else {
         mul(&[tokens, per_token_layers]) / tp + logits + autocast_copies
@@ -919,7 +919,14 @@ fn training(
     // The peak is the larger phase; both terms grow with batch and sequence, so the estimate does.
     let logit_elems = mul(&[tokens, arch.vocab]) / tp;
     let residue = bnb4_load_residue(model, w.weights);
-    let backward_slack = (2 * logit_elems).max(opt.saturating_add(grads).min(4 * logit_elems)).max(residue);
+    // - checkpointed LoRA/QLoRA: the loss buffers are freed before backward recomputes the last
+    //   layer, but their segments are cut to b·s·V sizes and the recomputed layer's tensors
+    //   (b·s·h, b·s·I) are carved elsewhere, so the smaller of the two stays reserved on top
+    //   (c10/cuda/CUDACachingAllocator.cpp: a free block is reused only by a request that fits,
+    //   and a segment returns to the driver only when wholly free). In full training the
+    //   gradients allocated during backward fill those freed loss segments instead.
+    let ckpt_slack = if lora { recompute.min(logits) } else { 0 };
+    let backward_slack = (2 * logit_elems).max(opt.saturating_add(grads).min(4 * logit_elems)).max(residue) + ckpt_slack;
     let step_slack = (backward_peak / 2).max(residue);
     let backward_total = backward_peak.saturating_add(backward_slack);
     let step_total = step_peak.saturating_add(step_slack);
