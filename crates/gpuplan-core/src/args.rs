@@ -37,7 +37,7 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     --mode inference|full|pretrain|lora|qlora --weights FORMAT [--double-quant]
     [--kv-cache FORMAT] [--batch N] [--prompt N] [--new-tokens N] [--seq N]
     [--precision bf16|mixed] [--optimizer adamw|adamw8bit|sgd|adafactor|lion] [--grad-ckpt]
-    [--lora-rank N] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
+    [--lora-rank N] [--lora-targets all-linear|attention|NAME,NAME] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
     [--engine hf|vllm|llama.cpp] [--gpu-memory-utilization 0.9] [--gpu-layers N]
     [--gpu-memory-gib N | --gpu ID] [--json]";
 
@@ -98,6 +98,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--precision" => w.precision = Precision::parse(&value(flag)?)?,
             "--optimizer" => w.optimizer = Optimizer::parse(&value(flag)?)?,
             "--lora-rank" => w.lora_rank = number(flag, &value(flag)?)?,
+            "--lora-targets" => w.lora_targets = crate::model::LoraTargets::parse(&value(flag)?)?,
             "--gpus" => w.gpus = number(flag, &value(flag)?)?,
             "--tp" | "--tensor-parallel" => w.tensor_parallel = number(flag, &value(flag)?)?,
             "--pp" | "--pipeline-parallel" => w.pipeline_parallel = number(flag, &value(flag)?)?,

@@ -11,7 +11,7 @@ use alloc::format;
 
 use crate::error::{check_range, InputError};
 use crate::formats::{self, KvFormat, WeightFormat};
-use crate::model::{Arch, Role, Tensor};
+use crate::model::{Arch, LoraModule, LoraTargets, Role, Tensor};
 
 pub const MIB: u64 = 1 << 20;
 pub const GIB: u64 = 1 << 30;
@@ -166,6 +166,8 @@ pub struct Workload {
     pub optimizer: Optimizer,
     pub grad_ckpt: bool,
     pub lora_rank: u64,
+    /// Which Linear modules LoRA wraps (`--lora-targets`; PEFT `target_modules`).
+    pub lora_targets: LoraTargets,
     /// GPUs in total (= tensor × pipeline × data parallel).
     pub gpus: u64,
     /// Tensor-parallel size (0 = choose: inference splits over all GPUs, training uses 1).
@@ -202,6 +204,7 @@ impl Default for Workload {
             optimizer: Optimizer::Adamw,
             grad_ckpt: false,
             lora_rank: 16,
+            lora_targets: LoraTargets::AllLinear,
             gpus: 1,
             tensor_parallel: 0,
             pipeline_parallel: 0,
@@ -281,11 +284,60 @@ pub struct Estimate {
     /// Host (CPU) memory the run needs: offloaded optimizer, llama.cpp layers left on the CPU.
     pub host_bytes: u64,
     pub vllm: Option<VllmPool>,
+    /// Bytes per GPU of `breakdown.runtime` that are the caching allocator's slack: segments it
+    /// has reserved but that hold no live tensor at the peak (freed blocks it keeps cached).
+    pub allocator_slack: u64,
+    /// The fit on the workload's own card (`gpu_memory_bytes`); [`Estimate::verdict`] answers
+    /// for any other capacity.
+    pub verdict: Verdict,
     /// Plain-language remarks (warnings, what was assumed).
     pub notes: Vec<String>,
 }
 
+/// Does the run fit a card? PyTorch's caching allocator, when a `cudaMalloc` fails, frees its
+/// cached unused segments and retries before it raises out-of-memory
+/// (`c10/cuda/CUDACachingAllocator.cpp`, `DeviceCachingAllocator::malloc`:
+/// `release_available_cached_blocks` then `release_cached_blocks`, each followed by another
+/// `alloc_block`). So a run whose total exceeds the card only by allocator slack still runs:
+/// "fits, tight" (slower, and only if the slack sits in wholly free segments).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Total (slack included) within the card.
+    Fits,
+    /// Over the card only by the allocator's cached slack.
+    FitsTight,
+    /// Live tensors alone exceed the card (or vLLM cannot start).
+    DoesNotFit,
+}
+
+impl Verdict {
+    /// The JSON spelling: `fits`, `fits_tight`, `does_not_fit`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Fits => "fits",
+            Verdict::FitsTight => "fits_tight",
+            Verdict::DoesNotFit => "does_not_fit",
+        }
+    }
+    /// Plain words for tables: "fits", "fits, tight", "does not fit".
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Fits => "fits",
+            Verdict::FitsTight => "fits, tight",
+            Verdict::DoesNotFit => "does not fit",
+        }
+    }
+}
+
 impl Estimate {
+    /// The fit on a card of `capacity_bytes` per GPU: [`Verdict::Fits`] when the total is within
+    /// it, [`Verdict::FitsTight`] when only the allocator slack is over, else
+    /// [`Verdict::DoesNotFit`] (also when vLLM's pool cannot hold one sequence).
+    pub fn verdict(&self, capacity_bytes: u64) -> Verdict {
+        fit_verdict(self.total_bytes, self.allocator_slack, self.vllm, capacity_bytes)
+    }
+
     /// The estimate as a JSON object, in the shape serde's derive writes (the CLI's `--json`
     /// and the page's JSON export agree; a test checks it).
     pub fn to_json(&self) -> crate::json::Value {
@@ -333,6 +385,8 @@ impl Estimate {
                     ])
                 }),
             ),
+            ("allocator_slack", self.allocator_slack.into()),
+            ("verdict", self.verdict.name().into()),
             ("notes", Value::Array(self.notes.iter().map(|n| n.as_str().into()).collect())),
         ])
     }
@@ -440,8 +494,6 @@ pub struct Model {
     /// [`formats::ALL_FORMATS`] (and nf4 with double quant), computed once: an estimate then
     /// looks its weights up instead of walking every tensor (GGUF type rules included).
     weight_cache: Vec<(WeightFormat, u64, u64)>,
-    /// LoRA trainable parameters per unit of rank ([`Arch::lora_params`] / rank).
-    lora_per_rank: u64,
     /// [`Arch::largest_layer_params`], computed once.
     largest_layer_params: u64,
 }
@@ -457,9 +509,8 @@ impl Model {
                 weight_cache.push((f, l, o));
             }
         }
-        let lora_per_rank = arch.lora_params(1);
         let largest_layer_params = arch.largest_layer_params();
-        Model { arch, tensors, params, active_params, file_weights: None, weight_cache, lora_per_rank, largest_layer_params }
+        Model { arch, tensors, params, active_params, file_weights: None, weight_cache, largest_layer_params }
     }
 
     /// The formula's (layer, outside) bytes, from the cache when the format is in it.
@@ -584,14 +635,24 @@ impl Model {
     }
 
     /// Extra saved bytes per token per layer under LoRA with fp32 adapters (PEFT default
-    /// `autocast_adapter_dtype=True`): each wrapped Linear saves an fp32 cast of its input
-    /// (4·in) and the fp32 A output (4·r), while the frozen base Linears stop saving their bf16
-    /// inputs: +16·h + 2·h_q + 2·I + 28·r (q,k,v,o,gate,up,down). Derived from PEFT
-    /// `tuners/lora/layer.py` (`_cast_input_dtype`) and autograd's saved tensors.
-    fn lora_extra_bytes_per_token_layer(&self, rank: u64) -> u64 {
+    /// `autocast_adapter_dtype=True`), averaged over the layers: each wrapped Linear saves an
+    /// fp32 cast of its input (4·in) and the fp32 A output (4·r), while the frozen base Linears
+    /// stop saving their bf16 inputs (a frozen weight needs no input for its gradient): the
+    /// attention input, the attention output, the MLP input and the MLP product,
+    /// 2·(2·h + h_o + I). With all-linear on a Llama layer: +16·h + 2·h_q + 2·I + 28·r. Derived
+    /// from PEFT `tuners/lora/layer.py` (`_cast_input_dtype`) and autograd's saved tensors.
+    /// Signed: wrapping only the attention of a wide-MLP model saves less than full training.
+    fn lora_extra_bytes_per_token_layer(&self, modules: &[LoraModule], rank: u64) -> i128 {
         let a = &self.arch;
-        16 * a.hidden + 2 * a.attn_out_width() + 2 * a.intermediate + 28 * rank
+        let added: u64 = modules.iter().map(|m| m.tensor.count * 4 * (m.tensor.inp + rank)).sum();
+        let removed = 2 * (2 * a.hidden + a.attn_out_width() + a.intermediate);
+        (added / a.layers.max(1)) as i128 - removed as i128
     }
+}
+
+/// LoRA trainable parameters of `modules` at `rank`: r·(in + out) each (PEFT `lora_A`, `lora_B`).
+fn lora_params(modules: &[LoraModule], rank: u64) -> u64 {
+    modules.iter().map(|m| mul(&[rank, m.tensor.inp + m.tensor.out, m.tensor.count])).fold(0u64, u64::saturating_add)
 }
 
 /// The estimate for one model and workload.
@@ -606,24 +667,30 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     // stage (counted whole on the busiest GPU).
     let weights_per_gpu = layer_bytes / model_split + outside_bytes / layout.tensor_parallel;
     let mut host_bytes = 0;
+    let mut allocator_slack = 0;
 
     let (mut b, trainable, vllm) = if w.mode == Mode::Inference {
-        let (b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut notes);
+        let (b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes);
         (b, 0, vllm)
     } else {
-        let (b, trainable) = training(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut notes)?;
+        let (b, trainable) = training(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes)?;
         (b, trainable, None)
     };
     if w.weights.is_bitsandbytes() {
         b.runtime += BNB_MODULE_BYTES;
     }
     let total_bytes = b.total();
-    if total_bytes > w.gpu_memory_bytes && w.engine != Engine::Vllm {
-        notes.push(format!(
-            "needs {:.1} GiB per GPU but the GPU has {:.1} GiB: does not fit",
-            total_bytes as f64 / GIB as f64,
-            w.gpu_memory_bytes as f64 / GIB as f64
-        ));
+    let verdict = fit_verdict(total_bytes, allocator_slack, vllm, w.gpu_memory_bytes);
+    let (needs, has) = (total_bytes as f64 / GIB as f64, w.gpu_memory_bytes as f64 / GIB as f64);
+    if w.engine != Engine::Vllm {
+        match verdict {
+            Verdict::DoesNotFit => notes.push(format!("needs {needs:.1} GiB per GPU but the GPU has {has:.1} GiB: does not fit")),
+            Verdict::FitsTight => notes.push(format!(
+                "needs {needs:.1} GiB per GPU with {:.1} GiB of allocator cache; the GPU has {has:.1} GiB: fits, tight (PyTorch frees its cache and retries before it raises out-of-memory)",
+                allocator_slack as f64 / GIB as f64
+            )),
+            Verdict::Fits => {}
+        }
     }
     Ok(Estimate {
         params: model.params,
@@ -637,8 +704,26 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
         model_weight_bytes,
         host_bytes,
         vllm,
+        allocator_slack,
+        verdict,
         notes,
     })
+}
+
+/// Whether a card of `capacity` bytes holds the run (see [`Estimate::verdict`]).
+fn fit_verdict(total: u64, slack: u64, vllm: Option<VllmPool>, capacity: u64) -> Verdict {
+    if let Some(p) = vllm {
+        if p.max_concurrent_sequences == 0 || total > p.requested_bytes {
+            return Verdict::DoesNotFit;
+        }
+    }
+    if total <= capacity {
+        Verdict::Fits
+    } else if total.saturating_sub(slack) <= capacity {
+        Verdict::FitsTight
+    } else {
+        Verdict::DoesNotFit
+    }
 }
 
 /// Cached segment left by loading a bitsandbytes 4-bit checkpoint: the embedding's bf16 load
@@ -663,6 +748,7 @@ fn inference(
     layout: &Layout,
     weights_per_gpu: u64,
     host_bytes: &mut u64,
+    allocator_slack: &mut u64,
     notes: &mut Vec<String>,
 ) -> (Breakdown, Option<VllmPool>) {
     let arch = &model.arch;
@@ -711,6 +797,7 @@ fn inference(
             // transient's freed segments, so later layers' transients need fresh segments. The
             // extra is bounded by the KV written then and by half the transient.
             let slack = prompt_kv.min(prefill / 2).max(bnb4_load_residue(model, w.weights) / tp);
+            *allocator_slack = slack;
             b.runtime = TORCH_NON_POOL_BYTES + CUBLAS_WORKSPACE_BYTES + nccl + slack;
             (b, None)
         }
@@ -786,27 +873,55 @@ fn inference(
     }
 }
 
-/// Bytes per trainable parameter of optimizer state (memory-model.md §5.1), and whether the
-/// step runs as a foreach (multi-tensor) loop holding one extra copy of the parameters.
-fn optimizer_bytes(model: &Model, opt: Optimizer, state_bytes: u64, trainable: u64, lora: bool) -> (u64, bool) {
+/// bitsandbytes' 8-bit optimizers quantize each state in blocks of 256 elements with one fp32
+/// absmax per block, and keep fp32 states for tensors under `min_8bit_size` = 4096 elements
+/// (`bitsandbytes/optim/optimizer.py` `Optimizer2State.init_state`, `blocksize = 256`,
+/// bitsandbytes commit 95f9af3, 2026-08).
+const BNB_OPTIM_BLOCK: u64 = 256;
+const BNB_MIN_8BIT_SIZE: u64 = 4096;
+
+/// Bytes of the two AdamW8bit states of one tensor of `n` elements.
+fn adamw8bit_state_bytes(n: u64) -> u64 {
+    if n < BNB_MIN_8BIT_SIZE {
+        2 * 4 * n
+    } else {
+        2 * (n + 4 * n.div_ceil(BNB_OPTIM_BLOCK))
+    }
+}
+
+/// Optimizer-state bytes of the trainable tensors (memory-model.md §5.1), on the GPU's share
+/// (`trainable_gpu` of `trainable`), and whether the step runs as a foreach (multi-tensor) loop
+/// holding one extra copy of the parameters. `lora`: the wrapped modules (adapters A: r×in, B:
+/// out×r), else every weight tensor is trained.
+fn optimizer_bytes(model: &Model, opt: Optimizer, state_bytes: u64, trainable_gpu: u64, lora: Option<(&[LoraModule], u64)>) -> (u64, bool) {
+    // (elements, count) of each trainable tensor.
+    let tensors: Vec<(u64, u64, u64, bool)> = match lora {
+        Some((mods, r)) => mods
+            .iter()
+            .flat_map(|m| [(r, m.tensor.inp, m.tensor.count, false), (m.tensor.out, r, m.tensor.count, false)])
+            .collect(),
+        None => model.tensors.iter().map(|t| (t.out, t.inp, t.count, t.role == Role::Vector)).collect(),
+    };
+    let total: u64 = tensors.iter().map(|t| mul(&[t.0, t.1, t.2])).fold(0, u64::saturating_add);
+    // Scales a whole-model figure to this GPU's share.
+    let share = |bytes: u64| -> u64 {
+        if total == 0 { 0 } else { ((bytes as u128 * trainable_gpu as u128) / total as u128) as u64 }
+    };
     match opt {
         // m and v in the parameters' dtype; torch's default foreach step.
-        Optimizer::Adamw => (2 * state_bytes * trainable, true),
-        // bitsandbytes: uint8 m and v + an fp32 absmax per 2048-element block.
-        Optimizer::Adamw8bit => (2 * trainable + 2 * trainable.div_ceil(2048) * 4, false),
-        Optimizer::Sgd | Optimizer::Lion => (state_bytes * trainable, true),
+        Optimizer::Adamw => (2 * state_bytes * trainable_gpu, true),
+        Optimizer::Adamw8bit => {
+            let bytes = tensors.iter().map(|t| adamw8bit_state_bytes(t.0 * t.1).saturating_mul(t.2)).fold(0, u64::saturating_add);
+            (share(bytes), false)
+        }
+        Optimizer::Sgd | Optimizer::Lion => (state_bytes * trainable_gpu, true),
         // Factored second moment: rows + cols per matrix; vectors keep a full state.
         Optimizer::Adafactor => {
-            let factored: u64 = if lora {
-                model.arch.lora_targets().iter().map(|t| t.count * 2 * (t.inp + t.out)).sum()
-            } else {
-                model
-                    .tensors
-                    .iter()
-                    .map(|t| if t.role == Role::Vector { t.total_elems() } else { t.count * (t.out + t.inp) })
-                    .sum()
-            };
-            (factored * state_bytes, false)
+            let factored: u64 = tensors
+                .iter()
+                .map(|&(o, i, c, vector)| if vector { o * i * c } else { c * (o + i) })
+                .fold(0, u64::saturating_add);
+            (share(factored * state_bytes), false)
         }
     }
 }
@@ -817,6 +932,7 @@ fn training(
     layout: &Layout,
     weights_per_gpu: u64,
     host_bytes: &mut u64,
+    allocator_slack: &mut u64,
     notes: &mut Vec<String>,
 ) -> Result<(Breakdown, u64), InputError> {
     let arch = &model.arch;
@@ -828,8 +944,9 @@ fn training(
     let tokens = mul(&[w.batch, w.seq]);
     let h = arch.hidden;
 
+    let lora_modules = if lora { arch.lora_modules_for(&w.lora_targets)? } else { Vec::new() };
     let (trainable, param_bytes, weights) = if lora {
-        let lp = model.lora_per_rank.saturating_mul(w.lora_rank);
+        let lp = lora_params(&lora_modules, w.lora_rank);
         // PEFT creates adapters in fp32 (autocast_adapter_dtype=True).
         (lp, 4u64, weights_per_gpu + 4 * lp / split)
     } else {
@@ -843,7 +960,8 @@ fn training(
 
     // Gradients in the parameters' dtype; optimizer states per §5.1.
     let grads_full = trainable_gpu * param_bytes;
-    let (opt_full, foreach) = optimizer_bytes(model, w.optimizer, param_bytes, trainable_gpu, lora);
+    let lora_arg = if lora { Some((lora_modules.as_slice(), w.lora_rank)) } else { None };
+    let (opt_full, foreach) = optimizer_bytes(model, w.optimizer, param_bytes, trainable_gpu, lora_arg);
     let step_transient = if foreach { trainable_gpu * param_bytes } else { 0 };
 
     // ZeRO over the data-parallel group (§5.2): 1 shards optimizer states, 2 also gradients,
@@ -873,10 +991,12 @@ fn training(
     // bf16 cast the next Linear saves, and the layer input is fp32: +10·h per token-layer.
     let mixed = w.precision == Precision::Mixed && !lora;
     let amp_extra = if mixed { 10 * h } else { 0 };
-    let lora_extra = if lora { model.lora_extra_bytes_per_token_layer(w.lora_rank) } else { 0 };
+    let lora_extra = if lora { model.lora_extra_bytes_per_token_layer(&lora_modules, w.lora_rank) } else { 0 };
+    let with_extra = |base: u64| -> u64 { (base as i128 + lora_extra).clamp(0, u64::MAX as i128) as u64 };
     let layers_here = arch.layers.div_ceil(pp);
-    let per_token_layers = mul(&[model.train_bytes_per_token_all_layers() + arch.layers * (amp_extra + lora_extra), layers_here]) / arch.layers;
-    let one_layer = model.max_train_bytes_per_token_layer() + amp_extra + lora_extra;
+    let per_layer_avg = with_extra(model.train_bytes_per_token_all_layers() / arch.layers.max(1) + amp_extra);
+    let per_token_layers = mul(&[per_layer_avg, layers_here]);
+    let one_layer = with_extra(model.max_train_bytes_per_token_layer() + amp_extra);
     // HF ForCausalLMLoss: bf16 logits + fp32 upcast + fp32 log-softmax + fp32 gradient ≈ 12 B per
     // logit (§5.3); on the last pipeline stage only.
     let logits = mul(&[tokens, arch.vocab, 12]) / tp;
@@ -936,6 +1056,7 @@ fn training(
         (0, step_peak, step_slack)
     };
     let nccl = if layout.gpus > 1 { NCCL_BYTES } else { 0 };
+    *allocator_slack = slack;
     let b = Breakdown {
         weights,
         kv_cache: 0,
