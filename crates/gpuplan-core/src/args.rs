@@ -178,6 +178,18 @@ mod tests {
     }
 
     #[test]
+    fn lora_targets_flag() {
+        let a = parse_estimate_args(&split("--config c --mode lora --lora-targets q_proj,v_proj")).unwrap();
+        assert_eq!(a.workload.lora_targets, crate::model::LoraTargets::Names(vec!["q_proj".into(), "v_proj".into()]));
+        let d = parse_estimate_args(&split("--config c --mode lora")).unwrap();
+        assert_eq!(d.workload.lora_targets, crate::model::LoraTargets::AllLinear);
+        for bad in ["--config c --lora-targets q_proj,,v", "--config c --lora-targets"] {
+            assert_eq!(parse_estimate_args(&split(bad)).unwrap_err().field, "--lora-targets", "{bad}");
+        }
+        assert!(ESTIMATE_USAGE.contains("--lora-targets"));
+    }
+
+    #[test]
     fn bad_arguments_name_the_flag() {
         for (line, field) in [
             ("--config c --batch -3", "--batch"),

@@ -613,7 +613,7 @@ impl Model {
     /// the gathered input and output) plus the router logits (E·4).
     fn train_bytes_per_token_layer(&self, kind_moe: bool) -> u64 {
         let a = &self.arch;
-        let attn = 12 * a.hidden + 8 * a.q_width() + 8 * a.kv_width();
+        let attn = 12 * a.hidden + 8 * a.q_width() + 8 * a.kv_width() + self.extra_norm_bytes_per_token_layer();
         let mlp = match (kind_moe, a.moe) {
             (true, Some(m)) => {
                 m.top_k * (8 * m.expert_intermediate + 4 * a.hidden)
@@ -623,6 +623,22 @@ impl Model {
             _ => 8 * a.intermediate,
         };
         attn + mlp
+    }
+
+    /// Saved bytes of the norms beyond the two Llama RMSNorms the 12·h above counts. Llama's
+    /// RMSNorm (`modeling_llama.py` LlamaRMSNorm, bf16 model) saves its fp32 input (for `pow`
+    /// and the `rsqrt` product, 4 B) and the bf16 normalised tensor the weight multiplies
+    /// (2 B): 6 B per element. Gemma's (`modeling_gemma2.py`/`gemma3` RMSNorm: `_norm(x.float())
+    /// * (1.0 + self.weight.float())`) keeps the fp32 input and the fp32 normalised tensor: 8 B.
+    /// Gemma 2/3 have four norms per layer (input, post-attention, pre- and post-feedforward),
+    /// and Qwen3/Gemma 3 also norm q and k per head (h_q + h_kv elements). No calibration run
+    /// trains a Gemma or a Qwen3 model: this term is derived from the modeling code only.
+    fn extra_norm_bytes_per_token_layer(&self) -> u64 {
+        let a = &self.arch;
+        let gemma = matches!(a.family, crate::model::Family::Gemma | crate::model::Family::Gemma2 | crate::model::Family::Gemma3);
+        let per_elem = if gemma { 8 } else { 6 };
+        let qk = if a.qk_norm { a.q_width() + a.kv_width() } else { 0 };
+        (per_elem * (a.norms_per_layer * a.hidden + qk)).saturating_sub(12 * a.hidden)
     }
 
     /// Sum over layers of saved activation bytes per token.
@@ -998,8 +1014,10 @@ fn training(
     let per_token_layers = mul(&[per_layer_avg, layers_here]);
     let one_layer = with_extra(model.max_train_bytes_per_token_layer() + amp_extra);
     // HF ForCausalLMLoss: bf16 logits + fp32 upcast + fp32 log-softmax + fp32 gradient ≈ 12 B per
-    // logit (§5.3); on the last pipeline stage only.
-    let logits = mul(&[tokens, arch.vocab, 12]) / tp;
+    // logit (§5.3); on the last pipeline stage only. Final-logit softcapping (Gemma 2) adds the
+    // bf16 tanh output autograd keeps for backward (`torch.tanh` saves its result): +2 B.
+    let logit_bytes = if arch.logit_softcap { 14 } else { 12 };
+    let logits = mul(&[tokens, arch.vocab, logit_bytes]) / tp;
     // Autocast saves a bf16 copy of each weight for backward (weight-grad GEMMs need it).
     let autocast_copies = if mixed { if w.grad_ckpt { 2 * arch.vocab * h / tp } else { 2 * model.params / split } } else { 0 };
     // Non-reentrant checkpointing keeps each layer's input; the logits/loss and one recomputed
@@ -1221,6 +1239,95 @@ mod tests {
             let _ = estimate(&model, &w);
             let _ = estimate(&model, &Workload { mode: Mode::Full, ..w });
         }
+    }
+
+    fn gemma2(extra: &str) -> Model {
+        let text = format!(
+            r#"{{"model_type": "gemma2", "hidden_size": 2304, "intermediate_size": 9216, "num_attention_heads": 8,
+            "num_key_value_heads": 4, "head_dim": 256, "num_hidden_layers": 26, "vocab_size": 256000{extra}}}"#
+        );
+        Model::new(Arch::from_config_json(&text).unwrap())
+    }
+
+    #[test]
+    fn gemma_softcap_keeps_the_tanh_output() {
+        let capped = gemma2(r#", "final_logit_softcapping": 30.0"#);
+        let plain = gemma2(r#", "final_logit_softcapping": null"#);
+        assert!(capped.arch.logit_softcap && !plain.arch.logit_softcap);
+        // Large enough that the backward peak (not the optimizer step) is the peak.
+        let w = Workload { mode: Mode::Full, batch: 8, seq: 2048, ..Workload::default() };
+        let a = estimate(&capped, &w).unwrap().breakdown.activations;
+        let b = estimate(&plain, &w).unwrap().breakdown.activations;
+        // +2 B per logit: the bf16 tanh output, b·s·V of them.
+        assert_eq!(a - b, 2 * 8 * 2048 * 256_000);
+    }
+
+    #[test]
+    fn gemma_four_norms_save_more_than_two() {
+        let g = gemma2("");
+        // The same shapes as a Llama layer (two 6-byte norms) save 20·h less per token-layer:
+        // Gemma's four norms keep 8 B each (fp32 input and fp32 normalised tensor).
+        let mut llama_like = g.arch.clone();
+        llama_like.family = crate::model::Family::Llama;
+        llama_like.norms_per_layer = 2;
+        let l = Model::new(llama_like);
+        let h = g.arch.hidden;
+        assert_eq!(g.train_bytes_per_token_layer(false), l.train_bytes_per_token_layer(false) + 20 * h);
+        let w = Workload { mode: Mode::Full, batch: 8, seq: 2048, ..Workload::default() };
+        assert!(estimate(&g, &w).unwrap().breakdown.activations > estimate(&l, &w).unwrap().breakdown.activations);
+    }
+
+    #[test]
+    fn verdict_is_tight_when_only_the_slack_is_over() {
+        let model = Model::new(ManualModel::default().to_arch().unwrap());
+        let e = estimate(&model, &Workload { batch: 8, prompt: 8192, new_tokens: 16, ..Workload::default() }).unwrap();
+        assert!(e.allocator_slack > 0 && e.allocator_slack < e.breakdown.runtime);
+        assert_eq!(e.verdict(e.total_bytes), Verdict::Fits);
+        assert_eq!(e.verdict(e.total_bytes - 1), Verdict::FitsTight);
+        assert_eq!(e.verdict(e.total_bytes - e.allocator_slack), Verdict::FitsTight);
+        assert_eq!(e.verdict(e.total_bytes - e.allocator_slack - 1), Verdict::DoesNotFit);
+        // The workload's own card decides the verdict field and the note.
+        let tight = Workload { batch: 8, prompt: 8192, new_tokens: 16, gpu_memory_bytes: e.total_bytes - 1, ..Workload::default() };
+        let t = estimate(&model, &tight).unwrap();
+        assert_eq!(t.verdict, Verdict::FitsTight);
+        assert!(t.notes.iter().any(|n| n.contains("fits, tight")), "{:?}", t.notes);
+        assert!(!t.notes.iter().any(|n| n.contains("does not fit")));
+    }
+
+    #[test]
+    fn lora_targets_change_trainables_and_unknown_names_fail() {
+        let model = Model::new(ManualModel::default().to_arch().unwrap());
+        let w = Workload { mode: Mode::Lora, batch: 1, seq: 1024, ..Workload::default() };
+        let all = estimate(&model, &w).unwrap();
+        let attn = estimate(&model, &Workload { lora_targets: LoraTargets::Attention, ..w.clone() }).unwrap();
+        // Llama-3.1-8B shape, r 16: q,k,v,o = 32 · 16 · (8192 + 5120 + 5120 + 8192) = 13.6 M.
+        assert_eq!(attn.trainable_params, 32 * 16 * (2 * 4096 + 2 * (4096 + 1024) + 2 * 4096));
+        assert_eq!(all.trainable_params, 41_943_040);
+        assert!(attn.total_bytes < all.total_bytes);
+        let bad = estimate(&model, &Workload { lora_targets: LoraTargets::parse("qkv_proj").unwrap(), ..w });
+        assert_eq!(bad.unwrap_err().field, "--lora-targets");
+    }
+
+    #[test]
+    fn adamw8bit_states_use_256_element_blocks_and_fp32_for_small_tensors() {
+        // bnb: uint8 m and v + one fp32 absmax each per 256 elements.
+        assert_eq!(adamw8bit_state_bytes(1 << 20), 2 * ((1 << 20) + 4 * 4096));
+        assert_eq!(adamw8bit_state_bytes(257 * 16), 2 * (257 * 16 + 4 * 17));
+        // Under min_8bit_size (4096) the states stay fp32: a 2048-wide norm costs 8 B per element.
+        assert_eq!(adamw8bit_state_bytes(2048), 8 * 2048);
+    }
+
+    #[test]
+    fn fp32_gqa_prefill_holds_scores_softmax_and_mask() {
+        let model = Model::new(ManualModel::default().to_arch().unwrap());
+        let w = Workload { weights: WeightFormat::Fp32, kv_cache: KvFormat::Fp32, batch: 2, prompt: 4096, new_tokens: 1, ..Workload::default() };
+        let e = estimate(&model, &w).unwrap();
+        // 9 B per score (fp32 scores, fp32 softmax, bool −inf mask) over b·n_q·s².
+        let scores = 9 * 2 * 32 * 4096u64 * 4096;
+        assert!(e.breakdown.activations > scores && e.breakdown.activations < scores + scores / 5, "{}", e.breakdown.activations);
+        // Multi-head attention has the memory-efficient kernel in fp32: no scores.
+        let mha = Model::new(ManualModel { kv_heads: 32, ..ManualModel::default() }.to_arch().unwrap());
+        assert!(estimate(&mha, &w).unwrap().breakdown.activations < scores / 4);
     }
 
     #[test]

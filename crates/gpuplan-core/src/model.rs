@@ -122,6 +122,10 @@ pub struct Arch {
     pub norms_per_layer: u64,
     /// gpt-oss attention sinks: one scalar per query head per layer.
     pub attention_sinks: bool,
+    /// `final_logit_softcapping` is set (Gemma 2: 30): the logits go through
+    /// `tanh(logits / cap) · cap`, and autograd keeps the tanh output for backward.
+    #[serde(default)]
+    pub logit_softcap: bool,
     pub mla: Option<Mla>,
     pub moe: Option<Moe>,
     /// Sliding window in tokens for the layers marked `sliding`.
@@ -337,6 +341,7 @@ impl ManualModel {
             qk_norm: false,
             norms_per_layer: 2,
             attention_sinks: false,
+            logit_softcap: false,
             mla: None,
             moe,
             sliding_window: None,
@@ -455,6 +460,13 @@ impl Arch {
         };
         let qk_norm = matches!(family, Family::Qwen3 | Family::Qwen3Moe | Family::Gemma3);
         let norms_per_layer = if matches!(family, Family::Gemma2 | Family::Gemma3) { 4 } else { 2 };
+        // modeling_gemma2.py Gemma2ForCausalLM.forward: `if self.config.final_logit_softcapping is
+        // not None` (Gemma2Config default 30.0; Gemma3TextConfig default None).
+        let logit_softcap = match obj.get("final_logit_softcapping") {
+            Some(Value::Null) => false,
+            Some(v) => v.as_f64().is_some_and(|c| c > 0.0),
+            None => family == Family::Gemma2,
+        };
 
         let mla = if matches!(family, Family::DeepseekV2 | Family::DeepseekV3) {
             Some(Mla {
@@ -588,6 +600,7 @@ impl Arch {
             qk_norm,
             norms_per_layer,
             attention_sinks: family == Family::GptOss,
+            logit_softcap,
             mla,
             moe,
             sliding_window,
@@ -1138,6 +1151,7 @@ impl Arch {
             ("qk_norm", self.qk_norm.into()),
             ("norms_per_layer", self.norms_per_layer.into()),
             ("attention_sinks", self.attention_sinks.into()),
+            ("logit_softcap", self.logit_softcap.into()),
             ("mla", mla),
             ("moe", moe),
             ("sliding_window", self.sliding_window.into()),
@@ -1216,6 +1230,7 @@ impl Arch {
             qk_norm: f.b("qk_norm")?,
             norms_per_layer: crate::error::check_range("norms_per_layer", f.u("norms_per_layer")?, 0, 16)?,
             attention_sinks: f.b("attention_sinks")?,
+            logit_softcap: m.get("logit_softcap").and_then(Value::as_bool).unwrap_or(false),
             mla,
             moe,
             sliding_window,
