@@ -38,7 +38,7 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     [--kv-cache FORMAT] [--batch N] [--prompt N] [--new-tokens N] [--seq N]
     [--precision bf16|mixed] [--optimizer adamw|adamw8bit|sgd|adafactor|lion] [--grad-ckpt]
     [--lora-rank N] [--lora-targets all-linear|attention|NAME,NAME] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
-    [--engine hf|vllm|llama.cpp] [--gpu-memory-utilization 0.9] [--gpu-layers N]
+    [--engine hf|vllm|llama.cpp] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N]
     [--gpu-memory-gib N | --gpu ID] [--json]";
 
 fn number(flag: &str, v: &str) -> Result<u64, InputError> {
@@ -70,6 +70,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--json" => json = true,
             "--double-quant" => double_quant = true,
             "--grad-ckpt" => w.grad_ckpt = true,
+            "--static-cache" => w.static_cache = true,
             "--offload-optimizer" => w.offload_optimizer = true,
             "--config" => {
                 let v = value(flag)?;

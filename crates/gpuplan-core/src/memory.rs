@@ -179,6 +179,10 @@ pub struct Workload {
     /// Optimizer states (and fp32 master) offloaded to CPU memory (ZeRO-Offload).
     pub offload_optimizer: bool,
     pub engine: Engine,
+    /// transformers `generate(cache_implementation="static")`: the cache is allocated at its
+    /// full length up front and `generate` compiles the decode step (affects `hf` decode speed).
+    #[serde(default)]
+    pub static_cache: bool,
     /// vLLM `gpu_memory_utilization` in per-mille (900 = 0.9).
     pub gpu_memory_utilization_permille: u32,
     /// Memory of one GPU in bytes (vLLM sizes its pool from it; fit verdicts compare to it).
@@ -211,6 +215,7 @@ impl Default for Workload {
             zero: 0,
             offload_optimizer: false,
             engine: Engine::Hf,
+            static_cache: false,
             gpu_memory_utilization_permille: 900,
             gpu_memory_bytes: H100_VISIBLE_BYTES,
             gpu_layers: None,
