@@ -633,8 +633,9 @@ impl Model {
     /// Saved bytes of the norms beyond the two Llama RMSNorms the 12·h above counts. Llama's
     /// RMSNorm (`modeling_llama.py` LlamaRMSNorm, bf16 model) saves its fp32 input (for `pow`
     /// and the `rsqrt` product, 4 B) and the bf16 normalised tensor the weight multiplies
-    /// (2 B): 6 B per element. Gemma's (`modeling_gemma2.py`/`gemma3` RMSNorm: `_norm(x.float())
-    /// * (1.0 + self.weight.float())`) keeps the fp32 input and the fp32 normalised tensor: 8 B.
+    /// (2 B): 6 B per element. Gemma's RMSNorm (`modeling_gemma2.py`, `modeling_gemma3.py`:
+    /// `self._norm(x.float()) * (1.0 + self.weight.float())`) keeps the fp32 input and the fp32
+    /// normalised tensor: 8 B.
     /// Gemma 2/3 have four norms per layer (input, post-attention, pre- and post-feedforward),
     /// and Qwen3/Gemma 3 also norm q and k per head (h_q + h_kv elements). No calibration run
     /// trains a Gemma or a Qwen3 model: this term is derived from the modeling code only.
@@ -747,9 +748,20 @@ fn fit_verdict(total: u64, slack: u64, vllm: Option<VllmPool>, capacity: u64) ->
     }
 }
 
-/// Cached segment left by loading a bitsandbytes 4-bit checkpoint: the embedding's bf16 load
-/// buffer (calibration: Llama-3.2-1B nf4 runs keep 0.38–0.40 GiB reserved beyond allocated
-/// whatever the batch, against a 0.49 GiB embedding; int8 loads quantize in place and show none).
+/// Reserved-but-unused memory left by loading a bitsandbytes 4-bit checkpoint. bitsandbytes
+/// quantizes on the way to the GPU: `Params4bit.to(cuda)` calls `_quantize`, which first copies
+/// the bf16 weight to the device (`w = self.data.contiguous().to(device)`), then allocates the
+/// packed 4-bit tensor and its absmax while that copy is live, then drops the copy
+/// (`bitsandbytes/nn/modules.py`, commit 95f9af3). The caching allocator keeps the freed bf16
+/// block, and later 4-bit tensors and the unquantized tensors loaded after it are carved out
+/// of it (best-fit reuse); a segment goes back to the driver only when wholly free
+/// (`c10/cuda/CUDACachingAllocator.cpp`: `release_cached_blocks` frees only unsplit blocks), so
+/// the bf16 load segments stay reserved around the small quantized tensors inside them. Size:
+/// the largest bf16 load buffer the loader holds, the embedding's (its V·h bf16 copy; the
+/// per-Linear copies are far smaller). Calibration: Llama-3.2-1B nf4 runs keep 0.38–0.40 GiB
+/// reserved beyond allocated whatever the batch, against a 0.49 GiB embedding; int8 loads
+/// quantize in place and show none. One model only: the embedding-size bound is the mechanism's
+/// upper end, not a fit.
 fn bnb4_load_residue(model: &Model, format: WeightFormat) -> u64 {
     if matches!(format, WeightFormat::Nf4 { .. }) {
         2 * model.arch.vocab * model.arch.hidden
