@@ -86,7 +86,21 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     let mut e = estimate(&model, &a.workload)?;
     e.notes.extend(note);
     let accuracy = gpuplan_core::accuracy::of(&a.workload);
-    Ok(if a.json { to_json(&e, model.file_weights, &accuracy) } else { table(&e, &a, &accuracy) })
+    let card = card_capacity(&a, args)?;
+    Ok(if a.json { to_json(&e, model.file_weights, &accuracy) } else { table(&e, &a, card, &accuracy) })
+}
+
+/// The card the user named, for the verdict line: `--gpu ID` (its catalog memory) or
+/// `--gpu-memory-gib N`; `None` when neither was given.
+fn card_capacity(a: &EstimateArgs, args: &[&str]) -> Result<Option<(String, u64)>, InputError> {
+    if let Some(id) = &a.gpu {
+        let cat = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
+        return match cat.gpus.iter().find(|g| &g.id == id) {
+            Some(g) => Ok(Some((g.name.clone(), g.memory_bytes))),
+            None => Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; `gpuplan gpus` lists the ids"))),
+        };
+    }
+    Ok(args.contains(&"--gpu-memory-gib").then(|| ("the card".to_string(), a.workload.gpu_memory_bytes)))
 }
 
 fn to_json(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accuracy: &Accuracy) -> String {
@@ -105,7 +119,7 @@ fn gib(b: u64) -> String {
     format!("{:>9.2} GiB", b as f64 / GIB as f64)
 }
 
-fn table(e: &Estimate, a: &EstimateArgs, accuracy: &Accuracy) -> String {
+fn table(e: &Estimate, a: &EstimateArgs, card: Option<(String, u64)>, accuracy: &Accuracy) -> String {
     let w = &a.workload;
     let mut s = String::new();
     s += &format!(
@@ -132,6 +146,12 @@ fn table(e: &Estimate, a: &EstimateArgs, accuracy: &Accuracy) -> String {
     s += &format!("  {:<12} {}\n", "total", gib(e.total_bytes));
     if e.layout.gpus > 1 {
         s += &format!("  all GPUs     {}\n", gib(e.all_gpus_bytes));
+    }
+    if e.allocator_slack > 0 {
+        s += &format!("  {:<12} {}  (allocator cache, in runtime)\n", "of which", gib(e.allocator_slack));
+    }
+    if let Some((name, capacity)) = card {
+        s += &format!("\nverdict on {name} ({}): {}\n", gib(capacity).trim(), e.verdict(capacity).label());
     }
     if let Some(p) = e.vllm {
         s += &format!("\nvLLM KV pool: {} tokens, {} concurrent sequences of {} tokens\n", p.kv_capacity_tokens, p.max_concurrent_sequences, w.prompt + w.new_tokens);

@@ -1,7 +1,8 @@
 //! Runs every measured H100 case of `data/calibration/h100-cases.jsonl` through the real
 //! `gpuplan` binary and compares `total_bytes` with `measured.process_bytes`.
-//! Bounds (issue #2): median |error| ≤ 5 %, every run within 15 %, every OOM run predicted above
-//! the card's 81559 MiB. Prints the whole table.
+//! Bounds (issue #11): median |error| ≤ 3 %, every run within 9 %, every OOM run recognised:
+//! its estimate does not fit the card's 81559 MiB even after the allocator frees its cache
+//! (`verdict` "does_not_fit", total − allocator slack above the card). Prints the whole table.
 //!
 //! It also keeps `data/calibration/accuracy.json` (what `gpuplan_core::accuracy` reads to say how
 //! sure each estimate is) equal to what the estimator gives today: the test fails when they
@@ -28,6 +29,7 @@ struct Row {
     weights: &'static str,
     measured: u64,
     estimated: u64,
+    slack: u64,
     oom: bool,
 }
 
@@ -38,6 +40,9 @@ fn run_case(dir: &std::path::Path, line: &str) -> Row {
     let out = Command::new(env!("CARGO_BIN_EXE_gpuplan")).args(&args).current_dir(dir).output().unwrap();
     assert!(out.status.success(), "{id}: {}", String::from_utf8_lossy(&out.stderr));
     let est: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    if case["measured"]["oom"].as_bool() == Some(true) {
+        assert_eq!(est["verdict"], "does_not_fit", "{id}: measured OOM");
+    }
     let parsed = parse_estimate_args(&args[1..].iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
     let w = parsed.workload;
     let m = &case["measured"];
@@ -49,6 +54,7 @@ fn run_case(dir: &std::path::Path, line: &str) -> Row {
         weights: w.weights.name(),
         measured: if oom { 0 } else { m["process_bytes"].as_u64().unwrap() },
         estimated: est["total_bytes"].as_u64().unwrap(),
+        slack: est["allocator_slack"].as_u64().unwrap(),
         oom,
     }
 }
@@ -56,18 +62,19 @@ fn run_case(dir: &std::path::Path, line: &str) -> Row {
 /// `data/calibration/accuracy.json` as the rows give it (one run per line, stable order).
 fn accuracy_json(rows: &[Row]) -> String {
     let mut s = String::from("{\n");
-    s += "  \"about\": \"Each measured H100 run of h100-cases.jsonl (measured_bytes: the process's GPU memory at its peak; 0 for a run that ran out of memory) beside the estimate gpuplan gives for it. Written by GPUPLAN_BLESS=1 cargo test -p gpuplan-cli --test calibration, which fails while the estimator and this file disagree. gpuplan_core::accuracy computes each kind's median and worst error from it.\",\n";
+    s += "  \"about\": \"Each measured H100 run of h100-cases.jsonl (measured_bytes: the process's GPU memory at its peak; 0 for a run that ran out of memory) beside the estimate gpuplan gives for it (estimated_bytes, of which slack_bytes is allocator cache PyTorch frees before it raises out-of-memory). Written by GPUPLAN_BLESS=1 cargo test -p gpuplan-cli --test calibration, which fails while the estimator and this file disagree. gpuplan_core::accuracy computes each kind's median and worst error from it.\",\n";
     s += "  \"gpu\": \"NVIDIA H100 80GB HBM3 (81559 MiB)\",\n";
     s += &format!("  \"capacity_bytes\": {H100_BYTES},\n  \"runs\": [\n");
     for (i, r) in rows.iter().enumerate() {
         s += &format!(
-            "    {{\"id\": \"{}\", \"mode\": \"{}\", \"engine\": \"{}\", \"weights\": \"{}\", \"measured_bytes\": {}, \"estimated_bytes\": {}, \"oom\": {}}}{}\n",
+            "    {{\"id\": \"{}\", \"mode\": \"{}\", \"engine\": \"{}\", \"weights\": \"{}\", \"measured_bytes\": {}, \"estimated_bytes\": {}, \"slack_bytes\": {}, \"oom\": {}}}{}\n",
             r.id,
             r.mode,
             r.engine,
             r.weights,
             r.measured,
             r.estimated,
+            r.slack,
             r.oom,
             if i + 1 < rows.len() { "," } else { "" }
         );
@@ -91,13 +98,13 @@ fn calibration_h100_cases_within_bounds() {
             None => {
                 println!("{:<52} {:>10} {:>9.2}G {:>8}", r.id, "OOM", est, if r.oom_recognised() { "ok" } else { "MISS" });
                 if !r.oom_recognised() {
-                    failures.push(format!("{}: measured OOM but estimated {est:.1} GiB fits", r.id));
+                    failures.push(format!("{}: measured OOM but estimated {est:.1} GiB ({:.1} GiB without allocator slack) fits", r.id, (r.estimated_bytes - r.slack_bytes) as f64 / GIB));
                 }
             }
             Some(err) => {
                 println!("{:<52} {:>9.2}G {:>9.2}G {:>+7.1}%", r.id, r.measured_bytes as f64 / GIB, est, err);
-                if err.abs() > 15.0 {
-                    failures.push(format!("{}: {err:+.1} % (bound ±15 %)", r.id));
+                if err.abs() > 9.0 {
+                    failures.push(format!("{}: {err:+.1} % (bound ±9 %)", r.id));
                 }
             }
         }
@@ -105,7 +112,7 @@ fn calibration_h100_cases_within_bounds() {
     let (n, median, worst) = accuracy::summary(&runs.iter().collect::<Vec<_>>());
     let (median, worst) = (median.unwrap(), worst.unwrap());
     println!("\n{n} runs: median |error| {median:.2} %, worst {worst:.2} %");
-    assert!(median <= 5.0, "median |error| {median:.2} % > 5 %");
+    assert!(median <= 3.0, "median |error| {median:.2} % > 3 %");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     let path = dir.join("accuracy.json");

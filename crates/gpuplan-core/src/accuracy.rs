@@ -98,6 +98,9 @@ pub struct Run {
     /// What the GPU showed (0 for a run that ran out of memory).
     pub measured_bytes: u64,
     pub estimated_bytes: u64,
+    /// Of the estimate, the allocator's cache that PyTorch frees before it raises
+    /// out-of-memory (`Estimate::allocator_slack`).
+    pub slack_bytes: u64,
     /// The run did not fit in the card.
     pub oom: bool,
     /// The card's capacity as the driver reports it.
@@ -109,9 +112,10 @@ impl Run {
     pub fn error_pct(&self) -> Option<f64> {
         (!self.oom && self.measured_bytes > 0).then(|| (self.estimated_bytes as f64 / self.measured_bytes as f64 - 1.0) * 100.0)
     }
-    /// An OOM run is recognised when its estimate exceeds the card.
+    /// An OOM run is recognised when its estimate exceeds the card even without the
+    /// allocator's slack (the verdict "does not fit", not "fits, tight").
     pub fn oom_recognised(&self) -> bool {
-        self.oom && self.estimated_bytes > self.capacity_bytes
+        self.oom && self.estimated_bytes.saturating_sub(self.slack_bytes) > self.capacity_bytes
     }
 }
 
@@ -171,6 +175,7 @@ fn read_run(r: &Value, capacity_bytes: u64) -> Option<Run> {
         kind: Kind::of(&w),
         measured_bytes: r.get("measured_bytes").and_then(Value::as_u64)?,
         estimated_bytes: r.get("estimated_bytes").and_then(Value::as_u64)?,
+        slack_bytes: r.get("slack_bytes").and_then(Value::as_u64)?,
         oom: r.get("oom").and_then(Value::as_bool)?,
         capacity_bytes,
     })
@@ -240,7 +245,7 @@ mod tests {
 
     fn run(id: &str, mode: Mode, weights: WeightFormat, measured: u64, estimated: u64, oom: bool) -> Run {
         let w = Workload { mode, weights, ..Workload::default() };
-        Run { id: id.into(), kind: Kind::of(&w), measured_bytes: measured, estimated_bytes: estimated, oom, capacity_bytes: 100 }
+        Run { id: id.into(), kind: Kind::of(&w), measured_bytes: measured, estimated_bytes: estimated, slack_bytes: 0, oom, capacity_bytes: 100 }
     }
 
     #[test]

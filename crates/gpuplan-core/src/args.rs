@@ -37,8 +37,8 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     --mode inference|full|pretrain|lora|qlora --weights FORMAT [--double-quant]
     [--kv-cache FORMAT] [--batch N] [--prompt N] [--new-tokens N] [--seq N]
     [--precision bf16|mixed] [--optimizer adamw|adamw8bit|sgd|adafactor|lion] [--grad-ckpt]
-    [--lora-rank N] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
-    [--engine hf|vllm|llama.cpp] [--gpu-memory-utilization 0.9] [--gpu-layers N]
+    [--lora-rank N] [--lora-targets all-linear|attention|NAME,NAME] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
+    [--engine hf|vllm|llama.cpp] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N]
     [--gpu-memory-gib N | --gpu ID] [--json]";
 
 fn number(flag: &str, v: &str) -> Result<u64, InputError> {
@@ -70,6 +70,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--json" => json = true,
             "--double-quant" => double_quant = true,
             "--grad-ckpt" => w.grad_ckpt = true,
+            "--static-cache" => w.static_cache = true,
             "--offload-optimizer" => w.offload_optimizer = true,
             "--config" => {
                 let v = value(flag)?;
@@ -98,6 +99,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--precision" => w.precision = Precision::parse(&value(flag)?)?,
             "--optimizer" => w.optimizer = Optimizer::parse(&value(flag)?)?,
             "--lora-rank" => w.lora_rank = number(flag, &value(flag)?)?,
+            "--lora-targets" => w.lora_targets = crate::model::LoraTargets::parse(&value(flag)?)?,
             "--gpus" => w.gpus = number(flag, &value(flag)?)?,
             "--tp" | "--tensor-parallel" => w.tensor_parallel = number(flag, &value(flag)?)?,
             "--pp" | "--pipeline-parallel" => w.pipeline_parallel = number(flag, &value(flag)?)?,
@@ -174,6 +176,18 @@ mod tests {
         assert_eq!(a.workload.weights, WeightFormat::Nf4 { double_quant: true });
         assert_eq!(a.workload.batch, 4);
         assert!(a.workload.grad_ckpt && a.json);
+    }
+
+    #[test]
+    fn lora_targets_flag() {
+        let a = parse_estimate_args(&split("--config c --mode lora --lora-targets q_proj,v_proj")).unwrap();
+        assert_eq!(a.workload.lora_targets, crate::model::LoraTargets::Names(vec!["q_proj".into(), "v_proj".into()]));
+        let d = parse_estimate_args(&split("--config c --mode lora")).unwrap();
+        assert_eq!(d.workload.lora_targets, crate::model::LoraTargets::AllLinear);
+        for bad in ["--config c --lora-targets q_proj,,v", "--config c --lora-targets"] {
+            assert_eq!(parse_estimate_args(&split(bad)).unwrap_err().field, "--lora-targets", "{bad}");
+        }
+        assert!(ESTIMATE_USAGE.contains("--lora-targets"));
     }
 
     #[test]

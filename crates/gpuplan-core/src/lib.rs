@@ -18,5 +18,5 @@ pub mod throughput;
 
 pub use error::InputError;
 pub use formats::{KvFormat, WeightFormat};
-pub use memory::{estimate, Breakdown, Engine, Estimate, Mode, Model, Optimizer, Precision, Workload};
-pub use model::{Arch, Family, ManualModel};
+pub use memory::{estimate, Breakdown, Engine, Estimate, Mode, Model, Optimizer, Precision, Verdict, Workload};
+pub use model::{Arch, Family, LoraTargets, ManualModel};

@@ -11,7 +11,7 @@ use alloc::format;
 
 use crate::error::{check_range, InputError};
 use crate::formats::{self, KvFormat, WeightFormat};
-use crate::model::{Arch, Role, Tensor};
+use crate::model::{Arch, LoraModule, LoraTargets, Role, Tensor};
 
 pub const MIB: u64 = 1 << 20;
 pub const GIB: u64 = 1 << 30;
@@ -166,6 +166,8 @@ pub struct Workload {
     pub optimizer: Optimizer,
     pub grad_ckpt: bool,
     pub lora_rank: u64,
+    /// Which Linear modules LoRA wraps (`--lora-targets`; PEFT `target_modules`).
+    pub lora_targets: LoraTargets,
     /// GPUs in total (= tensor × pipeline × data parallel).
     pub gpus: u64,
     /// Tensor-parallel size (0 = choose: inference splits over all GPUs, training uses 1).
@@ -177,6 +179,10 @@ pub struct Workload {
     /// Optimizer states (and fp32 master) offloaded to CPU memory (ZeRO-Offload).
     pub offload_optimizer: bool,
     pub engine: Engine,
+    /// transformers `generate(cache_implementation="static")`: the cache is allocated at its
+    /// full length up front and `generate` compiles the decode step (affects `hf` decode speed).
+    #[serde(default)]
+    pub static_cache: bool,
     /// vLLM `gpu_memory_utilization` in per-mille (900 = 0.9).
     pub gpu_memory_utilization_permille: u32,
     /// Memory of one GPU in bytes (vLLM sizes its pool from it; fit verdicts compare to it).
@@ -202,12 +208,14 @@ impl Default for Workload {
             optimizer: Optimizer::Adamw,
             grad_ckpt: false,
             lora_rank: 16,
+            lora_targets: LoraTargets::AllLinear,
             gpus: 1,
             tensor_parallel: 0,
             pipeline_parallel: 0,
             zero: 0,
             offload_optimizer: false,
             engine: Engine::Hf,
+            static_cache: false,
             gpu_memory_utilization_permille: 900,
             gpu_memory_bytes: H100_VISIBLE_BYTES,
             gpu_layers: None,
@@ -281,11 +289,60 @@ pub struct Estimate {
     /// Host (CPU) memory the run needs: offloaded optimizer, llama.cpp layers left on the CPU.
     pub host_bytes: u64,
     pub vllm: Option<VllmPool>,
+    /// Bytes per GPU of `breakdown.runtime` that are the caching allocator's slack: segments it
+    /// has reserved but that hold no live tensor at the peak (freed blocks it keeps cached).
+    pub allocator_slack: u64,
+    /// The fit on the workload's own card (`gpu_memory_bytes`); [`Estimate::verdict`] answers
+    /// for any other capacity.
+    pub verdict: Verdict,
     /// Plain-language remarks (warnings, what was assumed).
     pub notes: Vec<String>,
 }
 
+/// Does the run fit a card? PyTorch's caching allocator, when a `cudaMalloc` fails, frees its
+/// cached unused segments and retries before it raises out-of-memory
+/// (`c10/cuda/CUDACachingAllocator.cpp`, `DeviceCachingAllocator::malloc`:
+/// `release_available_cached_blocks` then `release_cached_blocks`, each followed by another
+/// `alloc_block`). So a run whose total exceeds the card only by allocator slack still runs:
+/// "fits, tight" (slower, and only if the slack sits in wholly free segments).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Total (slack included) within the card.
+    Fits,
+    /// Over the card only by the allocator's cached slack.
+    FitsTight,
+    /// Live tensors alone exceed the card (or vLLM cannot start).
+    DoesNotFit,
+}
+
+impl Verdict {
+    /// The JSON spelling: `fits`, `fits_tight`, `does_not_fit`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Fits => "fits",
+            Verdict::FitsTight => "fits_tight",
+            Verdict::DoesNotFit => "does_not_fit",
+        }
+    }
+    /// Plain words for tables: "fits", "fits, tight", "does not fit".
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Fits => "fits",
+            Verdict::FitsTight => "fits, tight",
+            Verdict::DoesNotFit => "does not fit",
+        }
+    }
+}
+
 impl Estimate {
+    /// The fit on a card of `capacity_bytes` per GPU: [`Verdict::Fits`] when the total is within
+    /// it, [`Verdict::FitsTight`] when only the allocator slack is over, else
+    /// [`Verdict::DoesNotFit`] (also when vLLM's pool cannot hold one sequence).
+    pub fn verdict(&self, capacity_bytes: u64) -> Verdict {
+        fit_verdict(self.total_bytes, self.allocator_slack, self.vllm, capacity_bytes)
+    }
+
     /// The estimate as a JSON object, in the shape serde's derive writes (the CLI's `--json`
     /// and the page's JSON export agree; a test checks it).
     pub fn to_json(&self) -> crate::json::Value {
@@ -333,6 +390,8 @@ impl Estimate {
                     ])
                 }),
             ),
+            ("allocator_slack", self.allocator_slack.into()),
+            ("verdict", self.verdict.name().into()),
             ("notes", Value::Array(self.notes.iter().map(|n| n.as_str().into()).collect())),
         ])
     }
@@ -344,6 +403,13 @@ impl Estimate {
 pub const TORCH_NON_POOL_BYTES: u64 = 685 * MIB;
 /// cuBLASLt workspace allocated through the caching allocator on Hopper (pytorch PR #120925).
 pub const CUBLAS_WORKSPACE_BYTES: u64 = 32 * MIB;
+/// Kernels a training step adds to the context outside PyTorch's pool: CUDA loads each kernel's
+/// module on first launch (lazy loading, the default since CUDA 12.2 and in PyTorch builds), and a
+/// training step launches the autograd backward kernels, the loss and the optimizer's foreach
+/// kernels that inference never does. Measured (calibration/README.md stack): 767–773 MiB outside
+/// the pool in every directly measured training run of all three trained models, against 685 MiB
+/// after the first bf16 GEMM.
+pub const TORCH_TRAIN_KERNELS_BYTES: u64 = 86 * MIB;
 /// bitsandbytes' CUDA kernels module loaded into the context (calibration: bnb runs show
 /// ≈ 50 MiB more outside the pool than plain bf16 runs of the same process).
 pub const BNB_MODULE_BYTES: u64 = 50 * MIB;
@@ -433,8 +499,6 @@ pub struct Model {
     /// [`formats::ALL_FORMATS`] (and nf4 with double quant), computed once: an estimate then
     /// looks its weights up instead of walking every tensor (GGUF type rules included).
     weight_cache: Vec<(WeightFormat, u64, u64)>,
-    /// LoRA trainable parameters per unit of rank ([`Arch::lora_params`] / rank).
-    lora_per_rank: u64,
     /// [`Arch::largest_layer_params`], computed once.
     largest_layer_params: u64,
 }
@@ -450,9 +514,8 @@ impl Model {
                 weight_cache.push((f, l, o));
             }
         }
-        let lora_per_rank = arch.lora_params(1);
         let largest_layer_params = arch.largest_layer_params();
-        Model { arch, tensors, params, active_params, file_weights: None, weight_cache, lora_per_rank, largest_layer_params }
+        Model { arch, tensors, params, active_params, file_weights: None, weight_cache, largest_layer_params }
     }
 
     /// The formula's (layer, outside) bytes, from the cache when the format is in it.
@@ -536,10 +599,17 @@ impl Model {
         dense.max(self.prefill_moe_elems_per_token())
     }
 
-    /// Attention scores when no fused kernel applies (fp32 weights hit SDPA's math path): the
-    /// scores and the softmax output, b·n_q·s² each (§4.1 "Attention scores").
+    /// Attention when no fused kernel applies: fp32 weights with grouped KV heads reach SDPA's
+    /// math path (flash attention has no fp32 kernel, memory-efficient attention no GQA), in
+    /// fp32 elements per token. `_scaled_dot_product_attention_math` (PyTorch 2.5+
+    /// `aten/src/ATen/native/transformers/attention.cpp`) materialises the scores (b·n_q·s²) and
+    /// calls `_safe_softmax`, which holds the scores, the softmax output and a bool mask of the
+    /// −inf scores (`self.eq(-inf)`, 1 B each) at once: 9 B = 2.25 fp32 elements per score.
+    /// Beside them: q, its scaled copy and the GQA-expanded key (3·h_q), k and v (2·h_kv) and
+    /// the residual stream (4·h). Calibration: 2.25·n_q·s + 7.4·h per token measured on both
+    /// fp32 models (Llama-3.2-1B, Qwen2.5-0.5B, b1·s512 and b8·s2048).
     fn math_attention_elems_per_token(&self, s: u64) -> u64 {
-        2 * self.arch.heads * s + 2 * self.arch.q_width() + 2 * self.arch.kv_width() + 4 * self.arch.hidden
+        (9 * self.arch.heads * s).div_ceil(4) + 3 * self.arch.q_width() + 2 * self.arch.kv_width() + 4 * self.arch.hidden
     }
 
     /// Saved activations per token per layer for training, bytes, HF Llama-family layer with
@@ -548,7 +618,7 @@ impl Model {
     /// the gathered input and output) plus the router logits (E·4).
     fn train_bytes_per_token_layer(&self, kind_moe: bool) -> u64 {
         let a = &self.arch;
-        let attn = 12 * a.hidden + 8 * a.q_width() + 8 * a.kv_width();
+        let attn = 12 * a.hidden + 8 * a.q_width() + 8 * a.kv_width() + self.extra_norm_bytes_per_token_layer();
         let mlp = match (kind_moe, a.moe) {
             (true, Some(m)) => {
                 m.top_k * (8 * m.expert_intermediate + 4 * a.hidden)
@@ -558,6 +628,23 @@ impl Model {
             _ => 8 * a.intermediate,
         };
         attn + mlp
+    }
+
+    /// Saved bytes of the norms beyond the two Llama RMSNorms the 12·h above counts. Llama's
+    /// RMSNorm (`modeling_llama.py` LlamaRMSNorm, bf16 model) saves its fp32 input (for `pow`
+    /// and the `rsqrt` product, 4 B) and the bf16 normalised tensor the weight multiplies
+    /// (2 B): 6 B per element. Gemma's RMSNorm (`modeling_gemma2.py`, `modeling_gemma3.py`:
+    /// `self._norm(x.float()) * (1.0 + self.weight.float())`) keeps the fp32 input and the fp32
+    /// normalised tensor: 8 B.
+    /// Gemma 2/3 have four norms per layer (input, post-attention, pre- and post-feedforward),
+    /// and Qwen3/Gemma 3 also norm q and k per head (h_q + h_kv elements). No calibration run
+    /// trains a Gemma or a Qwen3 model: this term is derived from the modeling code only.
+    fn extra_norm_bytes_per_token_layer(&self) -> u64 {
+        let a = &self.arch;
+        let gemma = matches!(a.family, crate::model::Family::Gemma | crate::model::Family::Gemma2 | crate::model::Family::Gemma3);
+        let per_elem = if gemma { 8 } else { 6 };
+        let qk = if a.qk_norm { a.q_width() + a.kv_width() } else { 0 };
+        (per_elem * (a.norms_per_layer * a.hidden + qk)).saturating_sub(12 * a.hidden)
     }
 
     /// Sum over layers of saved activation bytes per token.
@@ -570,14 +657,24 @@ impl Model {
     }
 
     /// Extra saved bytes per token per layer under LoRA with fp32 adapters (PEFT default
-    /// `autocast_adapter_dtype=True`): each wrapped Linear saves an fp32 cast of its input
-    /// (4·in) and the fp32 A output (4·r), while the frozen base Linears stop saving their bf16
-    /// inputs: +16·h + 2·h_q + 2·I + 28·r (q,k,v,o,gate,up,down). Derived from PEFT
-    /// `tuners/lora/layer.py` (`_cast_input_dtype`) and autograd's saved tensors.
-    fn lora_extra_bytes_per_token_layer(&self, rank: u64) -> u64 {
+    /// `autocast_adapter_dtype=True`), averaged over the layers: each wrapped Linear saves an
+    /// fp32 cast of its input (4·in) and the fp32 A output (4·r), while the frozen base Linears
+    /// stop saving their bf16 inputs (a frozen weight needs no input for its gradient): the
+    /// attention input, the attention output, the MLP input and the MLP product,
+    /// 2·(2·h + h_o + I). With all-linear on a Llama layer: +16·h + 2·h_q + 2·I + 28·r. Derived
+    /// from PEFT `tuners/lora/layer.py` (`_cast_input_dtype`) and autograd's saved tensors.
+    /// Signed: wrapping only the attention of a wide-MLP model saves less than full training.
+    fn lora_extra_bytes_per_token_layer(&self, modules: &[LoraModule], rank: u64) -> i128 {
         let a = &self.arch;
-        16 * a.hidden + 2 * a.attn_out_width() + 2 * a.intermediate + 28 * rank
+        let added: u64 = modules.iter().map(|m| m.tensor.count * 4 * (m.tensor.inp + rank)).sum();
+        let removed = 2 * (2 * a.hidden + a.attn_out_width() + a.intermediate);
+        (added / a.layers.max(1)) as i128 - removed as i128
     }
+}
+
+/// LoRA trainable parameters of `modules` at `rank`: r·(in + out) each (PEFT `lora_A`, `lora_B`).
+fn lora_params(modules: &[LoraModule], rank: u64) -> u64 {
+    modules.iter().map(|m| mul(&[rank, m.tensor.inp + m.tensor.out, m.tensor.count])).fold(0u64, u64::saturating_add)
 }
 
 /// The estimate for one model and workload.
@@ -592,24 +689,30 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     // stage (counted whole on the busiest GPU).
     let weights_per_gpu = layer_bytes / model_split + outside_bytes / layout.tensor_parallel;
     let mut host_bytes = 0;
+    let mut allocator_slack = 0;
 
     let (mut b, trainable, vllm) = if w.mode == Mode::Inference {
-        let (b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut notes);
+        let (b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes);
         (b, 0, vllm)
     } else {
-        let (b, trainable) = training(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut notes)?;
+        let (b, trainable) = training(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes)?;
         (b, trainable, None)
     };
     if w.weights.is_bitsandbytes() {
         b.runtime += BNB_MODULE_BYTES;
     }
     let total_bytes = b.total();
-    if total_bytes > w.gpu_memory_bytes && w.engine != Engine::Vllm {
-        notes.push(format!(
-            "needs {:.1} GiB per GPU but the GPU has {:.1} GiB: does not fit",
-            total_bytes as f64 / GIB as f64,
-            w.gpu_memory_bytes as f64 / GIB as f64
-        ));
+    let verdict = fit_verdict(total_bytes, allocator_slack, vllm, w.gpu_memory_bytes);
+    let (needs, has) = (total_bytes as f64 / GIB as f64, w.gpu_memory_bytes as f64 / GIB as f64);
+    if w.engine != Engine::Vllm {
+        match verdict {
+            Verdict::DoesNotFit => notes.push(format!("needs {needs:.1} GiB per GPU but the GPU has {has:.1} GiB: does not fit")),
+            Verdict::FitsTight => notes.push(format!(
+                "needs {needs:.1} GiB per GPU with {:.1} GiB of allocator cache; the GPU has {has:.1} GiB: fits, tight (PyTorch frees its cache and retries before it raises out-of-memory)",
+                allocator_slack as f64 / GIB as f64
+            )),
+            Verdict::Fits => {}
+        }
     }
     Ok(Estimate {
         params: model.params,
@@ -623,13 +726,42 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
         model_weight_bytes,
         host_bytes,
         vllm,
+        allocator_slack,
+        verdict,
         notes,
     })
 }
 
-/// Cached segment left by loading a bitsandbytes 4-bit checkpoint: the embedding's bf16 load
-/// buffer (calibration: Llama-3.2-1B nf4 runs keep 0.38–0.40 GiB reserved beyond allocated
-/// whatever the batch, against a 0.49 GiB embedding; int8 loads quantize in place and show none).
+/// Whether a card of `capacity` bytes holds the run (see [`Estimate::verdict`]).
+fn fit_verdict(total: u64, slack: u64, vllm: Option<VllmPool>, capacity: u64) -> Verdict {
+    if let Some(p) = vllm {
+        if p.max_concurrent_sequences == 0 || total > p.requested_bytes {
+            return Verdict::DoesNotFit;
+        }
+    }
+    if total <= capacity {
+        Verdict::Fits
+    } else if total.saturating_sub(slack) <= capacity {
+        Verdict::FitsTight
+    } else {
+        Verdict::DoesNotFit
+    }
+}
+
+/// Reserved-but-unused memory left by loading a bitsandbytes 4-bit checkpoint. bitsandbytes
+/// quantizes on the way to the GPU: `Params4bit.to(cuda)` calls `_quantize`, which first copies
+/// the bf16 weight to the device (`w = self.data.contiguous().to(device)`), then allocates the
+/// packed 4-bit tensor and its absmax while that copy is live, then drops the copy
+/// (`bitsandbytes/nn/modules.py`, commit 95f9af3). The caching allocator keeps the freed bf16
+/// block, and later 4-bit tensors and the unquantized tensors loaded after it are carved out
+/// of it (best-fit reuse); a segment goes back to the driver only when wholly free
+/// (`c10/cuda/CUDACachingAllocator.cpp`: `release_cached_blocks` frees only unsplit blocks), so
+/// the bf16 load segments stay reserved around the small quantized tensors inside them. Size:
+/// the largest bf16 load buffer the loader holds, the embedding's (its V·h bf16 copy; the
+/// per-Linear copies are far smaller). Calibration: Llama-3.2-1B nf4 runs keep 0.38–0.40 GiB
+/// reserved beyond allocated whatever the batch, against a 0.49 GiB embedding; int8 loads
+/// quantize in place and show none. One model only: the embedding-size bound is the mechanism's
+/// upper end, not a fit.
 fn bnb4_load_residue(model: &Model, format: WeightFormat) -> u64 {
     if matches!(format, WeightFormat::Nf4 { .. }) {
         2 * model.arch.vocab * model.arch.hidden
@@ -649,6 +781,7 @@ fn inference(
     layout: &Layout,
     weights_per_gpu: u64,
     host_bytes: &mut u64,
+    allocator_slack: &mut u64,
     notes: &mut Vec<String>,
 ) -> (Breakdown, Option<VllmPool>) {
     let arch = &model.arch;
@@ -668,9 +801,10 @@ fn inference(
             let prompt_kv = mul(&[w.batch, model.kv_bytes(w.kv_cache, w.prompt, w.prompt.min(window.saturating_sub(1).max(1)), kv_div)]) / pp;
             b.kv_cache = kv_full;
             let tokens = mul(&[w.batch, w.prompt]);
-            let per_token = if act_b >= 4 {
-                model.prefill_dense_elems_per_token().max(model.math_attention_elems_per_token(w.prompt))
-                    + model.prefill_dense_elems_per_token()
+            let grouped_kv = arch.mla.is_none() && arch.kv_heads < arch.heads;
+            let per_token = if act_b >= 4 && grouped_kv {
+                // The attention and the MLP of a layer are live at different times.
+                model.prefill_elems_per_token().max(model.math_attention_elems_per_token(w.prompt))
             } else {
                 model.prefill_elems_per_token()
             };
@@ -696,6 +830,7 @@ fn inference(
             // transient's freed segments, so later layers' transients need fresh segments. The
             // extra is bounded by the KV written then and by half the transient.
             let slack = prompt_kv.min(prefill / 2).max(bnb4_load_residue(model, w.weights) / tp);
+            *allocator_slack = slack;
             b.runtime = TORCH_NON_POOL_BYTES + CUBLAS_WORKSPACE_BYTES + nccl + slack;
             (b, None)
         }
@@ -771,27 +906,55 @@ fn inference(
     }
 }
 
-/// Bytes per trainable parameter of optimizer state (memory-model.md §5.1), and whether the
-/// step runs as a foreach (multi-tensor) loop holding one extra copy of the parameters.
-fn optimizer_bytes(model: &Model, opt: Optimizer, state_bytes: u64, trainable: u64, lora: bool) -> (u64, bool) {
+/// bitsandbytes' 8-bit optimizers quantize each state in blocks of 256 elements with one fp32
+/// absmax per block, and keep fp32 states for tensors under `min_8bit_size` = 4096 elements
+/// (`bitsandbytes/optim/optimizer.py` `Optimizer2State.init_state`, `blocksize = 256`,
+/// bitsandbytes commit 95f9af3, 2026-08).
+const BNB_OPTIM_BLOCK: u64 = 256;
+const BNB_MIN_8BIT_SIZE: u64 = 4096;
+
+/// Bytes of the two AdamW8bit states of one tensor of `n` elements.
+fn adamw8bit_state_bytes(n: u64) -> u64 {
+    if n < BNB_MIN_8BIT_SIZE {
+        2 * 4 * n
+    } else {
+        2 * (n + 4 * n.div_ceil(BNB_OPTIM_BLOCK))
+    }
+}
+
+/// Optimizer-state bytes of the trainable tensors (memory-model.md §5.1), on the GPU's share
+/// (`trainable_gpu` of `trainable`), and whether the step runs as a foreach (multi-tensor) loop
+/// holding one extra copy of the parameters. `lora`: the wrapped modules (adapters A: r×in, B:
+/// out×r), else every weight tensor is trained.
+fn optimizer_bytes(model: &Model, opt: Optimizer, state_bytes: u64, trainable_gpu: u64, lora: Option<(&[LoraModule], u64)>) -> (u64, bool) {
+    // (elements, count) of each trainable tensor.
+    let tensors: Vec<(u64, u64, u64, bool)> = match lora {
+        Some((mods, r)) => mods
+            .iter()
+            .flat_map(|m| [(r, m.tensor.inp, m.tensor.count, false), (m.tensor.out, r, m.tensor.count, false)])
+            .collect(),
+        None => model.tensors.iter().map(|t| (t.out, t.inp, t.count, t.role == Role::Vector)).collect(),
+    };
+    let total: u64 = tensors.iter().map(|t| mul(&[t.0, t.1, t.2])).fold(0, u64::saturating_add);
+    // Scales a whole-model figure to this GPU's share.
+    let share = |bytes: u64| -> u64 {
+        if total == 0 { 0 } else { ((bytes as u128 * trainable_gpu as u128) / total as u128) as u64 }
+    };
     match opt {
         // m and v in the parameters' dtype; torch's default foreach step.
-        Optimizer::Adamw => (2 * state_bytes * trainable, true),
-        // bitsandbytes: uint8 m and v + an fp32 absmax per 2048-element block.
-        Optimizer::Adamw8bit => (2 * trainable + 2 * trainable.div_ceil(2048) * 4, false),
-        Optimizer::Sgd | Optimizer::Lion => (state_bytes * trainable, true),
+        Optimizer::Adamw => (2 * state_bytes * trainable_gpu, true),
+        Optimizer::Adamw8bit => {
+            let bytes = tensors.iter().map(|t| adamw8bit_state_bytes(t.0 * t.1).saturating_mul(t.2)).fold(0, u64::saturating_add);
+            (share(bytes), false)
+        }
+        Optimizer::Sgd | Optimizer::Lion => (state_bytes * trainable_gpu, true),
         // Factored second moment: rows + cols per matrix; vectors keep a full state.
         Optimizer::Adafactor => {
-            let factored: u64 = if lora {
-                model.arch.lora_targets().iter().map(|t| t.count * 2 * (t.inp + t.out)).sum()
-            } else {
-                model
-                    .tensors
-                    .iter()
-                    .map(|t| if t.role == Role::Vector { t.total_elems() } else { t.count * (t.out + t.inp) })
-                    .sum()
-            };
-            (factored * state_bytes, false)
+            let factored: u64 = tensors
+                .iter()
+                .map(|&(o, i, c, vector)| if vector { o * i * c } else { c * (o + i) })
+                .fold(0, u64::saturating_add);
+            (share(factored * state_bytes), false)
         }
     }
 }
@@ -802,6 +965,7 @@ fn training(
     layout: &Layout,
     weights_per_gpu: u64,
     host_bytes: &mut u64,
+    allocator_slack: &mut u64,
     notes: &mut Vec<String>,
 ) -> Result<(Breakdown, u64), InputError> {
     let arch = &model.arch;
@@ -813,8 +977,9 @@ fn training(
     let tokens = mul(&[w.batch, w.seq]);
     let h = arch.hidden;
 
+    let lora_modules = if lora { arch.lora_modules_for(&w.lora_targets)? } else { Vec::new() };
     let (trainable, param_bytes, weights) = if lora {
-        let lp = model.lora_per_rank.saturating_mul(w.lora_rank);
+        let lp = lora_params(&lora_modules, w.lora_rank);
         // PEFT creates adapters in fp32 (autocast_adapter_dtype=True).
         (lp, 4u64, weights_per_gpu + 4 * lp / split)
     } else {
@@ -828,7 +993,8 @@ fn training(
 
     // Gradients in the parameters' dtype; optimizer states per §5.1.
     let grads_full = trainable_gpu * param_bytes;
-    let (opt_full, foreach) = optimizer_bytes(model, w.optimizer, param_bytes, trainable_gpu, lora);
+    let lora_arg = if lora { Some((lora_modules.as_slice(), w.lora_rank)) } else { None };
+    let (opt_full, foreach) = optimizer_bytes(model, w.optimizer, param_bytes, trainable_gpu, lora_arg);
     let step_transient = if foreach { trainable_gpu * param_bytes } else { 0 };
 
     // ZeRO over the data-parallel group (§5.2): 1 shards optimizer states, 2 also gradients,
@@ -858,20 +1024,24 @@ fn training(
     // bf16 cast the next Linear saves, and the layer input is fp32: +10·h per token-layer.
     let mixed = w.precision == Precision::Mixed && !lora;
     let amp_extra = if mixed { 10 * h } else { 0 };
-    let lora_extra = if lora { model.lora_extra_bytes_per_token_layer(w.lora_rank) } else { 0 };
+    let lora_extra = if lora { model.lora_extra_bytes_per_token_layer(&lora_modules, w.lora_rank) } else { 0 };
+    let with_extra = |base: u64| -> u64 { (base as i128 + lora_extra).clamp(0, u64::MAX as i128) as u64 };
     let layers_here = arch.layers.div_ceil(pp);
-    let per_token_layers = mul(&[model.train_bytes_per_token_all_layers() + arch.layers * (amp_extra + lora_extra), layers_here]) / arch.layers;
-    let one_layer = model.max_train_bytes_per_token_layer() + amp_extra + lora_extra;
+    let per_layer_avg = with_extra(model.train_bytes_per_token_all_layers() / arch.layers.max(1) + amp_extra);
+    let per_token_layers = mul(&[per_layer_avg, layers_here]);
+    let one_layer = with_extra(model.max_train_bytes_per_token_layer() + amp_extra);
     // HF ForCausalLMLoss: bf16 logits + fp32 upcast + fp32 log-softmax + fp32 gradient ≈ 12 B per
-    // logit (§5.3); on the last pipeline stage only.
-    let logits = mul(&[tokens, arch.vocab, 12]) / tp;
+    // logit (§5.3); on the last pipeline stage only. Final-logit softcapping (Gemma 2) adds the
+    // bf16 tanh output autograd keeps for backward (`torch.tanh` saves its result): +2 B.
+    let logit_bytes = if arch.logit_softcap { 14 } else { 12 };
+    let logits = mul(&[tokens, arch.vocab, logit_bytes]) / tp;
     // Autocast saves a bf16 copy of each weight for backward (weight-grad GEMMs need it).
     let autocast_copies = if mixed { if w.grad_ckpt { 2 * arch.vocab * h / tp } else { 2 * model.params / split } } else { 0 };
+    // Non-reentrant checkpointing keeps each layer's input; the logits/loss and one recomputed
+    // layer are live at different times, so the larger of the two counts as allocated.
+    let recompute = if w.grad_ckpt { mul(&[tokens, one_layer]) / tp } else { 0 };
     let activations = if w.grad_ckpt {
-        // Non-reentrant checkpointing keeps each layer's input; the logits/loss and one
-        // recomputed layer are live at different times, so the larger of the two counts.
         let ckpt = mul(&[tokens, h, if mixed { 4 } else { 2 }, layers_here]);
-        let recompute = mul(&[tokens, one_layer]) / tp;
         ckpt + logits.max(recompute) + autocast_copies
     } else {
         mul(&[tokens, per_token_layers]) / tp + logits + autocast_copies
@@ -904,7 +1074,14 @@ fn training(
     // The peak is the larger phase; both terms grow with batch and sequence, so the estimate does.
     let logit_elems = mul(&[tokens, arch.vocab]) / tp;
     let residue = bnb4_load_residue(model, w.weights);
-    let backward_slack = (2 * logit_elems).max(opt.saturating_add(grads).min(4 * logit_elems)).max(residue);
+    // - checkpointed LoRA/QLoRA: the loss buffers are freed before backward recomputes the last
+    //   layer, but their segments are cut to b·s·V sizes and the recomputed layer's tensors
+    //   (b·s·h, b·s·I) are carved elsewhere, so the smaller of the two stays reserved on top
+    //   (c10/cuda/CUDACachingAllocator.cpp: a free block is reused only by a request that fits,
+    //   and a segment returns to the driver only when wholly free). In full training the
+    //   gradients allocated during backward fill those freed loss segments instead.
+    let ckpt_slack = if lora { recompute.min(logits) } else { 0 };
+    let backward_slack = (2 * logit_elems).max(opt.saturating_add(grads).min(4 * logit_elems)).max(residue) + ckpt_slack;
     let step_slack = (backward_peak / 2).max(residue);
     let backward_total = backward_peak.saturating_add(backward_slack);
     let step_total = step_peak.saturating_add(step_slack);
@@ -914,13 +1091,14 @@ fn training(
         (0, step_peak, step_slack)
     };
     let nccl = if layout.gpus > 1 { NCCL_BYTES } else { 0 };
+    *allocator_slack = slack;
     let b = Breakdown {
         weights,
         kv_cache: 0,
         activations: act_shown,
         gradients: grads_shown,
         optimizer: opt,
-        runtime: TORCH_NON_POOL_BYTES + CUBLAS_WORKSPACE_BYTES + nccl + slack,
+        runtime: TORCH_NON_POOL_BYTES + TORCH_TRAIN_KERNELS_BYTES + CUBLAS_WORKSPACE_BYTES + nccl + slack,
     };
     Ok((b, trainable))
 }
@@ -1078,6 +1256,95 @@ mod tests {
             let _ = estimate(&model, &w);
             let _ = estimate(&model, &Workload { mode: Mode::Full, ..w });
         }
+    }
+
+    fn gemma2(extra: &str) -> Model {
+        let text = format!(
+            r#"{{"model_type": "gemma2", "hidden_size": 2304, "intermediate_size": 9216, "num_attention_heads": 8,
+            "num_key_value_heads": 4, "head_dim": 256, "num_hidden_layers": 26, "vocab_size": 256000{extra}}}"#
+        );
+        Model::new(Arch::from_config_json(&text).unwrap())
+    }
+
+    #[test]
+    fn gemma_softcap_keeps_the_tanh_output() {
+        let capped = gemma2(r#", "final_logit_softcapping": 30.0"#);
+        let plain = gemma2(r#", "final_logit_softcapping": null"#);
+        assert!(capped.arch.logit_softcap && !plain.arch.logit_softcap);
+        // Large enough that the backward peak (not the optimizer step) is the peak.
+        let w = Workload { mode: Mode::Full, batch: 8, seq: 2048, ..Workload::default() };
+        let a = estimate(&capped, &w).unwrap().breakdown.activations;
+        let b = estimate(&plain, &w).unwrap().breakdown.activations;
+        // +2 B per logit: the bf16 tanh output, b·s·V of them.
+        assert_eq!(a - b, 2 * 8 * 2048 * 256_000);
+    }
+
+    #[test]
+    fn gemma_four_norms_save_more_than_two() {
+        let g = gemma2("");
+        // The same shapes as a Llama layer (two 6-byte norms) save 20·h less per token-layer:
+        // Gemma's four norms keep 8 B each (fp32 input and fp32 normalised tensor).
+        let mut llama_like = g.arch.clone();
+        llama_like.family = crate::model::Family::Llama;
+        llama_like.norms_per_layer = 2;
+        let l = Model::new(llama_like);
+        let h = g.arch.hidden;
+        assert_eq!(g.train_bytes_per_token_layer(false), l.train_bytes_per_token_layer(false) + 20 * h);
+        let w = Workload { mode: Mode::Full, batch: 8, seq: 2048, ..Workload::default() };
+        assert!(estimate(&g, &w).unwrap().breakdown.activations > estimate(&l, &w).unwrap().breakdown.activations);
+    }
+
+    #[test]
+    fn verdict_is_tight_when_only_the_slack_is_over() {
+        let model = Model::new(ManualModel::default().to_arch().unwrap());
+        let e = estimate(&model, &Workload { batch: 8, prompt: 8192, new_tokens: 16, ..Workload::default() }).unwrap();
+        assert!(e.allocator_slack > 0 && e.allocator_slack < e.breakdown.runtime);
+        assert_eq!(e.verdict(e.total_bytes), Verdict::Fits);
+        assert_eq!(e.verdict(e.total_bytes - 1), Verdict::FitsTight);
+        assert_eq!(e.verdict(e.total_bytes - e.allocator_slack), Verdict::FitsTight);
+        assert_eq!(e.verdict(e.total_bytes - e.allocator_slack - 1), Verdict::DoesNotFit);
+        // The workload's own card decides the verdict field and the note.
+        let tight = Workload { batch: 8, prompt: 8192, new_tokens: 16, gpu_memory_bytes: e.total_bytes - 1, ..Workload::default() };
+        let t = estimate(&model, &tight).unwrap();
+        assert_eq!(t.verdict, Verdict::FitsTight);
+        assert!(t.notes.iter().any(|n| n.contains("fits, tight")), "{:?}", t.notes);
+        assert!(!t.notes.iter().any(|n| n.contains("does not fit")));
+    }
+
+    #[test]
+    fn lora_targets_change_trainables_and_unknown_names_fail() {
+        let model = Model::new(ManualModel::default().to_arch().unwrap());
+        let w = Workload { mode: Mode::Lora, batch: 1, seq: 1024, ..Workload::default() };
+        let all = estimate(&model, &w).unwrap();
+        let attn = estimate(&model, &Workload { lora_targets: LoraTargets::Attention, ..w.clone() }).unwrap();
+        // Llama-3.1-8B shape, r 16: q,k,v,o = 32 · 16 · (8192 + 5120 + 5120 + 8192) = 13.6 M.
+        assert_eq!(attn.trainable_params, 32 * 16 * (2 * 4096 + 2 * (4096 + 1024) + 2 * 4096));
+        assert_eq!(all.trainable_params, 41_943_040);
+        assert!(attn.total_bytes < all.total_bytes);
+        let bad = estimate(&model, &Workload { lora_targets: LoraTargets::parse("qkv_proj").unwrap(), ..w });
+        assert_eq!(bad.unwrap_err().field, "--lora-targets");
+    }
+
+    #[test]
+    fn adamw8bit_states_use_256_element_blocks_and_fp32_for_small_tensors() {
+        // bnb: uint8 m and v + one fp32 absmax each per 256 elements.
+        assert_eq!(adamw8bit_state_bytes(1 << 20), 2 * ((1 << 20) + 4 * 4096));
+        assert_eq!(adamw8bit_state_bytes(257 * 16), 2 * (257 * 16 + 4 * 17));
+        // Under min_8bit_size (4096) the states stay fp32: a 2048-wide norm costs 8 B per element.
+        assert_eq!(adamw8bit_state_bytes(2048), 8 * 2048);
+    }
+
+    #[test]
+    fn fp32_gqa_prefill_holds_scores_softmax_and_mask() {
+        let model = Model::new(ManualModel::default().to_arch().unwrap());
+        let w = Workload { weights: WeightFormat::Fp32, kv_cache: KvFormat::Fp32, batch: 2, prompt: 4096, new_tokens: 1, ..Workload::default() };
+        let e = estimate(&model, &w).unwrap();
+        // 9 B per score (fp32 scores, fp32 softmax, bool −inf mask) over b·n_q·s².
+        let scores = 9 * 2 * 32 * 4096u64 * 4096;
+        assert!(e.breakdown.activations > scores && e.breakdown.activations < scores + scores / 5, "{}", e.breakdown.activations);
+        // Multi-head attention has the memory-efficient kernel in fp32: no scores.
+        let mha = Model::new(ManualModel { kv_heads: 32, ..ManualModel::default() }.to_arch().unwrap());
+        assert!(estimate(&mha, &w).unwrap().breakdown.activations < scores / 4);
     }
 
     #[test]

@@ -122,6 +122,10 @@ pub struct Arch {
     pub norms_per_layer: u64,
     /// gpt-oss attention sinks: one scalar per query head per layer.
     pub attention_sinks: bool,
+    /// `final_logit_softcapping` is set (Gemma 2: 30): the logits go through
+    /// `tanh(logits / cap) · cap`, and autograd keeps the tanh output for backward.
+    #[serde(default)]
+    pub logit_softcap: bool,
     pub mla: Option<Mla>,
     pub moe: Option<Moe>,
     /// Sliding window in tokens for the layers marked `sliding`.
@@ -188,6 +192,57 @@ impl Tensor {
     }
     pub fn total_elems(&self) -> u64 {
         self.out * self.inp * self.count
+    }
+}
+
+/// One Linear module LoRA can wrap: its transformers module name, whether it is an attention
+/// projection, and its shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoraModule {
+    pub name: &'static str,
+    pub attention: bool,
+    pub tensor: Tensor,
+}
+
+/// PEFT `LoraConfig.target_modules` as `--lora-targets` spells it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoraTargets {
+    /// `"all-linear"`: every Linear of the decoder except the output layer (PEFT's shorthand).
+    #[default]
+    AllLinear,
+    /// The family's attention projections (q/k/v/o, Phi-3 `qkv_proj`, MLA's latent projections).
+    Attention,
+    /// Module names, matched as PEFT matches `target_modules` entries: the last name component.
+    Names(Vec<String>),
+}
+
+impl LoraTargets {
+    pub const HELP: &'static str = "all-linear, attention, or module names such as q_proj,v_proj";
+    pub fn parse(s: &str) -> Result<LoraTargets, InputError> {
+        match s.trim() {
+            "all-linear" | "all_linear" => Ok(LoraTargets::AllLinear),
+            "attention" => Ok(LoraTargets::Attention),
+            list => {
+                let mut names: Vec<String> = Vec::new();
+                for n in list.split(',').map(str::trim) {
+                    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                        return Err(InputError::new("--lora-targets", format!("\"{s}\" is not a target list; allowed: {}", Self::HELP)));
+                    }
+                    if !names.iter().any(|x| x == n) {
+                        names.push(n.to_string());
+                    }
+                }
+                Ok(LoraTargets::Names(names))
+            }
+        }
+    }
+    pub fn name(&self) -> String {
+        match self {
+            LoraTargets::AllLinear => "all-linear".to_string(),
+            LoraTargets::Attention => "attention".to_string(),
+            LoraTargets::Names(n) => n.join(","),
+        }
     }
 }
 
@@ -286,6 +341,7 @@ impl ManualModel {
             qk_norm: false,
             norms_per_layer: 2,
             attention_sinks: false,
+            logit_softcap: false,
             mla: None,
             moe,
             sliding_window: None,
@@ -404,6 +460,13 @@ impl Arch {
         };
         let qk_norm = matches!(family, Family::Qwen3 | Family::Qwen3Moe | Family::Gemma3);
         let norms_per_layer = if matches!(family, Family::Gemma2 | Family::Gemma3) { 4 } else { 2 };
+        // modeling_gemma2.py Gemma2ForCausalLM.forward: `if self.config.final_logit_softcapping is
+        // not None` (Gemma2Config default 30.0; Gemma3TextConfig default None).
+        let logit_softcap = match obj.get("final_logit_softcapping") {
+            Some(Value::Null) => false,
+            Some(v) => v.as_f64().is_some_and(|c| c > 0.0),
+            None => family == Family::Gemma2,
+        };
 
         let mla = if matches!(family, Family::DeepseekV2 | Family::DeepseekV3) {
             Some(Mla {
@@ -537,6 +600,7 @@ impl Arch {
             qk_norm,
             norms_per_layer,
             attention_sinks: family == Family::GptOss,
+            logit_softcap,
             mla,
             moe,
             sliding_window,
@@ -682,23 +746,115 @@ impl Arch {
         active - self.vocab * self.hidden + head_matmul
     }
 
-    /// LoRA trainable parameters: Σ r·(in + out) over the targeted linears (q,k,v,o,gate,up,down
-    /// in every layer; routed experts are not targeted). Source: PEFT `tuners/lora/layer.py`.
+    /// LoRA trainable parameters of the all-linear default: Σ r·(in + out) over the targeted
+    /// Linears. Source: PEFT `tuners/lora/layer.py` (`lora_A`: in → r, `lora_B`: r → out).
     pub fn lora_params(&self, rank: u64) -> u64 {
         self.lora_targets().iter().map(|t| rank * (t.inp + t.out) * t.count).sum()
     }
 
-    /// The Linear modules LoRA wraps (PEFT target_modules q,k,v,o,gate,up,down).
+    /// The Linear modules LoRA wraps under PEFT's `"all-linear"` default (see [`Arch::lora_modules`]).
     pub fn lora_targets(&self) -> Vec<Tensor> {
-        self.tensors()
-            .into_iter()
-            .filter(|t| {
-                matches!(
-                    t.role,
-                    Role::AttnQ | Role::AttnK | Role::AttnV | Role::AttnO | Role::MlpGate | Role::MlpUp | Role::MlpDown
-                )
-            })
-            .collect()
+        self.lora_modules().into_iter().map(|m| m.tensor).collect()
+    }
+
+    /// Every `nn.Linear` of the decoder layers under its transformers 5 module name: what PEFT's
+    /// `target_modules="all-linear"` wraps (`peft/tuners/tuners_utils.py`
+    /// `_maybe_include_all_linear_layers`, PEFT 0.21: every `nn.Linear`/`Conv1D` except the output
+    /// layer `get_output_embeddings()`; the embedding is an `nn.Embedding`). Names are what
+    /// `target_modules` matches by suffix. Per family (`modeling_<type>.py`, transformers 5):
+    /// - Llama, Mistral, Qwen2/3, Gemma 1–3, custom: `q_proj k_proj v_proj o_proj` and
+    ///   `gate_proj up_proj down_proj`.
+    /// - Phi-3 fuses them: `qkv_proj` (h → h_q + 2·h_kv) and `gate_up_proj` (h → 2·I), one adapter
+    ///   per fused module.
+    /// - DeepSeek-V2/V3 (MLA): `q_a_proj q_b_proj` (or `q_proj` without `q_lora_rank`),
+    ///   `kv_a_proj_with_mqa kv_b_proj o_proj`; dense layers and shared experts
+    ///   `gate_proj up_proj down_proj`.
+    /// - MoE (Mixtral, Qwen2/3-MoE, DeepSeek, gpt-oss): the routed experts are 3-D
+    ///   `nn.Parameter`s (`MixtralExperts.gate_up_proj`, `down_proj`) and the routers
+    ///   `*TopKRouter.weight` parameters, not `nn.Linear`s, so LoRA's `target_modules` never wraps
+    ///   them; qwen2_moe's `shared_expert_gate` (h → 1) is an `nn.Linear`.
+    pub fn lora_modules(&self) -> Vec<LoraModule> {
+        let h = self.hidden;
+        let mut out = Vec::new();
+        let mut push = |name: &'static str, attention: bool, role: Role, layer: u32, o: u64, i: u64| {
+            if o > 0 && i > 0 {
+                out.push(LoraModule { name, attention, tensor: Tensor { role, layer, out: o, inp: i, count: 1 } });
+            }
+        };
+        let fused = self.family == Family::Phi3;
+        for (l, kind) in self.layer_kinds.iter().enumerate() {
+            let l = l as u32;
+            match self.mla {
+                Some(m) => {
+                    let qk = m.qk_nope_head_dim + m.qk_rope_head_dim;
+                    if m.q_lora_rank > 0 {
+                        push("q_a_proj", true, Role::AttnLatent, l, m.q_lora_rank, h);
+                        push("q_b_proj", true, Role::AttnQ, l, self.heads * qk, m.q_lora_rank);
+                    } else {
+                        push("q_proj", true, Role::AttnQ, l, self.heads * qk, h);
+                    }
+                    push("kv_a_proj_with_mqa", true, Role::AttnLatent, l, m.kv_lora_rank + m.qk_rope_head_dim, h);
+                    push("kv_b_proj", true, Role::AttnV, l, self.heads * (m.qk_nope_head_dim + m.v_head_dim), m.kv_lora_rank);
+                    push("o_proj", true, Role::AttnO, l, h, self.heads * m.v_head_dim);
+                }
+                None if fused => {
+                    push("qkv_proj", true, Role::AttnQ, l, self.q_width() + 2 * self.kv_width(), h);
+                    push("o_proj", true, Role::AttnO, l, h, self.q_width());
+                }
+                None => {
+                    push("q_proj", true, Role::AttnQ, l, self.q_width(), h);
+                    push("k_proj", true, Role::AttnK, l, self.kv_width(), h);
+                    push("v_proj", true, Role::AttnV, l, self.kv_width(), h);
+                    push("o_proj", true, Role::AttnO, l, h, self.q_width());
+                }
+            }
+            let mlp_width = match (kind.moe, self.moe) {
+                (true, Some(m)) => {
+                    if m.shared_gate {
+                        push("shared_expert_gate", false, Role::Router, l, 1, h);
+                    }
+                    m.shared_experts * m.shared_intermediate
+                }
+                _ => self.intermediate,
+            };
+            if fused {
+                push("gate_up_proj", false, Role::MlpUp, l, 2 * mlp_width, h);
+            } else {
+                push("gate_proj", false, Role::MlpGate, l, mlp_width, h);
+                push("up_proj", false, Role::MlpUp, l, mlp_width, h);
+            }
+            push("down_proj", false, Role::MlpDown, l, h, mlp_width);
+        }
+        out
+    }
+
+    /// The modules a `--lora-targets` choice wraps; a name that matches no module of this
+    /// family is an error naming the flag and the family's names.
+    pub fn lora_modules_for(&self, targets: &LoraTargets) -> Result<Vec<LoraModule>, InputError> {
+        let all = self.lora_modules();
+        let picked: Vec<LoraModule> = match targets {
+            LoraTargets::AllLinear => all,
+            LoraTargets::Attention => all.into_iter().filter(|m| m.attention).collect(),
+            LoraTargets::Names(names) => {
+                for n in names {
+                    if !all.iter().any(|m| m.name == n.as_str()) {
+                        let mut known: Vec<&str> = all.iter().map(|m| m.name).collect();
+                        known.dedup();
+                        known.sort_unstable();
+                        known.dedup();
+                        return Err(InputError::new(
+                            "--lora-targets",
+                            format!("\"{n}\" matches no Linear module of {}; its modules: {}", self.model_type, known.join(", ")),
+                        ));
+                    }
+                }
+                all.into_iter().filter(|m| names.iter().any(|n| n.as_str() == m.name)).collect()
+            }
+        };
+        if picked.is_empty() {
+            return Err(InputError::new("--lora-targets", format!("selects no Linear module of {}", self.model_type)));
+        }
+        Ok(picked)
     }
 
     /// KV-cache elements per token per full-attention layer (K and V; MLA: the latent + rope key).
@@ -757,6 +913,65 @@ mod tests {
 
     fn json(s: &str) -> Arch {
         Arch::from_config_json(s).unwrap()
+    }
+
+    const PHI3_MINI: &str = r#"{"model_type": "phi3", "hidden_size": 3072, "intermediate_size": 8192,
+        "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 32,
+        "vocab_size": 32064, "tie_word_embeddings": false}"#;
+
+    #[test]
+    fn phi3_fused_projections_get_one_adapter_each() {
+        let a = json(PHI3_MINI);
+        let names: Vec<&str> = a.lora_modules().iter().filter(|m| m.tensor.layer == 0).map(|m| m.name).collect();
+        assert_eq!(names, ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]);
+        // r·(in + out) per fused module: qkv 3072 → 9216, o, gate_up 3072 → 16384, down 8192 → 3072.
+        let per_layer = (3072 + 9216) + (3072 + 3072) + (3072 + 16384) + (8192 + 3072);
+        assert_eq!(a.lora_params(16), 16 * 32 * per_layer);
+        // Unfused q,k,v would count the input three times: the fused count is smaller.
+        let unfused = (3072 + 3072) * 3 + (3072 + 3072) + 2 * (3072 + 8192) + (8192 + 3072);
+        assert!(per_layer < unfused);
+        let attn = a.lora_modules_for(&LoraTargets::Attention).unwrap();
+        assert!(attn.iter().all(|m| m.name == "qkv_proj" || m.name == "o_proj"));
+        assert_eq!(attn.len(), 64);
+    }
+
+    #[test]
+    fn lora_target_names_must_match_a_module_of_the_family() {
+        let llama = load("llama-3.2-1b");
+        // q_proj,v_proj (PEFT's default mapping for llama): 16 layers × (q + v).
+        let qv = llama.lora_modules_for(&LoraTargets::parse("q_proj,v_proj").unwrap()).unwrap();
+        assert_eq!(qv.len(), 32);
+        // Phi-3 has no q_proj: an error naming the flag and the modules it has.
+        let e = json(PHI3_MINI).lora_modules_for(&LoraTargets::parse("q_proj").unwrap()).unwrap_err();
+        assert_eq!(e.field, "--lora-targets");
+        assert!(e.message.contains("qkv_proj"), "{}", e.message);
+        for bad in ["", "q_proj,,v_proj", "q-proj", "lm_head;"] {
+            assert_eq!(LoraTargets::parse(bad).unwrap_err().field, "--lora-targets", "{bad}");
+        }
+        // The output layer is never an all-linear target (PEFT excludes get_output_embeddings()).
+        assert!(llama.lora_modules_for(&LoraTargets::parse("lm_head").unwrap()).is_err());
+    }
+
+    #[test]
+    fn mla_and_moe_targets_follow_transformers_module_names() {
+        let v3 = json(r#"{"model_type": "deepseek_v3", "hidden_size": 7168, "num_hidden_layers": 4,
+            "num_attention_heads": 128, "num_key_value_heads": 128, "vocab_size": 129280,
+            "intermediate_size": 18432, "moe_intermediate_size": 2048, "n_routed_experts": 256,
+            "n_shared_experts": 1, "num_experts_per_tok": 8, "first_k_dense_replace": 3,
+            "q_lora_rank": 1536, "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+            "v_head_dim": 128}"#);
+        let attn: Vec<&str> = v3.lora_modules_for(&LoraTargets::Attention).unwrap().iter().filter(|m| m.tensor.layer == 0).map(|m| m.name).collect();
+        assert_eq!(attn, ["q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj"]);
+        // Layer 3 is MoE: only the shared expert's gate/up/down are Linears (width 1 × 2048);
+        // the 256 routed experts are 3-D parameters LoRA's target_modules never wraps.
+        let moe: Vec<(&str, u64)> = v3.lora_modules().iter().filter(|m| m.tensor.layer == 3 && !m.attention).map(|m| (m.name, m.tensor.out.min(m.tensor.inp))).collect();
+        assert_eq!(moe, [("gate_proj", 2048), ("up_proj", 2048), ("down_proj", 2048)]);
+        let gpt_oss = json(r#"{"model_type": "gpt_oss", "hidden_size": 2880, "num_hidden_layers": 2,
+            "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 64, "vocab_size": 201088,
+            "intermediate_size": 2880, "num_local_experts": 32, "num_experts_per_tok": 4}"#);
+        let names: Vec<&str> = gpt_oss.lora_modules().iter().map(|m| m.name).collect();
+        assert!(names.iter().all(|n| ["q_proj", "k_proj", "v_proj", "o_proj"].contains(n)), "{names:?}");
+        assert!(gpt_oss.lora_modules_for(&LoraTargets::parse("gate_proj").unwrap()).is_err());
     }
 
     #[test]
@@ -936,6 +1151,7 @@ impl Arch {
             ("qk_norm", self.qk_norm.into()),
             ("norms_per_layer", self.norms_per_layer.into()),
             ("attention_sinks", self.attention_sinks.into()),
+            ("logit_softcap", self.logit_softcap.into()),
             ("mla", mla),
             ("moe", moe),
             ("sliding_window", self.sliding_window.into()),
@@ -1014,6 +1230,7 @@ impl Arch {
             qk_norm: f.b("qk_norm")?,
             norms_per_layer: crate::error::check_range("norms_per_layer", f.u("norms_per_layer")?, 0, 16)?,
             attention_sinks: f.b("attention_sinks")?,
+            logit_softcap: m.get("logit_softcap").and_then(Value::as_bool).unwrap_or(false),
             mla,
             moe,
             sliding_window,

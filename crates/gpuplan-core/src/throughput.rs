@@ -312,6 +312,27 @@ fn prefill_attention_flops(model: &Model, t: f64) -> f64 {
         .sum()
 }
 
+/// KV bytes one sequence's decode step reads under transformers' static cache
+/// (`generate(cache_implementation="static")`, which compiles the step):
+/// - `StaticCache` allocates `max_cache_len` = prompt + new tokens per layer and every step
+///   attends over all of it, the unwritten slots masked out (`cache_utils.py` StaticLayer:
+///   `keys`/`values` of shape (b, n_kv, max_cache_len, d), returned whole by `update`), so the
+///   attention reads the whole cache length, not the tokens written so far; sliding layers
+///   keep a window-long cache.
+/// - With a mask, `sdpa_attention_forward` does not use SDPA's `enable_gqa` (`use_gqa_in_sdpa`
+///   needs `attention_mask is None`) and calls `repeat_kv`, which expands K and V to every
+///   query head: it reads the cache once and writes n_q/n_kv copies, which SDPA then reads
+///   (`integrations/sdpa_attention.py`). Bytes per step: cache · (1 + 2·n_q/n_kv). MLA caches
+///   the latent and has no repeat.
+fn hf_static_kv_read(model: &Model, w: &Workload, kv_full: f64, kv_sliding: f64) -> f64 {
+    let a = &model.arch;
+    let len = (w.prompt + w.new_tokens) as f64;
+    let window = a.sliding_window.map_or(f64::INFINITY, |x| x as f64);
+    let cache = kv_full * len + kv_sliding * len.min(window);
+    let groups = if a.mla.is_some() { 0.0 } else { (a.heads / a.kv_heads.max(1)) as f64 };
+    if groups > 1.0 { cache * (1.0 + 2.0 * groups) } else { cache }
+}
+
 /// Speed of `w` on `gpu` split as `layout` (the layout `estimate` returned).
 pub fn speed(model: &Model, w: &Workload, gpu: &Gpu, layout: &Layout, eff: &Efficiency) -> Speed {
     let fb = FormatBytes::new(model, w.weights);
@@ -410,6 +431,7 @@ pub fn speed_prepared(
     let window = arch.sliding_window.map_or(f64::INFINITY, |x| x as f64);
     let ctx = w.prompt as f64 + w.new_tokens as f64 / 2.0;
     let kv_per_seq = (kv_full * ctx + kv_sliding * ctx.min(window)) / kv_div;
+    let kv_per_seq = if w.engine == Engine::Hf && w.static_cache { hf_static_kv_read(model, w, kv_full, kv_sliding) / kv_div } else { kv_per_seq };
 
     let batch = w.batch.max(1);
     // vLLM pipelines micro-batches through the stages; transformers' `device_map` split and
@@ -795,6 +817,32 @@ mod tests {
         let whole = mx.weight_bytes(WeightFormat::Bf16) as f64 / 2.0;
         assert!(s1.decode_bytes_per_step < 0.45 * whole, "{} vs {}", s1.decode_bytes_per_step, whole);
         assert!(s64.decode_bytes_per_step > 0.95 * whole);
+    }
+
+    #[test]
+    fn hf_static_cache_reads_the_whole_cache_expanded_per_query_head() {
+        let c = cat();
+        let h100 = c.gpu("nvidia-h100-sxm5-80gb").unwrap();
+        let m = llama(32, 4096, 32, 8, 14336);
+        let w = Workload { engine: Engine::Hf, batch: 16, prompt: 4096, new_tokens: 4096, ..Workload::default() };
+        let e = estimate(&m, &w).unwrap();
+        let eff = Efficiency::default_for(Engine::Hf);
+        let dynamic = speed(&m, &w, h100, &e.layout, &eff);
+        let fixed = speed(&m, &Workload { static_cache: true, ..w.clone() }, h100, &e.layout, &eff);
+        // KV per token, whole model: 32 layers · 2 · 8 heads · 128 · 2 B = 128 KiB.
+        let kv = 131_072.0;
+        // Dynamic: the mean context prompt + new/2 = 6144 tokens, read once.
+        let weights = dynamic.decode_bytes_per_step - 16.0 * kv * 6144.0;
+        // Static: all 8192 slots, read once by repeat_kv, written 4× and read 4× by SDPA (n_q/n_kv = 4).
+        let expect = weights + 16.0 * kv * 8192.0 * 9.0;
+        assert!((fixed.decode_bytes_per_step / expect - 1.0).abs() < 1e-9, "{} vs {expect}", fixed.decode_bytes_per_step);
+        assert!(fixed.time_per_output_token_s > 3.0 * dynamic.time_per_output_token_s);
+        // Other engines ignore the flag.
+        let v = Workload { engine: Engine::Vllm, ..w.clone() };
+        assert_eq!(
+            speed(&m, &v, h100, &e.layout, &eff).decode_bytes_per_step,
+            speed(&m, &Workload { static_cache: true, ..v.clone() }, h100, &e.layout, &eff).decode_bytes_per_step
+        );
     }
 
     #[test]
