@@ -3,8 +3,8 @@
 //! USD/CNY rate. All of it is one data file, `data/catalog.json`, embedded at compile time
 //! ([`CATALOG_JSON`]); [`load`] parses it and hands the value to the caller (no global state).
 //!
-//! Units (see `data/README.md`): `memory_bytes` in bytes (decimal: the vendor's "80 GB" ×
-//! 10⁹), `bandwidth_gbps` in decimal GB/s, TFLOPS/TOPS dense (no 2:4 sparsity), interconnect
+//! Units (see `data/README.md`): `memory_bytes` in bytes as the driver reports the card
+//! (`nvidia-smi` total; the label is `memory_label_gb`, decimal GB), `bandwidth_gbps` in decimal GB/s, TFLOPS/TOPS dense (no 2:4 sparsity), interconnect
 //! GB/s per GPU as a bidirectional total, prices in US dollars with the month they were read.
 
 use alloc::collections::BTreeMap;
@@ -97,6 +97,31 @@ pub struct Fx {
     pub as_of: String,
 }
 
+/// How a card's `memory_bytes` was found (`data/README.md`, Units).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+#[serde(rename_all = "lowercase")]
+pub enum MemoryBasis {
+    /// A published driver total: `nvidia-smi` / `rocm-smi` / NVML, in `memory_source`.
+    Driver,
+    /// CUDA's `totalGlobalMem` (slightly below the driver's total: it errs low).
+    Cuda,
+    /// No published reading: the label × 2³⁰ (DRAM comes in binary sizes; the driver total is
+    /// at most this, e.g. 81 559 of 81 920 MiB on an H100).
+    Binary,
+}
+
+impl MemoryBasis {
+    /// The catalog's name of the basis.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryBasis::Driver => "driver",
+            MemoryBasis::Cuda => "cuda",
+            MemoryBasis::Binary => "binary",
+        }
+    }
+}
+
 /// Whether a card runs a number format in hardware.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
@@ -187,8 +212,15 @@ pub struct Gpu {
     pub name: String,
     pub architecture: String,
     pub launch_year: u16,
-    /// Vendor capacity label × 10⁹ (decimal GB), e.g. 80 GB → 80 000 000 000.
+    /// Bytes the driver reports (`nvidia-smi`'s total; the H100 "80 GB" shows 81 559 MiB),
+    /// what fit verdicts compare against; how it was found is `memory_basis` / `memory_source`.
     pub memory_bytes: u64,
+    /// The vendor's capacity label in decimal GB ("80 GB" → 80).
+    pub memory_label_gb: u32,
+    /// Where `memory_bytes` comes from.
+    pub memory_basis: MemoryBasis,
+    /// The published reading `memory_bytes` was taken from (URL), or why there is none.
+    pub memory_source: String,
     pub memory_type: String,
     /// Memory bandwidth, decimal GB/s.
     pub bandwidth_gbps: f64,
@@ -259,7 +291,7 @@ fn canonical(p: &str) -> Option<&'static str> {
 }
 
 impl Gpu {
-    /// Memory in bytes (decimal, as the vendor labels it).
+    /// Memory in bytes, as the driver reports it (see [`Gpu::memory_bytes`] field docs).
     pub fn memory_bytes(&self) -> u64 {
         self.memory_bytes
     }
@@ -468,7 +500,9 @@ const MODES: &[&str] = &["full", "lora", "qlora", "inference"];
 /// Checks the catalog's plausibility; returns one readable sentence per problem (empty = ok).
 ///
 /// GPUs: non-empty source whose ids resolve in `sources`, dates YYYY-MM(-DD), memory 4–300 GB
-/// (unified-memory SoCs up to 1024 GB: the M3 Ultra has 512 GB), bandwidth 50–20 000 GB/s,
+/// (unified-memory SoCs up to 1024 GB: the M3 Ultra has 512 GB), the driver's bytes between the
+/// label read as decimal (× 10⁹) and as binary (× 2³⁰) GB, exactly the binary reading when no
+/// driver total was found, and a source for it, bandwidth 50–20 000 GB/s,
 /// BF16 1–10 000 TFLOPS when present, other peaks positive, TDP 10–3000 W when published,
 /// prices positive when present, unique ids. Models: unique ids, source, date, and a config
 /// with `model_type`, `hidden_size` and `num_hidden_layers`. Profiles: known mode, model and GPU.
@@ -522,6 +556,21 @@ pub fn validate(cat: &Catalog) -> Vec<String> {
         }
         if !(2010..=2035).contains(&g.launch_year) {
             bad(format!("gpu {id}: launch_year {} outside 2010–2035", g.launch_year));
+        }
+        let label = g.memory_label_gb as u64;
+        if !(label * 1_000_000_000..=label << 30).contains(&g.memory_bytes) {
+            bad(format!(
+                "gpu {id}: memory_bytes {} is outside its {label} GB label read as decimal ({}) to binary ({}) bytes",
+                g.memory_bytes,
+                label * 1_000_000_000,
+                label << 30
+            ));
+        }
+        if g.memory_basis == MemoryBasis::Binary && g.memory_bytes != label << 30 {
+            bad(format!("gpu {id}: memory_basis binary but memory_bytes {} is not {label} × 2³⁰", g.memory_bytes));
+        }
+        if g.memory_source.trim().is_empty() {
+            bad(format!("gpu {id}: no memory_source"));
         }
         let gb = g.memory_bytes as f64 / 1e9;
         let max_gb = if g.interconnect.kind == "unified" { 1024.0 } else { 300.0 };
@@ -738,6 +787,19 @@ mod tests {
         c.gpus[4].id = id;
         c.models[0].config = crate::json::parse(r#"{"model_type": "llama"}"#).unwrap();
         assert!(validate(&c).len() >= 5, "{:?}", validate(&c));
+
+        // Capacities: between the label's decimal and binary readings, binary exactly when no
+        // driver total was found, and always with a source.
+        let mut c = cat();
+        let i = c.gpus.iter().position(|g| g.id == "nvidia-rtx-4090").unwrap();
+        c.gpus[i].memory_bytes = 24_000_000_000 - 1;
+        c.gpus[i + 1].memory_basis = MemoryBasis::Binary;
+        c.gpus[i + 1].memory_bytes -= 1 << 20;
+        c.gpus[i + 2].memory_source.clear();
+        let p = validate(&c);
+        assert!(p.iter().any(|s| s.contains("nvidia-rtx-4090: memory_bytes 23999999999 is outside its 24 GB label")), "{p:?}");
+        assert!(p.iter().any(|s| s.contains(&format!("{}: memory_basis binary", c.gpus[i + 1].id))), "{p:?}");
+        assert!(p.iter().any(|s| s.contains(&format!("{}: no memory_source", c.gpus[i + 2].id))), "{p:?}");
     }
 
     #[test]
@@ -777,7 +839,7 @@ mod tests {
             assert_eq!(g.source_ids, col("source_ids").split(';').collect::<Vec<_>>(), "{id}");
             assert_eq!(g.launch_year.to_string(), &col("launch")[..4], "{id}");
             let mem = num(col("memory_gb_num")).unwrap();
-            assert_eq!(g.memory_bytes, (mem * 1e9).round() as u64, "{id}: memory");
+            assert_eq!(g.memory_label_gb as f64, mem, "{id}: memory label");
             assert_eq!(Some(g.bandwidth_gbps), num(col("mem_bandwidth_gbs_num")), "{id}: bandwidth");
             assert_eq!(g.tdp(), num(col("tdp_w_num")), "{id}: tdp");
             let t = &g.tflops;
@@ -854,7 +916,8 @@ mod tests {
         let c = cat();
         let g = |id: &str| c.gpu(id).unwrap_or_else(|| panic!("{id}"));
         let h100 = g("nvidia-h100-sxm5-80gb");
-        assert_eq!(h100.memory_bytes(), 80_000_000_000);
+        assert_eq!(h100.memory_bytes(), 81_559 << 20, "nvidia-smi's total, as measured");
+        assert_eq!(h100.memory_label_gb, 80);
         assert_eq!(h100.support("fp8"), PrecisionSupport::Native);
         assert_eq!(h100.peak_tflops("fp8"), Some(1979.0));
         assert_eq!(h100.peak_tflops("bfloat16"), Some(989.5));

@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 
 use crate::json::{Map, Value};
 
-use super::{Catalog, CatalogError, Fx, Gpu, Interconnect, ModelPreset, PrecisionMap, PrecisionSupport, Price, Profile, SizeTier, Tflops};
+use super::{Catalog, CatalogError, Fx, Gpu, Interconnect, MemoryBasis, ModelPreset, PrecisionMap, PrecisionSupport, Price, Profile, SizeTier, Tflops};
 
 type R<T> = Result<T, CatalogError>;
 
@@ -158,6 +158,14 @@ fn gpu(mut o: Obj) -> R<Gpu> {
         architecture: o.str("architecture")?,
         launch_year: o.uint("launch_year", u16::MAX as u64)? as u16,
         memory_bytes: o.uint("memory_bytes", u64::MAX)?,
+        memory_label_gb: o.uint("memory_label_gb", u32::MAX as u64)? as u32,
+        memory_basis: match o.take("memory_basis")?.as_str() {
+            Some("driver") => MemoryBasis::Driver,
+            Some("cuda") => MemoryBasis::Cuda,
+            Some("binary") => MemoryBasis::Binary,
+            _ => return Err(err(&o.at("memory_basis"), "expected \"driver\", \"cuda\" or \"binary\"")),
+        },
+        memory_source: o.str("memory_source")?,
         memory_type: o.str("memory_type")?,
         bandwidth_gbps: o.f64("bandwidth_gbps")?,
         tflops: Tflops {

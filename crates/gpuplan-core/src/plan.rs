@@ -982,6 +982,25 @@ mod tests {
         e.total_bytes
     }
 
+    /// A workload needing more than the 4090's "24 GB" label read as 24 × 10⁹ bytes (22.35 GiB)
+    /// but less than the 24 564 MiB its driver reports fits one card: the catalog holds the
+    /// driver's capacity (issue 11 §5). With the label × 10⁹ this needed two cards.
+    #[test]
+    fn a_model_needing_23_5_gib_fits_one_rtx_4090() {
+        let m = model(32, 4096, 32, 8, 14336, 128256); // Llama-3.1-8B shape
+        let mut w = Workload { engine: Engine::Hf, batch: 1, new_tokens: 1, ..Workload::default() };
+        let target = 23 * GIB + GIB / 2;
+        // The shortest prompt (steps of 256 tokens) whose estimate reaches 23.5 GiB.
+        w.prompt = (1..512).map(|k| k * 256).find(|&p| estimate(&m, &Workload { prompt: p, ..w.clone() }).unwrap().total_bytes >= target).unwrap();
+        let need = estimate(&m, &w).unwrap().total_bytes;
+        assert!(need > 24_000_000_000 && need < 24_564 << 20, "{:.2} GiB", need as f64 / GIB as f64);
+        let mut only = cat().clone();
+        only.gpus.retain(|g| g.id == "nvidia-rtx-4090");
+        let c = Constraints { formats: vec![WeightFormat::Bf16], ..Constraints::default() };
+        let p = plan(&m, &w, &only, &c, &Efficiency::default_for(w.engine), &CostInputs::from_catalog(&only));
+        assert_eq!(p.first().map(|p| (p.count, p.per_gpu_bytes)), Some((1, need)), "one 4090 holds {:.2} GiB", need as f64 / GIB as f64);
+    }
+
     #[test]
     fn llama8b_inference_plans_are_sorted_and_fit() {
         let m = model(32, 4096, 32, 8, 14336, 128256);
