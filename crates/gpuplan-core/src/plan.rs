@@ -281,36 +281,26 @@ fn split_fits_host(link_kind: &str, tp: u64, pp: u64) -> bool {
     link_kind != "pcie" || tp * pp <= PCIE_HOST_CARDS
 }
 
-/// A layout's memory verdict, independent of the card (vLLM: the pool's arithmetic, which is
-/// applied per card by [`Fit::on`]).
+/// A layout's memory verdict, independent of the card (vLLM: the pool's demand, sized per card
+/// by [`crate::vllm::size`] in [`Fit::on`]).
 #[derive(Clone, Copy)]
 struct Fit {
     /// Every engine but vLLM: the per-GPU total.
     total: u64,
     layout: Layout,
-    /// vLLM: weights + activation profile + runtime (everything but the KV pool) and the KV
-    /// bytes per token per GPU, to size the pool on any card exactly as `estimate` does.
-    vllm: Option<(u64, u64)>,
+    /// vLLM: what the deployment needs outside the KV pool, and the pool's unit.
+    vllm: Option<crate::vllm::Demand>,
 }
-
-/// vLLM's paged-KV block (tokens), as in `memory::estimate`.
-const VLLM_BLOCK: u64 = 16;
-/// A card-independent memory size for the one vLLM estimate per layout (1 PiB: the pool's
-/// arithmetic is then redone per card).
-const VLLM_REFERENCE_BYTES: u64 = 1 << 50;
 
 impl Fit {
     /// (per-GPU bytes, vLLM sequences that fit) on a card of `mem` bytes, or None if it does not fit.
     fn on(&self, mem: u64, w: &Workload) -> Option<(u64, Option<u64>)> {
         match self.vllm {
             None => (self.total <= mem).then_some((self.total, None)),
-            Some((non_kv, kv_per_token)) => {
-                let requested = (mem as u128 * w.gpu_memory_utilization_permille as u128 / 1000) as u64;
-                let available = requested.checked_sub(non_kv)?;
-                let page = kv_per_token.max(1) * VLLM_BLOCK;
-                let blocks = available / page;
-                let seqs = blocks * VLLM_BLOCK / (w.prompt + w.new_tokens).max(1);
-                (seqs >= 1).then_some((non_kv + blocks * page, Some(seqs)))
+            Some(d) => {
+                let s = crate::vllm::size(&d, mem, w.gpu_memory_utilization_permille);
+                let seqs = s.pool.max_concurrent_sequences;
+                (s.fits && seqs >= 1).then_some((d.non_kv() + s.kv_bytes, Some(seqs)))
             }
         }
     }
@@ -428,19 +418,16 @@ pub fn plan_with_stats(
                 tensor_parallel: tp,
                 pipeline_parallel: pp,
                 zero,
-                gpu_memory_bytes: if vllm { VLLM_REFERENCE_BYTES } else { w.gpu_memory_bytes },
                 ..w.clone()
             };
+            if vllm {
+                // The pool is sized per card from this one demand (`Fit::on`).
+                let layout = wl.validate(&model.arch).ok()?;
+                let d = crate::memory::vllm_demand(model, &wl).ok()?;
+                return Some(Fit { total: d.non_kv(), layout, vllm: Some(d) });
+            }
             let e = estimate(model, &wl).ok()?;
-            let vllm_parts = match (vllm, e.vllm) {
-                (true, Some(pool)) if pool.kv_capacity_tokens > 0 => {
-                    let kv = e.breakdown.kv_cache;
-                    Some((e.total_bytes - kv, kv / pool.kv_capacity_tokens))
-                }
-                (true, _) => return None,
-                _ => None,
-            };
-            Some(Fit { total: e.total_bytes, layout: e.layout, vllm: vllm_parts })
+            Some(Fit { total: e.total_bytes, layout: e.layout, vllm: None })
         });
         fit.map(|f| Fit { layout: Layout { gpus: n, data_parallel: n / (tp * pp), ..f.layout }, ..f })
     };
