@@ -42,10 +42,10 @@ pub fn load() -> Result<Catalog, CatalogError> {
 /// Parses a catalog in the `data/catalog.json` format (e.g. a user-edited copy).
 pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
     let v: Value = crate::json::parse(text).map_err(|e| CatalogError::Json(format!("{e}")))?;
-    read::catalog(v)
+    Catalog::from_value(v)
 }
 
-#[path = "catalog_read.rs"]
+/// Reads a catalog from its JSON value (`Catalog::from_value`).
 mod read;
 
 /// Everything in `data/catalog.json`.
@@ -134,6 +134,23 @@ pub enum PrecisionSupport {
     Emulated,
     /// No kernels for this format on this hardware.
     Unsupported,
+}
+
+impl PrecisionSupport {
+    /// "native", "emulated" or "unsupported", as the catalog says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PrecisionSupport::Native => "native",
+            PrecisionSupport::Emulated => "emulated",
+            PrecisionSupport::Unsupported => "unsupported",
+        }
+    }
+}
+
+impl fmt::Display for PrecisionSupport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Support for each number format the estimator uses.

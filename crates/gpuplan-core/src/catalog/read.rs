@@ -127,8 +127,15 @@ impl Obj {
     }
 }
 
-/// The catalog in `v` (the parsed `data/catalog.json`).
-pub fn catalog(v: Value) -> R<Catalog> {
+impl Catalog {
+    /// The catalog in `v` (the parsed `data/catalog.json`).
+    pub(crate) fn from_value(v: Value) -> R<Catalog> {
+        catalog(v)
+    }
+}
+
+/// The catalog in `v`, field by field.
+fn catalog(v: Value) -> R<Catalog> {
     let mut o = Obj::of(v, String::new())?;
     Ok(Catalog {
         schema: o.uint("schema", u32::MAX as u64)? as u32,
