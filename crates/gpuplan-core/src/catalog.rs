@@ -514,6 +514,109 @@ fn is_date(s: &str) -> bool {
 const INTERCONNECT_KINDS: &[&str] = &["nvlink", "pcie", "infinity_fabric", "hccs", "ici", "ethernet", "unified"];
 const MODES: &[&str] = &["full", "lora", "qlora", "inference"];
 
+/// The checks of one GPU row (see [`validate`]).
+fn validate_gpu(cat: &Catalog, i: usize, g: &Gpu, bad: &mut dyn FnMut(String)) {
+    let id = &g.id;
+    if id.is_empty() || id.bytes().any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')) {
+        bad(format!("gpu #{i}: id \"{id}\" must be lowercase letters, digits, '-' or '.'"));
+    }
+    if cat.gpus[..i].iter().any(|o| &o.id == id) {
+        bad(format!("gpu {id}: duplicate id"));
+    }
+    if g.name.trim().is_empty() || g.vendor.trim().is_empty() {
+        bad(format!("gpu {id}: empty name or vendor"));
+    }
+    if g.source.trim().is_empty() {
+        bad(format!("gpu {id}: no source"));
+    }
+    if g.source_ids.is_empty() {
+        bad(format!("gpu {id}: no source_ids"));
+    }
+    for s in &g.source_ids {
+        if !cat.sources.contains_key(s) {
+            bad(format!("gpu {id}: source id {s} is not in the sources table"));
+        }
+    }
+    if !is_date(&g.as_of) {
+        bad(format!("gpu {id}: as_of \"{}\" is not YYYY-MM(-DD)", g.as_of));
+    }
+    if !is_date(&g.price.as_of) {
+        bad(format!("gpu {id}: price.as_of \"{}\" is not YYYY-MM(-DD)", g.price.as_of));
+    }
+    if !["verified", "partial", "unverified"].contains(&g.verified.as_str()) {
+        bad(format!("gpu {id}: verified \"{}\" is not verified/partial/unverified", g.verified));
+    }
+    if !(2010..=2035).contains(&g.launch_year) {
+        bad(format!("gpu {id}: launch_year {} outside 2010–2035", g.launch_year));
+    }
+    let label = g.memory_label_gb as u64;
+    if !(label * 1_000_000_000..=label << 30).contains(&g.memory_bytes) {
+        bad(format!(
+            "gpu {id}: memory_bytes {} is outside its {label} GB label read as decimal ({}) to binary ({}) bytes",
+            g.memory_bytes,
+            label * 1_000_000_000,
+            label << 30
+        ));
+    }
+    if g.memory_basis == MemoryBasis::Binary && g.memory_bytes != label << 30 {
+        bad(format!("gpu {id}: memory_basis binary but memory_bytes {} is not {label} × 2³⁰", g.memory_bytes));
+    }
+    if g.memory_source.trim().is_empty() {
+        bad(format!("gpu {id}: no memory_source"));
+    }
+    let gb = g.memory_bytes as f64 / 1e9;
+    let max_gb = if g.interconnect.kind == "unified" { 1024.0 } else { 300.0 };
+    if !(4.0..=max_gb).contains(&gb) {
+        bad(format!("gpu {id}: memory {gb} GB outside 4–{max_gb} GB"));
+    }
+    if !(50.0..=20_000.0).contains(&g.bandwidth_gbps) {
+        bad(format!("gpu {id}: bandwidth {} GB/s outside 50–20000", g.bandwidth_gbps));
+    }
+    if let Some(b) = g.tflops.bf16 {
+        if !(1.0..=10_000.0).contains(&b) {
+            bad(format!("gpu {id}: bf16 {b} TFLOPS outside 1–10000"));
+        }
+        if g.precision.bf16 != PrecisionSupport::Native {
+            bad(format!("gpu {id}: has a bf16 figure but bf16 is not native"));
+        }
+    }
+    let t = &g.tflops;
+    for (name, v) in [
+        ("fp32", t.fp32),
+        ("tf32", t.tf32),
+        ("fp16", t.fp16),
+        ("fp16_fp16acc", t.fp16_fp16acc),
+        ("fp8", t.fp8),
+        ("int8", t.int8),
+        ("fp4", t.fp4),
+    ] {
+        if let Some(v) = v {
+            if !(v.is_finite() && v > 0.0 && v <= 50_000.0) {
+                bad(format!("gpu {id}: {name} {v} TFLOPS is not in (0, 50000]"));
+            }
+        }
+    }
+    if t.fp8.is_some() && g.precision.fp8 != PrecisionSupport::Native {
+        bad(format!("gpu {id}: has an fp8 figure but fp8 is not native"));
+    }
+    if g.tdp_w != 0.0 && !(10.0..=3000.0).contains(&g.tdp_w) {
+        bad(format!("gpu {id}: TDP {} W outside 10–3000", g.tdp_w));
+    }
+    for (name, p) in [("purchase_usd", g.price.purchase_usd), ("cloud_usd_per_hour", g.price.cloud_usd_per_hour)] {
+        if let Some(p) = p {
+            if !(p.is_finite() && p > 0.0) {
+                bad(format!("gpu {id}: price {name} {p} is not positive"));
+            }
+        }
+    }
+    if !INTERCONNECT_KINDS.contains(&g.interconnect.kind.as_str()) {
+        bad(format!("gpu {id}: interconnect kind \"{}\" is not one of {INTERCONNECT_KINDS:?}", g.interconnect.kind));
+    }
+    if !(g.interconnect.gbps_per_gpu.is_finite() && g.interconnect.gbps_per_gpu > 0.0) {
+        bad(format!("gpu {id}: interconnect bandwidth {} is not positive", g.interconnect.gbps_per_gpu));
+    }
+}
+
 /// Checks the catalog's plausibility; returns one readable sentence per problem (empty = ok).
 ///
 /// GPUs: non-empty source whose ids resolve in `sources`, dates YYYY-MM(-DD), memory 4–300 GB
@@ -541,105 +644,7 @@ pub fn validate(cat: &Catalog) -> Vec<String> {
         }
     }
     for (i, g) in cat.gpus.iter().enumerate() {
-        let id = &g.id;
-        if id.is_empty() || id.bytes().any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')) {
-            bad(format!("gpu #{i}: id \"{id}\" must be lowercase letters, digits, '-' or '.'"));
-        }
-        if cat.gpus[..i].iter().any(|o| &o.id == id) {
-            bad(format!("gpu {id}: duplicate id"));
-        }
-        if g.name.trim().is_empty() || g.vendor.trim().is_empty() {
-            bad(format!("gpu {id}: empty name or vendor"));
-        }
-        if g.source.trim().is_empty() {
-            bad(format!("gpu {id}: no source"));
-        }
-        if g.source_ids.is_empty() {
-            bad(format!("gpu {id}: no source_ids"));
-        }
-        for s in &g.source_ids {
-            if !cat.sources.contains_key(s) {
-                bad(format!("gpu {id}: source id {s} is not in the sources table"));
-            }
-        }
-        if !is_date(&g.as_of) {
-            bad(format!("gpu {id}: as_of \"{}\" is not YYYY-MM(-DD)", g.as_of));
-        }
-        if !is_date(&g.price.as_of) {
-            bad(format!("gpu {id}: price.as_of \"{}\" is not YYYY-MM(-DD)", g.price.as_of));
-        }
-        if !["verified", "partial", "unverified"].contains(&g.verified.as_str()) {
-            bad(format!("gpu {id}: verified \"{}\" is not verified/partial/unverified", g.verified));
-        }
-        if !(2010..=2035).contains(&g.launch_year) {
-            bad(format!("gpu {id}: launch_year {} outside 2010–2035", g.launch_year));
-        }
-        let label = g.memory_label_gb as u64;
-        if !(label * 1_000_000_000..=label << 30).contains(&g.memory_bytes) {
-            bad(format!(
-                "gpu {id}: memory_bytes {} is outside its {label} GB label read as decimal ({}) to binary ({}) bytes",
-                g.memory_bytes,
-                label * 1_000_000_000,
-                label << 30
-            ));
-        }
-        if g.memory_basis == MemoryBasis::Binary && g.memory_bytes != label << 30 {
-            bad(format!("gpu {id}: memory_basis binary but memory_bytes {} is not {label} × 2³⁰", g.memory_bytes));
-        }
-        if g.memory_source.trim().is_empty() {
-            bad(format!("gpu {id}: no memory_source"));
-        }
-        let gb = g.memory_bytes as f64 / 1e9;
-        let max_gb = if g.interconnect.kind == "unified" { 1024.0 } else { 300.0 };
-        if !(4.0..=max_gb).contains(&gb) {
-            bad(format!("gpu {id}: memory {gb} GB outside 4–{max_gb} GB"));
-        }
-        if !(50.0..=20_000.0).contains(&g.bandwidth_gbps) {
-            bad(format!("gpu {id}: bandwidth {} GB/s outside 50–20000", g.bandwidth_gbps));
-        }
-        if let Some(b) = g.tflops.bf16 {
-            if !(1.0..=10_000.0).contains(&b) {
-                bad(format!("gpu {id}: bf16 {b} TFLOPS outside 1–10000"));
-            }
-            if g.precision.bf16 != PrecisionSupport::Native {
-                bad(format!("gpu {id}: has a bf16 figure but bf16 is not native"));
-            }
-        }
-        let t = &g.tflops;
-        for (name, v) in [
-            ("fp32", t.fp32),
-            ("tf32", t.tf32),
-            ("fp16", t.fp16),
-            ("fp16_fp16acc", t.fp16_fp16acc),
-            ("fp8", t.fp8),
-            ("int8", t.int8),
-            ("fp4", t.fp4),
-        ] {
-            if let Some(v) = v {
-                if !(v.is_finite() && v > 0.0 && v <= 50_000.0) {
-                    bad(format!("gpu {id}: {name} {v} TFLOPS is not in (0, 50000]"));
-                }
-            }
-        }
-        if t.fp8.is_some() && g.precision.fp8 != PrecisionSupport::Native {
-            bad(format!("gpu {id}: has an fp8 figure but fp8 is not native"));
-        }
-        if g.tdp_w != 0.0 && !(10.0..=3000.0).contains(&g.tdp_w) {
-            bad(format!("gpu {id}: TDP {} W outside 10–3000", g.tdp_w));
-        }
-        for (name, p) in [("purchase_usd", g.price.purchase_usd), ("cloud_usd_per_hour", g.price.cloud_usd_per_hour)] {
-            if let Some(p) = p {
-                if !(p.is_finite() && p > 0.0) {
-                    bad(format!("gpu {id}: price {name} {p} is not positive"));
-                }
-            }
-        }
-        if !INTERCONNECT_KINDS.contains(&g.interconnect.kind.as_str()) {
-            bad(format!("gpu {id}: interconnect kind \"{}\" is not one of {INTERCONNECT_KINDS:?}", g.interconnect.kind));
-        }
-        if !(g.interconnect.gbps_per_gpu.is_finite() && g.interconnect.gbps_per_gpu > 0.0) {
-            bad(format!("gpu {id}: interconnect bandwidth {} is not positive", g.interconnect.gbps_per_gpu));
-        }
+        validate_gpu(cat, i, g, &mut bad);
     }
     for (i, m) in cat.models.iter().enumerate() {
         let id = &m.id;
