@@ -18,6 +18,7 @@
 //! cannot reach the target; format byte counts are computed once per format. Every returned plan
 //! is re-estimated on its own card before it is returned.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -399,9 +400,12 @@ struct Search<'a> {
     mfu: f64,
     /// (format, n, tp, pp, zero, batch) → fit; the same for every card. vLLM's pool does not
     /// depend on the batch (key 0): the sequences it holds are counted per card by `Fit::on`.
-    cache: BTreeMap<(usize, u64, u64, u64, u8, u64), Option<Fit>>,
+    cache: BTreeMap<FitKey, Option<Fit>>,
     stats: PlanStats,
 }
+
+/// (format index, GPUs estimated, tp, pp, ZeRO stage, batch).
+type FitKey = (usize, u64, u64, u64, u8, u64);
 
 /// One card and weight format under search.
 struct Candidate<'g> {
@@ -429,7 +433,7 @@ type Placed = (Fit, u64, u64, Speed);
 /// What one card count gave.
 enum AtCount {
     /// A plan: larger counts of this card and format would only cost more.
-    Plan(Plan),
+    Plan(Box<Plan>),
     /// Nothing at this count; try the next.
     Next,
     /// Nothing at this or any larger count (no price, over budget, too many cards).
@@ -532,7 +536,7 @@ impl<'a> Search<'a> {
             for ci in 0..self.counts.len() {
                 match self.at_count(&mut c, ci, inputs) {
                     AtCount::Plan(p) => {
-                        out.push(p);
+                        out.push(*p);
                         break;
                     }
                     AtCount::Next => {}
@@ -620,7 +624,7 @@ impl<'a> Search<'a> {
             return AtCount::Next;
         }
         self.stats.candidates += 1;
-        AtCount::Plan(self.make_plan(c, n, money, rank_usd, placed))
+        AtCount::Plan(Box::new(self.make_plan(c, n, money, rank_usd, placed)))
     }
 
     /// A lower bound of the bytes per GPU of a layout: the weights alone (ZeRO-3 shards them
