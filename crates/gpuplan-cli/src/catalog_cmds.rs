@@ -62,6 +62,9 @@ pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
                     "id": g.id,
                     "name": g.name,
                     "memory_bytes": g.memory_bytes,
+                    "memory_label_gb": g.memory_label_gb,
+                    "memory_basis": g.memory_basis.name(),
+                    "memory_source": g.memory_source,
                     "bandwidth_gbps": g.bandwidth_gbps,
                     "tflops": g.tflops,
                     "precision": g.precision,
@@ -81,14 +84,15 @@ pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
         return Ok(serde_json::to_string_pretty(&serde_json::json!({ "gpus": rows })).unwrap_or_default());
     }
     let mut s = format!(
-        "{:<22} {:<34} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>9} {:>7} {:<10}\n",
-        "id", "name", "GiB", "GB/s", "bf16", "fp16", "fp8", "int8", "fp4", "W", "buy $", "rent/h", "as of"
+        "{:<22} {:<34} {:>8} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>9} {:>7} {:<10}\n",
+        "id", "name", "label GB", "GiB", "GB/s", "bf16", "fp16", "fp8", "int8", "fp4", "W", "buy $", "rent/h", "as of"
     );
     for g in &cat.gpus {
         s += &format!(
-            "{:<22} {:<34} {:>7.1} {:>7.0} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>9} {:>7} {:<10}\n",
+            "{:<22} {:<34} {:>8} {:>7.2} {:>7.0} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>9} {:>7} {:<10}\n",
             g.id,
             truncate(&g.name, 34),
+            g.memory_label_gb,
             g.memory_bytes as f64 / GIB as f64,
             g.bandwidth_gbps,
             tflops(g, "bf16"),
@@ -102,6 +106,7 @@ pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
             g.price.as_of,
         );
     }
+    s += "\nlabel GB: the vendor's capacity (10⁹ bytes); GiB (2³⁰ bytes): what the driver reports, which fits are checked against";
     s += "\nTFLOPS dense (no sparsity); prices are indicative estimates with their date; `--json` adds sources.";
     Ok(s)
 }
@@ -259,7 +264,8 @@ mod tests {
         let gpus = v["gpus"].as_array().unwrap();
         assert_eq!(gpus.len(), catalog::load().unwrap().gpus.len());
         let h100 = gpus.iter().find(|g| g["id"] == "nvidia-h100-sxm5-80gb").unwrap();
-        assert_eq!(h100["memory_bytes"], 80_000_000_000u64);
+        assert_eq!(h100["memory_bytes"], 81_559u64 << 20, "the driver's total, not 80 × 10⁹");
+        assert_eq!((h100["memory_label_gb"].as_u64(), h100["memory_basis"].as_str()), (Some(80), Some("driver")));
         assert!((h100["tflops"]["bf16"].as_f64().unwrap() - 989.5).abs() < 1.0);
         assert!(h100["source"].as_str().unwrap().contains("http"));
         assert!(h100["price"]["as_of"].as_str().unwrap().starts_with("20"));

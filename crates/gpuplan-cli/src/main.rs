@@ -70,6 +70,10 @@ pub fn load_model(a: &EstimateArgs) -> Result<(Model, Option<gpuplan_core::Weigh
 
 fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     let mut a = parse_estimate_args(args)?;
+    if a.gpu.is_some() {
+        let catalog = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
+        a.apply_gpu(&catalog)?;
+    }
     let (model, file_format) = load_model(&a)?;
     let mut note = None;
     if let Some(f) = file_format {

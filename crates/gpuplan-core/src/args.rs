@@ -58,6 +58,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     let mut budget = None;
     let mut gpu = None;
     let mut saw_mode = false;
+    let mut gpu_memory_given = false;
     let mut it = args.iter().peekable();
     while let Some(&flag) = it.next() {
         let mut value = |name: &str| -> Result<String, InputError> {
@@ -121,11 +122,8 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             }
             "--gpu-layers" | "--n-gpu-layers" => w.gpu_layers = Some(number(flag, &value(flag)?)?),
             "--gpu-memory-gib" => {
-                let g = number(flag, &value(flag)?)?;
-                if g == 0 || g > 1 << 20 {
-                    return Err(InputError::new(flag, "allowed 1 to 1048576 GiB"));
-                }
-                w.gpu_memory_bytes = g * GIB;
+                w.gpu_memory_bytes = gib_bytes(flag, &value(flag)?)?;
+                gpu_memory_given = true;
             }
             "--gpu" => gpu = Some(value(flag)?),
             "--target-tokens-per-s" => target = Some(number(flag, &value(flag)?)?),
@@ -154,7 +152,42 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             w.engine = Engine::LlamaCpp;
         }
     }
+    if gpu_memory_given && gpu.is_some() {
+        return Err(InputError::new("--gpu-memory-gib", "give either --gpu ID (the card's own memory) or --gpu-memory-gib N, not both"));
+    }
     Ok(EstimateArgs { model, config, workload: w, json, target_tokens_per_s: target, budget_usd: budget, gpu })
+}
+
+/// Smallest and largest `--gpu-memory-gib` (the workload accepts 1 MiB to 2⁵⁰ bytes).
+pub const MIN_GPU_MEMORY_GIB: f64 = 0.001;
+pub const MAX_GPU_MEMORY_GIB: f64 = 1_048_576.0;
+
+/// `--gpu-memory-gib X`: any decimal in range; bytes = round(X × 2³⁰).
+fn gib_bytes(flag: &str, v: &str) -> Result<u64, InputError> {
+    let range = format!("allowed {MIN_GPU_MEMORY_GIB} to {MAX_GPU_MEMORY_GIB} GiB (decimals accepted)");
+    let g: f64 = v.trim().parse().map_err(|_| InputError::new(flag, format!("\"{v}\" is not a number; {range}")))?;
+    if !(MIN_GPU_MEMORY_GIB..=MAX_GPU_MEMORY_GIB).contains(&g) {
+        return Err(InputError::new(flag, format!("{v} is out of range; {range}")));
+    }
+    Ok(libm::round(g * GIB as f64) as u64)
+}
+
+impl EstimateArgs {
+    /// `--gpu ID`: the card's memory as its driver reports it becomes the workload's GPU memory
+    /// (what vLLM's pool is sized from and the fit note compares against).
+    pub fn apply_gpu(&mut self, catalog: &crate::catalog::Catalog) -> Result<(), InputError> {
+        let Some(id) = &self.gpu else { return Ok(()) };
+        match catalog.gpu(id) {
+            Some(g) => {
+                self.workload.gpu_memory_bytes = g.memory_bytes;
+                Ok(())
+            }
+            None => {
+                let ids: Vec<&str> = catalog.gpus.iter().map(|g| g.id.as_str()).collect();
+                Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; allowed: {}", ids.join(", "))))
+            }
+        }
+    }
 }
 
 /// Splits a command line on whitespace (for tests and the calibration runner).
@@ -202,8 +235,34 @@ mod tests {
             ("--mode inference", "--config"),
             ("--config c --gpu-memory-utilization NaN", "--gpu-memory-utilization"),
             ("--config", "--config"),
+            ("--config c --gpu-memory-gib 0", "--gpu-memory-gib"),
+            ("--config c --gpu-memory-gib lots", "--gpu-memory-gib"),
+            ("--config c --gpu-memory-gib 2000000", "--gpu-memory-gib"),
+            ("--config c --gpu-memory-gib 40 --gpu nvidia-l40s", "--gpu-memory-gib"),
         ] {
             assert_eq!(parse_estimate_args(&split(line)).unwrap_err().field, field, "{line}");
         }
+    }
+
+    /// Issue 11 §5: `--gpu-memory-gib 44.99` was refused as "not a whole number".
+    #[test]
+    fn gpu_memory_gib_takes_decimals() {
+        let a = parse_estimate_args(&split("--config c --gpu-memory-gib 44.99")).unwrap();
+        assert_eq!(a.workload.gpu_memory_bytes, 48_307_644_662, "round(44.99 × 2³⁰)");
+        let a = parse_estimate_args(&split("--config c --gpu-memory-gib 80")).unwrap();
+        assert_eq!(a.workload.gpu_memory_bytes, 80 << 30);
+        let e = parse_estimate_args(&split("--config c --gpu-memory-gib 0")).unwrap_err();
+        assert!(e.to_string().contains("allowed 0.001 to 1048576 GiB"), "{e}");
+    }
+
+    /// Issue 11 §5: `--gpu nvidia-l40s` sized vLLM's pool from an H100's memory.
+    #[test]
+    fn gpu_id_sets_the_cards_memory() {
+        let cat = crate::catalog::load().unwrap();
+        let mut a = parse_estimate_args(&split("--config c --engine vllm --gpu nvidia-l40s")).unwrap();
+        a.apply_gpu(&cat).unwrap();
+        assert_eq!(a.workload.gpu_memory_bytes, cat.gpu("nvidia-l40s").unwrap().memory_bytes);
+        let mut a = parse_estimate_args(&split("--config c --gpu nvidia-nope")).unwrap();
+        assert_eq!(a.apply_gpu(&cat).unwrap_err().field, "--gpu");
     }
 }

@@ -3,8 +3,8 @@
 //! USD/CNY rate. All of it is one data file, `data/catalog.json`, embedded at compile time
 //! ([`CATALOG_JSON`]); [`load`] parses it and hands the value to the caller (no global state).
 //!
-//! Units (see `data/README.md`): `memory_bytes` in bytes (decimal: the vendor's "80 GB" ×
-//! 10⁹), `bandwidth_gbps` in decimal GB/s, TFLOPS/TOPS dense (no 2:4 sparsity), interconnect
+//! Units (see `data/README.md`): `memory_bytes` in bytes as the driver reports the card
+//! (`nvidia-smi` total; the label is `memory_label_gb`, decimal GB), `bandwidth_gbps` in decimal GB/s, TFLOPS/TOPS dense (no 2:4 sparsity), interconnect
 //! GB/s per GPU as a bidirectional total, prices in US dollars with the month they were read.
 
 use alloc::collections::BTreeMap;
@@ -42,10 +42,10 @@ pub fn load() -> Result<Catalog, CatalogError> {
 /// Parses a catalog in the `data/catalog.json` format (e.g. a user-edited copy).
 pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
     let v: Value = crate::json::parse(text).map_err(|e| CatalogError::Json(format!("{e}")))?;
-    read::catalog(v)
+    Catalog::from_value(v)
 }
 
-#[path = "catalog_read.rs"]
+/// Reads a catalog from its JSON value (`Catalog::from_value`).
 mod read;
 
 /// Everything in `data/catalog.json`.
@@ -97,6 +97,31 @@ pub struct Fx {
     pub as_of: String,
 }
 
+/// How a card's `memory_bytes` was found (`data/README.md`, Units).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+#[serde(rename_all = "lowercase")]
+pub enum MemoryBasis {
+    /// A published driver total: `nvidia-smi` / `rocm-smi` / NVML, in `memory_source`.
+    Driver,
+    /// CUDA's `totalGlobalMem` (slightly below the driver's total: it errs low).
+    Cuda,
+    /// No published reading: the label × 2³⁰ (DRAM comes in binary sizes; the driver total is
+    /// at most this, e.g. 81 559 of 81 920 MiB on an H100).
+    Binary,
+}
+
+impl MemoryBasis {
+    /// The catalog's name of the basis.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryBasis::Driver => "driver",
+            MemoryBasis::Cuda => "cuda",
+            MemoryBasis::Binary => "binary",
+        }
+    }
+}
+
 /// Whether a card runs a number format in hardware.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
@@ -109,6 +134,23 @@ pub enum PrecisionSupport {
     Emulated,
     /// No kernels for this format on this hardware.
     Unsupported,
+}
+
+impl PrecisionSupport {
+    /// "native", "emulated" or "unsupported", as the catalog says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PrecisionSupport::Native => "native",
+            PrecisionSupport::Emulated => "emulated",
+            PrecisionSupport::Unsupported => "unsupported",
+        }
+    }
+}
+
+impl fmt::Display for PrecisionSupport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Support for each number format the estimator uses.
@@ -187,8 +229,15 @@ pub struct Gpu {
     pub name: String,
     pub architecture: String,
     pub launch_year: u16,
-    /// Vendor capacity label × 10⁹ (decimal GB), e.g. 80 GB → 80 000 000 000.
+    /// Bytes the driver reports (`nvidia-smi`'s total; the H100 "80 GB" shows 81 559 MiB),
+    /// what fit verdicts compare against; how it was found is `memory_basis` / `memory_source`.
     pub memory_bytes: u64,
+    /// The vendor's capacity label in decimal GB ("80 GB" → 80).
+    pub memory_label_gb: u32,
+    /// Where `memory_bytes` comes from.
+    pub memory_basis: MemoryBasis,
+    /// The published reading `memory_bytes` was taken from (URL), or why there is none.
+    pub memory_source: String,
     pub memory_type: String,
     /// Memory bandwidth, decimal GB/s.
     pub bandwidth_gbps: f64,
@@ -259,7 +308,7 @@ fn canonical(p: &str) -> Option<&'static str> {
 }
 
 impl Gpu {
-    /// Memory in bytes (decimal, as the vendor labels it).
+    /// Memory in bytes, as the driver reports it (see [`Gpu::memory_bytes`] field docs).
     pub fn memory_bytes(&self) -> u64 {
         self.memory_bytes
     }
@@ -465,10 +514,115 @@ fn is_date(s: &str) -> bool {
 const INTERCONNECT_KINDS: &[&str] = &["nvlink", "pcie", "infinity_fabric", "hccs", "ici", "ethernet", "unified"];
 const MODES: &[&str] = &["full", "lora", "qlora", "inference"];
 
+/// The checks of one GPU row (see [`validate`]).
+fn validate_gpu(cat: &Catalog, i: usize, g: &Gpu, bad: &mut dyn FnMut(String)) {
+    let id = &g.id;
+    if id.is_empty() || id.bytes().any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')) {
+        bad(format!("gpu #{i}: id \"{id}\" must be lowercase letters, digits, '-' or '.'"));
+    }
+    if cat.gpus[..i].iter().any(|o| &o.id == id) {
+        bad(format!("gpu {id}: duplicate id"));
+    }
+    if g.name.trim().is_empty() || g.vendor.trim().is_empty() {
+        bad(format!("gpu {id}: empty name or vendor"));
+    }
+    if g.source.trim().is_empty() {
+        bad(format!("gpu {id}: no source"));
+    }
+    if g.source_ids.is_empty() {
+        bad(format!("gpu {id}: no source_ids"));
+    }
+    for s in &g.source_ids {
+        if !cat.sources.contains_key(s) {
+            bad(format!("gpu {id}: source id {s} is not in the sources table"));
+        }
+    }
+    if !is_date(&g.as_of) {
+        bad(format!("gpu {id}: as_of \"{}\" is not YYYY-MM(-DD)", g.as_of));
+    }
+    if !is_date(&g.price.as_of) {
+        bad(format!("gpu {id}: price.as_of \"{}\" is not YYYY-MM(-DD)", g.price.as_of));
+    }
+    if !["verified", "partial", "unverified"].contains(&g.verified.as_str()) {
+        bad(format!("gpu {id}: verified \"{}\" is not verified/partial/unverified", g.verified));
+    }
+    if !(2010..=2035).contains(&g.launch_year) {
+        bad(format!("gpu {id}: launch_year {} outside 2010–2035", g.launch_year));
+    }
+    let label = g.memory_label_gb as u64;
+    if !(label * 1_000_000_000..=label << 30).contains(&g.memory_bytes) {
+        bad(format!(
+            "gpu {id}: memory_bytes {} is outside its {label} GB label read as decimal ({}) to binary ({}) bytes",
+            g.memory_bytes,
+            label * 1_000_000_000,
+            label << 30
+        ));
+    }
+    if g.memory_basis == MemoryBasis::Binary && g.memory_bytes != label << 30 {
+        bad(format!("gpu {id}: memory_basis binary but memory_bytes {} is not {label} × 2³⁰", g.memory_bytes));
+    }
+    if g.memory_source.trim().is_empty() {
+        bad(format!("gpu {id}: no memory_source"));
+    }
+    let gb = g.memory_bytes as f64 / 1e9;
+    let max_gb = if g.interconnect.kind == "unified" { 1024.0 } else { 300.0 };
+    if !(4.0..=max_gb).contains(&gb) {
+        bad(format!("gpu {id}: memory {gb} GB outside 4–{max_gb} GB"));
+    }
+    if !(50.0..=20_000.0).contains(&g.bandwidth_gbps) {
+        bad(format!("gpu {id}: bandwidth {} GB/s outside 50–20000", g.bandwidth_gbps));
+    }
+    if let Some(b) = g.tflops.bf16 {
+        if !(1.0..=10_000.0).contains(&b) {
+            bad(format!("gpu {id}: bf16 {b} TFLOPS outside 1–10000"));
+        }
+        if g.precision.bf16 != PrecisionSupport::Native {
+            bad(format!("gpu {id}: has a bf16 figure but bf16 is not native"));
+        }
+    }
+    let t = &g.tflops;
+    for (name, v) in [
+        ("fp32", t.fp32),
+        ("tf32", t.tf32),
+        ("fp16", t.fp16),
+        ("fp16_fp16acc", t.fp16_fp16acc),
+        ("fp8", t.fp8),
+        ("int8", t.int8),
+        ("fp4", t.fp4),
+    ] {
+        if let Some(v) = v {
+            if !(v.is_finite() && v > 0.0 && v <= 50_000.0) {
+                bad(format!("gpu {id}: {name} {v} TFLOPS is not in (0, 50000]"));
+            }
+        }
+    }
+    if t.fp8.is_some() && g.precision.fp8 != PrecisionSupport::Native {
+        bad(format!("gpu {id}: has an fp8 figure but fp8 is not native"));
+    }
+    if g.tdp_w != 0.0 && !(10.0..=3000.0).contains(&g.tdp_w) {
+        bad(format!("gpu {id}: TDP {} W outside 10–3000", g.tdp_w));
+    }
+    for (name, p) in [("purchase_usd", g.price.purchase_usd), ("cloud_usd_per_hour", g.price.cloud_usd_per_hour)] {
+        if let Some(p) = p {
+            if !(p.is_finite() && p > 0.0) {
+                bad(format!("gpu {id}: price {name} {p} is not positive"));
+            }
+        }
+    }
+    if !INTERCONNECT_KINDS.contains(&g.interconnect.kind.as_str()) {
+        bad(format!("gpu {id}: interconnect kind \"{}\" is not one of {INTERCONNECT_KINDS:?}", g.interconnect.kind));
+    }
+    if !(g.interconnect.gbps_per_gpu.is_finite() && g.interconnect.gbps_per_gpu > 0.0) {
+        bad(format!("gpu {id}: interconnect bandwidth {} is not positive", g.interconnect.gbps_per_gpu));
+    }
+}
+
 /// Checks the catalog's plausibility; returns one readable sentence per problem (empty = ok).
 ///
 /// GPUs: non-empty source whose ids resolve in `sources`, dates YYYY-MM(-DD), memory 4–300 GB
-/// (unified-memory SoCs up to 1024 GB: the M3 Ultra has 512 GB), bandwidth 50–20 000 GB/s,
+/// (unified-memory SoCs up to 1024 GB: the M3 Ultra has 512 GB), the driver's bytes between the
+/// label read as decimal (× 10⁹) and as binary (× 2³⁰) GB, exactly the binary reading when no
+/// driver total was found, and a source for it, bandwidth 50–20 000 GB/s,
 /// BF16 1–10 000 TFLOPS when present, other peaks positive, TDP 10–3000 W when published,
 /// prices positive when present, unique ids. Models: unique ids, source, date, and a config
 /// with `model_type`, `hidden_size` and `num_hidden_layers`. Profiles: known mode, model and GPU.
@@ -490,90 +644,7 @@ pub fn validate(cat: &Catalog) -> Vec<String> {
         }
     }
     for (i, g) in cat.gpus.iter().enumerate() {
-        let id = &g.id;
-        if id.is_empty() || id.bytes().any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')) {
-            bad(format!("gpu #{i}: id \"{id}\" must be lowercase letters, digits, '-' or '.'"));
-        }
-        if cat.gpus[..i].iter().any(|o| &o.id == id) {
-            bad(format!("gpu {id}: duplicate id"));
-        }
-        if g.name.trim().is_empty() || g.vendor.trim().is_empty() {
-            bad(format!("gpu {id}: empty name or vendor"));
-        }
-        if g.source.trim().is_empty() {
-            bad(format!("gpu {id}: no source"));
-        }
-        if g.source_ids.is_empty() {
-            bad(format!("gpu {id}: no source_ids"));
-        }
-        for s in &g.source_ids {
-            if !cat.sources.contains_key(s) {
-                bad(format!("gpu {id}: source id {s} is not in the sources table"));
-            }
-        }
-        if !is_date(&g.as_of) {
-            bad(format!("gpu {id}: as_of \"{}\" is not YYYY-MM(-DD)", g.as_of));
-        }
-        if !is_date(&g.price.as_of) {
-            bad(format!("gpu {id}: price.as_of \"{}\" is not YYYY-MM(-DD)", g.price.as_of));
-        }
-        if !["verified", "partial", "unverified"].contains(&g.verified.as_str()) {
-            bad(format!("gpu {id}: verified \"{}\" is not verified/partial/unverified", g.verified));
-        }
-        if !(2010..=2035).contains(&g.launch_year) {
-            bad(format!("gpu {id}: launch_year {} outside 2010–2035", g.launch_year));
-        }
-        let gb = g.memory_bytes as f64 / 1e9;
-        let max_gb = if g.interconnect.kind == "unified" { 1024.0 } else { 300.0 };
-        if !(4.0..=max_gb).contains(&gb) {
-            bad(format!("gpu {id}: memory {gb} GB outside 4–{max_gb} GB"));
-        }
-        if !(50.0..=20_000.0).contains(&g.bandwidth_gbps) {
-            bad(format!("gpu {id}: bandwidth {} GB/s outside 50–20000", g.bandwidth_gbps));
-        }
-        if let Some(b) = g.tflops.bf16 {
-            if !(1.0..=10_000.0).contains(&b) {
-                bad(format!("gpu {id}: bf16 {b} TFLOPS outside 1–10000"));
-            }
-            if g.precision.bf16 != PrecisionSupport::Native {
-                bad(format!("gpu {id}: has a bf16 figure but bf16 is not native"));
-            }
-        }
-        let t = &g.tflops;
-        for (name, v) in [
-            ("fp32", t.fp32),
-            ("tf32", t.tf32),
-            ("fp16", t.fp16),
-            ("fp16_fp16acc", t.fp16_fp16acc),
-            ("fp8", t.fp8),
-            ("int8", t.int8),
-            ("fp4", t.fp4),
-        ] {
-            if let Some(v) = v {
-                if !(v.is_finite() && v > 0.0 && v <= 50_000.0) {
-                    bad(format!("gpu {id}: {name} {v} TFLOPS is not in (0, 50000]"));
-                }
-            }
-        }
-        if t.fp8.is_some() && g.precision.fp8 != PrecisionSupport::Native {
-            bad(format!("gpu {id}: has an fp8 figure but fp8 is not native"));
-        }
-        if g.tdp_w != 0.0 && !(10.0..=3000.0).contains(&g.tdp_w) {
-            bad(format!("gpu {id}: TDP {} W outside 10–3000", g.tdp_w));
-        }
-        for (name, p) in [("purchase_usd", g.price.purchase_usd), ("cloud_usd_per_hour", g.price.cloud_usd_per_hour)] {
-            if let Some(p) = p {
-                if !(p.is_finite() && p > 0.0) {
-                    bad(format!("gpu {id}: price {name} {p} is not positive"));
-                }
-            }
-        }
-        if !INTERCONNECT_KINDS.contains(&g.interconnect.kind.as_str()) {
-            bad(format!("gpu {id}: interconnect kind \"{}\" is not one of {INTERCONNECT_KINDS:?}", g.interconnect.kind));
-        }
-        if !(g.interconnect.gbps_per_gpu.is_finite() && g.interconnect.gbps_per_gpu > 0.0) {
-            bad(format!("gpu {id}: interconnect bandwidth {} is not positive", g.interconnect.gbps_per_gpu));
-        }
+        validate_gpu(cat, i, g, &mut bad);
     }
     for (i, m) in cat.models.iter().enumerate() {
         let id = &m.id;
@@ -738,6 +809,19 @@ mod tests {
         c.gpus[4].id = id;
         c.models[0].config = crate::json::parse(r#"{"model_type": "llama"}"#).unwrap();
         assert!(validate(&c).len() >= 5, "{:?}", validate(&c));
+
+        // Capacities: between the label's decimal and binary readings, binary exactly when no
+        // driver total was found, and always with a source.
+        let mut c = cat();
+        let i = c.gpus.iter().position(|g| g.id == "nvidia-rtx-4090").unwrap();
+        c.gpus[i].memory_bytes = 24_000_000_000 - 1;
+        c.gpus[i + 1].memory_basis = MemoryBasis::Binary;
+        c.gpus[i + 1].memory_bytes -= 1 << 20;
+        c.gpus[i + 2].memory_source.clear();
+        let p = validate(&c);
+        assert!(p.iter().any(|s| s.contains("nvidia-rtx-4090: memory_bytes 23999999999 is outside its 24 GB label")), "{p:?}");
+        assert!(p.iter().any(|s| s.contains(&format!("{}: memory_basis binary", c.gpus[i + 1].id))), "{p:?}");
+        assert!(p.iter().any(|s| s.contains(&format!("{}: no memory_source", c.gpus[i + 2].id))), "{p:?}");
     }
 
     #[test]
@@ -777,7 +861,7 @@ mod tests {
             assert_eq!(g.source_ids, col("source_ids").split(';').collect::<Vec<_>>(), "{id}");
             assert_eq!(g.launch_year.to_string(), &col("launch")[..4], "{id}");
             let mem = num(col("memory_gb_num")).unwrap();
-            assert_eq!(g.memory_bytes, (mem * 1e9).round() as u64, "{id}: memory");
+            assert_eq!(g.memory_label_gb as f64, mem, "{id}: memory label");
             assert_eq!(Some(g.bandwidth_gbps), num(col("mem_bandwidth_gbs_num")), "{id}: bandwidth");
             assert_eq!(g.tdp(), num(col("tdp_w_num")), "{id}: tdp");
             let t = &g.tflops;
@@ -854,7 +938,8 @@ mod tests {
         let c = cat();
         let g = |id: &str| c.gpu(id).unwrap_or_else(|| panic!("{id}"));
         let h100 = g("nvidia-h100-sxm5-80gb");
-        assert_eq!(h100.memory_bytes(), 80_000_000_000);
+        assert_eq!(h100.memory_bytes(), 81_559 << 20, "nvidia-smi's total, as measured");
+        assert_eq!(h100.memory_label_gb, 80);
         assert_eq!(h100.support("fp8"), PrecisionSupport::Native);
         assert_eq!(h100.peak_tflops("fp8"), Some(1979.0));
         assert_eq!(h100.peak_tflops("bfloat16"), Some(989.5));

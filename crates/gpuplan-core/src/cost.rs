@@ -98,10 +98,44 @@ pub struct Cost {
     /// Renting the same busy hours over the same years.
     pub rent_total_usd: Option<f64>,
     pub busy_hours: f64,
-    /// "own" or "rent", whichever total is lower; None if either price is missing.
-    pub cheaper: Option<&'static str>,
+    /// Owning or renting, whichever total is lower; None if either price is missing.
+    pub cheaper: Option<Objective>,
     /// Date of the prices used.
     pub price_as_of: String,
+}
+
+/// Rank by the cost of owning or of renting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// Total cost of ownership over `CostInputs::years`; budget = purchase price.
+    Own,
+    /// Cloud price per hour; budget = rent over the same busy hours.
+    Rent,
+}
+
+impl core::fmt::Display for Objective {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Objective {
+    /// "own" or "rent", as the JSON says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::Own => "own",
+            Objective::Rent => "rent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Objective> {
+        match s {
+            "own" | "buy" => Some(Objective::Own),
+            "rent" | "cloud" => Some(Objective::Rent),
+            _ => None,
+        }
+    }
 }
 
 /// Owning vs renting `count` cards.
@@ -119,7 +153,7 @@ pub fn cost(gpu: &Gpu, count: u64, inputs: &CostInputs) -> Cost {
     let rent_per_hour = gpu.price.cloud_usd_per_hour.filter(|p| p.is_finite() && *p >= 0.0).map(|p| p * n);
     let rent_total = rent_per_hour.map(|r| r * busy_hours);
     let cheaper = match (own_total, rent_total) {
-        (Some(o), Some(r)) => Some(if o <= r { "own" } else { "rent" }),
+        (Some(o), Some(r)) => Some(if o <= r { Objective::Own } else { Objective::Rent }),
         _ => None,
     };
     Cost {
@@ -219,7 +253,7 @@ mod tests {
         assert!((c.own_total_usd.unwrap() - total).abs() < 1e-6);
         let rent = h100.price.cloud_usd_per_hour.unwrap() * 8.0 * i.busy_hours();
         assert!((c.rent_total_usd.unwrap() - rent).abs() < 1e-6);
-        assert_eq!(c.cheaper, Some(if total <= rent { "own" } else { "rent" }));
+        assert_eq!(c.cheaper, Some(if total <= rent { Objective::Own } else { Objective::Rent }));
         assert!((c.own_usd_per_gpu_hour.unwrap() * 8.0 * i.busy_hours() - total).abs() < 1e-6);
     }
 

@@ -15,6 +15,7 @@ pub mod model;
 pub mod plan;
 pub mod sort;
 pub mod throughput;
+pub mod vllm;
 
 pub use error::InputError;
 pub use formats::{KvFormat, WeightFormat};

@@ -260,15 +260,7 @@ pub struct Layout {
     pub zero: u8,
 }
 
-/// vLLM's pool: how many KV tokens and full-length sequences fit (memory-model.md §3.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct VllmPool {
-    pub kv_capacity_tokens: u64,
-    pub max_concurrent_sequences: u64,
-    pub block_size: u64,
-    /// Bytes vLLM requests: utilization × total.
-    pub requested_bytes: u64,
-}
+pub use crate::vllm::VllmPool;
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Estimate {
@@ -698,7 +690,8 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
         let (b, trainable) = training(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes)?;
         (b, trainable, None)
     };
-    if w.weights.is_bitsandbytes() {
+    // vLLM counts the module in its profile (non-torch memory) before sizing the pool.
+    if w.weights.is_bitsandbytes() && !(w.mode == Mode::Inference && w.engine == Engine::Vllm) {
         b.runtime += BNB_MODULE_BYTES;
     }
     let total_bytes = b.total();
@@ -836,23 +829,11 @@ fn inference(
         }
         Engine::Vllm => {
             // vLLM requests util × total, profiles activations at max_num_batched_tokens, and
-            // gives every remaining byte to paged KV (§3.5, §4.1).
-            let requested = mul(&[w.gpu_memory_bytes, w.gpu_memory_utilization_permille as u64]) / 1000;
-            let max_batched_tokens = 8192u64;
-            let max_num_seqs = 256u64;
-            let profile_act = mul(&[max_batched_tokens, model.prefill_elems_per_token(), act_b]) / tp
-                + mul(&[max_num_seqs, arch.vocab, 4]);
-            let fixed = TORCH_NON_POOL_BYTES + CUBLAS_WORKSPACE_BYTES + nccl + VLLM_CUDA_GRAPH_BYTES;
-            let non_kv = weights_per_gpu.saturating_add(profile_act).saturating_add(fixed);
-            let block_size = 16u64;
-            let kv_per_token_gpu = model.kv_bytes(w.kv_cache, 1, 1, kv_div) / pp;
-            let available = requested.saturating_sub(non_kv);
-            let page = kv_per_token_gpu.max(1) * block_size;
-            let blocks = available / page;
-            let capacity = blocks * block_size;
+            // gives every remaining block to paged KV (`crate::vllm`, §3.5, §4.1).
+            let d = vllm_demand_laid_out(model, w, layout, weights_per_gpu);
+            let sized = crate::vllm::size(&d, w.gpu_memory_bytes, w.gpu_memory_utilization_permille);
+            let (capacity, seqs, seq_len) = (sized.pool.kv_capacity_tokens, sized.pool.max_concurrent_sequences, d.seq_len);
             // Sliding layers hold at most window + a chunk; approximate with full layers.
-            let seq_len = w.prompt + w.new_tokens;
-            let seqs = capacity / seq_len.max(1);
             if seqs == 0 {
                 notes.push(format!(
                     "vLLM: one {seq_len}-token sequence does not fit in the KV pool ({capacity} tokens); vLLM refuses to start"
@@ -860,20 +841,18 @@ fn inference(
             } else if seqs < w.batch {
                 notes.push(format!("vLLM: only {seqs} sequences of {seq_len} tokens fit at once; the rest wait"));
             }
-            b.kv_cache = blocks * page;
-            b.activations = profile_act;
-            b.runtime = fixed;
-            if non_kv > requested {
+            b.kv_cache = sized.kv_bytes;
+            b.activations = d.profile_activations;
+            b.runtime = d.runtime;
+            if !sized.fits {
                 // Weights alone exceed the pool: report what is needed, not the pool.
-                b.kv_cache = 0;
                 notes.push(format!(
                     "vLLM: weights, activation profile and runtime need {:.1} GiB per GPU but gpu_memory_utilization × memory is {:.1} GiB: does not fit",
-                    non_kv as f64 / GIB as f64,
-                    requested as f64 / GIB as f64
+                    d.non_kv() as f64 / GIB as f64,
+                    sized.pool.requested_bytes as f64 / GIB as f64
                 ));
             }
-            let pool = VllmPool { kv_capacity_tokens: capacity, max_concurrent_sequences: seqs, block_size, requested_bytes: requested };
-            (b, Some(pool))
+            (b, Some(sized.pool))
         }
         Engine::LlamaCpp => {
             // n_ctx covers all parallel sequences and is allocated at load, padded to 256 for
@@ -904,6 +883,47 @@ fn inference(
             (b, None)
         }
     }
+}
+
+/// vLLM's default scheduler limits the profile run uses: `max_num_batched_tokens` 8192 and
+/// `max_num_seqs` 256 (`vllm/config/scheduler.py` defaults for the OpenAI server, v1 engine).
+const VLLM_MAX_BATCHED_TOKENS: u64 = 8192;
+const VLLM_MAX_NUM_SEQS: u64 = 256;
+
+/// What vLLM needs per GPU outside its KV pool for this model and workload (see
+/// [`crate::vllm`]): the weights, the profile run's activation peak (one
+/// `max_num_batched_tokens` prefill through the widest layer, plus fp32 logits for
+/// `max_num_seqs` sequences), and the fixed runtime with CUDA graphs.
+fn vllm_demand_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_per_gpu: u64) -> crate::vllm::Demand {
+    let arch = &model.arch;
+    let tp = layout.tensor_parallel;
+    let nccl = if layout.gpus > 1 { NCCL_BYTES } else { 0 };
+    let profile_activations = mul(&[VLLM_MAX_BATCHED_TOKENS, model.prefill_elems_per_token(), w.weights.activation_bytes()]) / tp
+        + mul(&[VLLM_MAX_NUM_SEQS, arch.vocab, 4]);
+    let bnb = if w.weights.is_bitsandbytes() { BNB_MODULE_BYTES } else { 0 };
+    crate::vllm::Demand {
+        weights: weights_per_gpu,
+        profile_activations,
+        runtime: TORCH_NON_POOL_BYTES + CUBLAS_WORKSPACE_BYTES + nccl + VLLM_CUDA_GRAPH_BYTES + bnb,
+        kv_bytes_per_token: model.kv_bytes(w.kv_cache, 1, 1, kv_heads_split(arch, tp)) / layout.pipeline_parallel,
+        seq_len: w.prompt + w.new_tokens,
+    }
+}
+
+/// [`vllm_demand_laid_out`] for a workload as given (its layout checked and derived first).
+pub fn vllm_demand(model: &Model, w: &Workload) -> Result<crate::vllm::Demand, InputError> {
+    let layout = w.validate(&model.arch)?;
+    let (layer_bytes, outside_bytes) = model.weight_bytes_split(w.weights);
+    let weights_per_gpu = layer_bytes / (layout.tensor_parallel * layout.pipeline_parallel) + outside_bytes / layout.tensor_parallel;
+    Ok(vllm_demand_laid_out(model, w, &layout, weights_per_gpu))
+}
+
+/// vLLM's KV pool for `model` and `w` on a card of `card_bytes` (what its driver reports):
+/// the one computation behind `estimate`'s `vllm` field and the planner's per-card fit, for
+/// any caller that has a card size (the page's every-card table).
+pub fn vllm_pool(model: &Model, w: &Workload, card_bytes: u64) -> Result<crate::vllm::PoolOnCard, InputError> {
+    let d = vllm_demand(model, &Workload { engine: Engine::Vllm, mode: Mode::Inference, ..w.clone() })?;
+    Ok(crate::vllm::size(&d, card_bytes, w.gpu_memory_utilization_permille))
 }
 
 /// bitsandbytes' 8-bit optimizers quantize each state in blocks of 256 elements with one fp32

@@ -399,6 +399,121 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// The mixture-of-experts block of a config (`Moe`), None for dense models (memory-model.md
+/// §1.3).
+fn read_moe(f: &Fields, family: Family, intermediate: u64) -> Result<Option<Moe>, InputError> {
+    let experts = f
+        .opt_u64("num_local_experts", MAX_EXPERTS)?
+        .or(f.opt_u64("num_experts", MAX_EXPERTS)?)
+        .or(f.opt_u64("n_routed_experts", MAX_EXPERTS)?)
+        .unwrap_or(0);
+    let is_moe_family = matches!(
+        family,
+        Family::Mixtral | Family::Qwen2Moe | Family::Qwen3Moe | Family::DeepseekV2 | Family::DeepseekV3 | Family::GptOss
+    );
+    Ok(if is_moe_family && experts > 0 {
+        let top_k = f.req_u64("num_experts_per_tok", 1, experts)?;
+        let expert_intermediate = match family {
+            Family::Mixtral | Family::GptOss => intermediate,
+            _ => f.req_u64("moe_intermediate_size", 1, MAX_INTERMEDIATE)?,
+        };
+        let (shared_experts, shared_intermediate, shared_gate) = match family {
+            Family::Qwen2Moe => match f.opt_u64("shared_expert_intermediate_size", MAX_INTERMEDIATE)? {
+                Some(w) if w > 0 => (1, w, true),
+                _ => (0, 0, false),
+            },
+            Family::DeepseekV2 | Family::DeepseekV3 => {
+                (f.opt_u64("n_shared_experts", MAX_EXPERTS)?.unwrap_or(0), expert_intermediate, false)
+            }
+            _ => (0, 0, false),
+        };
+        let router_bias = match family {
+            Family::GptOss => true,
+            // DeepSeek-V3's noaux_tc router carries e_score_correction_bias.
+            Family::DeepseekV3 => f.opt_str("topk_method").map_or(true, |m| m == "noaux_tc"),
+            _ => false,
+        };
+        Some(Moe {
+            experts,
+            top_k,
+            expert_intermediate,
+            shared_experts,
+            shared_intermediate,
+            shared_gate,
+            router_bias,
+            expert_bias: family == Family::GptOss,
+        })
+    } else {
+        None
+    })
+}
+
+/// Each layer's kind (sparse MLP? sliding-window attention?) and the window when some layer
+/// slides.
+fn read_layer_kinds(f: &Fields, family: Family, layers: u64, has_moe: bool) -> Result<(Vec<LayerKind>, Option<u64>), InputError> {
+    // Which layers are sparse. Sources: memory-model.md §1.3.
+    let mut layer_kinds = Vec::with_capacity(layers as usize);
+    let mlp_only: Vec<u64> = f
+        .obj
+        .get("mlp_only_layers")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
+        .unwrap_or_default();
+    let sparse_step = f.opt_u64("decoder_sparse_step", MAX_LAYERS)?.unwrap_or(1).max(1);
+    let first_dense = f.opt_u64("first_k_dense_replace", MAX_LAYERS)?.unwrap_or(0);
+    let moe_freq = f.opt_u64("moe_layer_freq", MAX_LAYERS)?.unwrap_or(1).max(1);
+    for i in 0..layers {
+        let is_moe = has_moe
+            && match family {
+                Family::Qwen2Moe | Family::Qwen3Moe => !mlp_only.contains(&i) && (i + 1) % sparse_step == 0,
+                Family::DeepseekV2 | Family::DeepseekV3 => i >= first_dense && i % moe_freq == 0,
+                _ => true,
+            };
+        layer_kinds.push(LayerKind { moe: is_moe, sliding: false });
+    }
+
+    // Sliding-window layers. Source: memory-model.md §3.3.
+    let window = f.opt_u64("sliding_window", u64::MAX >> 8)?.filter(|w| *w > 0);
+    let layer_types: Option<Vec<&str>> =
+        f.obj.get("layer_types").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str()).collect());
+    if window.is_some() {
+        match (&layer_types, family) {
+            (Some(types), _) if types.len() == layers as usize => {
+                for (k, t) in layer_kinds.iter_mut().zip(types.iter()) {
+                    k.sliding = *t == "sliding_attention";
+                }
+            }
+            (_, Family::Gemma2) | (_, Family::GptOss) => {
+                for (i, k) in layer_kinds.iter_mut().enumerate() {
+                    k.sliding = i % 2 == 0;
+                }
+            }
+            (_, Family::Gemma3) => {
+                let pattern = f.opt_u64("sliding_window_pattern", MAX_LAYERS)?.unwrap_or(6).max(1);
+                for (i, k) in layer_kinds.iter_mut().enumerate() {
+                    k.sliding = (i as u64 + 1) % pattern != 0;
+                }
+            }
+            (_, Family::Qwen2) | (_, Family::Qwen3) | (_, Family::Qwen2Moe) | (_, Family::Qwen3Moe) => {
+                if f.opt_bool("use_sliding_window")?.unwrap_or(false) {
+                    let from = f.opt_u64("max_window_layers", MAX_LAYERS)?.unwrap_or(layers);
+                    for (i, k) in layer_kinds.iter_mut().enumerate() {
+                        k.sliding = i as u64 >= from;
+                    }
+                }
+            }
+            (_, Family::Mistral) | (_, Family::Mixtral) | (_, Family::Phi3) | (_, Family::Llama) => {
+                for k in layer_kinds.iter_mut() {
+                    k.sliding = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    let sliding_window = if layer_kinds.iter().any(|k| k.sliding) { window } else { None };
+    Ok((layer_kinds, sliding_window))
+}
+
 impl Arch {
     /// Parses a Hugging Face `config.json`. Multimodal wrappers are read through `text_config`.
     pub fn from_config_json(text: &str) -> Result<Arch, InputError> {
@@ -480,110 +595,9 @@ impl Arch {
             None
         };
 
-        let experts = f
-            .opt_u64("num_local_experts", MAX_EXPERTS)?
-            .or(f.opt_u64("num_experts", MAX_EXPERTS)?)
-            .or(f.opt_u64("n_routed_experts", MAX_EXPERTS)?)
-            .unwrap_or(0);
-        let is_moe_family = matches!(
-            family,
-            Family::Mixtral | Family::Qwen2Moe | Family::Qwen3Moe | Family::DeepseekV2 | Family::DeepseekV3 | Family::GptOss
-        );
-        let moe = if is_moe_family && experts > 0 {
-            let top_k = f.req_u64("num_experts_per_tok", 1, experts)?;
-            let expert_intermediate = match family {
-                Family::Mixtral | Family::GptOss => intermediate,
-                _ => f.req_u64("moe_intermediate_size", 1, MAX_INTERMEDIATE)?,
-            };
-            let (shared_experts, shared_intermediate, shared_gate) = match family {
-                Family::Qwen2Moe => match f.opt_u64("shared_expert_intermediate_size", MAX_INTERMEDIATE)? {
-                    Some(w) if w > 0 => (1, w, true),
-                    _ => (0, 0, false),
-                },
-                Family::DeepseekV2 | Family::DeepseekV3 => {
-                    (f.opt_u64("n_shared_experts", MAX_EXPERTS)?.unwrap_or(0), expert_intermediate, false)
-                }
-                _ => (0, 0, false),
-            };
-            let router_bias = match family {
-                Family::GptOss => true,
-                // DeepSeek-V3's noaux_tc router carries e_score_correction_bias.
-                Family::DeepseekV3 => f.opt_str("topk_method").map_or(true, |m| m == "noaux_tc"),
-                _ => false,
-            };
-            Some(Moe {
-                experts,
-                top_k,
-                expert_intermediate,
-                shared_experts,
-                shared_intermediate,
-                shared_gate,
-                router_bias,
-                expert_bias: family == Family::GptOss,
-            })
-        } else {
-            None
-        };
+        let moe = read_moe(&f, family, intermediate)?;
 
-        // Which layers are sparse. Sources: memory-model.md §1.3.
-        let mut layer_kinds = Vec::with_capacity(layers as usize);
-        let mlp_only: Vec<u64> = obj
-            .get("mlp_only_layers")
-            .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
-            .unwrap_or_default();
-        let sparse_step = f.opt_u64("decoder_sparse_step", MAX_LAYERS)?.unwrap_or(1).max(1);
-        let first_dense = f.opt_u64("first_k_dense_replace", MAX_LAYERS)?.unwrap_or(0);
-        let moe_freq = f.opt_u64("moe_layer_freq", MAX_LAYERS)?.unwrap_or(1).max(1);
-        for i in 0..layers {
-            let is_moe = moe.is_some()
-                && match family {
-                    Family::Qwen2Moe | Family::Qwen3Moe => !mlp_only.contains(&i) && (i + 1) % sparse_step == 0,
-                    Family::DeepseekV2 | Family::DeepseekV3 => i >= first_dense && i % moe_freq == 0,
-                    _ => true,
-                };
-            layer_kinds.push(LayerKind { moe: is_moe, sliding: false });
-        }
-
-        // Sliding-window layers. Source: memory-model.md §3.3.
-        let window = f.opt_u64("sliding_window", u64::MAX >> 8)?.filter(|w| *w > 0);
-        let layer_types: Option<Vec<&str>> =
-            obj.get("layer_types").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str()).collect());
-        if window.is_some() {
-            match (&layer_types, family) {
-                (Some(types), _) if types.len() == layers as usize => {
-                    for (k, t) in layer_kinds.iter_mut().zip(types.iter()) {
-                        k.sliding = *t == "sliding_attention";
-                    }
-                }
-                (_, Family::Gemma2) | (_, Family::GptOss) => {
-                    for (i, k) in layer_kinds.iter_mut().enumerate() {
-                        k.sliding = i % 2 == 0;
-                    }
-                }
-                (_, Family::Gemma3) => {
-                    let pattern = f.opt_u64("sliding_window_pattern", MAX_LAYERS)?.unwrap_or(6).max(1);
-                    for (i, k) in layer_kinds.iter_mut().enumerate() {
-                        k.sliding = (i as u64 + 1) % pattern != 0;
-                    }
-                }
-                (_, Family::Qwen2) | (_, Family::Qwen3) | (_, Family::Qwen2Moe) | (_, Family::Qwen3Moe) => {
-                    if f.opt_bool("use_sliding_window")?.unwrap_or(false) {
-                        let from = f.opt_u64("max_window_layers", MAX_LAYERS)?.unwrap_or(layers);
-                        for (i, k) in layer_kinds.iter_mut().enumerate() {
-                            k.sliding = i as u64 >= from;
-                        }
-                    }
-                }
-                (_, Family::Mistral) | (_, Family::Mixtral) | (_, Family::Phi3) | (_, Family::Llama) => {
-                    for k in layer_kinds.iter_mut() {
-                        k.sliding = true;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let sliding_window = if layer_kinds.iter().any(|k| k.sliding) { window } else { None };
+        let (layer_kinds, sliding_window) = read_layer_kinds(&f, family, layers, moe.is_some())?;
 
         Ok(Arch {
             family,

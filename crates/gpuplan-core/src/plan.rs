@@ -18,37 +18,20 @@
 //! cannot reach the target; format byte counts are computed once per format. Every returned plan
 //! is re-estimated on its own card before it is returned.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::catalog::{Catalog, PrecisionSupport};
+use crate::catalog::{Catalog, Gpu, PrecisionSupport};
 use crate::cost::{cost, usd_per_million_tokens, Cost, CostInputs};
 use crate::formats::{WeightFormat, ALL_FORMATS};
 use crate::memory::{estimate, Engine, Layout, Mode, Model, Workload, GIB};
-use crate::throughput::{compute_peak, link, speed_prepared, Efficiency, FormatBytes};
+use crate::throughput::{compute_peak, link, speed_prepared, ComputePeak, Efficiency, FormatBytes, Link, Speed};
 
-/// Rank by the cost of owning or of renting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Objective {
-    /// Total cost of ownership over `CostInputs::years`; budget = purchase price.
-    Own,
-    /// Cloud price per hour; budget = rent over the same busy hours.
-    Rent,
-}
-
-impl Objective {
-    pub fn parse(s: &str) -> Option<Objective> {
-        match s {
-            "own" | "buy" => Some(Objective::Own),
-            "rent" | "cloud" => Some(Objective::Rent),
-            _ => None,
-        }
-    }
-}
+pub use crate::cost::Objective;
 
 /// What the plans must satisfy.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -109,10 +92,10 @@ pub struct Plan {
     /// The link between the cards ("nvlink", "pcie", "network"; "none" for one card): the
     /// tensor-parallel all-reduces and pipeline hand-offs of the speed model run over it.
     pub interconnect: &'static str,
-    /// "memory" or "compute" (decode step).
-    pub bound: &'static str,
-    /// "native", "emulated" for the format's math on this card.
-    pub precision_support: &'static str,
+    /// What limits a decode step.
+    pub bound: crate::throughput::Bound,
+    /// Native or emulated, for the format's math on this card.
+    pub precision_support: PrecisionSupport,
     pub cost: Cost,
     /// The figure the list is sorted by (own: TCO; rent: $/hour).
     pub ranked_usd: f64,
@@ -281,36 +264,26 @@ fn split_fits_host(link_kind: &str, tp: u64, pp: u64) -> bool {
     link_kind != "pcie" || tp * pp <= PCIE_HOST_CARDS
 }
 
-/// A layout's memory verdict, independent of the card (vLLM: the pool's arithmetic, which is
-/// applied per card by [`Fit::on`]).
+/// A layout's memory verdict, independent of the card (vLLM: the pool's demand, sized per card
+/// by [`crate::vllm::size`] in [`Fit::on`]).
 #[derive(Clone, Copy)]
 struct Fit {
     /// Every engine but vLLM: the per-GPU total.
     total: u64,
     layout: Layout,
-    /// vLLM: weights + activation profile + runtime (everything but the KV pool) and the KV
-    /// bytes per token per GPU, to size the pool on any card exactly as `estimate` does.
-    vllm: Option<(u64, u64)>,
+    /// vLLM: what the deployment needs outside the KV pool, and the pool's unit.
+    vllm: Option<crate::vllm::Demand>,
 }
-
-/// vLLM's paged-KV block (tokens), as in `memory::estimate`.
-const VLLM_BLOCK: u64 = 16;
-/// A card-independent memory size for the one vLLM estimate per layout (1 PiB: the pool's
-/// arithmetic is then redone per card).
-const VLLM_REFERENCE_BYTES: u64 = 1 << 50;
 
 impl Fit {
     /// (per-GPU bytes, vLLM sequences that fit) on a card of `mem` bytes, or None if it does not fit.
     fn on(&self, mem: u64, w: &Workload) -> Option<(u64, Option<u64>)> {
         match self.vllm {
             None => (self.total <= mem).then_some((self.total, None)),
-            Some((non_kv, kv_per_token)) => {
-                let requested = (mem as u128 * w.gpu_memory_utilization_permille as u128 / 1000) as u64;
-                let available = requested.checked_sub(non_kv)?;
-                let page = kv_per_token.max(1) * VLLM_BLOCK;
-                let blocks = available / page;
-                let seqs = blocks * VLLM_BLOCK / (w.prompt + w.new_tokens).max(1);
-                (seqs >= 1).then_some((non_kv + blocks * page, Some(seqs)))
+            Some(d) => {
+                let s = crate::vllm::size(&d, mem, w.gpu_memory_utilization_permille);
+                let seqs = s.pool.max_concurrent_sequences;
+                (s.fits && seqs >= 1).then_some((d.non_kv() + s.kv_bytes, Some(seqs)))
             }
         }
     }
@@ -351,14 +324,6 @@ pub struct PlanStats {
     pub candidates: usize,
 }
 
-fn support_name(s: PrecisionSupport) -> &'static str {
-    match s {
-        PrecisionSupport::Native => "native",
-        PrecisionSupport::Emulated => "emulated",
-        PrecisionSupport::Unsupported => "unsupported",
-    }
-}
-
 fn ranked(c: &Cost, objective: Objective) -> Option<f64> {
     match objective {
         Objective::Own => c.own_total_usd,
@@ -397,347 +362,518 @@ pub fn plan_with_stats(
     eff: &Efficiency,
     inputs: &CostInputs,
 ) -> (Vec<Plan>, PlanStats) {
-    let mut stats = PlanStats::default();
-    let training = w.mode.is_training();
-    let formats = candidate_formats(model, w, constraints);
-    let bytes: Vec<FormatBytes> = formats.iter().map(|f| FormatBytes::new(model, *f)).collect();
-    let counts = candidate_counts(constraints.max_gpus.max(1));
-    let vllm = w.mode == Mode::Inference && w.engine == Engine::Vllm;
-    // (format, n, tp, pp, zero, batch) → fit; the same for every card. vLLM's pool does not
-    // depend on the batch (key 0): the sequences it holds are counted per card by `Fit::on`.
-    let mut cache: BTreeMap<(usize, u64, u64, u64, u8, u64), Option<Fit>> = BTreeMap::new();
-    let layouts_of: Vec<Vec<(u64, u64, u8)>> = counts.iter().map(|n| candidate_layouts(model, w, *n)).collect();
-    // Speed upper bound per card (tokens/s per card at the compute roofline, no prefill, no
-    // communication): prunes counts that cannot reach the target before any estimate.
-    let flops_per_token = if training { crate::throughput::train_flops_per_token(model, w) } else { 2.0 * bytes.first().map_or(1, |b| b.flop_params) as f64 };
-    let mfu = if training { eff.sanitized().mfu_train } else { eff.sanitized().mfu_prefill };
+    let mut search = Search::new(model, w, constraints, eff);
     let mut out: Vec<Plan> = Vec::new();
-
-    let mut fit_of = |fi: usize, n: u64, tp: u64, pp: u64, zero: u8, batch: u64, stats: &mut PlanStats| -> Option<Fit> {
-        let batch = if vllm { w.batch } else { batch };
-        // Inference replicas are identical copies: a GPU holds the same bytes whatever the
-        // number of data-parallel replicas, so one replica (tp·pp cards) is estimated and the
-        // layout is widened to n cards below (every returned plan is re-estimated as laid out).
-        let n_est = if training { n } else { tp * pp };
-        let fit = *cache.entry((fi, n_est, tp, pp, zero, if vllm { 0 } else { batch })).or_insert_with(|| {
-            stats.estimates += 1;
-            let wl = Workload {
-                weights: formats[fi],
-                batch,
-                gpus: n_est,
-                tensor_parallel: tp,
-                pipeline_parallel: pp,
-                zero,
-                gpu_memory_bytes: if vllm { VLLM_REFERENCE_BYTES } else { w.gpu_memory_bytes },
-                ..w.clone()
-            };
-            let e = estimate(model, &wl).ok()?;
-            let vllm_parts = match (vllm, e.vllm) {
-                (true, Some(pool)) if pool.kv_capacity_tokens > 0 => {
-                    let kv = e.breakdown.kv_cache;
-                    Some((e.total_bytes - kv, kv / pool.kv_capacity_tokens))
-                }
-                (true, _) => return None,
-                _ => None,
-            };
-            Some(Fit { total: e.total_bytes, layout: e.layout, vllm: vllm_parts })
-        });
-        fit.map(|f| Fit { layout: Layout { gpus: n, data_parallel: n / (tp * pp), ..f.layout }, ..f })
-    };
-
     for gpu in &catalog.gpus {
-        let mem = gpu.memory_bytes;
-        if mem < crate::memory::MIB {
-            continue;
-        }
-        let card_link = link(gpu);
-        let bf16_peak = compute_peak(gpu, "bf16").tflops;
-        // Training time needs a published peak.
-        if training && bf16_peak <= 0.0 {
-            continue;
-        }
-        for (fi, &format) in formats.iter().enumerate() {
-            let support = gpu.support(format.compute_precision());
-            if support == PrecisionSupport::Unsupported || !runs_on(gpu, w, format) {
-                continue;
-            }
-            // Fp16 only where bf16 is not native (same bytes; the fallback for pre-Ampere cards).
-            if format == WeightFormat::Fp16 && constraints.formats.is_empty() && !training && w.engine != Engine::LlamaCpp
-                && gpu.support("bf16") == PrecisionSupport::Native
-            {
-                continue;
-            }
-            let fb = &bytes[fi];
-            let precision = if training { crate::throughput::train_precision(w) } else { format.compute_precision() };
-            let peak = compute_peak(gpu, precision);
-            let per_card_bound = if peak.tflops > 0.0 { peak.tflops * 1e12 * mfu / flops_per_token } else { f64::INFINITY };
-            // Inference with a target: the most generated tokens/s one replica of a (tp, pp)
-            // split reaches on this card and format (at the largest batch that fits). Replicas
-            // are independent, so a layout with dp replicas cannot beat dp × that: later counts
-            // skip such layouts without an estimate or a speed evaluation.
-            let mut replica_max: Vec<((u64, u64), f64)> = Vec::new();
-            // Memory roofline of one decode step per replica: it reads at least the non-expert
-            // weights, the head and k/E of the experts, split over tp, at the decode MBU; so a
-            // replica generates at most batch · tp · bw · MBU / those bytes tokens/s
-            // (throughput.rs `speed_prepared`). With the largest batch the climb may use this
-            // bounds a layout before any estimate.
-            let step_bytes_min = {
-                let experts = match model.arch.moe {
-                    Some(m) if m.experts > 0 => fb.expert as f64 * (m.top_k.min(m.experts) as f64) / m.experts as f64,
-                    _ => fb.expert as f64,
-                };
-                ((fb.layer - fb.expert) + fb.head) as f64 + experts
-            };
-            let replica_mem_bound = |tp: u64| {
-                let b = w.batch.max(MAX_PLAN_BATCH) as f64;
-                b * tp as f64 * gpu.bandwidth_gbps.max(1e-3) * 1e9 * eff.sanitized().mbu_decode / step_bytes_min.max(1.0)
-            };
-            for (ci, &n) in counts.iter().enumerate() {
-                if n > max_cards(gpu, training) {
-                    break;
-                }
-                let c = cost(gpu, n, inputs);
-                let Some(rank_usd) = ranked(&c, constraints.objective) else { break };
-                if !within_budget(&c, constraints) {
-                    break; // costs only grow with n
-                }
-                if constraints.target_tokens_per_s.is_some_and(|t| per_card_bound * (n as f64) < t) {
-                    continue;
-                }
-                let mut best: Option<(Fit, u64, u64, crate::throughput::Speed)> = None;
-                let mut tried_tpp: Option<(u64, u64)> = None;
-                for &(tp, pp, zero) in &layouts_of[ci] {
-                    if tried_tpp == Some((tp, pp)) {
-                        continue; // training: this (tp, pp) was settled through its ZeRO stages
-                    }
-                    if !split_fits_host(card_link.kind, tp, pp) {
-                        continue;
-                    }
-                    let dp = (n / (tp * pp)).max(1) as f64;
-                    if let Some(t) = constraints.target_tokens_per_s.filter(|_| !training) {
-                        if replica_mem_bound(tp) * dp < t || replica_max.iter().any(|(k, m)| *k == (tp, pp) && m * dp < t) {
-                            continue;
-                        }
-                    }
-                    // Lower bound: the weights alone (ZeRO-3 shards them over data parallel);
-                    // full training also keeps gradients and optimizer states.
-                    let split = tp * pp;
-                    let mut lower = fb.layer / split + fb.outside / tp;
-                    if training && zero == 3 {
-                        lower /= (n / split).max(1);
-                    }
-                    if training {
-                        let top = if n / split > 1 { 3 } else { 0 };
-                        lower = lower.max(full_training_states_lower_bound(model, w, split, n / split, top));
-                    }
-                    if lower > mem {
-                        continue;
-                    }
-                    let placed = if training {
-                        // ZeRO never needs more memory at a higher stage (memory.rs property
-                        // test): if stage 3 does not fit nothing does; else take the lowest
-                        // stage that fits. Speed does not depend on the stage here, so the
-                        // first (tp, pp) in the simplest-first order that fits wins.
-                        tried_tpp = Some((tp, pp));
-                        let top = if n / split > 1 { 3u8 } else { 0 };
-                        let mut found = fit_of(fi, n, tp, pp, top, w.batch, &mut stats).and_then(|f| f.on(mem, w).map(|(t, s)| (f, t, s)));
-                        if found.is_some() {
-                            for z in (0..top).rev() {
-                                if full_training_states_lower_bound(model, w, split, n / split, z) > mem {
-                                    break;
-                                }
-                                match fit_of(fi, n, tp, pp, z, w.batch, &mut stats).and_then(|f| f.on(mem, w).map(|(t, s)| (f, t, s))) {
-                                    Some(x) => found = Some(x),
-                                    None => break,
-                                }
-                            }
-                        }
-                        found
-                    } else {
-                        fit_of(fi, n, tp, pp, zero, w.batch, &mut stats).and_then(|f| f.on(mem, w).map(|(t, s)| (f, t, s)))
-                    };
-                    let Some((mut fit, mut total, seqs)) = placed else { continue };
-                    let mut batch = seqs.map_or(w.batch.max(1), |s| w.batch.min(s).max(1));
-                    let speed_at = |b: u64, fit: &Fit, stats: &mut PlanStats| {
-                        stats.speeds += 1;
-                        let wl = Workload { weights: format, batch: b, ..w.clone() };
-                        speed_prepared(model, fb, &wl, gpu, &fit.layout, eff, &peak, &card_link, false)
-                    };
-                    // A throughput target is aggregate: serve more sequences per replica before
-                    // adding replicas. Batches tried (rungs): the scenario's, then the powers of
-                    // two above it up to MAX_PLAN_BATCH and what the card holds (vLLM: its KV
-                    // pool; the others: the estimate at that batch, which never shrinks as the
-                    // batch grows — memory.rs `more_batch_never_needs_less` — so the largest
-                    // batch that fits is found by bisection). Generated tokens/s does not fall
-                    // as the batch grows, so the largest fitting batch is evaluated first — if
-                    // even it misses the target the layout is done with one speed evaluation —
-                    // else bisection finds the smallest batch that reaches it (the smallest
-                    // keeps each sequence's speed highest).
-                    let climb = constraints.target_tokens_per_s.filter(|_| !training && batch == w.batch.max(1));
-                    let s = if let Some(t) = climb {
-                        let cap = seqs.map_or(MAX_PLAN_BATCH, |q| q.min(MAX_PLAN_BATCH)).max(batch);
-                        let mut ladder = [0u64; 12];
-                        ladder[0] = batch;
-                        let mut len = 1;
-                        while ladder[len - 1] < cap && len < ladder.len() {
-                            ladder[len] = (ladder[len - 1] + 1).next_power_of_two().min(cap);
-                            len += 1;
-                        }
-                        let base_fit = (fit, total);
-                        let mut fit_at = |i: usize, stats: &mut PlanStats| -> Option<(Fit, u64)> {
-                            if seqs.is_some() || i == 0 {
-                                Some(base_fit)
-                            } else {
-                                fit_of(fi, n, tp, pp, zero, ladder[i], stats).and_then(|f| f.on(mem, w).map(|(bytes, _)| (f, bytes)))
-                            }
-                        };
-                        // Largest fitting rung: `good` fits (rung 0 does), `bad` does not.
-                        let (mut good, mut bad) = (0usize, len);
-                        while bad - good > 1 {
-                            let mid = (good + bad) / 2;
-                            if fit_at(mid, &mut stats).is_some() {
-                                good = mid;
-                            } else {
-                                bad = mid;
-                            }
-                        }
-                        // Rung `good` fits (rung 0 is the placed fit); no panic if it did not.
-                        let Some((f, bytes)) = fit_at(good, &mut stats) else { continue };
-                        let mut s = speed_at(ladder[good], &f, &mut stats);
-                        (fit, total, batch) = (f, bytes, ladder[good]);
-                        replica_max.push(((tp, pp), s.generated_tokens_per_s / dp));
-                        if s.generated_tokens_per_s >= t {
-                            // Smallest rung in [0, good] that reaches t (`good` does).
-                            let (mut lo, mut hi) = (None::<usize>, good);
-                            while hi > lo.map_or(0, |l| l + 1) {
-                                let mid = lo.map_or(0, |l| l + 1) + (hi - lo.map_or(0, |l| l + 1)) / 2;
-                                // Below a fitting batch every rung fits (more batch never needs
-                                // less memory); a miss would just end the search.
-                                let Some((f, bytes)) = fit_at(mid, &mut stats) else { break };
-                                let sm = speed_at(ladder[mid], &f, &mut stats);
-                                if sm.generated_tokens_per_s >= t {
-                                    hi = mid;
-                                    (fit, total, batch, s) = (f, bytes, ladder[mid], sm);
-                                } else {
-                                    lo = Some(mid);
-                                }
-                            }
-                        }
-                        s
-                    } else {
-                        speed_at(batch, &fit, &mut stats)
-                    };
-                    let tps = if training { s.train_tokens_per_s } else { s.generated_tokens_per_s };
-                    let better = best.as_ref().is_none_or(|(_, _, _, b)| {
-                        let btps = if training { b.train_tokens_per_s } else { b.generated_tokens_per_s };
-                        tps > btps * 1.000_001
-                    });
-                    if better {
-                        best = Some((fit, total, batch, s));
-                    }
-                    // Training: the simplest layout that fits. Inference with a target: the
-                    // simplest layout (fewest model splits, so the least communication) that
-                    // reaches it — the count, hence the cost, is the same for all of them.
-                    // Inference without a target: the fastest layout of this count.
-                    if training || constraints.target_tokens_per_s.is_some_and(|t| tps >= t) {
-                        break;
-                    }
-                }
-                let Some((fit, total, batch, s)) = best else { continue };
-                let tps = if training { s.train_tokens_per_s } else { s.generated_tokens_per_s };
-                if constraints.target_tokens_per_s.is_some_and(|t| tps < t) {
-                    continue;
-                }
-                stats.candidates += 1;
-                let per_hour = objective_per_hour(&c, constraints.objective);
-                // The search compared figures only; the kept plan gets its speed notes now.
-                let s = speed_prepared(model, fb, &Workload { weights: format, batch, ..w.clone() }, gpu, &fit.layout, eff, &peak, &card_link, true);
-                let mut notes = s.notes.clone();
-                if gpu.price.cloud_usd_per_hour.is_none() {
-                    notes.push(String::from("no cloud price in the catalog for this card"));
-                }
-                if !training && batch < w.batch {
-                    notes.push(format!("vLLM's KV pool holds {batch} of the {} sequences at once", w.batch));
-                }
-                if !training && batch > w.batch.max(1) {
-                    notes.push(format!(
-                        "{batch} concurrent sequences per replica (the scenario asks {}) to reach the target with fewer cards",
-                        w.batch.max(1)
-                    ));
-                }
-                out.push(Plan {
-                    gpu_id: gpu.id.clone(),
-                    gpu_name: gpu.name.clone(),
-                    count: n,
-                    format,
-                    format_name: format.name(),
-                    layout: fit.layout,
-                    per_gpu_bytes: total,
-                    gpu_memory_bytes: mem,
-                    fits: true,
-                    tokens_per_s: tps,
-                    tokens_per_s_per_seq: s.decode_tokens_per_s_per_seq,
-                    batch,
-                    interconnect: if n > 1 { card_link.kind } else { "none" },
-                    bound: s.bound,
-                    precision_support: support_name(support),
-                    usd_per_million_tokens: per_hour.map(|h| usd_per_million_tokens(h, tps)).filter(|x| x.is_finite()),
-                    ranked_usd: rank_usd,
-                    cost: c,
-                    reason: String::new(),
-                    notes,
-                });
-                break;
-            }
-        }
+        search.card(gpu, inputs, &mut out);
     }
-
     crate::sort::sort_by(&mut out, |a, b| {
         a.ranked_usd
             .total_cmp(&b.ranked_usd)
             .then(b.tokens_per_s.total_cmp(&a.tokens_per_s))
             .then(a.gpu_id.cmp(&b.gpu_id))
     });
-    // At most `max_per_gpu` plans per card, and a second one only if it differs in count or by
-    // more than 10 % in bytes per card (GPTQ next to AWQ adds nothing). Each kept plan is
-    // re-estimated on its card (the search shared estimates between cards).
-    let max_per = constraints.max_per_gpu.max(1);
-    let mut kept: Vec<Plan> = Vec::new();
-    for mut p in out {
-        if kept.len() >= constraints.top_n.max(1) {
-            break;
-        }
-        let same: Vec<&Plan> = kept.iter().filter(|k| k.gpu_id == p.gpu_id).collect();
-        let similar = same.iter().any(|k| k.count == p.count && (k.per_gpu_bytes as f64 - p.per_gpu_bytes as f64).abs() < 0.1 * k.per_gpu_bytes as f64);
-        if same.len() >= max_per || similar {
-            continue;
-        }
-        let wl = Workload {
-            weights: p.format,
-            gpus: p.count,
-            tensor_parallel: p.layout.tensor_parallel,
-            pipeline_parallel: p.layout.pipeline_parallel,
-            zero: p.layout.zero,
-            batch: if training { w.batch } else { p.batch },
-            gpu_memory_bytes: p.gpu_memory_bytes,
-            ..w.clone()
-        };
-        stats.estimates += 1;
-        match estimate(model, &wl) {
-            Ok(e) if e.total_bytes <= p.gpu_memory_bytes && (!vllm || e.vllm.is_some_and(|v| v.max_concurrent_sequences >= 1)) => {
-                p.per_gpu_bytes = e.total_bytes;
-                p.notes.extend(e.notes.into_iter().filter(|n| !n.contains("does not fit")));
-                kept.push(p);
-            }
-            _ => {}
-        }
-    }
-    let mut out = kept;
+    let mut out = search.keep(out);
     let first = out.first().map(|p| (p.ranked_usd, p.tokens_per_s));
     for (i, p) in out.iter_mut().enumerate() {
         p.reason = reason(i, p, first, w, constraints);
     }
-    (out, stats)
+    (out, search.stats)
+}
+
+/// One search: its inputs, the fits of each (format, count, layout) shared by every card
+/// (estimates do not depend on the card), and the work counters.
+struct Search<'a> {
+    model: &'a Model,
+    w: &'a Workload,
+    constraints: &'a Constraints,
+    eff: &'a Efficiency,
+    training: bool,
+    vllm: bool,
+    formats: Vec<WeightFormat>,
+    bytes: Vec<FormatBytes>,
+    counts: Vec<u64>,
+    layouts_of: Vec<Vec<(u64, u64, u8)>>,
+    /// Speed upper bound per card (tokens/s per card at the compute roofline, no prefill, no
+    /// communication): prunes counts that cannot reach the target before any estimate.
+    flops_per_token: f64,
+    mfu: f64,
+    /// (format, n, tp, pp, zero, batch) → fit; the same for every card. vLLM's pool does not
+    /// depend on the batch (key 0): the sequences it holds are counted per card by `Fit::on`.
+    cache: BTreeMap<FitKey, Option<Fit>>,
+    stats: PlanStats,
+}
+
+/// (format index, GPUs estimated, tp, pp, ZeRO stage, batch).
+type FitKey = (usize, u64, u64, u64, u8, u64);
+
+/// One card and weight format under search.
+struct Candidate<'g> {
+    gpu: &'g Gpu,
+    fi: usize,
+    format: WeightFormat,
+    support: PrecisionSupport,
+    peak: ComputePeak,
+    link: Link,
+    mem: u64,
+    /// Compute-roofline tokens/s of one card.
+    per_card_bound: f64,
+    /// Least bytes one decode step of a replica reads (see [`Search::candidate`]).
+    step_bytes_min: f64,
+    /// Inference with a target: the most generated tokens/s one replica of a (tp, pp) split
+    /// reaches on this card and format (at the largest batch that fits). Replicas are
+    /// independent, so a layout with dp replicas cannot beat dp × that: later counts skip such
+    /// layouts without an estimate or a speed evaluation.
+    replica_max: Vec<((u64, u64), f64)>,
+}
+
+/// A layout placed on a card: its fit, bytes per GPU, sequences per replica, speed.
+type Placed = (Fit, u64, u64, Speed);
+
+/// What one card count gave.
+enum AtCount {
+    /// A plan: larger counts of this card and format would only cost more.
+    Plan(Box<Plan>),
+    /// Nothing at this count; try the next.
+    Next,
+    /// Nothing at this or any larger count (no price, over budget, too many cards).
+    Stop,
+}
+
+/// The batch ladder of one layout (see [`Search::climb`]).
+struct Rungs {
+    ladder: [u64; 12],
+    len: usize,
+    /// The fit and bytes at rung 0 (the scenario's batch).
+    base: (Fit, u64),
+    /// vLLM: the sequences its pool holds (the fit does not change with the batch).
+    seqs: Option<u64>,
+    n: u64,
+    tp: u64,
+    pp: u64,
+    zero: u8,
+}
+
+impl<'a> Search<'a> {
+    fn new(model: &'a Model, w: &'a Workload, constraints: &'a Constraints, eff: &'a Efficiency) -> Search<'a> {
+        let training = w.mode.is_training();
+        let formats = candidate_formats(model, w, constraints);
+        let bytes: Vec<FormatBytes> = formats.iter().map(|f| FormatBytes::new(model, *f)).collect();
+        let counts = candidate_counts(constraints.max_gpus.max(1));
+        let layouts_of = counts.iter().map(|n| candidate_layouts(model, w, *n)).collect();
+        let flops_per_token = if training {
+            crate::throughput::train_flops_per_token(model, w)
+        } else {
+            2.0 * bytes.first().map_or(1, |b| b.flop_params) as f64
+        };
+        let mfu = if training { eff.sanitized().mfu_train } else { eff.sanitized().mfu_prefill };
+        Search {
+            model,
+            w,
+            constraints,
+            eff,
+            training,
+            vllm: w.mode == Mode::Inference && w.engine == Engine::Vllm,
+            formats,
+            bytes,
+            counts,
+            layouts_of,
+            flops_per_token,
+            mfu,
+            cache: BTreeMap::new(),
+            stats: PlanStats::default(),
+        }
+    }
+
+    /// The fit of format `fi` laid out as (n, tp, pp, zero) at `batch`, estimated once.
+    fn fit_of(&mut self, fi: usize, n: u64, tp: u64, pp: u64, zero: u8, batch: u64) -> Option<Fit> {
+        let batch = if self.vllm { self.w.batch } else { batch };
+        // Inference replicas are identical copies: a GPU holds the same bytes whatever the
+        // number of data-parallel replicas, so one replica (tp·pp cards) is estimated and the
+        // layout is widened to n cards below (every returned plan is re-estimated as laid out).
+        let n_est = if self.training { n } else { tp * pp };
+        let key = (fi, n_est, tp, pp, zero, if self.vllm { 0 } else { batch });
+        let fit = match self.cache.get(&key) {
+            Some(f) => *f,
+            None => {
+                self.stats.estimates += 1;
+                let f = self.fit_now(fi, n_est, tp, pp, zero, batch);
+                self.cache.insert(key, f);
+                f
+            }
+        };
+        fit.map(|f| Fit { layout: Layout { gpus: n, data_parallel: n / (tp * pp), ..f.layout }, ..f })
+    }
+
+    fn fit_now(&self, fi: usize, gpus: u64, tp: u64, pp: u64, zero: u8, batch: u64) -> Option<Fit> {
+        let wl = Workload { weights: self.formats[fi], batch, gpus, tensor_parallel: tp, pipeline_parallel: pp, zero, ..self.w.clone() };
+        if self.vllm {
+            // The pool is sized per card from this one demand (`Fit::on`).
+            let layout = wl.validate(&self.model.arch).ok()?;
+            let d = crate::memory::vllm_demand(self.model, &wl).ok()?;
+            return Some(Fit { total: d.non_kv(), layout, vllm: Some(d) });
+        }
+        let e = estimate(self.model, &wl).ok()?;
+        Some(Fit { total: e.total_bytes, layout: e.layout, vllm: None })
+    }
+
+    /// The fit at (n, tp, pp, zero) placed on the card: (fit, bytes per GPU, vLLM sequences).
+    fn place(&mut self, c: &Candidate, n: u64, (tp, pp, zero): (u64, u64, u8), batch: u64) -> Option<(Fit, u64, Option<u64>)> {
+        self.fit_of(c.fi, n, tp, pp, zero, batch).and_then(|f| f.on(c.mem, self.w).map(|(t, s)| (f, t, s)))
+    }
+
+    /// Plans of every format on `gpu`, one per format (its smallest count that qualifies).
+    fn card(&mut self, gpu: &Gpu, inputs: &CostInputs, out: &mut Vec<Plan>) {
+        if gpu.memory_bytes < crate::memory::MIB {
+            return;
+        }
+        // Training time needs a published peak.
+        if self.training && compute_peak(gpu, "bf16").tflops <= 0.0 {
+            return;
+        }
+        for fi in 0..self.formats.len() {
+            let Some(mut c) = self.candidate(gpu, fi) else { continue };
+            for ci in 0..self.counts.len() {
+                match self.at_count(&mut c, ci, inputs) {
+                    AtCount::Plan(p) => {
+                        out.push(*p);
+                        break;
+                    }
+                    AtCount::Next => {}
+                    AtCount::Stop => break,
+                }
+            }
+        }
+    }
+
+    /// Format `fi` on `gpu`, or None where the software does not run it there.
+    fn candidate<'g>(&self, gpu: &'g Gpu, fi: usize) -> Option<Candidate<'g>> {
+        let (w, format) = (self.w, self.formats[fi]);
+        let support = gpu.support(format.compute_precision());
+        if support == PrecisionSupport::Unsupported || !runs_on(gpu, w, format) {
+            return None;
+        }
+        // Fp16 only where bf16 is not native (same bytes; the fallback for pre-Ampere cards).
+        if format == WeightFormat::Fp16
+            && self.constraints.formats.is_empty()
+            && !self.training
+            && w.engine != Engine::LlamaCpp
+            && gpu.support("bf16") == PrecisionSupport::Native
+        {
+            return None;
+        }
+        let fb = &self.bytes[fi];
+        let precision = if self.training { crate::throughput::train_precision(w) } else { format.compute_precision() };
+        let peak = compute_peak(gpu, precision);
+        let per_card_bound = if peak.tflops > 0.0 { peak.tflops * 1e12 * self.mfu / self.flops_per_token } else { f64::INFINITY };
+        // Memory roofline of one decode step per replica: it reads at least the non-expert
+        // weights, the head and k/E of the experts, split over tp, at the decode MBU; so a
+        // replica generates at most batch · tp · bw · MBU / those bytes tokens/s
+        // (throughput.rs `speed_prepared`). With the largest batch the climb may use this
+        // bounds a layout before any estimate.
+        let experts = match self.model.arch.moe {
+            Some(m) if m.experts > 0 => fb.expert as f64 * (m.top_k.min(m.experts) as f64) / m.experts as f64,
+            _ => fb.expert as f64,
+        };
+        let step_bytes_min = ((fb.layer - fb.expert) + fb.head) as f64 + experts;
+        Some(Candidate {
+            gpu,
+            fi,
+            format,
+            support,
+            peak,
+            link: link(gpu),
+            mem: gpu.memory_bytes,
+            per_card_bound,
+            step_bytes_min,
+            replica_max: Vec::new(),
+        })
+    }
+
+    fn replica_mem_bound(&self, c: &Candidate, tp: u64) -> f64 {
+        let b = self.w.batch.max(MAX_PLAN_BATCH) as f64;
+        b * tp as f64 * c.gpu.bandwidth_gbps.max(1e-3) * 1e9 * self.eff.sanitized().mbu_decode / c.step_bytes_min.max(1.0)
+    }
+
+    fn tps(&self, s: &Speed) -> f64 {
+        if self.training {
+            s.train_tokens_per_s
+        } else {
+            s.generated_tokens_per_s
+        }
+    }
+
+    /// The plan of `c` at the `ci`-th card count, if that count qualifies.
+    fn at_count(&mut self, c: &mut Candidate, ci: usize, inputs: &CostInputs) -> AtCount {
+        let n = self.counts[ci];
+        let constraints = self.constraints;
+        if n > max_cards(c.gpu, self.training) {
+            return AtCount::Stop;
+        }
+        let money = cost(c.gpu, n, inputs);
+        let Some(rank_usd) = ranked(&money, constraints.objective) else { return AtCount::Stop };
+        if !within_budget(&money, constraints) {
+            return AtCount::Stop; // costs only grow with n
+        }
+        if constraints.target_tokens_per_s.is_some_and(|t| c.per_card_bound * (n as f64) < t) {
+            return AtCount::Next;
+        }
+        let Some(placed) = self.best_layout(c, ci) else { return AtCount::Next };
+        let tps = self.tps(&placed.3);
+        if constraints.target_tokens_per_s.is_some_and(|t| tps < t) {
+            return AtCount::Next;
+        }
+        self.stats.candidates += 1;
+        AtCount::Plan(Box::new(self.make_plan(c, n, money, rank_usd, placed)))
+    }
+
+    /// A lower bound of the bytes per GPU of a layout: the weights alone (ZeRO-3 shards them
+    /// over data parallel); full training also keeps gradients and optimizer states.
+    fn lower_bound(&self, fi: usize, n: u64, (tp, pp, zero): (u64, u64, u8)) -> u64 {
+        let fb = &self.bytes[fi];
+        let split = tp * pp;
+        let mut lower = fb.layer / split + fb.outside / tp;
+        if self.training && zero == 3 {
+            lower /= (n / split).max(1);
+        }
+        if self.training {
+            let top = if n / split > 1 { 3 } else { 0 };
+            lower = lower.max(full_training_states_lower_bound(self.model, self.w, split, n / split, top));
+        }
+        lower
+    }
+
+    /// Training: ZeRO never needs more memory at a higher stage (memory.rs property test): if
+    /// stage 3 does not fit nothing does; else take the lowest stage that fits. Speed does not
+    /// depend on the stage here, so the first (tp, pp) in the simplest-first order that fits
+    /// wins.
+    fn place_training(&mut self, c: &Candidate, n: u64, tp: u64, pp: u64) -> Option<(Fit, u64, Option<u64>)> {
+        let split = tp * pp;
+        let top = if n / split > 1 { 3u8 } else { 0 };
+        let mut found = self.place(c, n, (tp, pp, top), self.w.batch);
+        if found.is_some() {
+            for z in (0..top).rev() {
+                if full_training_states_lower_bound(self.model, self.w, split, n / split, z) > c.mem {
+                    break;
+                }
+                match self.place(c, n, (tp, pp, z), self.w.batch) {
+                    Some(x) => found = Some(x),
+                    None => break,
+                }
+            }
+        }
+        found
+    }
+
+    /// The layout of `n = counts[ci]` cards kept for `c`: training the simplest that fits;
+    /// inference with a target the simplest (fewest model splits, so the least communication)
+    /// that reaches it — the count, hence the cost, is the same for all of them; inference
+    /// without a target the fastest.
+    fn best_layout(&mut self, c: &mut Candidate, ci: usize) -> Option<Placed> {
+        let n = self.counts[ci];
+        let target = self.constraints.target_tokens_per_s;
+        let mut best: Option<Placed> = None;
+        let mut tried_tpp: Option<(u64, u64)> = None;
+        for li in 0..self.layouts_of[ci].len() {
+            let (tp, pp, zero) = self.layouts_of[ci][li];
+            if tried_tpp == Some((tp, pp)) {
+                continue; // training: this (tp, pp) was settled through its ZeRO stages
+            }
+            if !split_fits_host(c.link.kind, tp, pp) {
+                continue;
+            }
+            let dp = (n / (tp * pp)).max(1) as f64;
+            if let Some(t) = target.filter(|_| !self.training) {
+                if self.replica_mem_bound(c, tp) * dp < t || c.replica_max.iter().any(|(k, m)| *k == (tp, pp) && m * dp < t) {
+                    continue;
+                }
+            }
+            if self.lower_bound(c.fi, n, (tp, pp, zero)) > c.mem {
+                continue;
+            }
+            let placed = if self.training {
+                tried_tpp = Some((tp, pp));
+                self.place_training(c, n, tp, pp)
+            } else {
+                self.place(c, n, (tp, pp, zero), self.w.batch)
+            };
+            let Some((fit, total, seqs)) = placed else { continue };
+            let Some(p) = self.speed_of(c, (n, tp, pp, zero), (fit, total), seqs) else { continue };
+            let tps = self.tps(&p.3);
+            if best.as_ref().is_none_or(|b| tps > self.tps(&b.3) * 1.000_001) {
+                best = Some(p);
+            }
+            if self.training || target.is_some_and(|t| tps >= t) {
+                break;
+            }
+        }
+        best
+    }
+
+    fn speed_at(&mut self, c: &Candidate, b: u64, fit: &Fit) -> Speed {
+        self.stats.speeds += 1;
+        let wl = Workload { weights: c.format, batch: b, ..self.w.clone() };
+        speed_prepared(self.model, &self.bytes[c.fi], &wl, c.gpu, &fit.layout, self.eff, &c.peak, &c.link, false)
+    }
+
+    /// The batch a placed layout serves and its speed: the scenario's batch (capped by
+    /// vLLM's pool), or with a throughput target the climb.
+    fn speed_of(&mut self, c: &mut Candidate, (n, tp, pp, zero): (u64, u64, u64, u8), (fit, total): (Fit, u64), seqs: Option<u64>) -> Option<Placed> {
+        let batch = seqs.map_or(self.w.batch.max(1), |s| self.w.batch.min(s).max(1));
+        let climb = self.constraints.target_tokens_per_s.filter(|_| !self.training && batch == self.w.batch.max(1));
+        let Some(t) = climb else {
+            let s = self.speed_at(c, batch, &fit);
+            return Some((fit, total, batch, s));
+        };
+        let cap = seqs.map_or(MAX_PLAN_BATCH, |q| q.min(MAX_PLAN_BATCH)).max(batch);
+        let mut ladder = [0u64; 12];
+        ladder[0] = batch;
+        let mut len = 1;
+        while ladder[len - 1] < cap && len < ladder.len() {
+            ladder[len] = (ladder[len - 1] + 1).next_power_of_two().min(cap);
+            len += 1;
+        }
+        let r = Rungs { ladder, len, base: (fit, total), seqs, n, tp, pp, zero };
+        self.climb(c, &r, t, (n / (tp * pp)).max(1) as f64)
+    }
+
+    /// The fit and bytes at rung `i` (vLLM: the pool does not change with the batch).
+    fn fit_at(&mut self, c: &Candidate, r: &Rungs, i: usize) -> Option<(Fit, u64)> {
+        if r.seqs.is_some() || i == 0 {
+            Some(r.base)
+        } else {
+            self.fit_of(c.fi, r.n, r.tp, r.pp, r.zero, r.ladder[i]).and_then(|f| f.on(c.mem, self.w).map(|(bytes, _)| (f, bytes)))
+        }
+    }
+
+    /// A throughput target is aggregate: serve more sequences per replica before adding
+    /// replicas. Batches tried (rungs): the scenario's, then the powers of two above it up to
+    /// [`MAX_PLAN_BATCH`] and what the card holds (vLLM: its KV pool; the others: the estimate
+    /// at that batch, which never shrinks as the batch grows — memory.rs
+    /// `more_batch_never_needs_less` — so the largest batch that fits is found by bisection).
+    /// Generated tokens/s does not fall as the batch grows, so the largest fitting batch is
+    /// evaluated first — if even it misses the target the layout is done with one speed
+    /// evaluation — else bisection finds the smallest batch that reaches it (the smallest
+    /// keeps each sequence's speed highest).
+    fn climb(&mut self, c: &mut Candidate, r: &Rungs, t: f64, dp: f64) -> Option<Placed> {
+        // Largest fitting rung: `good` fits (rung 0 does), `bad` does not.
+        let (mut good, mut bad) = (0usize, r.len);
+        while bad - good > 1 {
+            let mid = (good + bad) / 2;
+            if self.fit_at(c, r, mid).is_some() {
+                good = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        // Rung `good` fits (rung 0 is the placed fit); no panic if it did not.
+        let (f, bytes) = self.fit_at(c, r, good)?;
+        let s = self.speed_at(c, r.ladder[good], &f);
+        let mut placed = (f, bytes, r.ladder[good], s);
+        c.replica_max.push(((r.tp, r.pp), placed.3.generated_tokens_per_s / dp));
+        if placed.3.generated_tokens_per_s >= t {
+            // Smallest rung in [0, good] that reaches t (`good` does).
+            let (mut lo, mut hi) = (None::<usize>, good);
+            while hi > lo.map_or(0, |l| l + 1) {
+                let mid = lo.map_or(0, |l| l + 1) + (hi - lo.map_or(0, |l| l + 1)) / 2;
+                // Below a fitting batch every rung fits (more batch never needs less memory);
+                // a miss would just end the search.
+                let Some((f, bytes)) = self.fit_at(c, r, mid) else { break };
+                let sm = self.speed_at(c, r.ladder[mid], &f);
+                if sm.generated_tokens_per_s >= t {
+                    hi = mid;
+                    placed = (f, bytes, r.ladder[mid], sm);
+                } else {
+                    lo = Some(mid);
+                }
+            }
+        }
+        Some(placed)
+    }
+
+    /// The plan of `c` on `n` cards laid out as `placed`, with its speed notes.
+    fn make_plan(&self, c: &Candidate, n: u64, money: Cost, rank_usd: f64, (fit, total, batch, s): Placed) -> Plan {
+        let w = self.w;
+        let tps = self.tps(&s);
+        let per_hour = objective_per_hour(&money, self.constraints.objective);
+        // The search compared figures only; the kept plan gets its speed notes now.
+        let wl = Workload { weights: c.format, batch, ..w.clone() };
+        let s = speed_prepared(self.model, &self.bytes[c.fi], &wl, c.gpu, &fit.layout, self.eff, &c.peak, &c.link, true);
+        let mut notes = s.notes.clone();
+        if c.gpu.price.cloud_usd_per_hour.is_none() {
+            notes.push(String::from("no cloud price in the catalog for this card"));
+        }
+        if !self.training && batch < w.batch {
+            notes.push(format!("vLLM's KV pool holds {batch} of the {} sequences at once", w.batch));
+        }
+        if !self.training && batch > w.batch.max(1) {
+            notes.push(format!(
+                "{batch} concurrent sequences per replica (the scenario asks {}) to reach the target with fewer cards",
+                w.batch.max(1)
+            ));
+        }
+        Plan {
+            gpu_id: c.gpu.id.clone(),
+            gpu_name: c.gpu.name.clone(),
+            count: n,
+            format: c.format,
+            format_name: c.format.name(),
+            layout: fit.layout,
+            per_gpu_bytes: total,
+            gpu_memory_bytes: c.mem,
+            fits: true,
+            tokens_per_s: tps,
+            tokens_per_s_per_seq: s.decode_tokens_per_s_per_seq,
+            batch,
+            interconnect: if n > 1 { c.link.kind } else { "none" },
+            bound: s.bound,
+            precision_support: c.support,
+            usd_per_million_tokens: per_hour.map(|h| usd_per_million_tokens(h, tps)).filter(|x| x.is_finite()),
+            ranked_usd: rank_usd,
+            cost: money,
+            reason: String::new(),
+            notes,
+        }
+    }
+
+    /// At most `max_per_gpu` plans per card, and a second one only if it differs in count or
+    /// by more than 10 % in bytes per card (GPTQ next to AWQ adds nothing). Each kept plan is
+    /// re-estimated on its card (the search shared estimates between cards).
+    fn keep(&mut self, sorted: Vec<Plan>) -> Vec<Plan> {
+        let (w, constraints) = (self.w, self.constraints);
+        let max_per = constraints.max_per_gpu.max(1);
+        let mut kept: Vec<Plan> = Vec::new();
+        for mut p in sorted {
+            if kept.len() >= constraints.top_n.max(1) {
+                break;
+            }
+            let same: Vec<&Plan> = kept.iter().filter(|k| k.gpu_id == p.gpu_id).collect();
+            let similar = same.iter().any(|k| k.count == p.count && (k.per_gpu_bytes as f64 - p.per_gpu_bytes as f64).abs() < 0.1 * k.per_gpu_bytes as f64);
+            if same.len() >= max_per || similar {
+                continue;
+            }
+            let wl = Workload {
+                weights: p.format,
+                gpus: p.count,
+                tensor_parallel: p.layout.tensor_parallel,
+                pipeline_parallel: p.layout.pipeline_parallel,
+                zero: p.layout.zero,
+                batch: if self.training { w.batch } else { p.batch },
+                gpu_memory_bytes: p.gpu_memory_bytes,
+                ..w.clone()
+            };
+            self.stats.estimates += 1;
+            match estimate(self.model, &wl) {
+                Ok(e) if e.total_bytes <= p.gpu_memory_bytes && (!self.vllm || e.vllm.is_some_and(|v| v.max_concurrent_sequences >= 1)) => {
+                    p.per_gpu_bytes = e.total_bytes;
+                    p.notes.extend(e.notes.into_iter().filter(|n| !n.contains("does not fit")));
+                    kept.push(p);
+                }
+                _ => {}
+            }
+        }
+        kept
+    }
 }
 
 fn money(x: f64) -> String {
@@ -765,7 +901,7 @@ fn reason(i: usize, p: &Plan, first: Option<(f64, f64)>, w: &Workload, c: &Const
         if p.layout.zero > 0 { format!(", ZeRO-{}", p.layout.zero) } else { String::new() }
     );
     let precision = match p.precision_support {
-        "native" => format!("{} runs natively", p.format_name.to_ascii_uppercase()),
+        PrecisionSupport::Native => format!("{} runs natively", p.format_name.to_ascii_uppercase()),
         _ => format!("{} is emulated (memory saving only)", p.format_name.to_ascii_uppercase()),
     };
     let speed = if w.mode.is_training() {
@@ -980,6 +1116,25 @@ mod tests {
         let e = estimate(m, &wl).unwrap();
         assert_eq!(e.layout, p.layout);
         e.total_bytes
+    }
+
+    /// A workload needing more than the 4090's "24 GB" label read as 24 × 10⁹ bytes (22.35 GiB)
+    /// but less than the 24 564 MiB its driver reports fits one card: the catalog holds the
+    /// driver's capacity (issue 11 §5). With the label × 10⁹ this needed two cards.
+    #[test]
+    fn a_model_needing_23_5_gib_fits_one_rtx_4090() {
+        let m = model(32, 4096, 32, 8, 14336, 128256); // Llama-3.1-8B shape
+        let mut w = Workload { engine: Engine::Hf, batch: 1, new_tokens: 1, ..Workload::default() };
+        let target = 23 * GIB + GIB / 2;
+        // The shortest prompt (steps of 256 tokens) whose estimate reaches 23.5 GiB.
+        w.prompt = (1..512).map(|k| k * 256).find(|&p| estimate(&m, &Workload { prompt: p, ..w.clone() }).unwrap().total_bytes >= target).unwrap();
+        let need = estimate(&m, &w).unwrap().total_bytes;
+        assert!(need > 24_000_000_000 && need < 24_564 << 20, "{:.2} GiB", need as f64 / GIB as f64);
+        let mut only = cat().clone();
+        only.gpus.retain(|g| g.id == "nvidia-rtx-4090");
+        let c = Constraints { formats: vec![WeightFormat::Bf16], ..Constraints::default() };
+        let p = plan(&m, &w, &only, &c, &Efficiency::default_for(w.engine), &CostInputs::from_catalog(&only));
+        assert_eq!(p.first().map(|p| (p.count, p.per_gpu_bytes)), Some((1, need)), "one 4090 holds {:.2} GiB", need as f64 / GIB as f64);
     }
 
     #[test]

@@ -257,8 +257,8 @@ pub struct Speed {
     /// End-to-end generated tokens per second of all replicas: batch · new tokens per
     /// (prefill + new tokens · TPOT). What a serving deployment sustains; the planner uses it.
     pub generated_tokens_per_s: f64,
-    /// What limits a decode step: "memory" or "compute".
-    pub bound: &'static str,
+    /// What limits a decode step.
+    pub bound: Bound,
     /// Bytes one GPU reads per decode step (weights once per step + KV per sequence).
     pub decode_bytes_per_step: f64,
     /// Tensor-parallel all-reduce time per output token (2·L all-reduces, latency included).
@@ -272,6 +272,30 @@ pub struct Speed {
 }
 
 /// Expected distinct experts hit by `tokens` tokens with uniform top-k routing over E experts:
+/// What limits a decode step: reading memory or computing (`speed` compares the two times).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bound {
+    Memory,
+    Compute,
+}
+
+impl Bound {
+    /// "memory" or "compute", as the JSON and the texts say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bound::Memory => "memory",
+            Bound::Compute => "compute",
+        }
+    }
+}
+
+impl core::fmt::Display for Bound {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// U(B) = E·(1 − (1 − k/E)^B) (memory-model.md §6.1, derived).
 pub fn expected_experts(experts: u64, top_k: u64, tokens: f64) -> f64 {
     if experts == 0 {
@@ -405,7 +429,7 @@ pub fn speed_prepared(
             prefill_tokens_per_s: 0.0,
             ttft_s: 0.0,
             generated_tokens_per_s: 0.0,
-            bound: "compute",
+            bound: Bound::Compute,
             decode_bytes_per_step: 0.0,
             tp_comm_s_per_token: 0.0,
             train_tokens_per_s: tokens_per_s,
@@ -460,7 +484,7 @@ pub fn speed_prepared(
     let t_attn = (kv_read / bytes_per_s).max(b * attention_flops_per_token(model, ctx) / tp as f64 / flops_per_s);
     let t_compute = (b * (2.0 * n_flops + attention_flops_per_token(model, ctx)) / tp as f64) / flops_per_s;
     let t_mem = step_bytes / bytes_per_s;
-    let bound = if t_compute > t_mem { "compute" } else { "memory" };
+    let bound = if t_compute > t_mem { Bound::Compute } else { Bound::Memory };
     // 2 all-reduces per layer (after attention output and MLP down, Megatron §3), b·h values.
     let ar = allreduce_s(b * h * act_bytes, tp, &link, eff.comm_efficiency);
     let tp_comm = 2.0 * layers * ar;
@@ -495,7 +519,7 @@ pub fn speed_prepared(
             100.0 * tp_comm / tpot
         ));
     }
-    if bound == "compute" && with_notes {
+    if bound == Bound::Compute && with_notes {
         notes.push(format!("decode is compute-bound at {} sequences per step on this card", b as u64));
     }
     Speed {
@@ -690,7 +714,7 @@ mod tests {
         let batch = e.vllm.unwrap().max_concurrent_sequences;
         let w = Workload { batch, ..w };
         let s = speed(model, &w, gpu, &e.layout, &Efficiency::TUNED);
-        (s.generated_tokens_per_s, batch, s.bound)
+        (s.generated_tokens_per_s, batch, s.bound.name())
     }
 
     /// Mean prompt tokens of the MLPerf Inference datasets. MLCommons publishes the output side
@@ -853,12 +877,12 @@ mod tests {
         let w = Workload { engine: Engine::Vllm, prompt: 128, new_tokens: 128, ..Workload::default() };
         let e = estimate(&m, &w).unwrap();
         let s1 = speed(&m, &w, h100, &e.layout, &Efficiency::TUNED);
-        assert_eq!(s1.bound, "memory");
+        assert_eq!(s1.bound, Bound::Memory);
         // b = 1: TPOT ≈ 14.2 GB (8B shape, 32 k vocab, bf16) / (3.35 TB/s · 0.55) ≈ 7.7 ms.
         let expect = (m.weight_bytes(WeightFormat::Bf16) as f64 - 2.0 * 32000.0 * 4096.0) / (3.35e12 * 0.55);
         assert!((s1.time_per_output_token_s / expect - 1.0).abs() < 0.02, "{} vs {expect}", s1.time_per_output_token_s);
         let s = speed(&m, &Workload { batch: 1024, ..w.clone() }, h100, &e.layout, &Efficiency::TUNED);
-        assert_eq!(s.bound, "compute");
+        assert_eq!(s.bound, Bound::Compute);
         assert!(s.decode_tokens_per_s_total > 50.0 * s1.decode_tokens_per_s_total);
         assert!(s.decode_tokens_per_s_per_seq < s1.decode_tokens_per_s_per_seq);
     }

@@ -227,7 +227,7 @@ pub fn speed_cost(lang: Lang, nf: NumFmt, x: &Econ) -> String {
         }
         h.push_str("</dl>");
     }
-    let cheaper = co.cheaper.map(|w| if w == "own" { lang.t(K::Own) } else { lang.t(K::Rent) }).unwrap_or("—");
+    let cheaper = co.cheaper.map(|w| if w == gpuplan_core::plan::Objective::Own { lang.t(K::Own) } else { lang.t(K::Rent) }).unwrap_or("—");
     h.push_str("</div><p class=\"hint\">");
     text(
         &mut h,
@@ -381,7 +381,7 @@ pub fn plans(lang: Lang, nf: NumFmt, p: &[Plan]) -> String {
         h.push_str(&format!("\"><td>{}</td><th scope=\"row\"><button type=\"button\" class=\"linklike\" data-plan=\"{i}\">", i + 1));
         text(&mut h, &p.gpu_name);
         h.push_str(&format!("</button></th><td class=\"num\">{}</td><td>{}", p.count, p.format_name));
-        if p.precision_support != "native" {
+        if p.precision_support != gpuplan_core::catalog::PrecisionSupport::Native {
             h.push_str(&format!(" ({})", p.precision_support));
         }
         h.push_str(&format!(

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use core::fmt;
 
-use super::{TensorShapeError, MAX_ARRAY_NESTING};
+use super::types::{TensorShapeError, MAX_ARRAY_NESTING};
 
 /// Why a GGUF header could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,9 +96,9 @@ pub enum GgufError {
         /// Metadata key of the outer array.
         key: String,
     },
-    /// [`super::merge_splits`] was given no headers.
+    /// `merge_splits` was given no headers.
     NoParts,
-    /// A header given to [`super::merge_splits`] lacks `split.no` / `split.count`.
+    /// A header given to `merge_splits` lacks `split.no` / `split.count`.
     NotASplit {
         /// Position of the header in the list given.
         part: usize,

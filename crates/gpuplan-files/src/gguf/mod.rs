@@ -24,7 +24,7 @@ mod error;
 mod types;
 
 pub use error::GgufError;
-pub use types::{GgmlType, GgufValueType, TensorShapeError};
+pub use types::{GgmlType, GgufValueType, TensorShapeError, MAX_ARRAY_NESTING};
 
 /// The four bytes every GGUF file starts with.
 pub const GGUF_MAGIC: [u8; 4] = *b"GGUF";
@@ -46,8 +46,6 @@ pub const ARRAY_PREVIEW_LEN: usize = 64;
 /// Array elements stored across the whole header. Once spent, arrays keep only their type
 /// and length, so a file made of many small arrays cannot make memory balloon.
 pub const MAX_STORED_ARRAY_ELEMENTS: usize = 1 << 20;
-/// Deepest nesting of arrays inside arrays accepted.
-pub const MAX_ARRAY_NESTING: u32 = 4;
 /// Largest `general.alignment` accepted.
 pub const MAX_ALIGNMENT: u64 = 1 << 31;
 

@@ -2,6 +2,9 @@
 
 use core::fmt;
 
+/// Deepest nesting of arrays inside arrays accepted.
+pub const MAX_ARRAY_NESTING: u32 = 4;
+
 /// Why a tensor shape has no exact byte size for a given [`GgmlType`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TensorShapeError {

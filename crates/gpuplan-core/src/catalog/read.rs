@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 
 use crate::json::{Map, Value};
 
-use super::{Catalog, CatalogError, Fx, Gpu, Interconnect, ModelPreset, PrecisionMap, PrecisionSupport, Price, Profile, SizeTier, Tflops};
+use super::{Catalog, CatalogError, Fx, Gpu, Interconnect, MemoryBasis, ModelPreset, PrecisionMap, PrecisionSupport, Price, Profile, SizeTier, Tflops};
 
 type R<T> = Result<T, CatalogError>;
 
@@ -127,8 +127,15 @@ impl Obj {
     }
 }
 
-/// The catalog in `v` (the parsed `data/catalog.json`).
-pub fn catalog(v: Value) -> R<Catalog> {
+impl Catalog {
+    /// The catalog in `v` (the parsed `data/catalog.json`).
+    pub(crate) fn from_value(v: Value) -> R<Catalog> {
+        catalog(v)
+    }
+}
+
+/// The catalog in `v`, field by field.
+fn catalog(v: Value) -> R<Catalog> {
     let mut o = Obj::of(v, String::new())?;
     Ok(Catalog {
         schema: o.uint("schema", u32::MAX as u64)? as u32,
@@ -158,6 +165,14 @@ fn gpu(mut o: Obj) -> R<Gpu> {
         architecture: o.str("architecture")?,
         launch_year: o.uint("launch_year", u16::MAX as u64)? as u16,
         memory_bytes: o.uint("memory_bytes", u64::MAX)?,
+        memory_label_gb: o.uint("memory_label_gb", u32::MAX as u64)? as u32,
+        memory_basis: match o.take("memory_basis")?.as_str() {
+            Some("driver") => MemoryBasis::Driver,
+            Some("cuda") => MemoryBasis::Cuda,
+            Some("binary") => MemoryBasis::Binary,
+            _ => return Err(err(&o.at("memory_basis"), "expected \"driver\", \"cuda\" or \"binary\"")),
+        },
+        memory_source: o.str("memory_source")?,
         memory_type: o.str("memory_type")?,
         bandwidth_gbps: o.f64("bandwidth_gbps")?,
         tflops: Tflops {
