@@ -8,6 +8,9 @@ step() { printf '\n==== %s\n' "$*"; }
 step "setup"
 bash scripts/setup.sh
 
+step "lint: clippy on every crate and target, warnings are errors"
+cargo clippy --workspace --all-targets -- -D warnings
+
 step "estimator, file parsers and CLI (unit, property and integration tests)"
 cargo test --workspace --exclude gpuplan-web
 

@@ -63,7 +63,7 @@ fn split_parts(path: &Path) -> Option<Vec<PathBuf>> {
     let (head, of) = stem.rsplit_once("-of-")?;
     let (base, _k) = head.rsplit_once('-')?;
     let n: usize = of.parse().ok()?;
-    if n < 2 || n > 1000 {
+    if !(2..=1000).contains(&n) {
         return None;
     }
     let dir = path.parent().unwrap_or(Path::new("."));

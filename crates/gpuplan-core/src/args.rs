@@ -139,7 +139,11 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     }
     let default_weights = if matches!(model, ModelSource::Gguf(_)) { "q4_k_m" } else if w.mode == Mode::Qlora { "nf4" } else { "bf16" };
     let weights_name = weights.unwrap_or_else(|| default_weights.to_string());
-    w.weights = WeightFormat::parse(&weights_name, double_quant || w.mode == Mode::Qlora && weights_name == "nf4" && double_quant)?;
+    // Double quantisation only when asked, QLoRA included: transformers' BitsAndBytesConfig
+    // defaults `bnb_4bit_use_double_quant=False` (src/transformers/utils/quantization_config.py),
+    // and the calibration's QLoRA runs ("NF4 double-quant") pass --double-quant explicitly.
+    // (The former `double_quant || qlora && nf4 && double_quant` reduced to this.)
+    w.weights = WeightFormat::parse(&weights_name, double_quant)?;
     if let Some(k) = kv {
         w.kv_cache = KvFormat::parse(&k)?;
     } else if w.weights == WeightFormat::Fp32 {
@@ -174,6 +178,18 @@ mod tests {
         assert_eq!(a.workload.weights, WeightFormat::Nf4 { double_quant: true });
         assert_eq!(a.workload.batch, 4);
         assert!(a.workload.grad_ckpt && a.json);
+    }
+
+    #[test]
+    fn double_quant_only_when_asked() {
+        // QLoRA's nf4 base is double-quantised only with --double-quant (bitsandbytes' and
+        // transformers' default is off); the calibration's QLoRA runs pass the flag.
+        let w = |line: &str| parse_estimate_args(&split(line)).unwrap().workload.weights;
+        assert_eq!(w("--config c --mode qlora"), WeightFormat::Nf4 { double_quant: false });
+        assert_eq!(w("--config c --mode qlora --weights nf4"), WeightFormat::Nf4 { double_quant: false });
+        assert_eq!(w("--config c --mode qlora --double-quant"), WeightFormat::Nf4 { double_quant: true });
+        assert_eq!(w("--config c --mode qlora --weights nf4-dq"), WeightFormat::Nf4 { double_quant: true });
+        assert_eq!(w("--config c --weights nf4 --double-quant"), WeightFormat::Nf4 { double_quant: true });
     }
 
     #[test]

@@ -391,7 +391,7 @@ impl Workload {
         let pp = self.pipeline_parallel.max(1);
         let tp = check_range("--tensor-parallel", tp, 1, self.gpus)?;
         let pp = check_range("--pipeline-parallel", pp, 1, self.gpus)?;
-        if self.gpus % (tp * pp) != 0 {
+        if !self.gpus.is_multiple_of(tp * pp) {
             return Err(InputError::new(
                 "--gpus",
                 format!("{} GPUs cannot be split into tensor {tp} × pipeline {pp} groups; use a multiple of {}", self.gpus, tp * pp),
@@ -400,7 +400,7 @@ impl Workload {
         if pp > arch.layers {
             return Err(InputError::range("--pipeline-parallel", pp, 1, arch.layers));
         }
-        if arch.heads % tp != 0 {
+        if !arch.heads.is_multiple_of(tp) {
             return Err(InputError::new(
                 "--tensor-parallel",
                 format!("{tp} must divide the {} attention heads", arch.heads),

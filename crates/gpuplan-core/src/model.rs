@@ -445,7 +445,7 @@ impl Arch {
             let router_bias = match family {
                 Family::GptOss => true,
                 // DeepSeek-V3's noaux_tc router carries e_score_correction_bias.
-                Family::DeepseekV3 => f.opt_str("topk_method").map_or(true, |m| m == "noaux_tc"),
+                Family::DeepseekV3 => f.opt_str("topk_method").is_none_or(|m| m == "noaux_tc"),
                 _ => false,
             };
             Some(Moe {
@@ -501,15 +501,16 @@ impl Arch {
                 (_, Family::Gemma3) => {
                     let pattern = f.opt_u64("sliding_window_pattern", MAX_LAYERS)?.unwrap_or(6).max(1);
                     for (i, k) in layer_kinds.iter_mut().enumerate() {
-                        k.sliding = (i as u64 + 1) % pattern != 0;
+                        k.sliding = !(i as u64 + 1).is_multiple_of(pattern);
                     }
                 }
-                (_, Family::Qwen2) | (_, Family::Qwen3) | (_, Family::Qwen2Moe) | (_, Family::Qwen3Moe) => {
-                    if f.opt_bool("use_sliding_window")?.unwrap_or(false) {
-                        let from = f.opt_u64("max_window_layers", MAX_LAYERS)?.unwrap_or(layers);
-                        for (i, k) in layer_kinds.iter_mut().enumerate() {
-                            k.sliding = i as u64 >= from;
-                        }
+                // Qwen: sliding only with use_sliding_window (Qwen2Config: default False).
+                (_, Family::Qwen2 | Family::Qwen3 | Family::Qwen2Moe | Family::Qwen3Moe)
+                    if f.opt_bool("use_sliding_window")?.unwrap_or(false) =>
+                {
+                    let from = f.opt_u64("max_window_layers", MAX_LAYERS)?.unwrap_or(layers);
+                    for (i, k) in layer_kinds.iter_mut().enumerate() {
+                        k.sliding = i as u64 >= from;
                     }
                 }
                 (_, Family::Mistral) | (_, Family::Mixtral) | (_, Family::Phi3) | (_, Family::Llama) => {

@@ -383,6 +383,9 @@ fn within_budget(c: &Cost, constraints: &Constraints) -> bool {
     }
 }
 
+/// (format index, count, tp, pp, zero, batch): the key of a fit computed once for every card.
+type FitKey = (usize, u64, u64, u64, u8, u64);
+
 /// Every card × count × format × layout that fits, best first (see the module docs).
 pub fn plan(model: &Model, w: &Workload, catalog: &Catalog, constraints: &Constraints, eff: &Efficiency, inputs: &CostInputs) -> Vec<Plan> {
     plan_with_stats(model, w, catalog, constraints, eff, inputs).0
@@ -405,7 +408,7 @@ pub fn plan_with_stats(
     let vllm = w.mode == Mode::Inference && w.engine == Engine::Vllm;
     // (format, n, tp, pp, zero, batch) → fit; the same for every card. vLLM's pool does not
     // depend on the batch (key 0): the sequences it holds are counted per card by `Fit::on`.
-    let mut cache: BTreeMap<(usize, u64, u64, u64, u8, u64), Option<Fit>> = BTreeMap::new();
+    let mut cache: BTreeMap<FitKey, Option<Fit>> = BTreeMap::new();
     let layouts_of: Vec<Vec<(u64, u64, u8)>> = counts.iter().map(|n| candidate_layouts(model, w, *n)).collect();
     // Speed upper bound per card (tokens/s per card at the compute roofline, no prefill, no
     // communication): prunes counts that cannot reach the target before any estimate.
