@@ -56,6 +56,37 @@ impl Family {
         })
     }
 
+    /// `tie_word_embeddings` when a config.json leaves it out: the default of the family's
+    /// transformers config class (a config only stores what differs from its class's default).
+    /// `PretrainedConfig` itself defaults to `True`, but each class below sets its own.
+    /// Read in huggingface/transformers `src/transformers/models/<type>/configuration_<type>.py`
+    /// at commit 008e574 (main, transformers 5.x; the same defaults as the 4.4x `__init__`
+    /// signatures):
+    /// - untied (`tie_word_embeddings = False`): `LlamaConfig`, `MistralConfig` (commit 001f85b),
+    ///   `MixtralConfig`, `Qwen2Config`, `Qwen2MoeConfig`, `Qwen3Config`, `Qwen3MoeConfig`,
+    ///   `Phi3Config`, `DeepseekV2Config`, `DeepseekV3Config` (commit 001f85b), `GptOssConfig`
+    ///   (commit 02b8f42);
+    /// - tied (`True`): `GemmaConfig`, `Gemma2Config`, `Gemma3TextConfig` (commit 008f5c8).
+    ///
+    /// Custom (typed-in) models carry their own flag and never read a config.
+    pub fn ties_embeddings_by_default(self) -> bool {
+        match self {
+            Family::Gemma | Family::Gemma2 | Family::Gemma3 => true,
+            Family::Llama
+            | Family::Mistral
+            | Family::Mixtral
+            | Family::Qwen2
+            | Family::Qwen2Moe
+            | Family::Qwen3
+            | Family::Qwen3Moe
+            | Family::Phi3
+            | Family::DeepseekV2
+            | Family::DeepseekV3
+            | Family::GptOss
+            | Family::Custom => false,
+        }
+    }
+
     pub const SUPPORTED: &'static str = "llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3_text, phi3, deepseek_v2, deepseek_v3, gpt_oss";
 }
 
@@ -388,8 +419,7 @@ impl Arch {
         }
         let vocab = f.req_u64("vocab_size", 1, MAX_VOCAB)?;
         let intermediate = f.opt_u64("intermediate_size", MAX_INTERMEDIATE)?.unwrap_or(4 * hidden);
-        // transformers' PretrainedConfig defaults tie_word_embeddings to true; Gemma ties.
-        let tied = f.opt_bool("tie_word_embeddings")?.unwrap_or(true);
+        let tied = f.opt_bool("tie_word_embeddings")?.unwrap_or(family.ties_embeddings_by_default());
         let max_context = f.opt_u64("max_position_embeddings", u64::MAX >> 8)?.unwrap_or(0);
 
         let attention_bias = f.opt_bool("attention_bias")?.unwrap_or(false);
@@ -747,6 +777,46 @@ mod tests {
         ] {
             assert_eq!(load(name).param_counts().0, params, "{name}");
         }
+    }
+
+    #[test]
+    fn a_missing_tie_word_embeddings_takes_the_config_class_default() {
+        // Llama-3.1-8B's config without the key: LlamaConfig defaults to untied, so the head is
+        // its own 128256 × 4096 matrix (8.03 B, not 7.50 B as a tied reading gives).
+        let path = format!("{}/../../data/calibration/configs/llama-3.1-8b.json", env!("CARGO_MANIFEST_DIR"));
+        let mut v = crate::json::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(v.as_object_mut().unwrap().remove("tie_word_embeddings").is_some());
+        let a = Arch::from_config_value(&v).unwrap();
+        assert!(!a.tied_embeddings);
+        assert_eq!(a.param_counts().0, 8_030_261_248);
+        // The key, where present, wins (Llama-3.2-1B ties).
+        assert!(load("llama-3.2-1b").tied_embeddings);
+        // Per class (transformers configuration_<type>.py): only the Gemma classes tie.
+        for (model_type, tied) in [
+            ("llama", false),
+            ("mistral", false),
+            ("mixtral", false),
+            ("qwen2", false),
+            ("qwen2_moe", false),
+            ("qwen3", false),
+            ("qwen3_moe", false),
+            ("phi3", false),
+            ("deepseek_v2", false),
+            ("deepseek_v3", false),
+            ("gpt_oss", false),
+            ("gemma", true),
+            ("gemma2", true),
+            ("gemma3_text", true),
+        ] {
+            let family = Family::from_model_type(model_type).unwrap();
+            assert_eq!(family.ties_embeddings_by_default(), tied, "{model_type}");
+        }
+        let gemma = json(r#"{"model_type":"gemma2","hidden_size":2304,"num_hidden_layers":26,"num_attention_heads":8,
+            "num_key_value_heads":4,"head_dim":256,"intermediate_size":9216,"vocab_size":256000}"#);
+        assert!(gemma.tied_embeddings);
+        let qwen = json(r#"{"model_type":"qwen2","hidden_size":896,"num_hidden_layers":24,"num_attention_heads":14,
+            "num_key_value_heads":2,"intermediate_size":4864,"vocab_size":151936}"#);
+        assert!(!qwen.tied_embeddings);
     }
 
     #[test]
