@@ -358,6 +358,7 @@ pub const VLLM_CUDA_GRAPH_BYTES: u64 = 512 * MIB;
 pub const MAX_BATCH: u64 = 1 << 16;
 pub const MAX_TOKENS: u64 = 1 << 24;
 pub const MAX_GPUS: u64 = 1 << 16;
+pub const MAX_LORA_RANK: u64 = 1 << 16;
 
 /// Saturating product.
 fn mul(xs: &[u64]) -> u64 {
@@ -376,7 +377,7 @@ impl Workload {
             check_range("--seq", self.seq, 1, MAX_TOKENS)?;
         }
         if matches!(self.mode, Mode::Lora | Mode::Qlora) {
-            check_range("--lora-rank", self.lora_rank, 1, 65_536)?;
+            check_range("--lora-rank", self.lora_rank, 1, MAX_LORA_RANK)?;
         }
         if self.zero > 3 {
             return Err(InputError::range("--zero", self.zero as u64, 0, 3));
@@ -584,6 +585,7 @@ impl Model {
 pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     let layout = w.validate(&model.arch)?;
     let mut notes = Vec::new();
+    notes.extend(model.arch.context_note(if w.mode == Mode::Inference { w.prompt + w.new_tokens } else { w.seq }));
     let model_weight_bytes = model.weight_bytes(w.weights);
     let kv_per_token = model.kv_bytes_per_token(w.kv_cache);
     let (layer_bytes, outside_bytes) = model.weight_bytes_split(w.weights);

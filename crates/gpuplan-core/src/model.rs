@@ -687,6 +687,19 @@ impl Arch {
         t
     }
 
+    /// A warning when a context of `tokens` exceeds the longest the model was built for
+    /// (`max_position_embeddings`; unknown when 0). Not an error: memory can still be
+    /// estimated, but the positions beyond it were never trained (and vLLM refuses a
+    /// `max_model_len` above it unless told to allow it).
+    pub fn context_note(&self, tokens: u64) -> Option<String> {
+        (self.max_context > 0 && tokens > self.max_context).then(|| {
+            format!(
+                "the context of {tokens} tokens exceeds the model's max_position_embeddings ({}): the model was not trained for it; memory is estimated anyway",
+                self.max_context
+            )
+        })
+    }
+
     /// Exact parameter counts: (total, active per token). Active counts `top_k` routed experts
     /// per MoE layer and includes embedding and head (vendors differ; memory-model.md §1.3).
     pub fn param_counts(&self) -> (u64, u64) {
