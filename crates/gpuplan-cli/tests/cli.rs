@@ -350,3 +350,26 @@ fn a_budget_that_rules_out_every_plan_says_so() {
     assert!(v["plans"].as_array().unwrap().is_empty());
     assert!(v["why_empty"].as_str().unwrap().contains("--budget 100 USD"), "{v}");
 }
+
+#[test]
+fn the_readme_cli_examples_run_as_written() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = &readme[readme.find("## The CLI").unwrap()..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let mut in_block = false;
+    let mut ran = 0;
+    for line in section.lines() {
+        if line.starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        let Some(args) = line.strip_prefix("gpuplan ").filter(|_| in_block) else { continue };
+        let args: Vec<&str> = args.split(" #").next().unwrap().split_whitespace().collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_gpuplan")).args(&args).current_dir(&root).output().unwrap();
+        assert!(out.status.success() && !out.stdout.is_empty(), "README: {line}\n{}", String::from_utf8_lossy(&out.stderr));
+        ran += 1;
+    }
+    assert!(ran >= 7, "{ran} examples");
+    assert!(section.contains("cargo install --path crates/gpuplan-cli"));
+}
