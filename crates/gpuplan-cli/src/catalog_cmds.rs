@@ -157,11 +157,18 @@ fn truncate(s: &str, n: usize) -> String {
 
 fn float(flag: &str, v: Option<&&str>, min: f64, max: f64) -> Result<f64, InputError> {
     let v = v.ok_or_else(|| InputError::new(flag, "needs a value"))?;
-    let x: f64 = v.trim().parse().map_err(|_| InputError::new(flag, format!("\"{v}\" is not a number")))?;
-    if !x.is_finite() || x < min || x > max {
-        return Err(InputError::new(flag, format!("{v} is out of range; allowed {min} to {max}")));
+    let rule = format!("must be a number from {min} to {max}");
+    let x: f64 = v.trim().parse().ok().filter(|x: &f64| !x.is_nan()).ok_or_else(|| InputError::new(flag, format!("\"{v}\" is not a number; {rule}")))?;
+    if x < min || x > max {
+        let what = if x > max { "too large" } else { "too small" };
+        return Err(InputError::new(flag, format!("{v} is {what}; {rule}")));
     }
     Ok(x)
+}
+
+/// A whole-number flag of the planner (`--top`, `--max-gpus`), with the estimate's rule.
+fn whole(flag: &str, v: Option<&&str>, max: u64) -> Result<u64, InputError> {
+    InputError::whole_number(flag, v.ok_or_else(|| InputError::new(flag, "needs a value"))?, 1, max)
 }
 
 /// `gpuplan plan <estimate arguments> [...]`.
@@ -184,8 +191,8 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
                 let v = it.next().ok_or_else(|| InputError::new(a, "needs a value: own or rent"))?;
                 objective = Objective::parse(v).ok_or_else(|| InputError::new(a, format!("\"{v}\" is not an objective; allowed: own, rent")))?;
             }
-            "--top" => top = float(a, it.next(), 1.0, 1000.0)? as usize,
-            "--max-gpus" => max_gpus = float(a, it.next(), 1.0, 1024.0)? as u64,
+            "--top" => top = whole(a, it.next(), 1000)? as usize,
+            "--max-gpus" => max_gpus = whole(a, it.next(), 1024)?,
             "--years" => years = Some(float(a, it.next(), 0.1, 30.0)?),
             "--utilization" => utilization = Some(float(a, it.next(), 0.01, 1.0)?),
             "--mbu" | "--mfu-prefill" | "--mfu-train" => eff_edits.push((a, float(a, it.next(), 0.01, 1.0)?)),
@@ -366,5 +373,9 @@ mod tests {
         assert_eq!(cmd_plan(&["--config", &cfg, "--objective", "lease"]).unwrap_err().field, "--objective");
         assert_eq!(cmd_plan(&["--config", &cfg, "--gpu", "nvidia-nope"]).unwrap_err().field, "--gpu");
         assert_eq!(cmd_plan(&["--config", &cfg, "--top", "0"]).unwrap_err().field, "--top");
+        let e = cmd_plan(&["--config", &cfg, "--top", "2.5"]).unwrap_err();
+        assert_eq!(e.message, "\"2.5\" is not a whole number; must be a whole number from 1 to 1000");
+        let e = cmd_plan(&["--config", &cfg, "--utilization", "2"]).unwrap_err();
+        assert_eq!(e.message, "2 is too large; must be a number from 0.01 to 1");
     }
 }
