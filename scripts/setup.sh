@@ -14,6 +14,11 @@ if ! command -v cargo >/dev/null; then
   curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
 fi
 
+# clippy: scripts/test.sh lints with it (the minimal rustup profile leaves it out).
+if ! cargo clippy --version >/dev/null 2>&1; then
+  log "rustup component add clippy"; rustup component add clippy
+fi
+
 for t in wasm32-unknown-unknown wasm32v1-none; do
   if ! rustup target list --installed | grep -qx "$t"; then
     log "rustup target add $t"; rustup target add "$t"

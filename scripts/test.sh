@@ -8,6 +8,9 @@ step() { printf '\n==== %s\n' "$*"; }
 step "setup"
 bash scripts/setup.sh
 
+step "lint: clippy on every crate and target, warnings are errors"
+cargo clippy --workspace --all-targets -- -D warnings
+
 step "estimator, file parsers and CLI (unit, property and integration tests)"
 cargo test --workspace --exclude gpuplan-web
 
@@ -22,6 +25,9 @@ cargo build -p gpuplan-core -p gpuplan-files --target wasm32v1-none
 
 step "fuzz the file parsers and the header→model bridge: 1,000,000 inputs each"
 cargo run --release -q -p gpuplan-files --example fuzz -- 1000000
+
+step "benchmark: a safetensors index of DeepSeek-V3's size (92,000 tensors), duplicate keys refused (figure, not asserted)"
+cargo run --release -q -p gpuplan-files --example index_bench
 
 step "benchmark: estimates per second and planner time (figures, not asserted)"
 cargo run --release -q -p gpuplan-core --example bench_plan

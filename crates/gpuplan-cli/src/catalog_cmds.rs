@@ -111,6 +111,45 @@ pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
     Ok(s)
 }
 
+const PRESETS_USAGE: &str = "gpuplan presets [--json]";
+
+/// `gpuplan presets [--json]`: the ids `--preset` takes, with names, sizes and origins.
+pub fn cmd_presets(args: &[&str]) -> Result<String, InputError> {
+    let mut json = false;
+    for a in args {
+        match *a {
+            "--json" => json = true,
+            "--help" | "-h" => return Ok(PRESETS_USAGE.to_string()),
+            other => return Err(InputError::new(other, format!("is not an option of presets; usage: {PRESETS_USAGE}"))),
+        }
+    }
+    let cat = load_catalog()?;
+    if json {
+        let rows: Vec<serde_json::Value> = cat
+            .models
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "id": m.id,
+                    "name": m.name,
+                    "hf_repo": m.hf_repo,
+                    "params_published": m.params_published,
+                    "source": m.source,
+                    "as_of": m.as_of,
+                    "verified": m.verified,
+                })
+            })
+            .collect();
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({ "presets": rows })).unwrap_or_default());
+    }
+    let mut s = format!("{:<20} {:<24} {:>8}  {}\n", "id", "name", "params", "origin (Hugging Face)");
+    for m in &cat.models {
+        s += &format!("{:<20} {:<24} {:>8}  https://huggingface.co/{}\n", m.id, truncate(&m.name, 24), m.params_published, m.hf_repo);
+    }
+    s += "\n`gpuplan estimate --preset ID ...` uses the preset's config.json; `--json` adds each one's source and date.";
+    Ok(s)
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -123,11 +162,18 @@ fn truncate(s: &str, n: usize) -> String {
 
 fn float(flag: &str, v: Option<&&str>, min: f64, max: f64) -> Result<f64, InputError> {
     let v = v.ok_or_else(|| InputError::new(flag, "needs a value"))?;
-    let x: f64 = v.trim().parse().map_err(|_| InputError::new(flag, format!("\"{v}\" is not a number")))?;
-    if !x.is_finite() || x < min || x > max {
-        return Err(InputError::new(flag, format!("{v} is out of range; allowed {min} to {max}")));
+    let rule = format!("must be a number from {min} to {max}");
+    let x: f64 = v.trim().parse().ok().filter(|x: &f64| !x.is_nan()).ok_or_else(|| InputError::new(flag, format!("\"{v}\" is not a number; {rule}")))?;
+    if x < min || x > max {
+        let what = if x > max { "too large" } else { "too small" };
+        return Err(InputError::new(flag, format!("{v} is {what}; {rule}")));
     }
     Ok(x)
+}
+
+/// A whole-number flag of the planner (`--top`, `--max-gpus`), with the estimate's rule.
+fn whole(flag: &str, v: Option<&&str>, max: u64) -> Result<u64, InputError> {
+    InputError::whole_number(flag, v.ok_or_else(|| InputError::new(flag, "needs a value"))?, 1, max)
 }
 
 /// `gpuplan plan <estimate arguments> [...]`.
@@ -150,8 +196,8 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
                 let v = it.next().ok_or_else(|| InputError::new(a, "needs a value: own or rent"))?;
                 objective = Objective::parse(v).ok_or_else(|| InputError::new(a, format!("\"{v}\" is not an objective; allowed: own, rent")))?;
             }
-            "--top" => top = float(a, it.next(), 1.0, 1000.0)? as usize,
-            "--max-gpus" => max_gpus = float(a, it.next(), 1.0, 1024.0)? as u64,
+            "--top" => top = whole(a, it.next(), 1000)? as usize,
+            "--max-gpus" => max_gpus = whole(a, it.next(), 1024)?,
             "--years" => years = Some(float(a, it.next(), 0.1, 30.0)?),
             "--utilization" => utilization = Some(float(a, it.next(), 0.01, 1.0)?),
             "--mbu" | "--mfu-prefill" | "--mfu-train" => eff_edits.push((a, float(a, it.next(), 0.01, 1.0)?)),
@@ -195,8 +241,9 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
         inputs.utilization = u;
     }
     let plans = plan(&model, &a.workload, &catalog, &constraints, &eff, &inputs);
+    let why_empty = plans.is_empty().then(|| why_no_plan(&model, &a.workload, &catalog, &constraints, &eff, &inputs));
     if a.json {
-        let v = serde_json::json!({
+        let mut v = serde_json::json!({
             "objective": objective,
             "mode": a.workload.mode.name(),
             "engine": a.workload.engine.name(),
@@ -204,15 +251,46 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
             "cost_inputs": inputs,
             "plans": plans,
         });
+        if let (Some(why), Some(o)) = (&why_empty, v.as_object_mut()) {
+            o.insert("why_empty".into(), serde_json::Value::from(why.as_str()));
+        }
         return Ok(serde_json::to_string_pretty(&v).unwrap_or_default());
     }
-    Ok(plan_table(&plans, &a.workload, objective))
+    Ok(match why_empty {
+        Some(why) => why,
+        None => plan_table(&plans, &a.workload, objective),
+    })
+}
+
+/// Why the search found nothing: the budget (with the price of the cheapest plan that fits
+/// without it), or the other constraints.
+fn why_no_plan(model: &gpuplan_core::Model, w: &gpuplan_core::Workload, catalog: &Catalog, c: &Constraints, eff: &Efficiency, inputs: &CostInputs) -> String {
+    let others = format!("no card × count × format in the catalog fits within the constraints (at most {} cards a plan, --max-gpus)", c.max_gpus);
+    let Some(budget) = c.budget_usd else {
+        return others;
+    };
+    let unbounded = Constraints { budget_usd: None, top_n: usize::MAX, max_per_gpu: usize::MAX, ..c.clone() };
+    let price = |p: &Plan| match c.objective {
+        Objective::Own => p.cost.purchase_usd,
+        Objective::Rent => p.cost.rent_total_usd,
+    };
+    let cheapest = plan(model, w, catalog, &unbounded, eff, inputs)
+        .into_iter()
+        .filter_map(|p| price(&p).map(|usd| (usd, p)))
+        .min_by(|x, y| x.0.total_cmp(&y.0));
+    match cheapest {
+        Some((usd, p)) => {
+            let what = match c.objective {
+                Objective::Own => format!("purchase price of {} × {}", p.count, p.gpu_name),
+                Objective::Rent => format!("rent of {} × {} over the busy hours of {} years", p.count, p.gpu_name, inputs.years),
+            };
+            format!("--budget {budget:.0} USD rules out every plan: the cheapest plan that fits costs {usd:.0} USD ({what}, {})", p.format_name)
+        }
+        None => others,
+    }
 }
 
 fn plan_table(plans: &[Plan], w: &gpuplan_core::Workload, objective: Objective) -> String {
-    if plans.is_empty() {
-        return "no card × count × format in the catalog fits within the constraints (64 cards at most)".to_string();
-    }
     let speed = if w.mode.is_training() { "train tok/s" } else { "gen tok/s" };
     let mut s = format!(
         "{:>2} {:<30} {:>4} {:<8} {:<12} {:>5} {:<7} {:>11} {:>11} {:>12} {:>10} {:>9}\n",
@@ -301,5 +379,9 @@ mod tests {
         assert_eq!(cmd_plan(&["--config", &cfg, "--objective", "lease"]).unwrap_err().field, "--objective");
         assert_eq!(cmd_plan(&["--config", &cfg, "--gpu", "nvidia-nope"]).unwrap_err().field, "--gpu");
         assert_eq!(cmd_plan(&["--config", &cfg, "--top", "0"]).unwrap_err().field, "--top");
+        let e = cmd_plan(&["--config", &cfg, "--top", "2.5"]).unwrap_err();
+        assert_eq!(e.message, "\"2.5\" is not a whole number; must be a whole number from 1 to 1000");
+        let e = cmd_plan(&["--config", &cfg, "--utilization", "2"]).unwrap_err();
+        assert_eq!(e.message, "2 is too large; must be a number from 0.01 to 1");
     }
 }

@@ -18,24 +18,50 @@ const MAX_JSON_BYTES: u64 = 16 << 20;
 const FIRST_READ: u64 = 4 << 20;
 const MAX_READ: u64 = 512 << 20;
 
-pub fn read_text(path: &str, field: &str) -> Result<String, InputError> {
-    let meta = std::fs::metadata(path).map_err(|e| InputError::new(field, format!("cannot read {path}: {e}")))?;
-    if meta.len() > MAX_JSON_BYTES {
-        return Err(InputError::new(field, format!("{path} is {} bytes; at most 16 MiB is read", meta.len())));
+/// An I/O error as a message naming the flag and the path; a missing file says so.
+fn io_error(field: &str, path: &Path, e: std::io::Error) -> InputError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => InputError::new(field, format!("{}: no such file", path.display())),
+        _ => InputError::new(field, format!("cannot read {}: {e}", path.display())),
     }
-    std::fs::read_to_string(path).map_err(|e| InputError::new(field, format!("cannot read {path}: {e}")))
+}
+
+/// The file's size; a missing file is named as missing.
+fn file_size(path: &Path, field: &str) -> Result<u64, InputError> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(field, path, e))?;
+    if !meta.is_file() {
+        return Err(InputError::new(field, format!("{} is not a file", path.display())));
+    }
+    Ok(meta.len())
+}
+
+pub fn read_text(path: &str, field: &str) -> Result<String, InputError> {
+    let len = file_size(Path::new(path), field)?;
+    if len > MAX_JSON_BYTES {
+        return Err(InputError::new(field, format!("{path} is {len} bytes; at most 16 MiB is read")));
+    }
+    std::fs::read_to_string(path).map_err(|e| io_error(field, Path::new(path), e))
+}
+
+/// A `--config` file's text, checked to be JSON (the message names `--config` and the path).
+pub fn read_config(path: &str) -> Result<String, InputError> {
+    let text = read_text(path, "--config")?;
+    if let Err(e) = gpuplan_core::json::parse(&text) {
+        return Err(InputError::new("--config", format!("{path} is not JSON ({e}); a model's config.json is expected")));
+    }
+    Ok(text)
 }
 
 fn read_prefix(path: &Path, len: u64, field: &str) -> Result<Vec<u8>, InputError> {
-    let f = File::open(path).map_err(|e| InputError::new(field, format!("cannot read {}: {e}", path.display())))?;
+    let f = File::open(path).map_err(|e| io_error(field, path, e))?;
     let mut buf = Vec::new();
-    f.take(len).read_to_end(&mut buf).map_err(|e| InputError::new(field, format!("cannot read {}: {e}", path.display())))?;
+    f.take(len).read_to_end(&mut buf).map_err(|e| io_error(field, path, e))?;
     Ok(buf)
 }
 
 /// Reads a header with `parse`, growing the prefix while the parser asks for more.
 fn read_header<T, E: std::fmt::Display>(path: &Path, field: &str, parse: impl Fn(&[u8]) -> Result<T, E>, need_more: impl Fn(&E) -> Option<u64>) -> Result<T, InputError> {
-    let size = std::fs::metadata(path).map_err(|e| InputError::new(field, format!("cannot read {}: {e}", path.display())))?.len();
+    let size = file_size(path, field)?;
     let mut len = FIRST_READ.min(size);
     loop {
         let bytes = read_prefix(path, len, field)?;
@@ -63,7 +89,7 @@ fn split_parts(path: &Path) -> Option<Vec<PathBuf>> {
     let (head, of) = stem.rsplit_once("-of-")?;
     let (base, _k) = head.rsplit_once('-')?;
     let n: usize = of.parse().ok()?;
-    if n < 2 || n > 1000 {
+    if !(2..=1000).contains(&n) {
         return None;
     }
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -81,6 +107,7 @@ fn to_model(f: FileModel) -> (Model, Option<WeightFormat>) {
 /// `--gguf PATH`: the model and the format its file is stored in.
 pub fn load_gguf(path: &str) -> Result<(Model, Option<WeightFormat>), InputError> {
     let p = Path::new(path);
+    file_size(p, "--gguf")?;
     let header = match split_parts(p) {
         Some(parts) => {
             let mut headers = Vec::new();
@@ -106,6 +133,7 @@ fn safetensors_header(path: &Path) -> Result<SafetensorsHeader, InputError> {
 /// `--config PATH` (default: `config.json` next to it).
 pub fn load_safetensors(path: &str, config: Option<&str>) -> Result<(Model, Option<WeightFormat>), InputError> {
     let p = Path::new(path);
+    file_size(p, "--safetensors")?;
     let dir = p.parent().unwrap_or(Path::new("."));
     let config_path = match config {
         Some(c) => PathBuf::from(c),
@@ -117,7 +145,9 @@ pub fn load_safetensors(path: &str, config: Option<&str>) -> Result<(Model, Opti
             c
         }
     };
-    let cfg = read_text(&config_path.to_string_lossy(), "--config")?;
+    let cfg = read_config(&config_path.to_string_lossy())?;
+    // The config's own faults name --config and its path (not the weights file).
+    gpuplan_core::Arch::from_config_json(&cfg).map_err(|e| InputError::new("--config", format!("{}: {e}", config_path.display())))?;
     let (headers, index) = if path.ends_with(".json") {
         let ix = parse_index_json(&read_text(path, "--safetensors")?).map_err(|e| InputError::new("--safetensors", format!("{path}: {e}")))?;
         let mut shards: Vec<&str> = ix.weight_map.iter().map(|(_, f)| f.as_str()).collect();

@@ -16,6 +16,8 @@ const USAGE: &str = "gpuplan — LLM GPU memory, speed and cost planner
 usage:
   gpuplan estimate ...   memory per GPU for a model and workload (see `gpuplan estimate --help`)
   gpuplan gpus [--json]  the GPU catalog with sources and dates
+  gpuplan presets [--json]
+                         the model presets (--preset ID): ids, names, sizes, origins
   gpuplan plan <estimate arguments> [--target-tokens-per-s N] [--budget USD] [--json]
                          cheapest GPU × count × format plans that fit
   gpuplan formats        weight formats and their names";
@@ -48,6 +50,7 @@ fn run(args: &[&str]) -> Result<String, InputError> {
         Some("estimate") if args.contains(&"--help") => Ok(ESTIMATE_USAGE.to_string()),
         Some("estimate") => cmd_estimate(&args[1..]),
         Some("gpus") => catalog_cmds::cmd_gpus(&args[1..]),
+        Some("presets") => catalog_cmds::cmd_presets(&args[1..]),
         Some("plan") => catalog_cmds::cmd_plan(&args[1..]),
         Some("formats") => Ok(gpuplan_core::formats::ALL_FORMATS.iter().map(|f| f.name()).collect::<Vec<_>>().join("\n")),
         Some("help") | Some("--help") | Some("-h") | None => Ok(USAGE.to_string()),
@@ -59,13 +62,24 @@ fn run(args: &[&str]) -> Result<String, InputError> {
 pub fn load_model(a: &EstimateArgs) -> Result<(Model, Option<gpuplan_core::WeightFormat>), InputError> {
     match &a.model {
         ModelSource::Config(path) => {
-            let text = files::read_text(path, "--config")?;
-            Ok((Model::new(Arch::from_config_json(&text)?), None))
+            let text = files::read_config(path)?;
+            let arch = Arch::from_config_json(&text).map_err(|e| InputError::new("--config", format!("{path}: {e}")))?;
+            Ok((Model::new(arch), None))
         }
         ModelSource::Gguf(path) => files::load_gguf(path),
         ModelSource::Safetensors(path) => files::load_safetensors(path, a.config.as_deref()),
-        ModelSource::Preset(id) => Err(InputError::new("--preset", format!("\"{id}\": presets come with the catalog"))),
+        ModelSource::Preset(id) => Ok((Model::new(preset_arch(id)?), None)),
     }
+}
+
+/// `--preset ID`: the catalog's copy of that model's config.json.
+fn preset_arch(id: &str) -> Result<Arch, InputError> {
+    let cat = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
+    let Some(preset) = cat.model(id) else {
+        let ids: Vec<&str> = cat.models.iter().map(|m| m.id.as_str()).collect();
+        return Err(InputError::new("--preset", format!("\"{id}\" is not a preset; allowed: {} (`gpuplan presets` lists their names and origins)", ids.join(", "))));
+    };
+    preset.arch().map_err(|e| InputError::new("--preset", format!("{id}: {e}")))
 }
 
 fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {

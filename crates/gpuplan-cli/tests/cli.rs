@@ -216,3 +216,160 @@ fn hostile_files_give_messages_not_panics() {
     }
     std::fs::remove_dir_all(d).ok();
 }
+
+// ---- issue 11 §2: the CLI keeps its word
+
+fn json_of(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn stderr_of(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(2), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn presets_work_in_estimate_and_plan() {
+    // The preset is the catalog's copy of the same config.json: the same estimate.
+    let by_preset = json_of(&gpuplan(&["estimate", "--preset", "llama-3.1-8b", "--prompt", "4096", "--new-tokens", "16", "--json"]));
+    let by_file = json_of(&gpuplan(&["estimate", "--config", "llama-3.1-8b.json", "--prompt", "4096", "--new-tokens", "16", "--json"]));
+    assert_eq!(by_preset["params"], 8_030_261_248u64);
+    assert_eq!(by_preset, by_file);
+    let plans = json_of(&gpuplan(&["plan", "--preset", "qwen2.5-7b", "--engine", "vllm", "--json"]));
+    assert!(!plans["plans"].as_array().unwrap().is_empty());
+    // An unknown id lists the allowed ones and how to see them.
+    let err = stderr_of(&gpuplan(&["estimate", "--preset", "llama-9"]));
+    assert!(err.contains("--preset") && err.contains("llama-3.1-8b") && err.contains("gpuplan presets"), "{err}");
+    assert!(stderr_of(&gpuplan(&["plan", "--preset", "llama-9"])).contains("--preset"));
+    // `gpuplan presets` lists every id with its name and public origin; each id works.
+    let list = json_of(&gpuplan(&["presets", "--json"]));
+    let list = list["presets"].as_array().unwrap();
+    assert!(list.len() >= 32);
+    for p in list {
+        assert!(p["name"].is_string() && p["hf_repo"].as_str().unwrap().contains('/') && !p["source"].as_str().unwrap().is_empty(), "{p}");
+        let id = p["id"].as_str().unwrap();
+        let e = json_of(&gpuplan(&["estimate", "--preset", id, "--json"]));
+        assert!(e["params"].as_u64().unwrap() > 0, "{id}");
+    }
+    let table = String::from_utf8(gpuplan(&["presets"]).stdout).unwrap();
+    assert!(table.contains("qwen3-30b-a3b") && table.contains("https://huggingface.co/Qwen/"), "{table}");
+}
+
+#[test]
+fn the_help_marks_only_the_model_as_required_and_states_the_defaults() {
+    let out = gpuplan(&["estimate", "--help"]);
+    let help = String::from_utf8(out.stdout).unwrap();
+    // The synopsis, less its optional [..] and alternative (..) groups, names no flag: nothing
+    // else is required. (It showed `--mode ... --weights FORMAT` bare, though both default.)
+    let synopsis = &help[..help.find("Defaults:").expect("the help states the defaults")];
+    let mut bare = String::new();
+    let mut depth = 0;
+    for c in synopsis.chars() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth -= 1,
+            c if depth == 0 => bare.push(c),
+            _ => {}
+        }
+    }
+    assert!(!bare.contains("--"), "flags shown as required: {bare}");
+    for d in ["--mode inference", "--weights bf16", "--batch 1", "--engine hf"] {
+        assert!(help.contains(d), "{d}");
+    }
+    // And indeed the model alone is enough.
+    json_of(&gpuplan(&["estimate", "--config", "llama-3.1-8b.json", "--json"]));
+}
+
+#[test]
+fn whole_number_messages_state_one_rule() {
+    let err = |v: &str| stderr_of(&gpuplan(&["estimate", "--config", "llama-3.1-8b.json", "--batch", v]));
+    let rule = "must be a whole number from 1 to 65536";
+    for v in ["-1", "0", "65537", "99999999999999999999", "2.5", "many"] {
+        let e = err(v);
+        assert!(e.contains("--batch") && e.contains(rule), "{v}: {e}");
+    }
+    assert!(err("-1").contains("too small") && err("0").contains("too small"));
+    // 20 digits: too large, with the maximum (not "not a whole number").
+    let e = err("99999999999999999999");
+    assert!(e.contains("too large") && !e.contains("not a whole number"), "{e}");
+    let e = stderr_of(&gpuplan(&["estimate", "--config", "llama-3.1-8b.json", "--prompt", "99999999999999999999"]));
+    assert!(e.contains("--prompt") && e.contains("too large") && e.contains("16777216"), "{e}");
+}
+
+#[test]
+fn file_messages_name_the_flag_and_the_path() {
+    let d = temp_dir("msgs");
+    let broken = d.join("not-json.json");
+    std::fs::write(&broken, "model_type = llama").unwrap();
+    let e = stderr_of(&gpuplan(&["estimate", "--config", broken.to_str().unwrap()]));
+    assert!(e.contains("--config") && e.contains(broken.to_str().unwrap()) && e.contains("not JSON"), "{e}");
+    // A missing --safetensors file is named missing (not "no config.json next to it").
+    for name in ["model.safetensors", "model.safetensors.index.json"] {
+        let p = d.join("absent").join(name);
+        let e = stderr_of(&gpuplan(&["estimate", "--safetensors", p.to_str().unwrap()]));
+        assert!(e.contains("--safetensors") && e.contains(p.to_str().unwrap()) && e.contains("no such file"), "{e}");
+    }
+    let e = stderr_of(&gpuplan(&["estimate", "--gguf", d.join("absent.gguf").to_str().unwrap()]));
+    assert!(e.contains("--gguf") && e.contains("no such file"), "{e}");
+    // A --safetensors config that is not JSON names --config and its path.
+    std::fs::write(d.join("config.json"), "{").unwrap();
+    std::fs::write(d.join("model.safetensors"), SafetensorsBuilder::new().tensor("a", Dtype::BF16, &[2, 2]).build()).unwrap();
+    let e = stderr_of(&gpuplan(&["estimate", "--safetensors", d.join("model.safetensors").to_str().unwrap()]));
+    assert!(e.contains("--config") && e.contains("config.json") && e.contains("not JSON"), "{e}");
+    std::fs::remove_dir_all(d).ok();
+}
+
+#[test]
+fn a_context_beyond_max_position_embeddings_is_a_warning_note() {
+    let has_note = |args: &[&str]| {
+        let v = json_of(&gpuplan(args));
+        v["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("max_position_embeddings (32768)"))
+    };
+    // Qwen2.5-0.5B: max_position_embeddings 32768.
+    assert!(has_note(&["estimate", "--config", "qwen2.5-0.5b.json", "--prompt", "32768", "--new-tokens", "1", "--json"]));
+    assert!(!has_note(&["estimate", "--config", "qwen2.5-0.5b.json", "--prompt", "32000", "--new-tokens", "768", "--json"]));
+    assert!(has_note(&["estimate", "--config", "qwen2.5-0.5b.json", "--mode", "full", "--seq", "40000", "--json"]));
+    let table = String::from_utf8(gpuplan(&["estimate", "--config", "qwen2.5-0.5b.json", "--prompt", "40000"]).stdout).unwrap();
+    assert!(table.contains("note: the context of 40256 tokens exceeds"), "{table}");
+}
+
+#[test]
+fn a_budget_that_rules_out_every_plan_says_so() {
+    let out = gpuplan(&["plan", "--config", "llama-3.1-8b.json", "--budget", "100"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("--budget 100 USD rules out every plan") && text.contains("cheapest plan that fits costs"), "{text}");
+    // The price it names is the cheapest: a budget of exactly that admits a plan.
+    let usd: String = text.split("costs ").nth(1).unwrap().chars().take_while(|c| c.is_ascii_digit()).collect();
+    let v = json_of(&gpuplan(&["plan", "--config", "llama-3.1-8b.json", "--budget", &(usd.parse::<u64>().unwrap() + 1).to_string(), "--json"]));
+    assert!(!v["plans"].as_array().unwrap().is_empty());
+    let v = json_of(&gpuplan(&["plan", "--config", "llama-3.1-8b.json", "--budget", "100", "--objective", "rent", "--json"]));
+    assert!(v["plans"].as_array().unwrap().is_empty());
+    assert!(v["why_empty"].as_str().unwrap().contains("--budget 100 USD"), "{v}");
+}
+
+#[test]
+fn the_readme_cli_examples_run_as_written() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = &readme[readme.find("## The CLI").unwrap()..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let mut in_block = false;
+    let mut ran = 0;
+    for line in section.lines() {
+        if line.starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        let Some(args) = line.strip_prefix("gpuplan ").filter(|_| in_block) else { continue };
+        let args: Vec<&str> = args.split(" #").next().unwrap().split_whitespace().collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_gpuplan")).args(&args).current_dir(&root).output().unwrap();
+        assert!(out.status.success() && !out.stdout.is_empty(), "README: {line}\n{}", String::from_utf8_lossy(&out.stderr));
+        ran += 1;
+    }
+    assert!(ran >= 7, "{ran} examples");
+    assert!(section.contains("cargo install --path crates/gpuplan-cli"));
+}

@@ -7,7 +7,7 @@ use alloc::format;
 
 use crate::error::InputError;
 use crate::formats::{KvFormat, WeightFormat};
-use crate::memory::{Engine, Mode, Optimizer, Precision, Workload, GIB};
+use crate::memory::{Engine, Mode, Optimizer, Precision, Workload, GIB, MAX_BATCH, MAX_GPUS, MAX_LORA_RANK, MAX_TOKENS};
 
 /// Where the model comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,15 +34,29 @@ pub struct EstimateArgs {
 }
 
 pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH | --safetensors PATH [--config PATH] | --preset ID)
-    --mode inference|full|pretrain|lora|qlora --weights FORMAT [--double-quant]
+    [--mode inference|full|pretrain|lora|qlora] [--weights FORMAT] [--double-quant]
     [--kv-cache FORMAT] [--batch N] [--prompt N] [--new-tokens N] [--seq N]
     [--precision bf16|mixed] [--optimizer adamw|adamw8bit|sgd|adafactor|lion] [--grad-ckpt]
     [--lora-rank N] [--lora-targets all-linear|attention|NAME,NAME] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
     [--engine hf|vllm|llama.cpp] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N]
-    [--gpu-memory-gib N | --gpu ID] [--json]";
+    [--gpu-memory-gib N | --gpu ID] [--json]
+  Only the model is required (`gpuplan presets` lists the preset ids). Defaults:
+    --mode inference; --weights bf16 (nf4 with --mode qlora; with --gguf or --safetensors the
+    file's own format, q4_k_m for a GGUF of unknown type); --kv-cache bf16 (fp16 with fp16 or
+    GGUF weights, fp32 with fp32); --batch 1; --prompt 2048; --new-tokens 256; --seq 2048;
+    --precision bf16; --optimizer adamw; --lora-rank 16; --lora-targets all-linear; --gpus 1; --tp every GPU for
+    inference, else 1; --pp 1; --zero 0; --engine hf (llama.cpp for GGUF weights);
+    --gpu-memory-utilization 0.9; --gpu-layers all; --double-quant off; --static-cache off (transformers' DynamicCache).";
 
+/// A whole number with no bound of its own (the core's checks bound it).
 fn number(flag: &str, v: &str) -> Result<u64, InputError> {
-    v.trim().parse::<u64>().map_err(|_| InputError::new(flag, format!("\"{v}\" is not a whole number ≥ 0")))
+    InputError::whole_number(flag, v, 0, u64::MAX)
+}
+
+/// A whole number in `min..=max`: the same bounds as [`Workload::validate`], so `--batch -1`
+/// and `--batch 0` state the same rule.
+fn whole(flag: &str, v: &str, min: u64, max: u64) -> Result<u64, InputError> {
+    InputError::whole_number(flag, v, min, max)
 }
 
 /// Parses the arguments after the subcommand.
@@ -93,30 +107,28 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             }
             "--weights" => weights = Some(value(flag)?),
             "--kv-cache" => kv = Some(value(flag)?),
-            "--batch" => w.batch = number(flag, &value(flag)?)?,
-            "--prompt" => w.prompt = number(flag, &value(flag)?)?,
-            "--new-tokens" => w.new_tokens = number(flag, &value(flag)?)?,
-            "--seq" => w.seq = number(flag, &value(flag)?)?,
+            "--batch" => w.batch = whole(flag, &value(flag)?, 1, MAX_BATCH)?,
+            "--prompt" => w.prompt = whole(flag, &value(flag)?, 1, MAX_TOKENS)?,
+            "--new-tokens" => w.new_tokens = whole(flag, &value(flag)?, 0, MAX_TOKENS)?,
+            "--seq" => w.seq = whole(flag, &value(flag)?, 1, MAX_TOKENS)?,
             "--precision" => w.precision = Precision::parse(&value(flag)?)?,
             "--optimizer" => w.optimizer = Optimizer::parse(&value(flag)?)?,
-            "--lora-rank" => w.lora_rank = number(flag, &value(flag)?)?,
+            "--lora-rank" => w.lora_rank = whole(flag, &value(flag)?, 1, MAX_LORA_RANK)?,
             "--lora-targets" => w.lora_targets = crate::model::LoraTargets::parse(&value(flag)?)?,
-            "--gpus" => w.gpus = number(flag, &value(flag)?)?,
-            "--tp" | "--tensor-parallel" => w.tensor_parallel = number(flag, &value(flag)?)?,
-            "--pp" | "--pipeline-parallel" => w.pipeline_parallel = number(flag, &value(flag)?)?,
+            "--gpus" => w.gpus = whole(flag, &value(flag)?, 1, MAX_GPUS)?,
+            "--tp" | "--tensor-parallel" => w.tensor_parallel = whole(flag, &value(flag)?, 0, MAX_GPUS)?,
+            "--pp" | "--pipeline-parallel" => w.pipeline_parallel = whole(flag, &value(flag)?, 0, MAX_GPUS)?,
             "--zero" => {
-                let z = number(flag, &value(flag)?)?;
-                if z > 3 {
-                    return Err(InputError::range("--zero", z, 0, 3));
-                }
-                w.zero = z as u8;
+                w.zero = whole(flag, &value(flag)?, 0, 3)? as u8;
             }
             "--engine" => w.engine = Engine::parse(&value(flag)?)?,
             "--gpu-memory-utilization" => {
                 let v = value(flag)?;
-                let f: f64 = v.trim().parse().map_err(|_| InputError::new(flag, format!("\"{v}\" is not a number between 0.05 and 1")))?;
+                let not_a_number = || InputError::new(flag, format!("\"{v}\" is not a number; must be a number from 0.05 to 1"));
+                let f: f64 = v.trim().parse().ok().filter(|f: &f64| !f.is_nan()).ok_or_else(not_a_number)?;
                 if !(0.05..=1.0).contains(&f) {
-                    return Err(InputError::new(flag, format!("{v} is out of range; allowed 0.05 to 1")));
+                    let what = if f > 1.0 { "too large" } else { "too small" };
+                    return Err(InputError::new(flag, format!("{v} is {what}; must be a number from 0.05 to 1")));
                 }
                 w.gpu_memory_utilization_permille = libm::round(f * 1000.0) as u32;
             }
@@ -139,7 +151,11 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     }
     let default_weights = if matches!(model, ModelSource::Gguf(_)) { "q4_k_m" } else if w.mode == Mode::Qlora { "nf4" } else { "bf16" };
     let weights_name = weights.unwrap_or_else(|| default_weights.to_string());
-    w.weights = WeightFormat::parse(&weights_name, double_quant || w.mode == Mode::Qlora && weights_name == "nf4" && double_quant)?;
+    // Double quantisation only when asked, QLoRA included: transformers' BitsAndBytesConfig
+    // defaults `bnb_4bit_use_double_quant=False` (src/transformers/utils/quantization_config.py),
+    // and the calibration's QLoRA runs ("NF4 double-quant") pass --double-quant explicitly.
+    // (The former `double_quant || qlora && nf4 && double_quant` reduced to this.)
+    w.weights = WeightFormat::parse(&weights_name, double_quant)?;
     if let Some(k) = kv {
         w.kv_cache = KvFormat::parse(&k)?;
     } else if w.weights == WeightFormat::Fp32 {
@@ -221,6 +237,32 @@ mod tests {
             assert_eq!(parse_estimate_args(&split(bad)).unwrap_err().field, "--lora-targets", "{bad}");
         }
         assert!(ESTIMATE_USAGE.contains("--lora-targets"));
+    }
+
+    #[test]
+    fn the_usage_states_the_defaults_the_parser_uses() {
+        let d = parse_estimate_args(&split("--config c")).unwrap().workload;
+        let defaults = &ESTIMATE_USAGE[ESTIMATE_USAGE.find("Defaults:").unwrap()..];
+        for (flag, value) in [("--batch", d.batch), ("--prompt", d.prompt), ("--new-tokens", d.new_tokens), ("--seq", d.seq), ("--lora-rank", d.lora_rank), ("--gpus", d.gpus), ("--zero", u64::from(d.zero))] {
+            assert!(defaults.contains(&format!("{flag} {value};")), "{flag} {value}");
+        }
+        assert!(defaults.contains(&format!("--mode {};", d.mode.name())));
+        assert!(defaults.contains(&format!("--weights {} ", d.weights)));
+        assert!(defaults.contains(&format!("--engine {} ", d.engine.name())));
+        assert!(defaults.contains(&format!("--gpu-memory-utilization {};", d.gpu_memory_utilization_permille as f64 / 1000.0)));
+        assert_eq!((d.tensor_parallel, d.pipeline_parallel, d.gpu_layers), (0, 0, None), "auto TP, PP 1, all layers");
+    }
+
+    #[test]
+    fn double_quant_only_when_asked() {
+        // QLoRA's nf4 base is double-quantised only with --double-quant (bitsandbytes' and
+        // transformers' default is off); the calibration's QLoRA runs pass the flag.
+        let w = |line: &str| parse_estimate_args(&split(line)).unwrap().workload.weights;
+        assert_eq!(w("--config c --mode qlora"), WeightFormat::Nf4 { double_quant: false });
+        assert_eq!(w("--config c --mode qlora --weights nf4"), WeightFormat::Nf4 { double_quant: false });
+        assert_eq!(w("--config c --mode qlora --double-quant"), WeightFormat::Nf4 { double_quant: true });
+        assert_eq!(w("--config c --mode qlora --weights nf4-dq"), WeightFormat::Nf4 { double_quant: true });
+        assert_eq!(w("--config c --weights nf4 --double-quant"), WeightFormat::Nf4 { double_quant: true });
     }
 
     #[test]

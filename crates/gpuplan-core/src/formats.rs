@@ -57,7 +57,7 @@ impl GgmlType {
     /// llama.cpp `convert_incompatible_tensor` fallback when a row is not a whole number of
     /// blocks: K-quants fall back to 32-element types, then to F16.
     fn fallback(self, row: u64) -> GgmlType {
-        if row % self.block().0 == 0 {
+        if row.is_multiple_of(self.block().0) {
             return self;
         }
         let alt = match self {
@@ -67,7 +67,7 @@ impl GgmlType {
             GgmlType::Q6K => GgmlType::Q8_0,
             _ => GgmlType::F16,
         };
-        if row % alt.block().0 == 0 {
+        if row.is_multiple_of(alt.block().0) {
             alt
         } else {
             GgmlType::F16

@@ -416,6 +416,7 @@ pub const VLLM_CUDA_GRAPH_BYTES: u64 = 512 * MIB;
 pub const MAX_BATCH: u64 = 1 << 16;
 pub const MAX_TOKENS: u64 = 1 << 24;
 pub const MAX_GPUS: u64 = 1 << 16;
+pub const MAX_LORA_RANK: u64 = 1 << 16;
 
 /// Saturating product.
 fn mul(xs: &[u64]) -> u64 {
@@ -434,7 +435,7 @@ impl Workload {
             check_range("--seq", self.seq, 1, MAX_TOKENS)?;
         }
         if matches!(self.mode, Mode::Lora | Mode::Qlora) {
-            check_range("--lora-rank", self.lora_rank, 1, 65_536)?;
+            check_range("--lora-rank", self.lora_rank, 1, MAX_LORA_RANK)?;
         }
         if self.zero > 3 {
             return Err(InputError::range("--zero", self.zero as u64, 0, 3));
@@ -449,7 +450,7 @@ impl Workload {
         let pp = self.pipeline_parallel.max(1);
         let tp = check_range("--tensor-parallel", tp, 1, self.gpus)?;
         let pp = check_range("--pipeline-parallel", pp, 1, self.gpus)?;
-        if self.gpus % (tp * pp) != 0 {
+        if !self.gpus.is_multiple_of(tp * pp) {
             return Err(InputError::new(
                 "--gpus",
                 format!("{} GPUs cannot be split into tensor {tp} × pipeline {pp} groups; use a multiple of {}", self.gpus, tp * pp),
@@ -458,7 +459,7 @@ impl Workload {
         if pp > arch.layers {
             return Err(InputError::range("--pipeline-parallel", pp, 1, arch.layers));
         }
-        if arch.heads % tp != 0 {
+        if !arch.heads.is_multiple_of(tp) {
             return Err(InputError::new(
                 "--tensor-parallel",
                 format!("{tp} must divide the {} attention heads", arch.heads),
@@ -673,6 +674,7 @@ fn lora_params(modules: &[LoraModule], rank: u64) -> u64 {
 pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     let layout = w.validate(&model.arch)?;
     let mut notes = Vec::new();
+    notes.extend(model.arch.context_note(if w.mode == Mode::Inference { w.prompt + w.new_tokens } else { w.seq }));
     let model_weight_bytes = model.weight_bytes(w.weights);
     let kv_per_token = model.kv_bytes_per_token(w.kv_cache);
     let (layer_bytes, outside_bytes) = model.weight_bytes_split(w.weights);

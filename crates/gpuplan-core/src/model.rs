@@ -56,6 +56,37 @@ impl Family {
         })
     }
 
+    /// `tie_word_embeddings` when a config.json leaves it out: the default of the family's
+    /// transformers config class (a config only stores what differs from its class's default).
+    /// `PretrainedConfig` itself defaults to `True`, but each class below sets its own.
+    /// Read in huggingface/transformers `src/transformers/models/<type>/configuration_<type>.py`
+    /// at commit 008e574 (main, transformers 5.x; the same defaults as the 4.4x `__init__`
+    /// signatures):
+    /// - untied (`tie_word_embeddings = False`): `LlamaConfig`, `MistralConfig` (commit 001f85b),
+    ///   `MixtralConfig`, `Qwen2Config`, `Qwen2MoeConfig`, `Qwen3Config`, `Qwen3MoeConfig`,
+    ///   `Phi3Config`, `DeepseekV2Config`, `DeepseekV3Config` (commit 001f85b), `GptOssConfig`
+    ///   (commit 02b8f42);
+    /// - tied (`True`): `GemmaConfig`, `Gemma2Config`, `Gemma3TextConfig` (commit 008f5c8).
+    ///
+    /// Custom (typed-in) models carry their own flag and never read a config.
+    pub fn ties_embeddings_by_default(self) -> bool {
+        match self {
+            Family::Gemma | Family::Gemma2 | Family::Gemma3 => true,
+            Family::Llama
+            | Family::Mistral
+            | Family::Mixtral
+            | Family::Qwen2
+            | Family::Qwen2Moe
+            | Family::Qwen3
+            | Family::Qwen3Moe
+            | Family::Phi3
+            | Family::DeepseekV2
+            | Family::DeepseekV3
+            | Family::GptOss
+            | Family::Custom => false,
+        }
+    }
+
     pub const SUPPORTED: &'static str = "llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3_text, phi3, deepseek_v2, deepseek_v3, gpt_oss";
 }
 
@@ -430,7 +461,7 @@ fn read_moe(f: &Fields, family: Family, intermediate: u64) -> Result<Option<Moe>
         let router_bias = match family {
             Family::GptOss => true,
             // DeepSeek-V3's noaux_tc router carries e_score_correction_bias.
-            Family::DeepseekV3 => f.opt_str("topk_method").map_or(true, |m| m == "noaux_tc"),
+            Family::DeepseekV3 => f.opt_str("topk_method").is_none_or(|m| m == "noaux_tc"),
             _ => false,
         };
         Some(Moe {
@@ -491,15 +522,14 @@ fn read_layer_kinds(f: &Fields, family: Family, layers: u64, has_moe: bool) -> R
             (_, Family::Gemma3) => {
                 let pattern = f.opt_u64("sliding_window_pattern", MAX_LAYERS)?.unwrap_or(6).max(1);
                 for (i, k) in layer_kinds.iter_mut().enumerate() {
-                    k.sliding = (i as u64 + 1) % pattern != 0;
+                    k.sliding = !(i as u64 + 1).is_multiple_of(pattern);
                 }
             }
-            (_, Family::Qwen2) | (_, Family::Qwen3) | (_, Family::Qwen2Moe) | (_, Family::Qwen3Moe) => {
-                if f.opt_bool("use_sliding_window")?.unwrap_or(false) {
-                    let from = f.opt_u64("max_window_layers", MAX_LAYERS)?.unwrap_or(layers);
-                    for (i, k) in layer_kinds.iter_mut().enumerate() {
-                        k.sliding = i as u64 >= from;
-                    }
+            // Qwen: sliding only with use_sliding_window (Qwen2Config: default False).
+            (_, Family::Qwen2 | Family::Qwen3 | Family::Qwen2Moe | Family::Qwen3Moe) if f.opt_bool("use_sliding_window")?.unwrap_or(false) => {
+                let from = f.opt_u64("max_window_layers", MAX_LAYERS)?.unwrap_or(layers);
+                for (i, k) in layer_kinds.iter_mut().enumerate() {
+                    k.sliding = i as u64 >= from;
                 }
             }
             (_, Family::Mistral) | (_, Family::Mixtral) | (_, Family::Phi3) | (_, Family::Llama) => {
@@ -559,8 +589,7 @@ impl Arch {
         }
         let vocab = f.req_u64("vocab_size", 1, MAX_VOCAB)?;
         let intermediate = f.opt_u64("intermediate_size", MAX_INTERMEDIATE)?.unwrap_or(4 * hidden);
-        // transformers' PretrainedConfig defaults tie_word_embeddings to true; Gemma ties.
-        let tied = f.opt_bool("tie_word_embeddings")?.unwrap_or(true);
+        let tied = f.opt_bool("tie_word_embeddings")?.unwrap_or(family.ties_embeddings_by_default());
         let max_context = f.opt_u64("max_position_embeddings", u64::MAX >> 8)?.unwrap_or(0);
 
         let attention_bias = f.opt_bool("attention_bias")?.unwrap_or(false);
@@ -732,6 +761,19 @@ impl Arch {
             push(Role::Head, NO_LAYER, self.vocab, h, 1);
         }
         t
+    }
+
+    /// A warning when a context of `tokens` exceeds the longest the model was built for
+    /// (`max_position_embeddings`; unknown when 0). Not an error: memory can still be
+    /// estimated, but the positions beyond it were never trained (and vLLM refuses a
+    /// `max_model_len` above it unless told to allow it).
+    pub fn context_note(&self, tokens: u64) -> Option<String> {
+        (self.max_context > 0 && tokens > self.max_context).then(|| {
+            format!(
+                "the context of {tokens} tokens exceeds the model's max_position_embeddings ({}): the model was not trained for it; memory is estimated anyway",
+                self.max_context
+            )
+        })
     }
 
     /// Exact parameter counts: (total, active per token). Active counts `top_k` routed experts
@@ -916,6 +958,46 @@ mod tests {
         ] {
             assert_eq!(load(name).param_counts().0, params, "{name}");
         }
+    }
+
+    #[test]
+    fn a_missing_tie_word_embeddings_takes_the_config_class_default() {
+        // Llama-3.1-8B's config without the key: LlamaConfig defaults to untied, so the head is
+        // its own 128256 × 4096 matrix (8.03 B, not 7.50 B as a tied reading gives).
+        let path = format!("{}/../../data/calibration/configs/llama-3.1-8b.json", env!("CARGO_MANIFEST_DIR"));
+        let mut v = crate::json::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(v.as_object_mut().unwrap().remove("tie_word_embeddings").is_some());
+        let a = Arch::from_config_value(&v).unwrap();
+        assert!(!a.tied_embeddings);
+        assert_eq!(a.param_counts().0, 8_030_261_248);
+        // The key, where present, wins (Llama-3.2-1B ties).
+        assert!(load("llama-3.2-1b").tied_embeddings);
+        // Per class (transformers configuration_<type>.py): only the Gemma classes tie.
+        for (model_type, tied) in [
+            ("llama", false),
+            ("mistral", false),
+            ("mixtral", false),
+            ("qwen2", false),
+            ("qwen2_moe", false),
+            ("qwen3", false),
+            ("qwen3_moe", false),
+            ("phi3", false),
+            ("deepseek_v2", false),
+            ("deepseek_v3", false),
+            ("gpt_oss", false),
+            ("gemma", true),
+            ("gemma2", true),
+            ("gemma3_text", true),
+        ] {
+            let family = Family::from_model_type(model_type).unwrap();
+            assert_eq!(family.ties_embeddings_by_default(), tied, "{model_type}");
+        }
+        let gemma = json(r#"{"model_type":"gemma2","hidden_size":2304,"num_hidden_layers":26,"num_attention_heads":8,
+            "num_key_value_heads":4,"head_dim":256,"intermediate_size":9216,"vocab_size":256000}"#);
+        assert!(gemma.tied_embeddings);
+        let qwen = json(r#"{"model_type":"qwen2","hidden_size":896,"num_hidden_layers":24,"num_attention_heads":14,
+            "num_key_value_heads":2,"intermediate_size":4864,"vocab_size":151936}"#);
+        assert!(!qwen.tied_embeddings);
     }
 
     #[test]

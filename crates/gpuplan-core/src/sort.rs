@@ -98,7 +98,7 @@ mod tests {
             let mut std_ = v.clone();
             // Sort by the first field only: stability decides the order of the second.
             sort_by(&mut ours, |a, b| a.0.cmp(&b.0));
-            std_.sort_by(|a, b| a.0.cmp(&b.0));
+            std_.sort_by_key(|a| a.0);
             prop_assert_eq!(&ours, &std_);
             let mut keyed = v.clone();
             sort_by_key(&mut keyed, |x| core::cmp::Reverse(x.1));

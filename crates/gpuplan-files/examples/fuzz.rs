@@ -782,9 +782,8 @@ fn main() {
         // Every header that parses also goes through the header → model bridge (architecture,
         // exact bytes, format) that the CLI and the web app use.
         |bytes: &[u8]| {
-            parse_gguf(bytes).map(|h| {
-                let _ = gpuplan_files::model::model_from_gguf(&h);
-                h
+            parse_gguf(bytes).inspect(|h| {
+                let _ = gpuplan_files::model::model_from_gguf(h);
             })
         },
         |e| e.kind(),
@@ -804,9 +803,8 @@ fn main() {
         inputs,
         &mut rng,
         |bytes: &[u8]| {
-            parse_safetensors(bytes).map(|h| {
-                let _ = gpuplan_files::model::model_from_safetensors(SAFETENSORS_CONFIG, core::slice::from_ref(&h), None);
-                h
+            parse_safetensors(bytes).inspect(|h| {
+                let _ = gpuplan_files::model::model_from_safetensors(SAFETENSORS_CONFIG, core::slice::from_ref(h), None);
             })
         },
         |e| e.kind(),
