@@ -8,6 +8,7 @@ pub mod args;
 pub mod catalog;
 pub mod cost;
 pub mod error;
+pub mod evidence;
 pub mod formats;
 pub mod json;
 pub mod memory;

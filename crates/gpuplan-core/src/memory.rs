@@ -889,8 +889,8 @@ fn inference(
 
 /// vLLM's default scheduler limits the profile run uses: `max_num_batched_tokens` 8192 and
 /// `max_num_seqs` 256 (`vllm/config/scheduler.py` defaults for the OpenAI server, v1 engine).
-const VLLM_MAX_BATCHED_TOKENS: u64 = 8192;
-const VLLM_MAX_NUM_SEQS: u64 = 256;
+pub(crate) const VLLM_MAX_BATCHED_TOKENS: u64 = 8192;
+pub(crate) const VLLM_MAX_NUM_SEQS: u64 = 256;
 
 /// What vLLM needs per GPU outside its KV pool for this model and workload (see
 /// [`crate::vllm`]): the weights, the profile run's activation peak (one
@@ -932,8 +932,8 @@ pub fn vllm_pool(model: &Model, w: &Workload, card_bytes: u64) -> Result<crate::
 /// absmax per block, and keep fp32 states for tensors under `min_8bit_size` = 4096 elements
 /// (`bitsandbytes/optim/optimizer.py` `Optimizer2State.init_state`, `blocksize = 256`,
 /// bitsandbytes commit 95f9af3, 2026-08).
-const BNB_OPTIM_BLOCK: u64 = 256;
-const BNB_MIN_8BIT_SIZE: u64 = 4096;
+pub(crate) const BNB_OPTIM_BLOCK: u64 = 256;
+pub(crate) const BNB_MIN_8BIT_SIZE: u64 = 4096;
 
 /// Bytes of the two AdamW8bit states of one tensor of `n` elements.
 fn adamw8bit_state_bytes(n: u64) -> u64 {

@@ -653,138 +653,18 @@ pub fn train_time(model: &Model, w: &Workload, gpu: &Gpu, gpus: u64, tokens: f64
 mod tests {
     use super::*;
     use crate::catalog::{self, Catalog};
-    use crate::formats::KvFormat;
     use crate::memory::estimate;
-    use crate::model::{Arch, ManualModel};
 
     fn cat() -> Catalog {
         catalog::load().unwrap()
     }
 
     fn llama(layers: u64, hidden: u64, heads: u64, kv_heads: u64, intermediate: u64) -> Model {
-        let m = ManualModel { layers, hidden, heads, kv_heads, head_dim: 0, intermediate, vocab: 32000, ..ManualModel::default() };
-        Model::new(m.to_arch().unwrap())
+        crate::evidence::llama(layers, hidden, heads, kv_heads, intermediate).unwrap()
     }
 
     fn mixtral() -> Model {
-        Model::new(
-            Arch::from_config_json(
-                r#"{"model_type":"mixtral","hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,
-            "num_attention_heads":32,"num_key_value_heads":8,"vocab_size":32000,"num_local_experts":8,"num_experts_per_tok":2,
-            "tie_word_embeddings":false}"#,
-            )
-            .unwrap(),
-        )
-    }
-
-    /// NeMo latency rows: TensorRT-LLM, TP1, 128 input / 20 output tokens, fp16 weights and KV.
-    /// Latency = prefill (which yields the first token) + 19 decode steps.
-    fn nemo_latency(model: &Model, gpu: &Gpu, batch: u64) -> f64 {
-        let w = Workload {
-            engine: Engine::Vllm,
-            weights: WeightFormat::Fp16,
-            kv_cache: KvFormat::Fp16,
-            batch,
-            prompt: 128,
-            new_tokens: 20,
-            gpu_memory_bytes: gpu.memory_bytes,
-            ..Workload::default()
-        };
-        let e = estimate(model, &w).unwrap();
-        let s = speed(model, &w, gpu, &e.layout, &Efficiency::TUNED);
-        s.ttft_s + 19.0 * s.time_per_output_token_s
-    }
-
-    /// MLPerf Offline rows: generated tokens/s of the whole system. Batch = the sequences of
-    /// prompt + output tokens the vLLM-style KV pool holds (FP8 KV, 0.9 of memory) per replica.
-    fn mlperf_offline(model: &Model, gpu: &Gpu, gpus: u64, tp: u64, weights: WeightFormat, prompt: u64, new: u64) -> (f64, u64, &'static str) {
-        let w = Workload {
-            engine: Engine::Vllm,
-            weights,
-            kv_cache: KvFormat::Fp8,
-            batch: 1,
-            prompt,
-            new_tokens: new,
-            gpus,
-            tensor_parallel: tp,
-            gpu_memory_bytes: gpu.memory_bytes,
-            ..Workload::default()
-        };
-        let e = estimate(model, &w).unwrap();
-        let batch = e.vllm.unwrap().max_concurrent_sequences;
-        let w = Workload { batch, ..w };
-        let s = speed(model, &w, gpu, &e.layout, &Efficiency::TUNED);
-        (s.generated_tokens_per_s, batch, s.bound.name())
-    }
-
-    /// Mean prompt tokens of the MLPerf Inference datasets. MLCommons publishes the output side
-    /// only (`mlcommons/inference` language/llama2-70b/README.md "Tokens per sample: 294.45";
-    /// language/mixtral-8x7b/README.md `{'tokens_per_sample': 144.84}`), so the input means are
-    /// computed from the per-sample `tok_input_len` of the official dataset files, as extracted
-    /// by Red Hat's PSAP team: github.com/openshift-psap/performance-dashboard
-    /// `mlperf-data/summaries/llama2-70b-99.csv` (24 576 OpenOrca samples, Σ input 5 463 976 ⇒
-    /// mean 222.33, median 152, max 1021) and `mlperf-data/summaries/mixtral-8x7b.csv` (15 000
-    /// samples of `09292024_mixtral_15k_mintoken2_v1.pkl`, 5 000 each of OpenOrca, GSM8K and
-    /// MBXP; Σ input 6 410 905 ⇒ mean 427.39, median 283, max 1948). The same CSV's output
-    /// column averages 144.843, MLCommons' reference figure, which checks the extraction.
-    /// These are dataset facts, not fitted to the throughput rows.
-    const MLPERF_LLAMA2_MEAN_PROMPT: u64 = 222;
-    const MLPERF_MIXTRAL_MEAN_PROMPT: u64 = 427;
-
-    #[test]
-    fn published_tuned_engine_figures_within_30_percent() {
-        let c = cat();
-        let h100 = c.gpu("nvidia-h100-sxm5-80gb").unwrap();
-        let a100 = c.gpu("nvidia-a100-sxm-80gb").unwrap();
-        let h200 = c.gpu("nvidia-h200-sxm").unwrap();
-        let b200 = c.gpu("nvidia-b200").unwrap();
-        let l7 = llama(32, 4096, 32, 32, 11008);
-        let l70 = llama(80, 8192, 64, 8, 28672);
-        let mx = mixtral();
-        let mut rows: Vec<(String, f64, f64, String)> = Vec::new();
-        for (gpu, b, published) in [(h100, 1, 153.8), (a100, 1, 234.0), (h100, 8, 199.2), (a100, 8, 329.5)] {
-            let ms = nemo_latency(&l7, gpu, b) * 1e3;
-            rows.push((format!("NeMo Llama-2-7B {} b{b} latency ms", gpu.id), published, ms, String::from("128 in / 20 out, fp16")));
-        }
-        // Output tokens per sample = published tokens/s ÷ samples/s (CSV notes): 21805.8/74.699
-        // = 292 (Llama-2-70B), 59022.3/404.431 = 146 (Mixtral). Prompt lengths: the datasets'
-        // means (MLPERF_*_MEAN_PROMPT). Hopper runs FP8 weights and KV (NVIDIA's
-        // closed-division precision per the CSV notes), B200 FP4 (NVFP4); TP as below, one
-        // replica per TP group.
-        let ll = [
-            ("MLPerf v4.0 Llama-2-70B 8×H100 FP8 TP2×DP4", h100, 8, 2, WeightFormat::Fp8, 21805.8, &l70, 292),
-            ("MLPerf v4.0 Llama-2-70B 2×H100 FP8 TP2", h100, 2, 2, WeightFormat::Fp8, 5539.47, &l70, 292),
-            // H200 (−22 % here): one 70B FP8 replica per card, its 141 GB holding ≈ 640
-            // sequences, but the run is compute-bound at that batch and the H200's FP8 peak is
-            // the H100's (1979 TFLOPS), so the larger memory and TP1×DP8 cannot raise the
-            // roofline; the published per-GPU rate is 1.44× the v4.0 H100 row's, i.e. gains of
-            // the v4.1 software (TensorRT-LLM) that a fixed MFU does not see. Not tuned away.
-            ("MLPerf v4.1 Llama-2-70B 8×H200 FP8 TP1×DP8", h200, 8, 1, WeightFormat::Fp8, 31302.7, &l70, 292),
-            ("MLPerf v4.1 Llama-2-70B 1×B200 NVFP4", b200, 1, 1, WeightFormat::Nvfp4, 11264.4, &l70, 292),
-        ];
-        // Mixtral-8x7B, MoE: memory holds all 8 experts (FP8 ≈ 47 GB per H200, one replica per
-        // card); at these batches every expert is read each step (U(b) → E), while FLOPs count
-        // the 2 active experts per token, so the run is compute-bound and prefill of the
-        // prompt costs as much per token as decode. Output 146 tokens/sample (59022.3 /
-        // 404.431); prompt per MLPERF_MIXTRAL_MEAN_PROMPT.
-        let mx_rows = [("MLPerf v4.1 Mixtral-8x7B 8×H200 FP8 TP1×DP8", h200, 8, 1, WeightFormat::Fp8, 59022.3, &mx, MLPERF_MIXTRAL_MEAN_PROMPT, 146)];
-        for (name, gpu, gpus, tp, f, published, model, prompt, out) in
-            ll.into_iter().map(|(n, g, c, t, f, p, m, o)| (n, g, c, t, f, p, m, MLPERF_LLAMA2_MEAN_PROMPT, o)).chain(mx_rows)
-        {
-            let (tps, batch, bound) = mlperf_offline(model, gpu, gpus, tp, f, prompt, out);
-            rows.push((format!("{name} tokens/s"), published, tps, format!("batch {batch}/replica, {prompt} in / {out} out, {bound}-bound")));
-        }
-        std::println!("{:<58} {:>10} {:>10} {:>7}  mapping", "row", "published", "ours", "error");
-        let mut worst: f64 = 0.0;
-        for (name, published, ours, mapping) in &rows {
-            let err = ours / published - 1.0;
-            worst = worst.max(err.abs());
-            std::println!("{name:<58} {published:>10.1} {ours:>10.1} {:>+6.1}%  {mapping}", 100.0 * err);
-        }
-        for (name, published, ours, _) in &rows {
-            assert!((ours / published - 1.0).abs() <= 0.30, "{name}: ours {ours:.1} vs published {published:.1}");
-        }
-        std::println!("worst {:.1} %", 100.0 * worst);
+        crate::evidence::mixtral().unwrap()
     }
 
     #[test]

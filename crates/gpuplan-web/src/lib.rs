@@ -10,6 +10,7 @@ pub mod derive;
 pub mod econ;
 pub mod files;
 pub mod fmt;
+pub mod how_we_know;
 pub mod i18n;
 pub mod render;
 pub mod scenario;
