@@ -1,8 +1,7 @@
 //! The `--json` outputs outside checks read (`estimate`, `plan`, `gpus`, `presets`), pinned:
 //! each case's output is compared, parsed, with `tests/golden/<case>.json` — the same keys,
 //! the same values (integers and strings exactly, floats within 1e-12 relative), the same array
-//! lengths. The goldens were written by the serde_json-based output before the CLI switched to
-//! the core's own JSON writer; that switch kept every field and value.
+//! lengths. Outside checks read these outputs, so a field or a value changes only on purpose.
 //!
 //! A change that is meant to move a figure (a catalog price, a memory mechanism) re-writes them:
 //! `GPUPLAN_BLESS=1 cargo test -p gpuplan-cli --test golden`, then review the diff of

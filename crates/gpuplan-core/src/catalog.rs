@@ -973,8 +973,7 @@ mod tests {
         assert_eq!(g("apple-m3-ultra").peak_tflops("fp16"), None);
     }
 
-    /// `gpus --json`'s `tflops` and `precision` (written by serde's derive before the core had
-    /// one serialiser).
+    /// `gpus --json`'s `tflops` and `precision`: the field names and order outside checks read.
     #[test]
     fn tflops_and_precision_json_have_their_fields_in_order() {
         use PrecisionSupport::{Emulated, Native, Unsupported};

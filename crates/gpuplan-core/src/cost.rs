@@ -252,7 +252,7 @@ pub fn training_run_cost(gpu: &Gpu, count: u64, hours: f64, inputs: &CostInputs)
 mod tests {
     use super::*;
 
-    /// `plan --json`'s `cost_inputs` (written by serde's derive before the core had one serialiser).
+    /// `plan --json`'s `cost_inputs`: the field names and order outside checks read.
     #[test]
     fn cost_inputs_json_has_its_fields_in_order() {
         let i = CostInputs { cny_per_usd: 7.1, electricity_usd_per_kwh: 1.0 / 7.1, pue: 1.56, utilization: 0.6, years: 4.0, ops_fraction_per_year: 0.025, hours_per_year: 8760.0 };

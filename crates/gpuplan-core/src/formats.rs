@@ -755,7 +755,7 @@ mod tests {
     }
 
     /// The plan's `format` field: the variant's name, or an object of one key for a variant
-    /// with data (written by serde's derive before the core had one serialiser).
+    /// with data. Outside checks read this form: the literals pin it.
     #[test]
     fn weight_format_json_names_the_variant() {
         let formats = ALL_FORMATS.iter().copied().chain([WeightFormat::Gptq { group: 0 }, WeightFormat::Awq { group: 64 }, WeightFormat::Nf4 { double_quant: true }]);

@@ -1116,8 +1116,8 @@ mod tests {
     use crate::model::ManualModel;
     use proptest::prelude::*;
 
-    /// The estimate's JSON, field by field (written by serde's derive before the core had one
-    /// serialiser; the CLI's goldens pin the same shape end to end).
+    /// The estimate's JSON, field by field: the names, order and spellings (`fits_tight`,
+    /// `null` pool) outside checks read. The CLI's goldens pin real estimates end to end.
     #[test]
     fn estimate_json_has_its_fields_in_order() {
         let e = Estimate {

@@ -1369,8 +1369,8 @@ mod json_form_tests {
         }
     }
 
-    /// The form links and local storage hold (written by serde's derive before the core had
-    /// one serialiser): it reads, and writes back to the same text, key order included.
+    /// The form links and local storage hold: it reads, and writes back to the same text, key
+    /// order included.
     #[test]
     fn the_stored_form_reads_and_writes_back_unchanged() {
         let golden = include_str!("../testdata/arch-json.txt");

@@ -1115,8 +1115,8 @@ mod tests {
         CAT.get_or_init(|| catalog::load().unwrap())
     }
 
-    /// A plan's JSON, field by field (written by serde's derive before the core had one
-    /// serialiser; the CLI's goldens pin real plans end to end).
+    /// A plan's JSON, field by field: the names, order and spellings outside checks read. The
+    /// CLI's goldens pin real plans end to end.
     #[test]
     fn plan_json_has_its_fields_in_order() {
         let cost = Cost {

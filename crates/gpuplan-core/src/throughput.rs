@@ -666,7 +666,7 @@ mod tests {
     use crate::memory::estimate;
     use crate::model::{Arch, ManualModel};
 
-    /// `plan --json`'s `efficiency` (written by serde's derive before the core had one serialiser).
+    /// `plan --json`'s `efficiency`: the field names and order outside checks read.
     #[test]
     fn efficiency_json_has_its_fields_in_order() {
         let e = Efficiency { mbu_decode: 0.55, mfu_prefill: 0.4, mfu_train: 0.4, comm_efficiency: 0.8 };
