@@ -6,7 +6,7 @@ use gpuplan_core::cost::CostInputs;
 use gpuplan_core::memory::GIB;
 use gpuplan_core::plan::{plan, Constraints, Objective, Plan};
 use gpuplan_core::throughput::Efficiency;
-use gpuplan_core::{InputError, WeightFormat};
+use gpuplan_core::{json, InputError, WeightFormat};
 
 const GPUS_USAGE: &str = "gpuplan gpus [--json]";
 
@@ -44,44 +44,47 @@ fn tflops(g: &Gpu, p: &str) -> String {
 
 /// `gpuplan gpus [--json]`.
 pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
-    let mut json = false;
+    let mut as_json = false;
     for a in args {
         match *a {
-            "--json" => json = true,
+            "--json" => as_json = true,
             "--help" | "-h" => return Ok(GPUS_USAGE.to_string()),
             other => return Err(InputError::new(other, format!("is not an option of gpus; usage: {GPUS_USAGE}"))),
         }
     }
     let cat = load_catalog()?;
-    if json {
-        let rows: Vec<serde_json::Value> = cat
+    if as_json {
+        let rows: Vec<json::Value> = cat
             .gpus
             .iter()
             .map(|g| {
-                serde_json::json!({
-                    "id": g.id,
-                    "name": g.name,
-                    "memory_bytes": g.memory_bytes,
-                    "memory_label_gb": g.memory_label_gb,
-                    "memory_basis": g.memory_basis.name(),
-                    "memory_source": g.memory_source,
-                    "bandwidth_gbps": g.bandwidth_gbps,
-                    "tflops": g.tflops,
-                    "precision": g.precision,
-                    "tdp_w": g.tdp(),
-                    "interconnect": { "kind": g.interconnect.kind, "gbps_per_gpu": g.interconnect.gbps_per_gpu },
-                    "price": {
-                        "purchase_usd": g.price.purchase_usd,
-                        "cloud_usd_per_hour": g.price.cloud_usd_per_hour,
-                        "as_of": g.price.as_of,
-                    },
-                    "source": g.source,
-                    "as_of": g.as_of,
-                    "verified": g.verified,
-                })
+                json::object([
+                    ("id", g.id.as_str().into()),
+                    ("name", g.name.as_str().into()),
+                    ("memory_bytes", g.memory_bytes.into()),
+                    ("memory_label_gb", g.memory_label_gb.into()),
+                    ("memory_basis", g.memory_basis.name().into()),
+                    ("memory_source", g.memory_source.as_str().into()),
+                    ("bandwidth_gbps", g.bandwidth_gbps.into()),
+                    ("tflops", g.tflops.to_json()),
+                    ("precision", g.precision.to_json()),
+                    ("tdp_w", g.tdp().into()),
+                    ("interconnect", json::object([("kind", g.interconnect.kind.as_str().into()), ("gbps_per_gpu", g.interconnect.gbps_per_gpu.into())])),
+                    (
+                        "price",
+                        json::object([
+                            ("purchase_usd", g.price.purchase_usd.into()),
+                            ("cloud_usd_per_hour", g.price.cloud_usd_per_hour.into()),
+                            ("as_of", g.price.as_of.as_str().into()),
+                        ]),
+                    ),
+                    ("source", g.source.as_str().into()),
+                    ("as_of", g.as_of.as_str().into()),
+                    ("verified", g.verified.as_str().into()),
+                ])
             })
             .collect();
-        return Ok(serde_json::to_string_pretty(&serde_json::json!({ "gpus": rows })).unwrap_or_default());
+        return Ok(crate::json_text(json::object([("gpus", rows.into())])));
     }
     let mut s = format!(
         "{:<22} {:<34} {:>8} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>9} {:>7} {:<10}\n",
@@ -115,32 +118,32 @@ const PRESETS_USAGE: &str = "gpuplan presets [--json]";
 
 /// `gpuplan presets [--json]`: the ids `--preset` takes, with names, sizes and origins.
 pub fn cmd_presets(args: &[&str]) -> Result<String, InputError> {
-    let mut json = false;
+    let mut as_json = false;
     for a in args {
         match *a {
-            "--json" => json = true,
+            "--json" => as_json = true,
             "--help" | "-h" => return Ok(PRESETS_USAGE.to_string()),
             other => return Err(InputError::new(other, format!("is not an option of presets; usage: {PRESETS_USAGE}"))),
         }
     }
     let cat = load_catalog()?;
-    if json {
-        let rows: Vec<serde_json::Value> = cat
+    if as_json {
+        let rows: Vec<json::Value> = cat
             .models
             .iter()
             .map(|m| {
-                serde_json::json!({
-                    "id": m.id,
-                    "name": m.name,
-                    "hf_repo": m.hf_repo,
-                    "params_published": m.params_published,
-                    "source": m.source,
-                    "as_of": m.as_of,
-                    "verified": m.verified,
-                })
+                json::object([
+                    ("id", m.id.as_str().into()),
+                    ("name", m.name.as_str().into()),
+                    ("hf_repo", m.hf_repo.as_str().into()),
+                    ("params_published", m.params_published.as_str().into()),
+                    ("source", m.source.as_str().into()),
+                    ("as_of", m.as_of.as_str().into()),
+                    ("verified", m.verified.as_str().into()),
+                ])
             })
             .collect();
-        return Ok(serde_json::to_string_pretty(&serde_json::json!({ "presets": rows })).unwrap_or_default());
+        return Ok(crate::json_text(json::object([("presets", rows.into())])));
     }
     let mut s = format!("{:<20} {:<24} {:>8}  {}\n", "id", "name", "params", "origin (Hugging Face)");
     for m in &cat.models {
@@ -243,18 +246,18 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
     let plans = plan(&model, &a.workload, &catalog, &constraints, &eff, &inputs);
     let why_empty = plans.is_empty().then(|| why_no_plan(&model, &a.workload, &catalog, &constraints, &eff, &inputs));
     if a.json {
-        let mut v = serde_json::json!({
-            "objective": objective,
-            "mode": a.workload.mode.name(),
-            "engine": a.workload.engine.name(),
-            "efficiency": eff,
-            "cost_inputs": inputs,
-            "plans": plans,
-        });
+        let mut v = json::object([
+            ("objective", objective.name().into()),
+            ("mode", a.workload.mode.name().into()),
+            ("engine", a.workload.engine.name().into()),
+            ("efficiency", eff.to_json()),
+            ("cost_inputs", inputs.to_json()),
+            ("plans", json::Value::Array(plans.iter().map(Plan::to_json).collect())),
+        ]);
         if let (Some(why), Some(o)) = (&why_empty, v.as_object_mut()) {
-            o.insert("why_empty".into(), serde_json::Value::from(why.as_str()));
+            o.insert("why_empty".into(), why.as_str().into());
         }
-        return Ok(serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(crate::json_text(v));
     }
     Ok(match why_empty {
         Some(why) => why,

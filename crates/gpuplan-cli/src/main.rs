@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use gpuplan_core::accuracy::Accuracy;
 use gpuplan_core::args::{parse_estimate_args, EstimateArgs, ModelSource, ESTIMATE_USAGE};
 use gpuplan_core::memory::{Model, GIB};
-use gpuplan_core::{estimate, Arch, Estimate, InputError};
+use gpuplan_core::{estimate, json, Arch, Estimate, InputError};
 
 mod catalog_cmds;
 mod files;
@@ -122,15 +122,21 @@ fn card_capacity(a: &EstimateArgs, args: &[&str]) -> Result<Option<(String, u64)
 }
 
 fn to_json(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accuracy: &Accuracy) -> String {
-    let mut v = serde_json::to_value(e).unwrap_or_default();
+    let mut v = e.to_json();
     if let Some(o) = v.as_object_mut() {
         if let Some((format, bytes)) = file {
-            o.insert("file".into(), serde_json::json!({ "format": format.name(), "weight_bytes": bytes }));
+            o.insert("file".into(), json::object([("format", format.name().into()), ("weight_bytes", bytes.into())]));
         }
-        let acc = serde_json::from_str(&gpuplan_core::json::to_string(&accuracy.to_json())).unwrap_or_default();
-        o.insert("accuracy".into(), acc);
+        o.insert("accuracy".into(), accuracy.to_json());
     }
-    serde_json::to_string_pretty(&v).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
+    json_text(v)
+}
+
+/// The `--json` text of every command: keys sorted at every depth (the order these outputs
+/// have always had), indented by two spaces.
+pub fn json_text(mut v: json::Value) -> String {
+    v.sort_keys();
+    json::to_string_pretty(&v)
 }
 
 fn gib(b: u64) -> String {

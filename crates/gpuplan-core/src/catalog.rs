@@ -13,7 +13,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde::{Serialize, Serializer};
 use crate::json::Value;
 
 /// The catalog file, embedded in the binary (and in the web bundle).
@@ -49,8 +48,7 @@ pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
 mod read;
 
 /// Everything in `data/catalog.json`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Catalog {
     /// File format version (1).
     pub schema: u32,
@@ -87,20 +85,16 @@ impl Catalog {
 }
 
 /// Exchange rate used to show CNY prices.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Fx {
     /// Yuan per US dollar (JSON key `usd_cny`).
-    #[serde(rename = "usd_cny")]
     pub cny_per_usd: f64,
     pub source: String,
     pub as_of: String,
 }
 
 /// How a card's `memory_bytes` was found (`data/README.md`, Units).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MemoryBasis {
     /// A published driver total: `nvidia-smi` / `rocm-smi` / NVML, in `memory_source`.
     Driver,
@@ -123,9 +117,7 @@ impl MemoryBasis {
 }
 
 /// Whether a card runs a number format in hardware.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PrecisionSupport {
     /// Tensor/matrix units compute in this format: its peak applies.
     Native,
@@ -154,8 +146,7 @@ impl fmt::Display for PrecisionSupport {
 }
 
 /// Support for each number format the estimator uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PrecisionMap {
     pub fp32: PrecisionSupport,
     pub bf16: PrecisionSupport,
@@ -168,10 +159,25 @@ pub struct PrecisionMap {
     pub mxfp4: PrecisionSupport,
 }
 
+impl PrecisionMap {
+    /// `{"fp32": "native", …}`: each format's support by name, in declaration order.
+    pub fn to_json(&self) -> Value {
+        crate::json::object([
+            ("fp32", self.fp32.name().into()),
+            ("bf16", self.bf16.name().into()),
+            ("fp16", self.fp16.name().into()),
+            ("fp8", self.fp8.name().into()),
+            ("int8", self.int8.name().into()),
+            ("int4", self.int4.name().into()),
+            ("nvfp4", self.nvfp4.name().into()),
+            ("mxfp4", self.mxfp4.name().into()),
+        ])
+    }
+}
+
 /// Dense peak throughput (TFLOPS, or TOPS for int8), no sparsity. `None` = not supported or not
 /// published. `bf16` is `None` where BF16 is not a hardware format (Turing, Pascal).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tflops {
     /// Non-tensor (CUDA-core / vector) FP32.
     pub fp32: Option<f64>,
@@ -187,9 +193,24 @@ pub struct Tflops {
     pub fp4: Option<f64>,
 }
 
+impl Tflops {
+    /// `{"fp32": …, "tf32": …, …}` in declaration order; an unpublished figure is `null`.
+    pub fn to_json(&self) -> Value {
+        crate::json::object([
+            ("fp32", self.fp32.into()),
+            ("tf32", self.tf32.into()),
+            ("bf16", self.bf16.into()),
+            ("fp16", self.fp16.into()),
+            ("fp16_fp16acc", self.fp16_fp16acc.into()),
+            ("fp8", self.fp8.into()),
+            ("int8", self.int8.into()),
+            ("fp4", self.fp4.into()),
+        ])
+    }
+}
+
 /// The scale-up link between GPUs of one node.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Interconnect {
     /// "nvlink", "pcie", "infinity_fabric", "hccs", "ici", "ethernet" or "unified".
     pub kind: String,
@@ -201,8 +222,7 @@ pub struct Interconnect {
 }
 
 /// Prices, each with the text it was read from.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Price {
     /// One card, USD: midpoint of the street estimate, else the launch price; `None` if neither.
     pub purchase_usd: Option<f64>,
@@ -221,8 +241,7 @@ pub struct Price {
 }
 
 /// One GPU / accelerator (per GPU, not per board or server).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Gpu {
     pub id: String,
     pub vendor: String,
@@ -246,7 +265,6 @@ pub struct Gpu {
     /// Why each precision is native / emulated / unsupported on this card.
     pub precision_note: String,
     /// Board power in W; 0 when not published (TPU, Apple). JSON: a number or null.
-    #[serde(serialize_with = "zero_as_null", deserialize_with = "null_as_zero")]
     pub tdp_w: f64,
     pub form_factor: String,
     pub interconnect: Interconnect,
@@ -264,20 +282,6 @@ pub struct Gpu {
     pub notes: String,
     /// Every column of the row of `gpu-specs.csv`, verbatim.
     pub csv: BTreeMap<String, String>,
-}
-
-#[cfg(test)]
-fn null_as_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    use serde::Deserialize;
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(0.0))
-}
-
-fn zero_as_null<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-    if *x == 0.0 {
-        s.serialize_none()
-    } else {
-        s.serialize_f64(*x)
-    }
 }
 
 /// Canonical name of a precision string, or None if unknown.
@@ -410,8 +414,7 @@ impl Gpu {
 }
 
 /// A model preset: the model's Hugging Face `config.json`, as published.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ModelPreset {
     pub id: String,
     pub name: String,
@@ -424,7 +427,6 @@ pub struct ModelPreset {
     /// "verbatim" (a copy of the published file) or "reconstructed" (from the model card /
     /// report and sibling configs; `source` says how).
     pub verified: String,
-    #[serde(default)]
     pub notes: String,
     /// The `config.json` fields, as published.
     pub config: Value,
@@ -438,8 +440,7 @@ impl ModelPreset {
 }
 
 /// A user profile from the source articles (four kinds of users).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Profile {
     pub id: String,
     pub name_en: String,
@@ -465,13 +466,11 @@ pub struct Profile {
     /// Seed file and section.
     pub source: String,
     /// Which values are illustrative choices rather than the article's numbers.
-    #[serde(default)]
     pub assumptions: String,
 }
 
 /// One row of the article's size table: minimum configurations per task, and its production pick.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SizeTier {
     /// "7B", "13B", "70B", "130B", "300B+".
     pub tier: String,
@@ -974,11 +973,25 @@ mod tests {
         assert_eq!(g("apple-m3-ultra").peak_tflops("fp16"), None);
     }
 
+    /// `gpus --json`'s `tflops` and `precision`: the field names and order outside checks read.
     #[test]
-    fn serde_round_trip() {
-        let c = cat();
-        let text = serde_json::to_string(&c).unwrap();
-        assert_eq!(parse(&text).unwrap(), c);
+    fn tflops_and_precision_json_have_their_fields_in_order() {
+        use PrecisionSupport::{Emulated, Native, Unsupported};
+        let t = Tflops { fp32: Some(67.0), tf32: Some(494.5), bf16: Some(989.5), fp16: Some(989.5), fp16_fp16acc: None, fp8: Some(1979.0), int8: Some(1979.0), fp4: None };
+        assert_eq!(
+            crate::json::to_string(&t.to_json()),
+            r#"{"fp32":67.0,"tf32":494.5,"bf16":989.5,"fp16":989.5,"fp16_fp16acc":null,"fp8":1979.0,"int8":1979.0,"fp4":null}"#
+        );
+        let p = PrecisionMap { fp32: Native, bf16: Native, fp16: Native, fp8: Native, int8: Native, int4: Emulated, nvfp4: Unsupported, mxfp4: Emulated };
+        assert_eq!(
+            crate::json::to_string(&p.to_json()),
+            r#"{"fp32":"native","bf16":"native","fp16":"native","fp8":"native","int8":"native","int4":"emulated","nvfp4":"unsupported","mxfp4":"emulated"}"#
+        );
+    }
+
+    #[test]
+    fn parse_refuses_what_is_not_a_catalog() {
+        assert_eq!(parse(CATALOG_JSON).unwrap(), cat());
         assert!(parse("{}").is_err());
         assert!(matches!(parse("not json"), Err(CatalogError::Json(_))));
     }

@@ -9,7 +9,7 @@ use alloc::string::String;
 use crate::catalog::{Catalog, Gpu};
 
 /// Everything besides the card's prices. All fields are editable.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CostInputs {
     /// Yuan per US dollar. Default: the catalog's `fx` (with its date).
     pub cny_per_usd: f64,
@@ -59,6 +59,19 @@ impl CostInputs {
         CostInputs::new(catalog.fx.cny_per_usd)
     }
 
+    /// The inputs as a JSON object, fields in declaration order (`plan --json`'s `cost_inputs`).
+    pub fn to_json(&self) -> crate::json::Value {
+        crate::json::object([
+            ("cny_per_usd", self.cny_per_usd.into()),
+            ("electricity_usd_per_kwh", self.electricity_usd_per_kwh.into()),
+            ("pue", self.pue.into()),
+            ("utilization", self.utilization.into()),
+            ("years", self.years.into()),
+            ("ops_fraction_per_year", self.ops_fraction_per_year.into()),
+            ("hours_per_year", self.hours_per_year.into()),
+        ])
+    }
+
     /// Busy hours over the whole horizon.
     pub fn busy_hours(&self) -> f64 {
         nonneg(self.years) * nonneg(self.hours_per_year) * nonneg(self.utilization).min(1.0)
@@ -74,7 +87,7 @@ fn nonneg(x: f64) -> f64 {
 }
 
 /// The cost of `count` cards of one type, owned vs rented.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Cost {
     pub gpu_id: String,
     pub count: u64,
@@ -104,9 +117,32 @@ pub struct Cost {
     pub price_as_of: String,
 }
 
+impl Cost {
+    /// The cost as a JSON object, fields in declaration order (a plan's `cost`); a missing
+    /// price is `null`, `cheaper` is "own", "rent" or `null`.
+    pub fn to_json(&self) -> crate::json::Value {
+        crate::json::object([
+            ("gpu_id", self.gpu_id.as_str().into()),
+            ("count", self.count.into()),
+            ("purchase_usd", self.purchase_usd.into()),
+            ("purchase_cny", self.purchase_cny.into()),
+            ("power_kw", self.power_kw.into()),
+            ("energy_usd_per_year", self.energy_usd_per_year.into()),
+            ("ops_usd_per_year", self.ops_usd_per_year.into()),
+            ("own_total_usd", self.own_total_usd.into()),
+            ("own_usd_per_gpu_hour", self.own_usd_per_gpu_hour.into()),
+            ("own_usd_per_hour", self.own_usd_per_hour.into()),
+            ("rent_usd_per_hour", self.rent_usd_per_hour.into()),
+            ("rent_total_usd", self.rent_total_usd.into()),
+            ("busy_hours", self.busy_hours.into()),
+            ("cheaper", self.cheaper.map(Objective::name).into()),
+            ("price_as_of", self.price_as_of.as_str().into()),
+        ])
+    }
+}
+
 /// Rank by the cost of owning or of renting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Objective {
     /// Total cost of ownership over `CostInputs::years`; budget = purchase price.
     Own,
@@ -186,7 +222,7 @@ pub fn usd_per_million_tokens(cost_per_hour: f64, tokens_per_s: f64) -> f64 {
 }
 
 /// What one training run costs.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunCost {
     pub hours: f64,
     pub gpu_hours: f64,
@@ -215,6 +251,13 @@ pub fn training_run_cost(gpu: &Gpu, count: u64, hours: f64, inputs: &CostInputs)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `plan --json`'s `cost_inputs`: the field names and order outside checks read.
+    #[test]
+    fn cost_inputs_json_has_its_fields_in_order() {
+        let i = CostInputs { cny_per_usd: 7.1, electricity_usd_per_kwh: 1.0 / 7.1, pue: 1.56, utilization: 0.6, years: 4.0, ops_fraction_per_year: 0.025, hours_per_year: 8760.0 };
+        assert_eq!(crate::json::to_string(&i.to_json()), "{\"cny_per_usd\":7.1,\"electricity_usd_per_kwh\":0.14084507042253522,\"pue\":1.56,\"utilization\":0.6,\"years\":4.0,\"ops_fraction_per_year\":0.025,\"hours_per_year\":8760.0}");
+    }
     use crate::catalog;
     use proptest::prelude::*;
 

@@ -4,7 +4,7 @@ use alloc::string::String;
 use core::fmt;
 
 /// A bad input: which field, what is wrong, what is allowed. Never a panic.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {
     /// The input's name as the user sees it (`--batch`, `hidden_size`, `config.json`).
     pub field: String,

@@ -15,7 +15,7 @@ use crate::error::InputError;
 use crate::model::{Arch, Role, Tensor, NO_LAYER};
 
 /// A llama.cpp block type: `block_elems` weights stored in `block_bytes`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GgmlType {
     F32,
     F16,
@@ -81,7 +81,7 @@ impl GgmlType {
 }
 
 /// A GGUF file type (`llama-quantize` preset): a mixture of block types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GgufType {
     Q8_0,
     Q6K,
@@ -97,7 +97,7 @@ pub enum GgufType {
 }
 
 /// How weights are stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WeightFormat {
     Fp32,
     Fp16,
@@ -243,6 +243,47 @@ impl WeightFormat {
 
     pub fn is_bitsandbytes(self) -> bool {
         matches!(self, WeightFormat::Int8 | WeightFormat::Nf4 { .. })
+    }
+}
+
+impl GgufType {
+    /// The variant's Rust name (`"Q4KM"`), as the plan's JSON `format` spells it.
+    pub fn variant_name(self) -> &'static str {
+        match self {
+            GgufType::Q8_0 => "Q8_0",
+            GgufType::Q6K => "Q6K",
+            GgufType::Q5KM => "Q5KM",
+            GgufType::Q5KS => "Q5KS",
+            GgufType::Q4KM => "Q4KM",
+            GgufType::Q4KS => "Q4KS",
+            GgufType::Q4_0 => "Q4_0",
+            GgufType::Q3KM => "Q3KM",
+            GgufType::Q3KS => "Q3KS",
+            GgufType::Q2K => "Q2K",
+            GgufType::Iq4Xs => "Iq4Xs",
+        }
+    }
+}
+
+impl WeightFormat {
+    /// The format as the plan's JSON `format` field writes it: the variant's name as a string
+    /// (`"Bf16"`), or an object of one key for a variant with data (`{"Nf4":{"double_quant":true}}`,
+    /// `{"Gptq":{"group":128}}`, `{"Gguf":"Q4KM"}`). `format_name` beside it is the CLI's name.
+    pub fn to_json(self) -> crate::json::Value {
+        use crate::json::object;
+        match self {
+            WeightFormat::Fp32 => "Fp32".into(),
+            WeightFormat::Fp16 => "Fp16".into(),
+            WeightFormat::Bf16 => "Bf16".into(),
+            WeightFormat::Fp8 => "Fp8".into(),
+            WeightFormat::Int8 => "Int8".into(),
+            WeightFormat::Mxfp4 => "Mxfp4".into(),
+            WeightFormat::Nvfp4 => "Nvfp4".into(),
+            WeightFormat::Nf4 { double_quant } => object([("Nf4", object([("double_quant", double_quant.into())]))]),
+            WeightFormat::Gptq { group } => object([("Gptq", object([("group", group.into())]))]),
+            WeightFormat::Awq { group } => object([("Awq", object([("group", group.into())]))]),
+            WeightFormat::Gguf(g) => object([("Gguf", g.variant_name().into())]),
+        }
     }
 }
 
@@ -490,7 +531,7 @@ pub fn gguf_mix(arch: &Arch, tensors: &[Tensor], g: GgufType) -> Vec<(String, u6
 }
 
 /// KV-cache element formats. Sources: vLLM `kv_cache_interface.py`, llama.cpp `ggml-common.h`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KvFormat {
     Fp32,
     Fp16,
@@ -711,5 +752,43 @@ mod tests {
         assert_eq!(GgmlType::Q6K.fallback(896), GgmlType::Q8_0);
         assert_eq!(GgmlType::Q4K.fallback(4096), GgmlType::Q4K);
         assert_eq!(GgmlType::Q8_0.fallback(100), GgmlType::F16);
+    }
+
+    /// The plan's `format` field: the variant's name, or an object of one key for a variant
+    /// with data. Outside checks read this form: the literals pin it.
+    #[test]
+    fn weight_format_json_names_the_variant() {
+        let formats = ALL_FORMATS.iter().copied().chain([WeightFormat::Gptq { group: 0 }, WeightFormat::Awq { group: 64 }, WeightFormat::Nf4 { double_quant: true }]);
+        let want = [
+            ("fp32", "\"Fp32\""),
+            ("bf16", "\"Bf16\""),
+            ("fp16", "\"Fp16\""),
+            ("q8_0", "{\"Gguf\":\"Q8_0\"}"),
+            ("int8", "\"Int8\""),
+            ("fp8", "\"Fp8\""),
+            ("q6_k", "{\"Gguf\":\"Q6K\"}"),
+            ("q5_k_m", "{\"Gguf\":\"Q5KM\"}"),
+            ("q5_k_s", "{\"Gguf\":\"Q5KS\"}"),
+            ("q4_k_m", "{\"Gguf\":\"Q4KM\"}"),
+            ("q4_k_s", "{\"Gguf\":\"Q4KS\"}"),
+            ("nf4", "{\"Nf4\":{\"double_quant\":false}}"),
+            ("nvfp4", "\"Nvfp4\""),
+            ("q4_0", "{\"Gguf\":\"Q4_0\"}"),
+            ("gptq", "{\"Gptq\":{\"group\":128}}"),
+            ("awq", "{\"Awq\":{\"group\":128}}"),
+            ("mxfp4", "\"Mxfp4\""),
+            ("iq4_xs", "{\"Gguf\":\"Iq4Xs\"}"),
+            ("q3_k_m", "{\"Gguf\":\"Q3KM\"}"),
+            ("q3_k_s", "{\"Gguf\":\"Q3KS\"}"),
+            ("q2_k", "{\"Gguf\":\"Q2K\"}"),
+            ("gptq", "{\"Gptq\":{\"group\":0}}"),
+            ("awq-g64", "{\"Awq\":{\"group\":64}}"),
+            ("nf4-dq", "{\"Nf4\":{\"double_quant\":true}}"),
+        ];
+        let got: Vec<(&str, String)> = formats.map(|f| (f.name(), crate::json::to_string(&f.to_json()))).collect();
+        assert_eq!(got.len(), want.len());
+        for ((name, json), (want_name, want_json)) in got.iter().zip(want) {
+            assert_eq!((*name, json.as_str()), (want_name, want_json));
+        }
     }
 }

@@ -148,6 +148,21 @@ impl Map {
     }
 }
 
+impl Value {
+    /// Orders every object's keys by their bytes, at every depth (stable: repeated keys keep
+    /// their order). The CLI writes its `--json` this way, as serde_json's default map did.
+    pub fn sort_keys(&mut self) {
+        match self {
+            Value::Object(m) => {
+                crate::sort::sort_by(&mut m.entries, |a, b| a.0.cmp(&b.0));
+                m.entries.iter_mut().for_each(|(_, v)| v.sort_keys());
+            }
+            Value::Array(a) => a.iter_mut().for_each(Value::sort_keys),
+            _ => {}
+        }
+    }
+}
+
 impl IntoIterator for Map {
     type Item = (String, Value);
     type IntoIter = alloc::vec::IntoIter<(String, Value)>;
@@ -800,44 +815,6 @@ impl fmt::Display for Value {
     }
 }
 
-/// So the CLI can put catalog values into its serde_json output.
-impl serde::Serialize for Value {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        match self {
-            Value::Null => s.serialize_unit(),
-            Value::Bool(b) => s.serialize_bool(*b),
-            Value::Number(Number(N::PosInt(u))) => s.serialize_u64(*u),
-            Value::Number(Number(N::NegInt(i))) => s.serialize_i64(*i),
-            Value::Number(Number(N::Float(f))) => s.serialize_f64(*f),
-            Value::String(x) => s.serialize_str(x),
-            Value::Array(a) => {
-                let mut q = s.serialize_seq(Some(a.len()))?;
-                for x in a {
-                    q.serialize_element(x)?;
-                }
-                q.end()
-            }
-            Value::Object(m) => {
-                let mut q = s.serialize_map(Some(m.len()))?;
-                for (k, x) in m.iter() {
-                    q.serialize_entry(k, x)?;
-                }
-                q.end()
-            }
-        }
-    }
-}
-
-/// Test builds only: lets serde-derived test structs hold a [`Value`].
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for Value {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        parse(&serde_json::to_string(&v).map_err(serde::de::Error::custom)?).map_err(serde::de::Error::custom)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -948,6 +925,13 @@ mod tests {
         assert_eq!(m.len(), 1);
         m.insert("a".to_string(), Value::from(9u64));
         assert_eq!(to_string(&Value::Object(m)), "{\"a\":9}");
+    }
+
+    #[test]
+    fn sort_keys_orders_every_object_by_bytes() {
+        let mut v = parse("{\"b\":[{\"z\":1,\"Z\":2,\"a_b\":3,\"ab\":4}],\"a\":{\"y\":{\"d\":1,\"c\":2},\"x\":null},\"b\":0}").unwrap();
+        v.sort_keys();
+        assert_eq!(to_string(&v), "{\"a\":{\"x\":null,\"y\":{\"c\":2,\"d\":1}},\"b\":[{\"Z\":2,\"a_b\":3,\"ab\":4,\"z\":1}],\"b\":0}");
     }
 
     /// The first repeat in file order, by comparing each key with every one before it.

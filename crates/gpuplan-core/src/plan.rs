@@ -34,7 +34,7 @@ use crate::throughput::{compute_peak, link, speed_prepared, ComputePeak, Efficie
 pub use crate::cost::Objective;
 
 /// What the plans must satisfy.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Constraints {
     /// Inference: generated tokens/s of the whole deployment (prefill included); training:
     /// training tokens/s.
@@ -67,7 +67,7 @@ impl Default for Constraints {
 }
 
 /// One way to run the workload.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     pub gpu_id: String,
     pub gpu_name: String,
@@ -104,6 +104,37 @@ pub struct Plan {
     /// Why this plan is where it is.
     pub reason: String,
     pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// The plan as a JSON object, fields in declaration order (`plan --json`'s `plans`):
+    /// `format` in [`WeightFormat::to_json`]'s form, `bound` and `precision_support` by name,
+    /// `cost` as [`Cost::to_json`]; an infinite `usd_per_million_tokens` is `null`.
+    pub fn to_json(&self) -> crate::json::Value {
+        use crate::json::{object, Value};
+        object([
+            ("gpu_id", self.gpu_id.as_str().into()),
+            ("gpu_name", self.gpu_name.as_str().into()),
+            ("count", self.count.into()),
+            ("format", self.format.to_json()),
+            ("format_name", self.format_name.into()),
+            ("layout", self.layout.to_json()),
+            ("per_gpu_bytes", self.per_gpu_bytes.into()),
+            ("gpu_memory_bytes", self.gpu_memory_bytes.into()),
+            ("fits", self.fits.into()),
+            ("tokens_per_s", self.tokens_per_s.into()),
+            ("tokens_per_s_per_seq", self.tokens_per_s_per_seq.into()),
+            ("batch", self.batch.into()),
+            ("interconnect", self.interconnect.into()),
+            ("bound", self.bound.name().into()),
+            ("precision_support", self.precision_support.name().into()),
+            ("cost", self.cost.to_json()),
+            ("ranked_usd", self.ranked_usd.into()),
+            ("usd_per_million_tokens", self.usd_per_million_tokens.into()),
+            ("reason", self.reason.as_str().into()),
+            ("notes", Value::Array(self.notes.iter().map(|n| n.as_str().into()).collect())),
+        ])
+    }
 }
 
 /// Most concurrent sequences per replica the planner serves to reach a throughput target
@@ -314,7 +345,7 @@ fn full_training_states_lower_bound(model: &Model, w: &Workload, split: u64, dp:
 }
 
 /// Search counters, for the benchmark.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PlanStats {
     /// `estimate` calls.
     pub estimates: usize,
@@ -946,7 +977,7 @@ fn reason(i: usize, p: &Plan, first: Option<(f64, f64)>, w: &Workload, c: &Const
 }
 
 /// One cell of the size-tier table: a model size × task.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TierRow {
     pub tier: &'static str,
     pub task: &'static str,
@@ -1082,6 +1113,63 @@ mod tests {
     fn cat() -> &'static Catalog {
         static CAT: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
         CAT.get_or_init(|| catalog::load().unwrap())
+    }
+
+    /// A plan's JSON, field by field: the names, order and spellings outside checks read. The
+    /// CLI's goldens pin real plans end to end.
+    #[test]
+    fn plan_json_has_its_fields_in_order() {
+        let cost = Cost {
+            gpu_id: String::from("nvidia-l40s"),
+            count: 2,
+            purchase_usd: Some(15000.0),
+            purchase_cny: Some(106500.0),
+            power_kw: 0.7,
+            energy_usd_per_year: 700.125,
+            ops_usd_per_year: Some(375.0),
+            own_total_usd: Some(19300.5),
+            own_usd_per_gpu_hour: Some(0.45),
+            own_usd_per_hour: Some(0.9),
+            rent_usd_per_hour: Some(1.7),
+            rent_total_usd: Some(35740.8),
+            busy_hours: 21024.0,
+            cheaper: Some(Objective::Own),
+            price_as_of: String::from("2026-06"),
+        };
+        let p = Plan {
+            gpu_id: String::from("nvidia-l40s"),
+            gpu_name: String::from("L40S"),
+            count: 2,
+            format: WeightFormat::Gguf(crate::formats::GgufType::Q4KM),
+            format_name: "q4_k_m",
+            layout: Layout { gpus: 2, tensor_parallel: 2, pipeline_parallel: 1, data_parallel: 1, zero: 0 },
+            per_gpu_bytes: 9_000_000_000,
+            gpu_memory_bytes: 48_000_000_000,
+            fits: true,
+            tokens_per_s: 1234.5,
+            tokens_per_s_per_seq: 0.0,
+            batch: 16,
+            interconnect: "pcie",
+            bound: crate::throughput::Bound::Memory,
+            precision_support: PrecisionSupport::Emulated,
+            cost: cost.clone(),
+            ranked_usd: 19300.5,
+            usd_per_million_tokens: None,
+            reason: String::from("cheapest"),
+            notes: vec![String::from("n1")],
+        };
+        assert_eq!(crate::json::to_string(&p.to_json()), "{\"gpu_id\":\"nvidia-l40s\",\"gpu_name\":\"L40S\",\"count\":2,\"format\":{\"Gguf\":\"Q4KM\"},\"format_name\":\"q4_k_m\",\"layout\":{\"gpus\":2,\"tensor_parallel\":2,\"pipeline_parallel\":1,\"data_parallel\":1,\"zero\":0},\"per_gpu_bytes\":9000000000,\"gpu_memory_bytes\":48000000000,\"fits\":true,\"tokens_per_s\":1234.5,\"tokens_per_s_per_seq\":0.0,\"batch\":16,\"interconnect\":\"pcie\",\"bound\":\"memory\",\"precision_support\":\"emulated\",\"cost\":{\"gpu_id\":\"nvidia-l40s\",\"count\":2,\"purchase_usd\":15000.0,\"purchase_cny\":106500.0,\"power_kw\":0.7,\"energy_usd_per_year\":700.125,\"ops_usd_per_year\":375.0,\"own_total_usd\":19300.5,\"own_usd_per_gpu_hour\":0.45,\"own_usd_per_hour\":0.9,\"rent_usd_per_hour\":1.7,\"rent_total_usd\":35740.8,\"busy_hours\":21024.0,\"cheaper\":\"own\",\"price_as_of\":\"2026-06\"},\"ranked_usd\":19300.5,\"usd_per_million_tokens\":null,\"reason\":\"cheapest\",\"notes\":[\"n1\"]}");
+        let cost = Cost { purchase_usd: None, purchase_cny: None, ops_usd_per_year: None, own_total_usd: None, own_usd_per_gpu_hour: None, own_usd_per_hour: None, cheaper: None, ..cost };
+        let p = Plan {
+            format: WeightFormat::Nf4 { double_quant: true },
+            bound: crate::throughput::Bound::Compute,
+            precision_support: PrecisionSupport::Native,
+            cost,
+            usd_per_million_tokens: Some(0.125),
+            notes: Vec::new(),
+            ..p
+        };
+        assert_eq!(crate::json::to_string(&p.to_json()), "{\"gpu_id\":\"nvidia-l40s\",\"gpu_name\":\"L40S\",\"count\":2,\"format\":{\"Nf4\":{\"double_quant\":true}},\"format_name\":\"q4_k_m\",\"layout\":{\"gpus\":2,\"tensor_parallel\":2,\"pipeline_parallel\":1,\"data_parallel\":1,\"zero\":0},\"per_gpu_bytes\":9000000000,\"gpu_memory_bytes\":48000000000,\"fits\":true,\"tokens_per_s\":1234.5,\"tokens_per_s_per_seq\":0.0,\"batch\":16,\"interconnect\":\"pcie\",\"bound\":\"compute\",\"precision_support\":\"native\",\"cost\":{\"gpu_id\":\"nvidia-l40s\",\"count\":2,\"purchase_usd\":null,\"purchase_cny\":null,\"power_kw\":0.7,\"energy_usd_per_year\":700.125,\"ops_usd_per_year\":null,\"own_total_usd\":null,\"own_usd_per_gpu_hour\":null,\"own_usd_per_hour\":null,\"rent_usd_per_hour\":1.7,\"rent_total_usd\":35740.8,\"busy_hours\":21024.0,\"cheaper\":null,\"price_as_of\":\"2026-06\"},\"ranked_usd\":19300.5,\"usd_per_million_tokens\":0.125,\"reason\":\"cheapest\",\"notes\":[]}");
     }
 
     fn model(layers: u64, hidden: u64, heads: u64, kv_heads: u64, intermediate: u64, vocab: u64) -> Model {

@@ -18,7 +18,7 @@ use crate::memory::{Engine, Layout, Mode, Model, Precision, Workload};
 use crate::model::Role;
 
 /// Achieved fractions of the card's peaks. All four are editable.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Efficiency {
     /// Model bandwidth utilisation in decode: bytes the step must read / step time / peak
     /// bandwidth (Databricks' definition, memory-model.md §6.1).
@@ -76,6 +76,16 @@ impl Efficiency {
         }
     }
 
+    /// The four fractions as a JSON object, in declaration order (`plan --json`'s `efficiency`).
+    pub fn to_json(&self) -> crate::json::Value {
+        crate::json::object([
+            ("mbu_decode", self.mbu_decode.into()),
+            ("mfu_prefill", self.mfu_prefill.into()),
+            ("mfu_train", self.mfu_train.into()),
+            ("comm_efficiency", self.comm_efficiency.into()),
+        ])
+    }
+
     /// Clamps every field into (0, 1] so a bad edit cannot divide by zero.
     pub fn sanitized(self) -> Efficiency {
         let c = |x: f64| if x.is_finite() && x > 0.0 { x.min(1.0) } else { 0.01 };
@@ -95,7 +105,7 @@ pub const PCIE_LATENCY_S: f64 = 25e-6;
 pub const NETWORK_LATENCY_S: f64 = 40e-6;
 
 /// The link that carries tensor-parallel traffic between cards of one node.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Link {
     /// "nvlink", "pcie" or "network" (other fabrics map onto one of these by their kind).
     pub kind: &'static str,
@@ -134,7 +144,7 @@ pub fn allreduce_s(bytes: f64, n: u64, link: &Link, comm_efficiency: f64) -> f64
 }
 
 /// Which peak the math runs at, and why.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ComputePeak {
     /// Dense TFLOP/s (or TOPS) used.
     pub tflops: f64,
@@ -194,7 +204,7 @@ pub fn compute_peak(gpu: &Gpu, precision: &'static str) -> ComputePeak {
 
 /// Byte counts of one model in one format that speed needs, computed once per format (the
 /// planner reuses them for every card and layout), with the model's FLOP parameters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FormatBytes {
     pub format: WeightFormat,
     /// Weights inside the decoder layers.
@@ -242,7 +252,7 @@ fn flop_params(model: &Model) -> u64 {
 }
 
 /// Speed of one workload on one card type.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Speed {
     /// Tokens per second one sequence sees during decode (1 / TPOT).
     pub decode_tokens_per_s_per_seq: f64,
@@ -273,8 +283,7 @@ pub struct Speed {
 
 /// Expected distinct experts hit by `tokens` tokens with uniform top-k routing over E experts:
 /// What limits a decode step: reading memory or computing (`speed` compares the two times).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bound {
     Memory,
     Compute,
@@ -611,7 +620,7 @@ fn train_tokens_per_s(
 }
 
 /// Time and GPU-hours of a training run.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TrainTime {
     /// Total hardware FLOPs C = FLOPs per token × D.
     pub flops: f64,
@@ -654,6 +663,13 @@ mod tests {
     use super::*;
     use crate::catalog::{self, Catalog};
     use crate::memory::estimate;
+
+    /// `plan --json`'s `efficiency`: the field names and order outside checks read.
+    #[test]
+    fn efficiency_json_has_its_fields_in_order() {
+        let e = Efficiency { mbu_decode: 0.55, mfu_prefill: 0.4, mfu_train: 0.4, comm_efficiency: 0.8 };
+        assert_eq!(crate::json::to_string(&e.to_json()), "{\"mbu_decode\":0.55,\"mfu_prefill\":0.4,\"mfu_train\":0.4,\"comm_efficiency\":0.8}");
+    }
 
     fn cat() -> Catalog {
         catalog::load().unwrap()

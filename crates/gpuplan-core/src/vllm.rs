@@ -21,13 +21,25 @@ pub const BLOCK_SIZE: u64 = 16;
 
 /// vLLM's pool on one card: how many KV tokens and full-length sequences fit (memory-model.md
 /// §3.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VllmPool {
     pub kv_capacity_tokens: u64,
     pub max_concurrent_sequences: u64,
     pub block_size: u64,
     /// Bytes vLLM requests: utilization × total.
     pub requested_bytes: u64,
+}
+
+impl VllmPool {
+    /// The estimate's `vllm` object: the four fields in declaration order.
+    pub fn to_json(&self) -> crate::json::Value {
+        crate::json::object([
+            ("kv_capacity_tokens", self.kv_capacity_tokens.into()),
+            ("max_concurrent_sequences", self.max_concurrent_sequences.into()),
+            ("block_size", self.block_size.into()),
+            ("requested_bytes", self.requested_bytes.into()),
+        ])
+    }
 }
 
 /// What a vLLM deployment needs per GPU outside the KV pool, and the pool's unit: independent

@@ -1,12 +1,11 @@
 //! Reads a catalog from its JSON value, field by field.
 //!
-//! The same shape `serde::Deserialize` would read (missing `Option` fields are `None`, `notes`
-//! and `assumptions` default to empty, unknown keys are ignored, `tdp_w: null` is 0), written
-//! by hand for two reasons: errors name the path (`gpus[12].price.cloud_usd_per_hour: expected
-//! a number or null`), and the web bundle does not carry serde's derived visitors for ten
-//! structs over serde_json's reader (≈ 10 KB gzip): it already parses `config.json` files into
-//! a `Value`, and this reads that kind of value. The test `reads_what_serde_would` checks the
-//! two agree on `data/catalog.json`.
+//! Missing `Option` fields are `None`, `notes` and `assumptions` default to empty, unknown
+//! keys are ignored, `tdp_w: null` is 0. Written by hand for two reasons: errors name the path
+//! (`gpus[12].price.cloud_usd_per_hour: expected a number or null`), and the web bundle does
+//! not carry serde's derived visitors for ten structs over serde_json's reader (≈ 10 KB gzip):
+//! it already parses `config.json` files into a `Value`, and this reads that kind of value.
+//! The test `reads_every_field_with_the_files_defaults` pins each field and default.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -280,12 +279,156 @@ fn size_tier(mut o: Obj) -> R<SizeTier> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
+
+    /// A small catalog in which every field has its own value (so a field read into another
+    /// shows), with the file's defaults: `tdp_w: null` is 0, absent `notes` / `assumptions` are
+    /// empty, an absent or `null` optional number is `None`, unknown keys are ignored.
+    const SMALL: &str = r#"{"schema": 1, "as_of": "2026-11-22", "unknown": [1, 2],
+      "sources": {"S1": "first source", "S2": "second source"},
+      "gpus": [{"id": "g", "vendor": "V", "name": "G 1", "architecture": "arch", "launch_year": 2024,
+        "memory_bytes": 85520809984, "memory_label_gb": 80, "memory_basis": "driver", "memory_source": "smi",
+        "memory_type": "HBM3", "bandwidth_gbps": 3350.5,
+        "tflops": {"fp32": 1.5, "tf32": 2.5, "bf16": 3.5, "fp16": 4.5, "fp16_fp16acc": null, "fp8": 6.5, "int8": 7.5},
+        "precision": {"fp32": "native", "bf16": "emulated", "fp16": "unsupported", "fp8": "native", "int8": "emulated",
+          "int4": "unsupported", "nvfp4": "emulated", "mxfp4": "native"},
+        "precision_note": "pn", "tdp_w": null, "form_factor": "SXM",
+        "interconnect": {"kind": "nvlink", "gbps_per_gpu": 900.0, "direction": "bidirectional_total", "note": "in"},
+        "price": {"purchase_usd": 30000, "purchase_note": "p note", "purchase_basis": "p basis", "cloud_usd_per_hour": null,
+          "cloud_note": "c note", "cloud_basis": "c basis", "as_of": "2026-06"},
+        "export_status": "ok", "source_ids": ["S1", "S2"], "source": "S1: first", "verified": "partial",
+        "verified_detail": "vd", "as_of": "2026-08", "notes": "gn", "csv": {"id": "g", "tdp": ""}, "extra": true}],
+      "models": [{"id": "m", "name": "M", "hf_repo": "o/m", "params_published": "1B", "source": "src", "as_of": "2026-11",
+        "verified": "verbatim", "config": {"model_type": "llama", "hidden_size": 64}}],
+      "profiles": [{"id": "p", "name_en": "P", "name_zh_hans": "简", "name_zh_hant": "繁", "description_en": "d",
+        "description_zh_hans": "描述", "mode": "lora", "model": "m", "weights": "bf16", "batch": 4, "seq": 1024,
+        "gpu": "g", "gpu_count": 2, "gpus_hint": "h", "target_tokens_per_s": 50.5, "source": "s"}],
+      "size_tiers": [{"tier": "7B", "tier_zh": "7B參數", "params": 7e9, "training": "t", "training_zh": "t zh",
+        "fine_tuning": "f", "fine_tuning_zh": "f zh", "inference": "i", "inference_zh": "i zh", "production": "p",
+        "production_zh": "p zh", "source": "s"}],
+      "fx": {"usd_cny": 7.1, "source": "fx source", "as_of": "2026-11"}}"#;
 
     #[test]
-    fn reads_what_serde_would() {
-        let by_serde: Catalog = serde_json::from_str(super::super::CATALOG_JSON).unwrap();
-        let ours = super::super::parse(super::super::CATALOG_JSON).unwrap();
-        assert_eq!(ours, by_serde);
+    fn reads_every_field_with_the_files_defaults() {
+        use PrecisionSupport::{Emulated, Native, Unsupported};
+        let s = |x: &str| String::from(x);
+        let want = Catalog {
+            schema: 1,
+            as_of: s("2026-11-22"),
+            sources: [(s("S1"), s("first source")), (s("S2"), s("second source"))].into_iter().collect(),
+            gpus: vec![Gpu {
+                id: s("g"),
+                vendor: s("V"),
+                name: s("G 1"),
+                architecture: s("arch"),
+                launch_year: 2024,
+                memory_bytes: 85_520_809_984,
+                memory_label_gb: 80,
+                memory_basis: MemoryBasis::Driver,
+                memory_source: s("smi"),
+                memory_type: s("HBM3"),
+                bandwidth_gbps: 3350.5,
+                tflops: Tflops { fp32: Some(1.5), tf32: Some(2.5), bf16: Some(3.5), fp16: Some(4.5), fp16_fp16acc: None, fp8: Some(6.5), int8: Some(7.5), fp4: None },
+                precision: PrecisionMap { fp32: Native, bf16: Emulated, fp16: Unsupported, fp8: Native, int8: Emulated, int4: Unsupported, nvfp4: Emulated, mxfp4: Native },
+                precision_note: s("pn"),
+                tdp_w: 0.0,
+                form_factor: s("SXM"),
+                interconnect: Interconnect { kind: s("nvlink"), gbps_per_gpu: 900.0, direction: s("bidirectional_total"), note: s("in") },
+                price: Price {
+                    purchase_usd: Some(30000.0),
+                    purchase_note: s("p note"),
+                    purchase_basis: s("p basis"),
+                    cloud_usd_per_hour: None,
+                    cloud_note: s("c note"),
+                    cloud_basis: s("c basis"),
+                    as_of: s("2026-06"),
+                },
+                export_status: s("ok"),
+                source_ids: vec![s("S1"), s("S2")],
+                source: s("S1: first"),
+                verified: s("partial"),
+                verified_detail: s("vd"),
+                as_of: s("2026-08"),
+                notes: s("gn"),
+                csv: [(s("id"), s("g")), (s("tdp"), s(""))].into_iter().collect(),
+            }],
+            models: vec![ModelPreset {
+                id: s("m"),
+                name: s("M"),
+                hf_repo: s("o/m"),
+                params_published: s("1B"),
+                source: s("src"),
+                as_of: s("2026-11"),
+                verified: s("verbatim"),
+                notes: String::new(),
+                config: crate::json::parse(r#"{"model_type": "llama", "hidden_size": 64}"#).unwrap(),
+            }],
+            profiles: vec![Profile {
+                id: s("p"),
+                name_en: s("P"),
+                name_zh_hans: s("简"),
+                name_zh_hant: s("繁"),
+                description_en: s("d"),
+                description_zh_hans: s("描述"),
+                mode: s("lora"),
+                model: s("m"),
+                weights: s("bf16"),
+                batch: 4,
+                seq: 1024,
+                gpu: s("g"),
+                gpu_count: 2,
+                gpus_hint: s("h"),
+                budget_usd: None,
+                target_tokens_per_s: Some(50.5),
+                source: s("s"),
+                assumptions: String::new(),
+            }],
+            size_tiers: vec![SizeTier {
+                tier: s("7B"),
+                tier_zh: s("7B參數"),
+                params: 7e9,
+                training: s("t"),
+                training_zh: s("t zh"),
+                fine_tuning: s("f"),
+                fine_tuning_zh: s("f zh"),
+                inference: s("i"),
+                inference_zh: s("i zh"),
+                production: s("p"),
+                production_zh: s("p zh"),
+                source: s("s"),
+            }],
+            fx: Fx { cny_per_usd: 7.1, source: s("fx source"), as_of: s("2026-11") },
+        };
+        assert_eq!(catalog(crate::json::parse(SMALL).unwrap()).unwrap(), want);
+    }
+
+    /// On `data/catalog.json`: every card's numbers are the file's, each under its own key.
+    #[test]
+    fn reads_each_cards_numbers_from_their_keys() {
+        let v = crate::json::parse(super::super::CATALOG_JSON).unwrap();
+        let cat = super::super::load().unwrap();
+        let files = v["gpus"].as_array().unwrap();
+        assert_eq!(files.len(), cat.gpus.len());
+        for (f, g) in files.iter().zip(&cat.gpus) {
+            let t = &g.tflops;
+            let tflops = [("fp32", t.fp32), ("tf32", t.tf32), ("bf16", t.bf16), ("fp16", t.fp16), ("fp16_fp16acc", t.fp16_fp16acc), ("fp8", t.fp8), ("int8", t.int8), ("fp4", t.fp4)];
+            for (k, x) in tflops {
+                assert_eq!(f["tflops"][k].as_f64(), x, "{} tflops.{k}", g.id);
+            }
+            let p = &g.precision;
+            let precision = [("fp32", p.fp32), ("bf16", p.bf16), ("fp16", p.fp16), ("fp8", p.fp8), ("int8", p.int8), ("int4", p.int4), ("nvfp4", p.nvfp4), ("mxfp4", p.mxfp4)];
+            for (k, x) in precision {
+                assert_eq!(f["precision"][k].as_str(), Some(x.name()), "{} precision.{k}", g.id);
+            }
+            assert_eq!(f["id"].as_str(), Some(g.id.as_str()));
+            assert_eq!(f["memory_bytes"].as_u64(), Some(g.memory_bytes), "{}", g.id);
+            assert_eq!(f["bandwidth_gbps"].as_f64(), Some(g.bandwidth_gbps), "{}", g.id);
+            assert_eq!(f["tdp_w"].as_f64().unwrap_or(0.0), g.tdp_w, "{}", g.id);
+            assert_eq!(f["interconnect"]["gbps_per_gpu"].as_f64(), Some(g.interconnect.gbps_per_gpu), "{}", g.id);
+            assert_eq!(f["price"]["purchase_usd"].as_f64(), g.price.purchase_usd, "{}", g.id);
+            assert_eq!(f["price"]["cloud_usd_per_hour"].as_f64(), g.price.cloud_usd_per_hour, "{}", g.id);
+        }
+        assert_eq!(v["fx"]["usd_cny"].as_f64(), Some(cat.fx.cny_per_usd));
     }
 
     #[test]
