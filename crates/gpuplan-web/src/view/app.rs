@@ -15,7 +15,7 @@ use crate::econ;
 use crate::dom;
 use crate::files;
 use crate::fmt::{NumErr, NumFmt};
-use crate::i18n::{Lang, K};
+use crate::i18n::{Lang, Phrase};
 use crate::render;
 use crate::scenario::{CgKey, Economics, Field, FieldError, ManualKey, Msg, Scenario, Source, CUSTOM_GPU};
 
@@ -123,7 +123,7 @@ impl Ctx {
     fn nf(&self) -> NumFmt {
         self.nf.get()
     }
-    fn tr(&self, k: K) -> &'static str {
+    fn tr(&self, k: Phrase) -> &'static str {
         self.lang.get().t(k)
     }
     fn dark(&self) -> bool {
@@ -143,19 +143,19 @@ fn msg_text(lang: Lang, m: &Msg) -> String {
     match m {
         Msg::Num(e) => lang
             .t(match e {
-                NumErr::Empty => K::ErrEmpty,
-                NumErr::NotNumber => K::ErrNotNumber,
-                NumErr::Negative => K::ErrNegative,
-                NumErr::NotWhole => K::ErrNotWhole,
-                NumErr::TooLarge => K::ErrTooLarge,
+                NumErr::Empty => Phrase::ErrEmpty,
+                NumErr::NotNumber => Phrase::ErrNotNumber,
+                NumErr::Negative => Phrase::ErrNegative,
+                NumErr::NotWhole => Phrase::ErrNotWhole,
+                NumErr::TooLarge => Phrase::ErrTooLarge,
             })
             .to_string(),
-        Msg::OutputVsContext => lang.t(K::ErrOutputVsContext).into(),
-        Msg::Util => lang.t(K::ErrUtil).into(),
-        Msg::Positive => lang.t(K::ErrPositive).into(),
-        Msg::UnknownPreset => lang.t(K::ErrUnknownPreset).into(),
-        Msg::UnknownGpu => lang.t(K::ErrUnknownGpu).into(),
-        Msg::Range(r) => format!("{} {r}", lang.t(K::ErrRange)),
+        Msg::OutputVsContext => lang.t(Phrase::ErrOutputVsContext).into(),
+        Msg::Util => lang.t(Phrase::ErrUtil).into(),
+        Msg::Positive => lang.t(Phrase::ErrPositive).into(),
+        Msg::UnknownPreset => lang.t(Phrase::ErrUnknownPreset).into(),
+        Msg::UnknownGpu => lang.t(Phrase::ErrUnknownGpu).into(),
+        Msg::Range(r) => format!("{} {r}", lang.t(Phrase::ErrRange)),
         Msg::Core(s) => s.clone(),
     }
 }
@@ -261,7 +261,7 @@ fn App() -> impl IntoView {
     Effect::new(move |_| {
         let l = lang.get();
         dom::set_root_attr("lang", Some(l.tag()));
-        dom::set_title(l.t(K::AppTitle));
+        dom::set_title(l.t(Phrase::AppTitle));
     });
     Effect::new(move |_| {
         let t = theme.get();
@@ -309,22 +309,22 @@ fn App() -> impl IntoView {
         <a class="skip" href="#results" on:click=move |ev| {
             ev.prevent_default();
             if let Some(el) = dom::document().and_then(|d| d.get_element_by_id("results")).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) { let _ = el.focus(); }
-        }>{move || c.tr(K::SkipToResults)}</a>
+        }>{move || c.tr(Phrase::SkipToResults)}</a>
         {(!embed).then(|| header(c))}
         {move || c.notice.get().map(|bad| view! {
             <div class="notice" role="status">
-                {move || c.tr(K::LinkRepaired)} " " <code>{bad}</code>
-                <button type="button" class="x" aria-label=move || c.tr(K::Close) on:click=move |_| c.notice.set(None)>"×"</button>
+                {move || c.tr(Phrase::LinkRepaired)} " " <code>{bad}</code>
+                <button type="button" class="x" aria-label=move || c.tr(Phrase::Close) on:click=move |_| c.notice.set(None)>"×"</button>
             </div>
         })}
         <main id="main" class="layout" class:embed={embed}>
-            <section class="inputs" aria-label=move || c.tr(K::Workload)>
+            <section class="inputs" aria-label=move || c.tr(Phrase::Workload)>
                 {model_panel(c)}
                 {workload_panel(c)}
                 {gpu_panel(c)}
                 {(!embed).then(|| econ_panel(c))}
             </section>
-            <section class="results" id="results" tabindex="-1" aria-label=move || c.tr(K::Results)>
+            <section class="results" id="results" tabindex="-1" aria-label=move || c.tr(Phrase::Results)>
                 {results_panel(c)}
             </section>
         </main>
@@ -332,7 +332,7 @@ fn App() -> impl IntoView {
         {embed.then(|| view! {
             <p class="open-full">
                 <a href=move || dom::page_url(&format!("lang={}", c.lang.get().tag()), &c.sc.with(Scenario::to_params)) target="_blank" rel="noopener">
-                    {move || c.tr(K::OpenFull)} " ↗"
+                    {move || c.tr(Phrase::OpenFull)} " ↗"
                 </a>
             </p>
         })}
@@ -362,12 +362,12 @@ fn header(c: Ctx) -> impl IntoView {
         <header class="top">
             <div class="brand">
                 <h1>"gpuplan"</h1>
-                <p class="tagline">{move || c.tr(K::Tagline)}</p>
+                <p class="tagline">{move || c.tr(Phrase::Tagline)}</p>
             </div>
             <div class="tools">
                 <label class="compact">
-                    <span class="sr-only">{move || c.tr(K::Language)}</span>
-                    <select id="lang" data-testid="lang" aria-label=move || c.tr(K::Language) on:change=move |ev| {
+                    <span class="sr-only">{move || c.tr(Phrase::Language)}</span>
+                    <select id="lang" data-testid="lang" aria-label=move || c.tr(Phrase::Language) on:change=move |ev| {
                         if let Some(l) = Lang::from_tag(&event_target_value(&ev)) {
                             c.lang.set(l);
                             dom::store_set(KEY_LANG, l.tag());
@@ -377,29 +377,29 @@ fn header(c: Ctx) -> impl IntoView {
                     </select>
                 </label>
                 <label class="compact">
-                    <span class="sr-only">{move || c.tr(K::Theme)}</span>
-                    <select id="theme" data-testid="theme" aria-label=move || c.tr(K::Theme) on:change=move |ev| {
+                    <span class="sr-only">{move || c.tr(Phrase::Theme)}</span>
+                    <select id="theme" data-testid="theme" aria-label=move || c.tr(Phrase::Theme) on:change=move |ev| {
                         let t = ThemePref::from_code(&event_target_value(&ev));
                         c.theme.set(t);
                         dom::store_set(KEY_THEME, t.code());
                     }>
-                        {[(ThemePref::Auto, K::ThemeAuto), (ThemePref::Light, K::ThemeLight), (ThemePref::Dark, K::ThemeDark)].into_iter().map(|(t, k)| view! {
+                        {[(ThemePref::Auto, Phrase::ThemeAuto), (ThemePref::Light, Phrase::ThemeLight), (ThemePref::Dark, Phrase::ThemeDark)].into_iter().map(|(t, k)| view! {
                             <option value=t.code() selected=move || c.theme.get() == t>{move || c.tr(k)}</option>
                         }).collect_view()}
                     </select>
                 </label>
                 <button type="button" data-testid="share" on:click=share>
-                    {move || if copied.get() == 1 { c.tr(K::Copied) } else { c.tr(K::Share) }}
+                    {move || if copied.get() == 1 { c.tr(Phrase::Copied) } else { c.tr(Phrase::Share) }}
                 </button>
-                <button type="button" data-testid="embed" aria-expanded=move || if embed_open.get() { "true" } else { "false" } on:click=move |_| embed_open.update(|o| *o = !*o)>{move || c.tr(K::Embed)}</button>
-                <button type="button" data-testid="reset" on:click=reset>{move || c.tr(K::Reset)}</button>
+                <button type="button" data-testid="embed" aria-expanded=move || if embed_open.get() { "true" } else { "false" } on:click=move |_| embed_open.update(|o| *o = !*o)>{move || c.tr(Phrase::Embed)}</button>
+                <button type="button" data-testid="reset" on:click=reset>{move || c.tr(Phrase::Reset)}</button>
                 {online.then(|| view! {
-                    <a class="button" href="gpuplan-offline.html" download="gpuplan-offline.html" title=move || c.tr(K::OfflineHint)>{move || c.tr(K::Offline)}</a>
+                    <a class="button" href="gpuplan-offline.html" download="gpuplan-offline.html" title=move || c.tr(Phrase::OfflineHint)>{move || c.tr(Phrase::Offline)}</a>
                 })}
             </div>
             {move || (copied.get() == 2).then(|| view! {
                 <div class="popover" role="status">
-                    <label for="share-url">{move || c.tr(K::CopyFailed)}</label>
+                    <label for="share-url">{move || c.tr(Phrase::CopyFailed)}</label>
                     <input id="share-url" readonly prop:value=move || dom::page_url("", &c.sc.with(Scenario::to_params)) on:focus=|ev| select_target(&ev)/>
                 </div>
             })}
@@ -420,7 +420,7 @@ fn select_target(ev: &leptos::ev::FocusEvent) {
 /// The `<iframe>` snippet for a blog post, with the parent-side height listener.
 fn embed_snippet(c: Ctx) -> String {
     let src = dom::page_url(&format!("embed=1&lang={}", c.lang.get().tag()), &c.sc.with(Scenario::to_params));
-    let title = c.lang.get().t(K::AppTitle);
+    let title = c.lang.get().t(Phrase::AppTitle);
     format!(
         "<iframe src=\"{}\" title=\"{}\" loading=\"lazy\" scrolling=\"no\" style=\"width:100%;height:760px;border:0\" data-gpuplan-embed></iframe>\n<script>addEventListener(\"message\",function(e){{var d=e.data;if(!d||d.type!==\"gpuplan:height\")return;document.querySelectorAll(\"iframe[data-gpuplan-embed]\").forEach(function(f){{if(f.contentWindow===e.source)f.style.height=d.height+\"px\"}})}});</script>",
         src.replace('&', "&amp;").replace('"', "&quot;"),
@@ -432,15 +432,15 @@ fn embed_dialog(c: Ctx, open: RwSignal<bool>) -> impl IntoView {
     let copied = RwSignal::new(false);
     view! {
         <div class="dialog" role="dialog" aria-modal="false" aria-labelledby="embed-title" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
-            <h2 id="embed-title">{move || c.tr(K::EmbedTitle)}</h2>
-            <p>{move || c.tr(K::EmbedHint)}</p>
+            <h2 id="embed-title">{move || c.tr(Phrase::EmbedTitle)}</h2>
+            <p>{move || c.tr(Phrase::EmbedHint)}</p>
             <textarea id="embed-code" data-testid="embed-code" readonly rows="6" prop:value=move || embed_snippet(c) on:focus=|ev| select_target(&ev)></textarea>
             <div class="row">
                 <button type="button" on:click=move |_| {
                     let s = embed_snippet(c);
                     leptos::task::spawn_local(async move { copied.set(dom::copy(&s).await); });
-                }>{move || if copied.get() { c.tr(K::Copied) } else { c.tr(K::Share) }}</button>
-                <button type="button" on:click=move |_| open.set(false)>{move || c.tr(K::Close)}</button>
+                }>{move || if copied.get() { c.tr(Phrase::Copied) } else { c.tr(Phrase::Share) }}</button>
+                <button type="button" on:click=move |_| open.set(false)>{move || c.tr(Phrase::Close)}</button>
             </div>
         </div>
     }
@@ -449,8 +449,8 @@ fn embed_dialog(c: Ctx, open: RwSignal<bool>) -> impl IntoView {
 fn footer(c: Ctx) -> impl IntoView {
     view! {
         <footer class="foot">
-            <p>{move || c.tr(K::FooterPrivacy)}</p>
-            <p>{move || c.tr(K::FooterData)} " (" {c.data.catalog.as_of.clone()} ")"</p>
+            <p>{move || c.tr(Phrase::FooterPrivacy)}</p>
+            <p>{move || c.tr(Phrase::FooterData)} " (" {c.data.catalog.as_of.clone()} ")"</p>
         </footer>
     }
 }
@@ -463,7 +463,7 @@ fn err_view(c: Ctx, f: Field) -> impl IntoView {
 }
 
 /// A number field; the text is kept as typed, the message sits under it.
-fn num_field(c: Ctx, f: Field, label: K, get: fn(&Scenario) -> &String, set: fn(&mut Scenario, String), hint: Option<K>) -> impl IntoView {
+fn num_field(c: Ctx, f: Field, label: Phrase, get: fn(&Scenario) -> &String, set: fn(&mut Scenario, String), hint: Option<Phrase>) -> impl IntoView {
     let id = f.id();
     let value = Memo::new(move |_| c.sc.with(|s| get(s).clone()));
     let bad = Memo::new(move |_| c.errors.with(|es| es.iter().any(|e| e.field == f)));
@@ -487,7 +487,7 @@ fn num_field(c: Ctx, f: Field, label: K, get: fn(&Scenario) -> &String, set: fn(
 /// A label that may be translated.
 #[derive(Clone, Copy)]
 enum L {
-    T(K),
+    T(Phrase),
     S(&'static str),
 }
 
@@ -500,7 +500,7 @@ impl L {
     }
 }
 
-fn select_field(c: Ctx, f: Field, label: K, options: Vec<(&'static str, L)>, get: fn(&Scenario) -> &'static str, set: fn(&mut Scenario, &str)) -> impl IntoView {
+fn select_field(c: Ctx, f: Field, label: Phrase, options: Vec<(&'static str, L)>, get: fn(&Scenario) -> &'static str, set: fn(&mut Scenario, &str)) -> impl IntoView {
     let id = f.id();
     let cur = Memo::new(move |_| c.sc.with(get));
     view! {
@@ -517,7 +517,7 @@ fn select_field(c: Ctx, f: Field, label: K, options: Vec<(&'static str, L)>, get
     }
 }
 
-fn check_field(c: Ctx, id: &'static str, label: K, get: fn(&Scenario) -> bool, set: fn(&mut Scenario, bool)) -> impl IntoView {
+fn check_field(c: Ctx, id: &'static str, label: Phrase, get: fn(&Scenario) -> bool, set: fn(&mut Scenario, bool)) -> impl IntoView {
     let cur = Memo::new(move |_| c.sc.with(get));
     view! {
         <div class="field check">
@@ -534,7 +534,7 @@ fn check_field(c: Ctx, id: &'static str, label: K, get: fn(&Scenario) -> bool, s
 
 fn model_panel(c: Ctx) -> impl IntoView {
     let source = Memo::new(move |_| c.sc.with(|s| s.source));
-    let tab = move |src: Source, k: K, id: &'static str| {
+    let tab = move |src: Source, k: Phrase, id: &'static str| {
         view! {
             <button type="button" role="tab" id=format!("tab-{id}") data-testid=format!("tab-{id}")
                 aria-selected=move || if source.get() == src { "true" } else { "false" }
@@ -560,12 +560,12 @@ fn model_panel(c: Ctx) -> impl IntoView {
     };
     view! {
         <fieldset class="panel">
-            <legend>{move || c.tr(K::Model)}</legend>
+            <legend>{move || c.tr(Phrase::Model)}</legend>
             {(!c.embed).then(|| view! {
-                <div role="tablist" class="tabs" aria-label=move || c.tr(K::Model)>
-                    {tab(Source::Preset, K::TabPreset, "preset")}
-                    {tab(Source::Config, K::TabFile, "file")}
-                    {tab(Source::Manual, K::TabManual, "manual")}
+                <div role="tablist" class="tabs" aria-label=move || c.tr(Phrase::Model)>
+                    {tab(Source::Preset, Phrase::TabPreset, "preset")}
+                    {tab(Source::Config, Phrase::TabFile, "file")}
+                    {tab(Source::Manual, Phrase::TabManual, "manual")}
                 </div>
             })}
             <div id="model-panel" role="tabpanel">
@@ -590,9 +590,9 @@ fn preset_picker(c: Ctx) -> impl IntoView {
     view! {
         {(!c.embed).then(|| view! {
             <div class="field">
-                <label for="preset-search">{move || c.tr(K::SearchModels)}</label>
+                <label for="preset-search">{move || c.tr(Phrase::SearchModels)}</label>
                 <input id="preset-search" data-testid="preset-search" type="search" autocomplete="off" aria-controls="preset"
-                    placeholder=move || c.tr(K::SearchPlaceholder)
+                    placeholder=move || c.tr(Phrase::SearchPlaceholder)
                     prop:value=move || q.get()
                     on:input=move |ev| q.set(event_target_value(&ev))
                     on:keydown=move |ev| if ev.key() == "Enter" {
@@ -600,12 +600,12 @@ fn preset_picker(c: Ctx) -> impl IntoView {
                     }/>
                 <p class="hint" aria-live="polite">{move || {
                     let n = hits.with(Vec::len);
-                    if n == 0 { c.tr(K::NoModelFound).to_string() } else { format!("{n} {}", c.tr(K::ModelsFound)) }
+                    if n == 0 { c.tr(Phrase::NoModelFound).to_string() } else { format!("{n} {}", c.tr(Phrase::ModelsFound)) }
                 }}</p>
             </div>
         })}
         <div class="field">
-            <label for="preset" class:sr-only={!c.embed}>{move || c.tr(K::TabPreset)}</label>
+            <label for="preset" class:sr-only={!c.embed}>{move || c.tr(Phrase::TabPreset)}</label>
             <select id="preset" data-testid="preset" size={if c.embed { "1" } else { "8" }} on:change=move |ev| choose(event_target_value(&ev))>
                 {move || hits.get().into_iter().map(|i| {
                     let p = &c.data.catalog.models[i];
@@ -632,8 +632,8 @@ fn file_panel(c: Ctx) -> impl IntoView {
                 if let Some(files) = ev.data_transfer().and_then(|d| d.files()) { read_files(c, files); }
             }>
             <p>
-                {move || c.tr(K::DropHere)} " "
-                <label class="linklike" for="file">{move || c.tr(K::ChooseFiles)}</label>
+                {move || c.tr(Phrase::DropHere)} " "
+                <label class="linklike" for="file">{move || c.tr(Phrase::ChooseFiles)}</label>
                 <input id="file" data-testid="file" class="sr-only" type="file" multiple accept=".json,.gguf,.safetensors,application/json"
                     aria-describedby="file-err"
                     on:change=move |ev| {
@@ -643,12 +643,12 @@ fn file_panel(c: Ctx) -> impl IntoView {
                         }
                     }/>
             </p>
-            <p class="hint">{move || c.tr(K::FilesStayLocal)}</p>
+            <p class="hint">{move || c.tr(Phrase::FilesStayLocal)}</p>
             <p class="status" data-testid="file-status" aria-live="polite">{move || c.file_status.get()}</p>
             {err_view(c, Field::File)}
         </div>
         <div class="field">
-            <label for="config">{move || c.tr(K::PasteConfig)}</label>
+            <label for="config">{move || c.tr(Phrase::PasteConfig)}</label>
             <textarea id="config" data-testid="config" rows="7" spellcheck="false" placeholder="{\"model_type\": \"llama\", \"hidden_size\": 4096, …}"
                 aria-describedby="config-err"
                 aria-invalid=move || if c.errors.with(|es| es.iter().any(|e| e.field == Field::Config)) { "true" } else { "false" }
@@ -670,7 +670,7 @@ fn read_files(c: Ctx, list: web_sys::FileList) {
     }
     let lang = c.lang.get_untracked();
     let names: Vec<String> = (0..list.length()).filter_map(|i| list.get(i)).map(|f| f.name()).collect();
-    c.file_status.set(format!("{} {}…", lang.t(K::ReadingFile), names.join(", ")));
+    c.file_status.set(format!("{} {}…", lang.t(Phrase::ReadingFile), names.join(", ")));
     let files = js_sys::Array::from(&list);
     dom::worker_post(dom::request("files", 0.0, &[("lang", lang.tag().into()), ("files", files.into())]));
 }
@@ -723,7 +723,7 @@ fn worker_reply(c: Ctx, op: &str, id: f64, json: &str) {
             }
         }
         "error" => {
-            let msg = c.lang.get_untracked().t(K::WorkerFailed);
+            let msg = c.lang.get_untracked().t(Phrase::WorkerFailed);
             c.file_status.set(msg.to_string());
             c.plans_html.set(format!("<p class=\"err\">{}</p>", render::esc(msg)));
         }
@@ -732,27 +732,27 @@ fn worker_reply(c: Ctx, op: &str, id: f64, json: &str) {
 }
 
 fn manual_panel(c: Ctx) -> impl IntoView {
-    let fields: [(ManualKey, K); 10] = [
-        (ManualKey::Layers, K::Layers),
-        (ManualKey::Hidden, K::Hidden),
-        (ManualKey::Heads, K::Heads),
-        (ManualKey::KvHeads, K::KvHeads),
-        (ManualKey::HeadDim, K::HeadDim),
-        (ManualKey::Intermediate, K::Intermediate),
-        (ManualKey::Vocab, K::Vocab),
-        (ManualKey::Experts, K::Experts),
-        (ManualKey::ExpertsPerToken, K::ExpertsPerToken),
-        (ManualKey::ExpertIntermediate, K::ExpertInter),
+    let fields: [(ManualKey, Phrase); 10] = [
+        (ManualKey::Layers, Phrase::Layers),
+        (ManualKey::Hidden, Phrase::Hidden),
+        (ManualKey::Heads, Phrase::Heads),
+        (ManualKey::KvHeads, Phrase::KvHeads),
+        (ManualKey::HeadDim, Phrase::HeadDim),
+        (ManualKey::Intermediate, Phrase::Intermediate),
+        (ManualKey::Vocab, Phrase::Vocab),
+        (ManualKey::Experts, Phrase::Experts),
+        (ManualKey::ExpertsPerToken, Phrase::ExpertsPerToken),
+        (ManualKey::ExpertIntermediate, Phrase::ExpertInter),
     ];
     view! {
         <div class="grid2">
             {fields.into_iter().map(|(mk, label)| manual_field(c, mk, label)).collect_view()}
         </div>
-        {check_field(c, "m-tied", K::Tied, |s| s.manual.tied, |s, v| { s.manual.tied = v; s.source = Source::Manual; })}
+        {check_field(c, "m-tied", Phrase::Tied, |s| s.manual.tied, |s, v| { s.manual.tied = v; s.source = Source::Manual; })}
     }
 }
 
-fn manual_field(c: Ctx, mk: ManualKey, label: K) -> impl IntoView {
+fn manual_field(c: Ctx, mk: ManualKey, label: Phrase) -> impl IntoView {
     let f = Field::Manual(mk);
     let id = f.id();
     let value = Memo::new(move |_| c.sc.with(|s| s.manual.get(mk).clone()));
@@ -808,11 +808,11 @@ fn workload_panel(c: Ctx) -> impl IntoView {
     let engine = Memo::new(move |_| c.sc.with(|s| s.engine));
     let weights = Memo::new(move |_| c.sc.with(|s| s.weights));
     let modes = vec![
-        ("inference", L::T(K::ModeInference)),
-        ("lora", L::T(K::ModeLora)),
-        ("qlora", L::T(K::ModeQlora)),
-        ("full", L::T(K::ModeFull)),
-        ("pretrain", L::T(K::ModePretrain)),
+        ("inference", L::T(Phrase::ModeInference)),
+        ("lora", L::T(Phrase::ModeLora)),
+        ("qlora", L::T(Phrase::ModeQlora)),
+        ("full", L::T(Phrase::ModeFull)),
+        ("pretrain", L::T(Phrase::ModePretrain)),
     ];
     let kvs: Vec<(&'static str, L)> = [KvFormat::Bf16, KvFormat::Fp16, KvFormat::Fp8, KvFormat::Q8_0, KvFormat::Q4_0, KvFormat::Fp32].into_iter().map(|k| (k.name(), L::S(k.name()))).collect();
     let engines = vec![("hf", L::S("Hugging Face transformers")), ("vllm", L::S("vLLM")), ("llama.cpp", L::S("llama.cpp / Ollama"))];
@@ -821,7 +821,7 @@ fn workload_panel(c: Ctx) -> impl IntoView {
         let groups = ["16/32-bit", "8-bit", "4-bit", "GGUF · llama.cpp"];
         view! {
             <div class="field">
-                <label for="weights">{move || c.tr(K::WeightFormat)}</label>
+                <label for="weights">{move || c.tr(Phrase::WeightFormat)}</label>
                 <select id="weights" data-testid="weights" on:change=move |ev| {
                     if let Ok(f) = WeightFormat::parse(&event_target_value(&ev), false) { c.sc.update(|s| s.set_weights(f)); }
                 }>
@@ -840,49 +840,49 @@ fn workload_panel(c: Ctx) -> impl IntoView {
     };
     view! {
         <fieldset class="panel">
-            <legend>{move || c.tr(K::Workload)}</legend>
+            <legend>{move || c.tr(Phrase::Workload)}</legend>
             <div class="grid2">
-                {select_field(c, Field::Mode, K::Task, modes, |s| s.mode.name(), |s, v| if let Ok(m) = Mode::parse(v) { s.set_mode(m) })}
+                {select_field(c, Field::Mode, Phrase::Task, modes, |s| s.mode.name(), |s, v| if let Ok(m) = Mode::parse(v) { s.set_mode(m) })}
                 {weights_select}
             </div>
             {move || if mode.get() == Mode::Inference {
                 view! {
                     <div class="grid2">
-                        {num_field(c, Field::Context, K::Context, |s| &s.context, |s, v| s.context = v, Some(K::TokensHint))}
-                        {num_field(c, Field::Output, K::Output, |s| &s.output, |s, v| s.output = v, None)}
-                        {num_field(c, Field::Users, K::Users, |s| &s.users, |s, v| s.users = v, None)}
-                        {(!c.embed).then(|| select_field(c, Field::Engine, K::Engine, engines.clone(), |s| s.engine.name(), |s, v| if let Ok(e) = Engine::parse(v) { s.engine = e }))}
+                        {num_field(c, Field::Context, Phrase::Context, |s| &s.context, |s, v| s.context = v, Some(Phrase::TokensHint))}
+                        {num_field(c, Field::Output, Phrase::Output, |s| &s.output, |s, v| s.output = v, None)}
+                        {num_field(c, Field::Users, Phrase::Users, |s| &s.users, |s, v| s.users = v, None)}
+                        {(!c.embed).then(|| select_field(c, Field::Engine, Phrase::Engine, engines.clone(), |s| s.engine.name(), |s, v| if let Ok(e) = Engine::parse(v) { s.engine = e }))}
                     </div>
                 }.into_any()
             } else {
                 view! {
                     <div class="grid2">
-                        {num_field(c, Field::MicroBatch, K::MicroBatch, |s| &s.micro_batch, |s, v| s.micro_batch = v, None)}
-                        {num_field(c, Field::Seq, K::Seq, |s| &s.seq, |s, v| s.seq = v, Some(K::TokensHint))}
-                        {move || matches!(mode.get(), Mode::Lora | Mode::Qlora).then(|| num_field(c, Field::LoraRank, K::LoraRank, |s| &s.lora_rank, |s, v| s.lora_rank = v, None))}
-                        {(!c.embed).then(|| select_field(c, Field::Optimizer, K::Optimizer, optimizers.clone(), |s| s.optimizer.name(), |s, v| if let Ok(o) = Optimizer::parse(v) { s.optimizer = o }))}
+                        {num_field(c, Field::MicroBatch, Phrase::MicroBatch, |s| &s.micro_batch, |s, v| s.micro_batch = v, None)}
+                        {num_field(c, Field::Seq, Phrase::Seq, |s| &s.seq, |s, v| s.seq = v, Some(Phrase::TokensHint))}
+                        {move || matches!(mode.get(), Mode::Lora | Mode::Qlora).then(|| num_field(c, Field::LoraRank, Phrase::LoraRank, |s| &s.lora_rank, |s, v| s.lora_rank = v, None))}
+                        {(!c.embed).then(|| select_field(c, Field::Optimizer, Phrase::Optimizer, optimizers.clone(), |s| s.optimizer.name(), |s, v| if let Ok(o) = Optimizer::parse(v) { s.optimizer = o }))}
                     </div>
                 }.into_any()
             }}
             <div class="grid2">
-                {num_field(c, Field::Gpus, K::Gpus, |s| &s.gpus, |s, v| s.gpus = v, None)}
-                {(!c.embed).then(|| select_field(c, Field::Kv, K::KvFormat, kvs.clone(), |s| s.kv.name(), |s, v| if let Ok(k) = KvFormat::parse(v) { s.kv = k }))}
+                {num_field(c, Field::Gpus, Phrase::Gpus, |s| &s.gpus, |s, v| s.gpus = v, None)}
+                {(!c.embed).then(|| select_field(c, Field::Kv, Phrase::KvFormat, kvs.clone(), |s| s.kv.name(), |s, v| if let Ok(k) = KvFormat::parse(v) { s.kv = k }))}
             </div>
             {(!c.embed).then(|| view! {
                 <details class="more">
-                    <summary>{move || c.tr(K::Advanced)}</summary>
+                    <summary>{move || c.tr(Phrase::Advanced)}</summary>
                     {move || (mode.get() != Mode::Inference).then(|| view! {
                         <div class="grid2">
-                            {select_field(c, Field::Zero, K::Zero, vec![("0", L::S("0")), ("1", L::S("1")), ("2", L::S("2")), ("3", L::S("3 (FSDP full shard)"))],
+                            {select_field(c, Field::Zero, Phrase::Zero, vec![("0", L::S("0")), ("1", L::S("1")), ("2", L::S("2")), ("3", L::S("3 (FSDP full shard)"))],
                                 |s| ["0", "1", "2", "3"][s.zero.min(3) as usize], |s, v| s.zero = v.parse().unwrap_or(0).min(3))}
-                            {select_field(c, Field::Precision, K::TrainPrecision, vec![("bf16", L::T(K::PrecisionBf16)), ("mixed", L::T(K::PrecisionMixed))],
+                            {select_field(c, Field::Precision, Phrase::TrainPrecision, vec![("bf16", L::T(Phrase::PrecisionBf16)), ("mixed", L::T(Phrase::PrecisionMixed))],
                                 |s| s.precision.name(), |s, v| if let Ok(p) = Precision::parse(v) { s.precision = p })}
                         </div>
-                        {check_field(c, "grad-ckpt", K::GradCkpt, |s| s.grad_ckpt, |s, v| s.grad_ckpt = v)}
-                        {check_field(c, "offload", K::Offload, |s| s.offload, |s, v| s.offload = v)}
+                        {check_field(c, "grad-ckpt", Phrase::GradCkpt, |s| s.grad_ckpt, |s, v| s.grad_ckpt = v)}
+                        {check_field(c, "offload", Phrase::Offload, |s| s.offload, |s, v| s.offload = v)}
                     })}
-                    {move || (mode.get() == Mode::Inference && engine.get() == Engine::Vllm).then(|| num_field(c, Field::Util, K::Util, |s| &s.util, |s, v| s.util = v, None))}
-                    {move || (mode.get() == Mode::Inference && engine.get() == Engine::LlamaCpp).then(|| num_field(c, Field::GpuLayers, K::GpuLayers, |s| &s.gpu_layers, |s, v| s.gpu_layers = v, None))}
+                    {move || (mode.get() == Mode::Inference && engine.get() == Engine::Vllm).then(|| num_field(c, Field::Util, Phrase::Util, |s| &s.util, |s, v| s.util = v, None))}
+                    {move || (mode.get() == Mode::Inference && engine.get() == Engine::LlamaCpp).then(|| num_field(c, Field::GpuLayers, Phrase::GpuLayers, |s| &s.gpu_layers, |s, v| s.gpu_layers = v, None))}
                 </details>
             })}
         </fieldset>
@@ -898,7 +898,7 @@ fn native_warning(c: Ctx) -> impl IntoView {
         let p = w.compute_precision();
         let sup = card.support(p);
         (sup != gpuplan_core::catalog::PrecisionSupport::Native).then(|| view! {
-            <p class="warn" data-testid="native-warning" role="note">"⚠ " {w.name()} " (" {p} ") " {move || c.tr(K::NotNative)}</p>
+            <p class="warn" data-testid="native-warning" role="note">"⚠ " {w.name()} " (" {p} ") " {move || c.tr(Phrase::NotNative)}</p>
         })
     }
 }
@@ -913,12 +913,12 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
             vendors.push(card.vendor.clone());
         }
     }
-    let cg = move |k: CgKey, label: K, get: fn(&Scenario) -> &String, set: fn(&mut Scenario, String)| num_field(c, Field::Custom(k), label, get, set, None);
+    let cg = move |k: CgKey, label: Phrase, get: fn(&Scenario) -> &String, set: fn(&mut Scenario, String)| num_field(c, Field::Custom(k), label, get, set, None);
     view! {
         <fieldset class="panel">
-            <legend>{move || c.tr(K::Gpu)}</legend>
+            <legend>{move || c.tr(Phrase::Gpu)}</legend>
             <div class="field">
-                <label for="gpu">{move || c.tr(K::Card)}</label>
+                <label for="gpu">{move || c.tr(Phrase::Card)}</label>
                 <select id="gpu" data-testid="gpu" on:change=move |ev| { let v = event_target_value(&ev); c.sc.update(|s| s.gpu = v); }>
                     {vendors.into_iter().map(|v| {
                         let items: Vec<(String, String)> = c.data.specs.iter().filter(|k| k.vendor == v).map(|k| (k.id.clone(), format!("{} · {}", k.name, c.nf().bytes(k.memory_bytes)))).collect();
@@ -928,7 +928,7 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
                             </optgroup>
                         }
                     }).collect_view()}
-                    <option value=CUSTOM_GPU selected=move || cur.with(|g| g == CUSTOM_GPU)>{move || c.tr(K::CustomCard)}</option>
+                    <option value=CUSTOM_GPU selected=move || cur.with(|g| g == CUSTOM_GPU)>{move || c.tr(Phrase::CustomCard)}</option>
                 </select>
                 {err_view(c, Field::Gpu)}
             </div>
@@ -938,17 +938,17 @@ fn gpu_panel(c: Ctx) -> impl IntoView {
             }></div>
             {move || (cur.get() == CUSTOM_GPU).then(|| view! {
                 <div class="field">
-                    <label for="cg-name">{move || c.tr(K::CustomName)}</label>
+                    <label for="cg-name">{move || c.tr(Phrase::CustomName)}</label>
                     <input id="cg-name" data-testid="cg-name" type="text" maxlength="60" prop:value=move || c.sc.with(|s| s.custom_gpu.name.clone())
                         on:input=move |ev| { let v = event_target_value(&ev); c.sc.update(|s| s.custom_gpu.name = v); }/>
                 </div>
                 <div class="grid2">
-                    {cg(CgKey::Memory, K::MemoryGb, |s| &s.custom_gpu.memory_gb, |s, v| s.custom_gpu.memory_gb = v)}
-                    {cg(CgKey::Bandwidth, K::BandwidthGbs, |s| &s.custom_gpu.bandwidth_gbps, |s, v| s.custom_gpu.bandwidth_gbps = v)}
-                    {cg(CgKey::Tflops, K::TflopsBf16, |s| &s.custom_gpu.tflops, |s, v| s.custom_gpu.tflops = v)}
-                    {cg(CgKey::Watts, K::Watts, |s| &s.custom_gpu.watts, |s, v| s.custom_gpu.watts = v)}
-                    {cg(CgKey::Price, K::PriceUsd, |s| &s.custom_gpu.price_usd, |s, v| s.custom_gpu.price_usd = v)}
-                    {cg(CgKey::Rent, K::RentUsdH, |s| &s.custom_gpu.rent_usd_h, |s, v| s.custom_gpu.rent_usd_h = v)}
+                    {cg(CgKey::Memory, Phrase::MemoryGb, |s| &s.custom_gpu.memory_gb, |s, v| s.custom_gpu.memory_gb = v)}
+                    {cg(CgKey::Bandwidth, Phrase::BandwidthGbs, |s| &s.custom_gpu.bandwidth_gbps, |s, v| s.custom_gpu.bandwidth_gbps = v)}
+                    {cg(CgKey::Tflops, Phrase::TflopsBf16, |s| &s.custom_gpu.tflops, |s, v| s.custom_gpu.tflops = v)}
+                    {cg(CgKey::Watts, Phrase::Watts, |s| &s.custom_gpu.watts, |s, v| s.custom_gpu.watts = v)}
+                    {cg(CgKey::Price, Phrase::PriceUsd, |s| &s.custom_gpu.price_usd, |s, v| s.custom_gpu.price_usd = v)}
+                    {cg(CgKey::Rent, Phrase::RentUsdH, |s| &s.custom_gpu.rent_usd_h, |s, v| s.custom_gpu.rent_usd_h = v)}
                 </div>
             })}
         </fieldset>
@@ -964,8 +964,8 @@ fn results_panel(c: Ctx) -> impl IntoView {
             let lang = c.lang.get();
             match c.out.with(|o| o.as_ref().map(|o| o.stale)) {
                 Some(false) => String::new(),
-                Some(true) => format!("<p class=\"stale\" role=\"status\">{}</p>", render::esc(lang.t(K::StaleResult))),
-                None => format!("<p class=\"stale\" role=\"status\">{}</p>", render::esc(lang.t(K::NoResult))),
+                Some(true) => format!("<p class=\"stale\" role=\"status\">{}</p>", render::esc(lang.t(Phrase::StaleResult))),
+                None => format!("<p class=\"stale\" role=\"status\">{}</p>", render::esc(lang.t(Phrase::NoResult))),
             }
         }></div>
         <div class="slot" inner_html=move || { let lang = c.lang.get(); c.out.with(|o| o.as_ref().map(|o| render::verdict(lang, c.nf(), o))).unwrap_or_default() }></div>
@@ -994,7 +994,7 @@ fn format_chart_view(c: Ctx) -> impl IntoView {
             let lines: Vec<charts::Line> = [1u64, 2, 4, 8].iter().map(|&n| charts::Line { label: format!("{n}× {short}"), gb: cap * n as f64 }).collect();
             let nf = c.nf();
             let t0 = dom::now_ms();
-            let s = charts::format_chart(&bars, &lines, lang.t(K::ChartPrecision), lang.t(K::ChartPrecisionAxis), &|x| nf.sig(x));
+            let s = charts::format_chart(&bars, &lines, lang.t(Phrase::ChartPrecision), lang.t(Phrase::ChartPrecisionAxis), &|x| nf.sig(x));
             dom::expose("chartMs", dom::now_ms() - t0);
             s
         })
@@ -1010,7 +1010,7 @@ fn format_chart_view(c: Ctx) -> impl IntoView {
     view! {
         <section class="block" aria-labelledby="chart-title">
             <div class="row spread">
-                <h2 id="chart-title">{move || c.tr(K::ChartPrecision)}</h2>
+                <h2 id="chart-title">{move || c.tr(Phrase::ChartPrecision)}</h2>
                 <div class="row">
                     <button type="button" class="small" data-testid="export-svg" on:click=move |_| export(false)>"SVG"</button>
                     <button type="button" class="small" data-testid="export-png" on:click=move |_| export(true)>"PNG"</button>
@@ -1047,11 +1047,11 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
                     if r.fits_now { "fits" } else { "nofit" },
                     if card.id == chosen { " chosen" } else { "" },
                     esc(&card.id),
-                    esc(lang.t(K::Choose)),
+                    esc(lang.t(Phrase::Choose)),
                     esc(&card.name),
                     c.nf().bytes(card.memory_bytes),
-                    if r.fits_now { format!("✓ {}", lang.t(K::Yes)) } else { format!("✗ {}", lang.t(K::No)) },
-                    r.cards_needed.map_or_else(|| lang.t(K::Never).to_string(), |k| c.nf().int(k)),
+                    if r.fits_now { format!("✓ {}", lang.t(Phrase::Yes)) } else { format!("✗ {}", lang.t(Phrase::No)) },
+                    r.cards_needed.map_or_else(|| lang.t(Phrase::Never).to_string(), |k| c.nf().int(k)),
                     r.headroom.map_or("—".to_string(), |h| c.nf().bytes_signed(h)),
                     card.purchase_usd.map_or("—".to_string(), |p| c.nf().usd(p)),
                 ));
@@ -1060,7 +1060,7 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
         let _ = n;
         html
     };
-    let th = move |key: SortKey, k: K, num: bool| {
+    let th = move |key: SortKey, k: Phrase, num: bool| {
         view! {
             <th scope="col" class:num=num aria-sort=move || { let (sk, d) = sort.get(); if sk == key { if d { "descending" } else { "ascending" } } else { "none" } }>
                 <button type="button" class="sort" data-testid=format!("sort-{:?}", key).to_ascii_lowercase() on:click=move |_| sort.update(|(sk, d)| { if *sk == key { *d = !*d } else { *sk = key; *d = matches!(key, SortKey::Headroom | SortKey::Memory) } })>
@@ -1077,16 +1077,16 @@ fn fit_table(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
     };
     view! {
         <section class="block" aria-labelledby="cards-title">
-            <h2 id="cards-title">{move || c.tr(K::AllCards)}</h2>
+            <h2 id="cards-title">{move || c.tr(Phrase::AllCards)}</h2>
             <div class="tablewrap">
                 <table class="cards" data-testid="fit-table">
                     <thead><tr>
-                        {th(SortKey::Name, K::ColCard, false)}
-                        {th(SortKey::Memory, K::ColMemory, true)}
-                        <th scope="col">{move || c.tr(K::ColFitsHere)} " (" {move || c.out.with(|o| o.as_ref().map_or(1, |o| o.workload.gpus))} ")"</th>
-                        {th(SortKey::CardsNeeded, K::ColCardsNeeded, true)}
-                        {th(SortKey::Headroom, K::ColHeadroom, true)}
-                        {th(SortKey::Price, K::ColPrice, true)}
+                        {th(SortKey::Name, Phrase::ColCard, false)}
+                        {th(SortKey::Memory, Phrase::ColMemory, true)}
+                        <th scope="col">{move || c.tr(Phrase::ColFitsHere)} " (" {move || c.out.with(|o| o.as_ref().map_or(1, |o| o.workload.gpus))} ")"</th>
+                        {th(SortKey::CardsNeeded, Phrase::ColCardsNeeded, true)}
+                        {th(SortKey::Headroom, Phrase::ColHeadroom, true)}
+                        {th(SortKey::Price, Phrase::ColPrice, true)}
                     </tr></thead>
                     <tbody on:click=on_pick inner_html=body></tbody>
                 </table>
@@ -1110,7 +1110,7 @@ fn exports(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
     };
     view! {
         <section class="block row">
-            <span>{move || c.tr(K::Export)} ":"</span>
+            <span>{move || c.tr(Phrase::Export)} ":"</span>
             <button type="button" class="small" data-testid="export-csv" on:click=move |_| ask(false)>"CSV"</button>
             <button type="button" class="small" data-testid="export-json" on:click=move |_| ask(true)>"JSON"</button>
         </section>
@@ -1122,20 +1122,20 @@ fn exports(c: Ctx, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
 /// Costing, efficiency and planner inputs, and the user profiles of the source articles.
 fn econ_panel(c: Ctx) -> impl IntoView {
     let training = Memo::new(move |_| c.sc.with(|s| s.mode.is_training()));
-    let f = move |field: Field, label: K, get: fn(&Scenario) -> &String, set: fn(&mut Scenario, String)| num_field(c, field, label, get, set, Some(K::DefaultHint));
+    let f = move |field: Field, label: Phrase, get: fn(&Scenario) -> &String, set: fn(&mut Scenario, String)| num_field(c, field, label, get, set, Some(Phrase::DefaultHint));
     let profiles = &c.data.catalog.profiles;
     view! {
         <fieldset class="panel">
-            <legend>{move || c.tr(K::Economics)}</legend>
+            <legend>{move || c.tr(Phrase::Economics)}</legend>
             <div class="field">
-                <label for="profile">{move || c.tr(K::Profile)}</label>
+                <label for="profile">{move || c.tr(Phrase::Profile)}</label>
                 <select id="profile" data-testid="profile" on:change=move |ev| {
                     let id = event_target_value(&ev);
                     if let Some(p) = c.data.catalog.profiles.iter().find(|p| p.id == id) {
                         c.sc.update(|s| econ::apply_profile(s, p));
                     }
                 }>
-                    <option value="">{move || c.tr(K::ProfileNone)}</option>
+                    <option value="">{move || c.tr(Phrase::ProfileNone)}</option>
                     {profiles.iter().map(|p| {
                         let p2 = p.clone();
                         view! { <option value=p.id.clone() title=p.description_en.clone()>{move || match c.lang.get() { Lang::En => p2.name_en.clone(), Lang::ZhHans => p2.name_zh_hans.clone(), Lang::ZhHant => p2.name_zh_hant.clone() }}</option> }
@@ -1143,26 +1143,26 @@ fn econ_panel(c: Ctx) -> impl IntoView {
                 </select>
             </div>
             <div class="grid2">
-                {f(Field::Target, K::TargetTps, |s| &s.cost.target, |s, v| s.cost.target = v)}
-                {f(Field::Budget, K::BudgetUsd, |s| &s.cost.budget, |s, v| s.cost.budget = v)}
+                {f(Field::Target, Phrase::TargetTps, |s| &s.cost.target, |s, v| s.cost.target = v)}
+                {f(Field::Budget, Phrase::BudgetUsd, |s| &s.cost.budget, |s, v| s.cost.budget = v)}
             </div>
-            {check_field(c, "rent", K::RankByRent, |s| s.cost.rent, |s, v| s.cost.rent = v)}
-            {move || training.get().then(|| f(Field::TrainTokens, K::TrainTokensB, |s| &s.cost.train_tokens_b, |s, v| s.cost.train_tokens_b = v))}
+            {check_field(c, "rent", Phrase::RankByRent, |s| s.cost.rent, |s, v| s.cost.rent = v)}
+            {move || training.get().then(|| f(Field::TrainTokens, Phrase::TrainTokensB, |s| &s.cost.train_tokens_b, |s, v| s.cost.train_tokens_b = v))}
             <details>
-                <summary>{move || c.tr(K::Cost)} " · " {move || c.tr(K::Speed)}</summary>
+                <summary>{move || c.tr(Phrase::Cost)} " · " {move || c.tr(Phrase::Speed)}</summary>
                 <div class="grid2">
-                    {f(Field::Years, K::Years, |s| &s.cost.years, |s, v| s.cost.years = v)}
-                    {f(Field::Busy, K::BusyPct, |s| &s.cost.busy_pct, |s, v| s.cost.busy_pct = v)}
-                    {f(Field::Kwh, K::KwhUsd, |s| &s.cost.kwh_usd, |s, v| s.cost.kwh_usd = v)}
-                    {f(Field::Pue, K::Pue, |s| &s.cost.pue, |s, v| s.cost.pue = v)}
-                    {f(Field::Fx, K::FxRate, |s| &s.cost.fx, |s, v| s.cost.fx = v)}
-                    {f(Field::Mbu, K::Mbu, |s| &s.cost.mbu, |s, v| s.cost.mbu = v)}
-                    {f(Field::Mfu, K::Mfu, |s| &s.cost.mfu, |s, v| s.cost.mfu = v)}
+                    {f(Field::Years, Phrase::Years, |s| &s.cost.years, |s, v| s.cost.years = v)}
+                    {f(Field::Busy, Phrase::BusyPct, |s| &s.cost.busy_pct, |s, v| s.cost.busy_pct = v)}
+                    {f(Field::Kwh, Phrase::KwhUsd, |s| &s.cost.kwh_usd, |s, v| s.cost.kwh_usd = v)}
+                    {f(Field::Pue, Phrase::Pue, |s| &s.cost.pue, |s, v| s.cost.pue = v)}
+                    {f(Field::Fx, Phrase::FxRate, |s| &s.cost.fx, |s, v| s.cost.fx = v)}
+                    {f(Field::Mbu, Phrase::Mbu, |s| &s.cost.mbu, |s, v| s.cost.mbu = v)}
+                    {f(Field::Mfu, Phrase::Mfu, |s| &s.cost.mfu, |s, v| s.cost.mfu = v)}
                 </div>
                 <p class="hint">{move || c.econ_in.with(|e| e.as_ref().ok().map(|e| format!(
                     "{:.0} % busy · {:.3} USD/kWh · PUE {:.2} · {:.1} CNY/USD · MBU {:.2} · MFU {:.2} · {} {}",
                     e.cost.utilization * 100.0, e.cost.electricity_usd_per_kwh, e.cost.pue, e.cost.cny_per_usd, e.eff.mbu_decode, e.eff.mfu_prefill,
-                    c.tr(K::AsOf), c.data.catalog.fx.as_of)))}</p>
+                    c.tr(Phrase::AsOf), c.data.catalog.fx.as_of)))}</p>
             </details>
         </fieldset>
     }
@@ -1176,7 +1176,7 @@ fn cost_chart_view(c: Ctx) -> impl IntoView {
         let lang = c.lang.get();
         let e = c.econ_in.get().ok()?;
         let card = c.card.get().ok()?;
-        c.out.with(|o| o.as_ref().map(|o| econ::cost_series(&card.gpu, &c.data.catalog.gpus, &o.by_count, &e, lang.t(K::Own), lang.t(K::Rent))))
+        c.out.with(|o| o.as_ref().map(|o| econ::cost_series(&card.gpu, &c.data.catalog.gpus, &o.by_count, &e, lang.t(Phrase::Own), lang.t(Phrase::Rent))))
     });
     let svg = Memo::new(move |_| {
         let lang = c.lang.get();
@@ -1184,7 +1184,7 @@ fn cost_chart_view(c: Ctx) -> impl IntoView {
             let Some(series) = s else { return String::new() };
             let nf = c.nf();
             let t0 = dom::now_ms();
-            let s = charts::cost_chart(series, lang.t(K::ChartCost), lang.t(K::ChartCostAxisX), lang.t(K::ChartCostAxisY), &|y| nf.usd(y));
+            let s = charts::cost_chart(series, lang.t(Phrase::ChartCost), lang.t(Phrase::ChartCostAxisX), lang.t(Phrase::ChartCostAxisY), &|y| nf.usd(y));
             dom::expose("costChartMs", dom::now_ms() - t0);
             s
         })
@@ -1200,14 +1200,14 @@ fn cost_chart_view(c: Ctx) -> impl IntoView {
     view! {
         <section class="block" aria-labelledby="cost-chart-title">
             <div class="row spread">
-                <h2 id="cost-chart-title">{move || c.tr(K::ChartCost)}</h2>
+                <h2 id="cost-chart-title">{move || c.tr(Phrase::ChartCost)}</h2>
                 <div class="row">
                     <button type="button" class="small" data-testid="export-cost-svg" on:click=move |_| export(false)>"SVG"</button>
                     <button type="button" class="small" data-testid="export-cost-png" on:click=move |_| export(true)>"PNG"</button>
                 </div>
             </div>
             <div class="chart" data-testid="chart-cost" inner_html=move || svg.get()></div>
-            <p class="hint">"● " {move || c.tr(K::MinCards)}</p>
+            <p class="hint">"● " {move || c.tr(Phrase::MinCards)}</p>
         </section>
     }
 }
@@ -1257,8 +1257,8 @@ fn planner(c: Ctx) -> impl IntoView {
                 let o = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()).is_some_and(|d| d.open());
                 open.set(o);
             }>
-                <summary><h2 class="inline">{move || c.tr(K::Planner)}</h2></summary>
-                <p class="hint">{move || c.tr(K::PlannerHint)}</p>
+                <summary><h2 class="inline">{move || c.tr(Phrase::Planner)}</h2></summary>
+                <p class="hint">{move || c.tr(Phrase::PlannerHint)}</p>
                 <div class="slot" on:click=on_pick inner_html=body></div>
             </details>
         </section>
