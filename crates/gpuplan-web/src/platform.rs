@@ -256,7 +256,7 @@ pub fn post_height_to_parent() {
             }
         }
     };
-    let cb = Closure::<dyn Fn()>::new(send.clone());
+    let cb = Closure::<dyn Fn()>::new(send);
     if let (Ok(obs), Some(body)) = (web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()), document().and_then(|d| d.body())) {
         obs.observe(&body);
         std::mem::forget(obs);

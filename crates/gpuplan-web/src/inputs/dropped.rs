@@ -327,7 +327,7 @@ mod tests {
     fn a_drop_reads_headers_and_says_what_it_read() {
         // A GGUF header alone: read once (4 MiB covers it), a model with exact bytes.
         let mut gguf = tiny_gguf();
-        gguf.extend(std::iter::repeat(0u8).take(1000));
+        gguf.extend(std::iter::repeat_n(0u8, 1000));
         let (r, reads) = drop_files(vec![("tiny.gguf", gguf.clone())]);
         assert_eq!(reads, vec![gguf.len() as u64]);
         assert!(matches!(&r.outcome, DropOutcome::File(f) if f.format.as_deref() == Some("q4_k_m")), "{r:?}");

@@ -298,8 +298,12 @@ pub struct Input {
     pub access: Access,
 }
 
-const fn text(field: Field, key: &'static str, id: &'static str, kind: Kind, label: Phrase, hint: Option<Phrase>, get: fn(&Scenario) -> &String, slot: fn(&mut Scenario) -> &mut String) -> Input {
-    Input { field, key, id, kind, label, hint, access: Access::Text { get, slot } }
+const fn text(field: Field, key: &'static str, id: &'static str, kind: Kind, label: Phrase, hint: Option<Phrase>, access: Access) -> Input {
+    Input { field, key, id, kind, label, hint, access }
+}
+
+const fn typed(get: fn(&Scenario) -> &String, slot: fn(&mut Scenario) -> &mut String) -> Access {
+    Access::Text { get, slot }
 }
 
 const fn name(field: Field, key: &'static str, id: &'static str, label: Phrase, get: fn(&Scenario) -> &'static str, set: fn(&mut Scenario, &str) -> bool) -> Input {
@@ -328,7 +332,7 @@ const TOKENS: Option<Phrase> = Some(Phrase::TokensHint);
 /// Every input, in the link's order.
 pub static INPUTS: &[Input] = &[
     packed(Field::Source, "src", "model-panel", Phrase::Model, write_source, read_source),
-    text(Field::Preset, "m", "preset", Kind::Text, Phrase::TabPreset, None, |s| &s.preset, |s| &mut s.preset),
+    text(Field::Preset, "m", "preset", Kind::Text, Phrase::TabPreset, None, typed(|s| &s.preset, |s| &mut s.preset)),
     packed(Field::Config, "cfg", "config", Phrase::PasteConfig, write_config, read_config),
     packed(Field::Manual(ManualKey::Layers), "mm", "m-layers", Phrase::TabManual, |s| (s.manual != ManualFields::default()).then(|| s.manual.encode()), |s, v| {
         s.manual = ManualFields::decode(v);
@@ -349,26 +353,26 @@ pub static INPUTS: &[Input] = &[
     name(Field::Weights, "w", "weights", Phrase::WeightFormat, |s| s.weights.name(), |s, v| WeightFormat::parse(v, false).map(|f| s.weights = f).is_ok()),
     name(Field::Kv, "kv", "kv", Phrase::KvFormat, |s| s.kv.name(), |s, v| KvFormat::parse(v).map(|f| s.kv = f).is_ok()),
     name(Field::Engine, "e", "engine", Phrase::Engine, |s| s.engine.name(), |s, v| Engine::parse(v).map(|e| s.engine = e).is_ok()),
-    text(Field::Context, "ctx", "context", whole(1024), Phrase::Context, TOKENS, |s| &s.context, |s| &mut s.context),
-    text(Field::Output, "out", "output", whole(1024), Phrase::Output, None, |s| &s.output, |s| &mut s.output),
-    text(Field::Users, "u", "users", whole(1000), Phrase::Users, None, |s| &s.users, |s| &mut s.users),
-    text(Field::MicroBatch, "mb", "micro-batch", whole(1000), Phrase::MicroBatch, None, |s| &s.micro_batch, |s| &mut s.micro_batch),
-    text(Field::Seq, "sq", "seq", whole(1024), Phrase::Seq, TOKENS, |s| &s.seq, |s| &mut s.seq),
-    text(Field::LoraRank, "r", "lora-rank", whole(1024), Phrase::LoraRank, None, |s| &s.lora_rank, |s| &mut s.lora_rank),
-    text(Field::Gpus, "n", "gpus", whole(1000), Phrase::Gpus, None, |s| &s.gpus, |s| &mut s.gpus),
-    text(Field::Util, "gmu", "util", Kind::Decimal { lo: 0.05, hi: 1.0, optional: false }, Phrase::Util, None, |s| &s.util, |s| &mut s.util),
-    text(Field::GpuLayers, "ngl", "gpu-layers", Kind::Whole { k_unit: 1000, optional: true }, Phrase::GpuLayers, None, |s| &s.gpu_layers, |s| &mut s.gpu_layers),
-    text(Field::Gpu, "g", "gpu", Kind::Text, Phrase::Card, None, |s| &s.gpu, |s| &mut s.gpu),
-    text(Field::Years, "y", "years", optional(0.25, 20.0), Phrase::Years, DEFAULT, |s| &s.cost.years, |s| &mut s.cost.years),
-    text(Field::Busy, "busy", "busy", optional(1.0, 100.0), Phrase::BusyPct, DEFAULT, |s| &s.cost.busy_pct, |s| &mut s.cost.busy_pct),
-    text(Field::Kwh, "kwh", "kwh", optional(0.0, 10.0), Phrase::KwhUsd, DEFAULT, |s| &s.cost.kwh_usd, |s| &mut s.cost.kwh_usd),
-    text(Field::Fx, "fx", "fx", optional(0.01, 1000.0), Phrase::FxRate, DEFAULT, |s| &s.cost.fx, |s| &mut s.cost.fx),
-    text(Field::Pue, "pue", "pue", optional(1.0, 3.0), Phrase::Pue, DEFAULT, |s| &s.cost.pue, |s| &mut s.cost.pue),
-    text(Field::Mbu, "mbu", "mbu", optional(0.01, 1.0), Phrase::Mbu, DEFAULT, |s| &s.cost.mbu, |s| &mut s.cost.mbu),
-    text(Field::Mfu, "mfu", "mfu", optional(0.01, 1.0), Phrase::Mfu, DEFAULT, |s| &s.cost.mfu, |s| &mut s.cost.mfu),
-    text(Field::Target, "tgt", "target", optional(0.0, 1e9), Phrase::TargetTps, DEFAULT, |s| &s.cost.target, |s| &mut s.cost.target),
-    text(Field::Budget, "bud", "budget", optional(0.0, 1e12), Phrase::BudgetUsd, DEFAULT, |s| &s.cost.budget, |s| &mut s.cost.budget),
-    text(Field::TrainTokens, "tt", "train-tokens", optional(0.000001, 1e6), Phrase::TrainTokensB, DEFAULT, |s| &s.cost.train_tokens_b, |s| &mut s.cost.train_tokens_b),
+    text(Field::Context, "ctx", "context", whole(1024), Phrase::Context, TOKENS, typed(|s| &s.context, |s| &mut s.context)),
+    text(Field::Output, "out", "output", whole(1024), Phrase::Output, None, typed(|s| &s.output, |s| &mut s.output)),
+    text(Field::Users, "u", "users", whole(1000), Phrase::Users, None, typed(|s| &s.users, |s| &mut s.users)),
+    text(Field::MicroBatch, "mb", "micro-batch", whole(1000), Phrase::MicroBatch, None, typed(|s| &s.micro_batch, |s| &mut s.micro_batch)),
+    text(Field::Seq, "sq", "seq", whole(1024), Phrase::Seq, TOKENS, typed(|s| &s.seq, |s| &mut s.seq)),
+    text(Field::LoraRank, "r", "lora-rank", whole(1024), Phrase::LoraRank, None, typed(|s| &s.lora_rank, |s| &mut s.lora_rank)),
+    text(Field::Gpus, "n", "gpus", whole(1000), Phrase::Gpus, None, typed(|s| &s.gpus, |s| &mut s.gpus)),
+    text(Field::Util, "gmu", "util", Kind::Decimal { lo: 0.05, hi: 1.0, optional: false }, Phrase::Util, None, typed(|s| &s.util, |s| &mut s.util)),
+    text(Field::GpuLayers, "ngl", "gpu-layers", Kind::Whole { k_unit: 1000, optional: true }, Phrase::GpuLayers, None, typed(|s| &s.gpu_layers, |s| &mut s.gpu_layers)),
+    text(Field::Gpu, "g", "gpu", Kind::Text, Phrase::Card, None, typed(|s| &s.gpu, |s| &mut s.gpu)),
+    text(Field::Years, "y", "years", optional(0.25, 20.0), Phrase::Years, DEFAULT, typed(|s| &s.cost.years, |s| &mut s.cost.years)),
+    text(Field::Busy, "busy", "busy", optional(1.0, 100.0), Phrase::BusyPct, DEFAULT, typed(|s| &s.cost.busy_pct, |s| &mut s.cost.busy_pct)),
+    text(Field::Kwh, "kwh", "kwh", optional(0.0, 10.0), Phrase::KwhUsd, DEFAULT, typed(|s| &s.cost.kwh_usd, |s| &mut s.cost.kwh_usd)),
+    text(Field::Fx, "fx", "fx", optional(0.01, 1000.0), Phrase::FxRate, DEFAULT, typed(|s| &s.cost.fx, |s| &mut s.cost.fx)),
+    text(Field::Pue, "pue", "pue", optional(1.0, 3.0), Phrase::Pue, DEFAULT, typed(|s| &s.cost.pue, |s| &mut s.cost.pue)),
+    text(Field::Mbu, "mbu", "mbu", optional(0.01, 1.0), Phrase::Mbu, DEFAULT, typed(|s| &s.cost.mbu, |s| &mut s.cost.mbu)),
+    text(Field::Mfu, "mfu", "mfu", optional(0.01, 1.0), Phrase::Mfu, DEFAULT, typed(|s| &s.cost.mfu, |s| &mut s.cost.mfu)),
+    text(Field::Target, "tgt", "target", optional(0.0, 1e9), Phrase::TargetTps, DEFAULT, typed(|s| &s.cost.target, |s| &mut s.cost.target)),
+    text(Field::Budget, "bud", "budget", optional(0.0, 1e12), Phrase::BudgetUsd, DEFAULT, typed(|s| &s.cost.budget, |s| &mut s.cost.budget)),
+    text(Field::TrainTokens, "tt", "train-tokens", optional(0.000001, 1e6), Phrase::TrainTokensB, DEFAULT, typed(|s| &s.cost.train_tokens_b, |s| &mut s.cost.train_tokens_b)),
     name(Field::Optimizer, "o", "optimizer", Phrase::Optimizer, |s| s.optimizer.name(), |s, v| Optimizer::parse(v).map(|o| s.optimizer = o).is_ok()),
     name(Field::Precision, "pr", "precision", Phrase::TrainPrecision, |s| s.precision.name(), |s, v| Precision::parse(v).map(|p| s.precision = p).is_ok()),
     name(Field::Zero, "z", "zero", Phrase::Zero, |s| ["0", "1", "2", "3"][s.zero.min(3) as usize], |s, v| match v.parse::<u8>() {
@@ -454,11 +458,11 @@ pub fn minify_config(text: &str) -> String {
     match json::parse(text) {
         Ok(Value::Object(mut map)) => {
             for k in CONFIG_NOISE {
-                map.remove(*k);
+                map.remove(k);
             }
             if let Some(Value::Object(tc)) = map.get_mut("text_config") {
                 for k in CONFIG_NOISE {
-                    tc.remove(*k);
+                    tc.remove(k);
                 }
             }
             json::to_string(&Value::Object(map))

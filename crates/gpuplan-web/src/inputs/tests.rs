@@ -19,8 +19,7 @@ fn default_scenario_is_a_short_link() {
 
 #[test]
 fn every_field_round_trips() {
-    let mut s = Scenario::default();
-    s.preset = "qwen2.5-72b".into();
+    let mut s = Scenario { preset: "qwen2.5-72b".into(), ..Scenario::default() };
     s.set_mode(Mode::Qlora);
     s.kv = KvFormat::Fp8;
     s.engine = Engine::Vllm;
@@ -54,16 +53,17 @@ fn every_field_round_trips() {
 
 #[test]
 fn config_and_manual_models_round_trip() {
-    let mut s = Scenario::default();
-    s.source = Source::Config;
-    s.config = "{\n  \"model_type\": \"llama\", \"hidden_size\": 4096,\n  \"architectures\": [\"LlamaForCausalLM\"]\n}".into();
+    let s = Scenario {
+        source: Source::Config,
+        config: "{\n  \"model_type\": \"llama\", \"hidden_size\": 4096,\n  \"architectures\": [\"LlamaForCausalLM\"]\n}".into(),
+        ..Scenario::default()
+    };
     let (back, _) = Scenario::from_params(&s.to_params());
     assert_eq!(back.source, Source::Config);
     // Noise keys dropped, whitespace gone, the keys in the order they were typed.
     assert_eq!(back.config, "{\"model_type\":\"llama\",\"hidden_size\":4096}");
 
-    let mut s = Scenario::default();
-    s.source = Source::Manual;
+    let mut s = Scenario { source: Source::Manual, ..Scenario::default() };
     *s.manual.get_mut(ManualKey::Layers) = "80".into();
     s.manual.tied = true;
     *s.manual.get_mut(ManualKey::Hidden) = "abc".into();
@@ -72,9 +72,7 @@ fn config_and_manual_models_round_trip() {
     assert_eq!(back.source, Source::Manual);
 
     // A broken config is kept as typed.
-    let mut s = Scenario::default();
-    s.source = Source::Config;
-    s.config = "{ not json".into();
+    let s = Scenario { source: Source::Config, config: "{ not json".into(), ..Scenario::default() };
     assert_eq!(Scenario::from_params(&s.to_params()).0.config, "{ not json");
 }
 
@@ -106,22 +104,16 @@ fn workload_checks_every_field_and_names_it() {
     let w = s.workload(80 << 30).unwrap();
     assert_eq!((w.prompt, w.new_tokens, w.batch, w.gpus), (8192 - 512, 512, 1, 1));
 
-    let mut s = Scenario::default();
-    s.context = "".into();
-    s.users = "-2".into();
-    s.gpus = "NaN".into();
+    let s = Scenario { context: "".into(), users: "-2".into(), gpus: "NaN".into(), ..Scenario::default() };
     let errs = s.workload(80 << 30).unwrap_err();
     let fields: Vec<Field> = errs.iter().map(|e| e.field).collect();
     assert_eq!(fields, [Field::Users, Field::Context, Field::Gpus]);
     assert_eq!(errs[0].msg, Msg::Num(NumErr::Negative));
 
-    let mut s = Scenario::default();
-    s.output = "9000".into();
+    let s = Scenario { output: "9000".into(), ..Scenario::default() };
     assert_eq!(s.workload(1 << 30).unwrap_err()[0], FieldError { field: Field::Output, msg: Msg::OutputVsContext });
 
-    let mut s = Scenario::default();
-    s.engine = Engine::Vllm;
-    s.util = "1.5".into();
+    let s = Scenario { engine: Engine::Vllm, util: "1.5".into(), ..Scenario::default() };
     assert_eq!(s.workload(1 << 30).unwrap_err()[0].field, Field::Util);
 }
 

@@ -4,6 +4,7 @@
 //! Buttons inside carry `data-*` attributes and are handled by one listener on their slot.
 
 pub mod card_info;
+pub mod fit_table;
 pub mod charts;
 pub mod model_summary;
 pub mod plans;

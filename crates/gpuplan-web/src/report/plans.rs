@@ -34,9 +34,9 @@ pub fn plans(lang: Lang, nf: NumFmt, plans: &[Plan]) -> String {
     let usd = |v: Option<f64>| v.map_or("—".into(), |v| nf.usd(v));
     for (i, p) in plans.iter().enumerate() {
         h.raw("<tr title=\"").text(&p.reason).raw("\"><td>").num(i + 1).raw("</td><th scope=\"row\"><button type=\"button\" class=\"linklike\" data-plan=\"").num(i).raw("\">");
-        h.text(&p.gpu_name).raw("</button></th><td class=\"num\">").num(p.count).raw("</td><td>").text(&p.format_name);
+        h.text(&p.gpu_name).raw("</button></th><td class=\"num\">").num(p.count).raw("</td><td>").text(p.format_name);
         if p.precision_support != "native" {
-            h.raw(" (").text(&p.precision_support).raw(")");
+            h.raw(" (").text(p.precision_support).raw(")");
         }
         h.raw("</td><td>").num(p.layout.tensor_parallel).raw("×").num(p.layout.pipeline_parallel).raw("×").num(p.layout.data_parallel);
         for cell in [nf.int(p.tokens_per_s.round() as u64), usd(p.cost.own_total_usd), usd(p.cost.rent_usd_per_hour), usd(p.usd_per_million_tokens)] {
