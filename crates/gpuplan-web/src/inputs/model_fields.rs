@@ -1,6 +1,6 @@
 //! The inputs that are records of their own: the typed-by-hand model, the user's own card and
 //! the model read from a dropped file. Each travels in the link packed into one value (see the
-//! `mm`, `cg` and `f*` entries of [`super::scenario::INPUTS`]); each of their fields has one row in
+//! `mm`, `cg` and `f*` entries of the field table, `INPUTS`); each of their fields has one row in
 //! [`MANUAL_FIELDS`] or [`CUSTOM_GPU_FIELDS`].
 
 use gpuplan_core::model::ManualModel;
