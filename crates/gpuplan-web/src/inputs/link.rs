@@ -50,7 +50,7 @@ impl Scenario {
                 source_given = true;
             }
         }
-        // Without an explicit source, the model fields decide (older links had no `src`).
+        // A link without `src`: the model fields decide.
         if !source_given {
             sc.source = if sc.file.is_some() {
                 Source::File

@@ -158,3 +158,17 @@ fn the_field_table_is_whole() {
     }
     assert!(has_scenario("v=1&ctx=4096") && !has_scenario("v=1&lang=en&embed=1"));
 }
+
+#[test]
+fn every_typed_input_of_the_table_travels_in_the_link_under_its_key() {
+    for input in INPUTS {
+        let Access::Text { get, slot } = input.access else { continue };
+        let mut s = Scenario::default();
+        *slot(&mut s) = "7".into();
+        let params = s.to_params();
+        assert_eq!(params, format!("v=1&{}=7", input.key), "{}", input.key);
+        let (back, bad) = Scenario::from_params(&params);
+        assert!(bad.is_empty(), "{}: {bad:?}", input.key);
+        assert_eq!(get(&back), "7", "{}", input.key);
+    }
+}
