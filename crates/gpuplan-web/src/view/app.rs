@@ -1,4 +1,4 @@
-//! The page: mounts it, builds its state (context `Page`), keeps the link, local storage and
+//! The page: mounts it, builds its state (`Page`), keeps the link, local storage and
 //! `<html>` in step with it, and receives the worker's answers.
 
 use gpuplan_core::formats::WeightFormat;
@@ -212,7 +212,6 @@ fn App() -> impl IntoView {
     let embed = platform::query_param("embed").is_some_and(|v| v == "1" || v == "true");
     let (initial, bad) = initial_scenario(embed);
     let c = page_state(data, embed, initial, bad);
-    provide_context(c);
     platform::on_worker_reply(move |op, id, json| worker_reply(c, op, id, json));
     sync_with_outside(c);
 
@@ -221,7 +220,7 @@ fn App() -> impl IntoView {
             ev.prevent_default();
             if let Some(el) = platform::document().and_then(|d| d.get_element_by_id("results")).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) { let _ = el.focus(); }
         }>{move || c.tr(Phrase::SkipToResults)}</a>
-        {(!embed).then(header)}
+        {(!embed).then(|| header(c))}
         {move || c.notice.get().map(|bad| view! {
             <div class="notice" role="status">
                 {move || c.tr(Phrase::LinkRepaired)} " " <code>{bad}</code>
@@ -230,16 +229,16 @@ fn App() -> impl IntoView {
         })}
         <main id="main" class="layout" class:embed={embed}>
             <section class="inputs" aria-label=move || c.tr(Phrase::Workload)>
-                {model_panel()}
-                {workload_panel()}
-                {gpu_panel()}
-                {(!embed).then(economics_panel)}
+                {model_panel(c)}
+                {workload_panel(c)}
+                {gpu_panel(c)}
+                {(!embed).then(|| economics_panel(c))}
             </section>
             <section class="results" id="results" tabindex="-1" aria-label=move || c.tr(Phrase::Results)>
-                {results_panel()}
+                {results_panel(c)}
             </section>
         </main>
-        {(!embed).then(footer)}
+        {(!embed).then(|| footer(c))}
         {embed.then(|| view! {
             <p class="open-full">
                 <a href=move || platform::page_url(&format!("lang={}", c.lang.get().tag()), &c.scenario.with(Scenario::to_params)) target="_blank" rel="noopener">

@@ -1,6 +1,6 @@
 //! The page's shared state: one `RwSignal<Scenario>` holds every input; the memos derived
 //! from it (card, errors, memory results, speed and cost) and the interface settings. `App`
-//! provides it as context; each panel takes it with [`page`].
+//! builds it once and hands it to each panel (all `Copy`).
 
 use leptos::prelude::*;
 
@@ -21,11 +21,6 @@ pub const KEY_CUSTOM_GPU: &str = "gpuplan:custom-gpu";
 /// Request ids of the two exports: the worker echoes the id, which says what to download.
 pub const EXPORT_CSV: f64 = 1.0;
 pub const EXPORT_JSON: f64 = 2.0;
-
-/// The page's state, from the context `App` provides.
-pub fn page() -> Page {
-    expect_context::<Page>()
-}
 
 /// Theme choice; `Auto` follows the system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +47,7 @@ impl ThemePref {
     }
 }
 
-/// Signals and memos shared by the views (all `Copy`), provided as context by `app::App`.
+/// Signals and memos shared by the views (all `Copy`), built by `app::App`.
 #[derive(Clone, Copy)]
 pub struct Page {
     pub scenario: RwSignal<Scenario>,

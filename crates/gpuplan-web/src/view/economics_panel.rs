@@ -3,14 +3,13 @@
 
 use leptos::prelude::*;
 
-use super::context::page;
+use super::context::Page;
 use super::widgets::{check_field, num_field};
 use crate::i18n::{Lang, Phrase};
 use crate::inputs::{apply_profile, Field};
 
 /// Costing, efficiency and planner inputs, and the user profiles of the source articles.
-pub fn economics_panel() -> impl IntoView {
-    let c = page();
+pub fn economics_panel(c: Page) -> impl IntoView {
     let training = Memo::new(move |_| c.scenario.with(|s| s.mode.is_training()));
     let f = move |field: Field| num_field(c, field);
     let profiles = &c.data.catalog.profiles;

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::context::{page, Page};
+use super::context::Page;
 use super::widgets::{err_view, text_field};
 use crate::i18n::Phrase;
 use crate::inputs::model_fields::CUSTOM_GPU_FIELDS;
@@ -11,8 +11,7 @@ use crate::inputs::{CustomGpuKey, Field, CUSTOM_GPU};
 use crate::report::card_info::card_info;
 
 /// The card: one of the catalog's (with its facts and sources) or the user's own.
-pub fn gpu_panel() -> impl IntoView {
-    let c = page();
+pub fn gpu_panel(c: Page) -> impl IntoView {
     let cur = Memo::new(move |_| c.scenario.with(|s| s.gpu.clone()));
     let mut vendors: Vec<String> = Vec::new();
     for card in &c.data.specs {
@@ -58,5 +57,5 @@ pub fn gpu_panel() -> impl IntoView {
 
 fn custom_field(c: Page, key: CustomGpuKey) -> impl IntoView {
     let value = Memo::new(move |_| c.scenario.with(|s| s.custom_gpu.get(key).clone()));
-    text_field(c, Field::Custom(key), key.input().label, None, "decimal", value, move |v| c.scenario.update(|s| *s.custom_gpu.get_mut(key) = v))
+    text_field(c, Field::Custom(key), key.input().label, None, "decimal", value, Box::new(move |v| c.scenario.update(|s| *s.custom_gpu.get_mut(key) = v)))
 }

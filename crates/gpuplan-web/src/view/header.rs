@@ -3,14 +3,13 @@
 
 use leptos::prelude::*;
 
-use super::context::{page, Page, ThemePref, KEY_LANG, KEY_SCENARIO, KEY_THEME};
+use super::context::{Page, ThemePref, KEY_LANG, KEY_SCENARIO, KEY_THEME};
 use super::widgets::select_target;
 use crate::i18n::{Lang, Phrase};
 use crate::inputs::Scenario;
 use crate::platform;
 
-pub fn header() -> impl IntoView {
-    let c = page();
+pub fn header(c: Page) -> impl IntoView {
     let copied = RwSignal::new(0u8); // 0 idle, 1 copied, 2 failed (show the link)
     let embed_open = RwSignal::new(false);
     let share = move |_| {
@@ -108,8 +107,7 @@ fn embed_dialog(c: Page, open: RwSignal<bool>) -> impl IntoView {
     }
 }
 
-pub fn footer() -> impl IntoView {
-    let c = page();
+pub fn footer(c: Page) -> impl IntoView {
     view! {
         <footer class="foot">
             <p>{move || c.tr(Phrase::FooterPrivacy)}</p>

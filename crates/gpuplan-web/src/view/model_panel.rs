@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::context::{page, Page};
+use super::context::Page;
 use super::widgets::{checkbox, err_view, text_field};
 use crate::i18n::Phrase;
 use crate::inputs::model_fields::MANUAL_FIELDS;
@@ -13,8 +13,7 @@ use crate::platform;
 use crate::report::model_summary::model_summary;
 
 /// The model: a preset, a config or dropped files, or numbers typed by hand; and its summary.
-pub fn model_panel() -> impl IntoView {
-    let c = page();
+pub fn model_panel(c: Page) -> impl IntoView {
     let source = Memo::new(move |_| c.scenario.with(|s| s.source));
     let tab = move |src: Source, k: Phrase, id: &'static str| {
         view! {
@@ -169,10 +168,10 @@ fn manual_panel(c: Page) -> impl IntoView {
 
 fn manual_field(c: Page, key: ManualKey) -> impl IntoView {
     let value = Memo::new(move |_| c.scenario.with(|s| s.manual.get(key).clone()));
-    text_field(c, Field::Manual(key), key.input().label, None, "numeric", value, move |v| c.scenario.update(|s| {
+    text_field(c, Field::Manual(key), key.input().label, None, "numeric", value, Box::new(move |v| c.scenario.update(|s| {
         *s.manual.get_mut(key) = v;
         s.source = Source::Manual;
-    }))
+    })))
 }
 
 fn summary(c: Page) -> impl IntoView {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::context::{page, Page};
+use super::context::Page;
 use super::fit_table::{exports, fit_table};
 use super::planner::planner;
 use super::widgets::chart_block;
@@ -18,8 +18,7 @@ use crate::results::money::cost_series;
 
 /// The results: the verdict, the breakdown, the notes, the charts, speed and cost, the
 /// planner, the every-card table and the exports.
-pub fn results_panel() -> impl IntoView {
-    let c = page();
+pub fn results_panel(c: Page) -> impl IntoView {
     let sort = RwSignal::new((SortKey::CardsNeeded, false));
     view! {
         <div class="slot" inner_html=move || {

@@ -19,7 +19,7 @@ pub fn err_view(c: Page, f: Field) -> impl IntoView {
 
 /// A text input for a number, kept as typed, with its message under it.
 /// `inputmode` is `decimal` or `numeric` (whole numbers only).
-pub fn text_field(c: Page, f: Field, label: Phrase, hint: Option<Phrase>, inputmode: &'static str, value: Memo<String>, on_input: impl Fn(String) + 'static) -> impl IntoView {
+pub fn text_field(c: Page, f: Field, label: Phrase, hint: Option<Phrase>, inputmode: &'static str, value: Memo<String>, on_input: Box<dyn Fn(String)>) -> impl IntoView {
     let id = f.id();
     let bad = Memo::new(move |_| c.errors.with(|es| es.iter().any(|e| e.field == f)));
     view! {
@@ -38,11 +38,11 @@ pub fn text_field(c: Page, f: Field, label: Phrase, hint: Option<Phrase>, inputm
 
 /// The number field of a text input of the field table (label, hint, value from its entry).
 pub fn num_field(c: Page, f: Field) -> impl IntoView {
-    let Some(&Input { label, hint, access: Access::Text { get, slot }, .. }) = input(f) else {
-        return ().into_any();
+    let &Input { label, hint, access: Access::Text { get, slot }, .. } = input(f)? else {
+        return None;
     };
     let value = Memo::new(move |_| c.scenario.with(|s| get(s).clone()));
-    text_field(c, f, label, hint, "decimal", value, move |v| c.scenario.update(|s| *slot(s) = v)).into_any()
+    Some(text_field(c, f, label, hint, "decimal", value, Box::new(move |v| c.scenario.update(|s| *slot(s) = v))))
 }
 
 /// An option's text: a translation, or a fixed name.
@@ -65,11 +65,11 @@ impl OptionText {
 /// brings (a task's formats).
 pub fn select_field(c: Page, f: Field, options: Vec<(&'static str, OptionText)>, then: fn(&mut Scenario)) -> impl IntoView {
     let id = f.id();
-    let Some((label, Access::Name { get, set })) = input(f).map(|i| (i.label, i.access)) else {
-        return ().into_any();
+    let &Input { label, access: Access::Name { get, set }, .. } = input(f)? else {
+        return None;
     };
     let cur = Memo::new(move |_| c.scenario.with(get));
-    view! {
+    Some(view! {
         <div class="field">
             <label for=id>{move || c.tr(label)}</label>
             <select id=id data-testid=id on:change=move |ev| {
@@ -80,8 +80,7 @@ pub fn select_field(c: Page, f: Field, options: Vec<(&'static str, OptionText)>,
             </select>
             {err_view(c, f)}
         </div>
-    }
-    .into_any()
+    })
 }
 
 /// A checkbox.
@@ -100,9 +99,9 @@ pub fn checkbox(c: Page, id: &'static str, label: Phrase, get: fn(&Scenario) -> 
 
 /// The checkbox of a flag input of the field table.
 pub fn check_field(c: Page, f: Field) -> impl IntoView {
-    match input(f).map(|i| (i.id, i.label, i.access)) {
-        Some((id, label, Access::Flag { get, set, .. })) => checkbox(c, id, label, get, set).into_any(),
-        _ => ().into_any(),
+    match input(f)? {
+        &Input { id, label, access: Access::Flag { get, set, .. }, .. } => Some(checkbox(c, id, label, get, set)),
+        _ => None,
     }
 }
 

@@ -6,7 +6,7 @@ use gpuplan_core::formats::{KvFormat, WeightFormat, ALL_FORMATS};
 use gpuplan_core::memory::{Engine, Mode, Optimizer};
 use leptos::prelude::*;
 
-use super::context::{page, Page};
+use super::context::Page;
 use super::widgets::{check_field, err_view, num_field, select_field, OptionText};
 use crate::i18n::Phrase;
 use crate::inputs::Field;
@@ -27,8 +27,7 @@ fn format_group(f: WeightFormat) -> &'static str {
 }
 
 /// The task, formats, sizes, engine and card count.
-pub fn workload_panel() -> impl IntoView {
-    let c = page();
+pub fn workload_panel(c: Page) -> impl IntoView {
     let mode = Memo::new(move |_| c.scenario.with(|s| s.mode));
     let engine = Memo::new(move |_| c.scenario.with(|s| s.engine));
     let weights = Memo::new(move |_| c.scenario.with(|s| s.weights));
