@@ -10,7 +10,8 @@
 //    cache named after their content hash (the worker's, loaded on first use, are kept when first
 //    fetched), network-first for pages, cache-first for assets;
 //  * the worker (gpuplan-worker*.js/wasm: file reading and the planner): glue minified, and a
-//    loader that passes the wasm path as an object; in the single file, a blob: worker.
+//    loader that passes the wasm path as an object; in the single file, a blob: worker;
+//  * a Content-Security-Policy <meta> in index.html and in the single file (see `withCsp`).
 // Usage: node scripts/pack-offline.mjs dist
 import fs from 'node:fs';
 import path from 'node:path';
@@ -72,6 +73,38 @@ let workerGlue;
   console.log(`pack-offline: ${workerGlueName} ${src.length} → ${workerGlue.length} B minified`);
 }
 
+// The page's Content-Security-Policy: its own files ('self'), the inline scripts and styles it
+// ships by their SHA-256, WebAssembly compilation ('wasm-unsafe-eval': WebAssembly.instantiate
+// needs it, 'self' does not cover it), the single file's blob: worker, data:/blob: images (the
+// favicon, the PNG export), and connections to its own origin only. Style attributes stay
+// allowed (style-src-attr): the memory bar's segment widths are `style="width:…%"`. The policy
+// goes right after <meta charset>, before any script.
+function withCsp(doc) {
+  const sha = (text) => `'sha256-${crypto.createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+  const scripts = [...doc.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)]
+    .filter((m) => !/\bsrc=/.test(m[1]) && !/type="text\/plain"/.test(m[1]) && m[2].length > 0)
+    .map((m) => sha(m[2]));
+  const styles = [...doc.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/g)].map((m) => sha(m[1]));
+  const policy = [
+    "default-src 'none'",
+    `script-src 'self' 'wasm-unsafe-eval' ${scripts.join(' ')}`.trim(),
+    `style-src 'self' ${styles.join(' ')}`.trim(),
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "object-src 'none'",
+  ].join('; ');
+  if (doc.includes('http-equiv="Content-Security-Policy"')) throw new Error('the page already has a CSP');
+  const at = doc.search(/<meta charset="utf-8"\s*\/?>/i);
+  if (at < 0) throw new Error('no <meta charset> to put the CSP after');
+  const end = doc.indexOf('>', at) + 1;
+  return `${doc.slice(0, end)}\n<meta http-equiv="Content-Security-Policy" content="${policy}"/>${doc.slice(end)}`;
+}
+
 // 1. The single file.
 let single = html
   .replace(/<link[^>]*rel="(?:modulepreload|preload)"[^>]*>\s*/g, '')
@@ -109,8 +142,10 @@ const bytes = await new Response(new Blob([gz]).stream().pipeThrough(new Decompr
 await __wbg_init({ module_or_path: bytes });
 </script>
 `;
-single = single.replace('</body>', () => `${workerTag}${loader}</body>`);
+single = withCsp(single.replace('</body>', () => `${workerTag}${loader}</body>`));
 fs.writeFileSync(path.join(dist, 'gpuplan-offline.html'), single);
+html = withCsp(html);
+fs.writeFileSync(path.join(dist, 'index.html'), html);
 
 // 2. The service worker.
 // The worker's files are not precached: they are what the page loads only on first use, so a

@@ -53,24 +53,24 @@ impl Lang {
         preferred.into_iter().find_map(Lang::from_tag).unwrap_or_default()
     }
 
-    pub fn t(self, k: K) -> &'static str {
+    pub fn t(self, k: Phrase) -> &'static str {
         t(self, k)
     }
 }
 
 macro_rules! table {
     ($($k:ident => $en:literal, $hans:literal, $hant:literal;)*) => {
-        /// A message key.
+        /// A phrase of the interface, translated by [`t`].
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum K { $($k),* }
-        impl K {
-            pub const ALL: &'static [K] = &[$(K::$k),*];
+        pub enum Phrase { $($k),* }
+        impl Phrase {
+            pub const ALL: &'static [Phrase] = &[$(Phrase::$k),*];
         }
         /// Every message, by key, in `Lang` order: one table lookup instead of a match of
         /// matches (about 6 KB less code in the bundle).
         static TABLE: &[[&str; 3]] = &[$([$en, $hans, $hant]),*];
         /// The message for `k` in `lang`.
-        pub fn t(lang: Lang, k: K) -> &'static str {
+        pub fn t(lang: Lang, k: Phrase) -> &'static str {
             TABLE[k as usize][lang as usize]
         }
     };
@@ -197,7 +197,7 @@ table! {
     PartActivations => "Activations", "激活值", "激活值";
     PartGradients => "Gradients", "梯度", "梯度";
     PartOptimizer => "Optimizer states", "优化器状态", "最佳化器狀態";
-    PartRuntime => "Runtime & buffers", "运行时与缓冲区", "執行環境與緩衝區";
+    PartRuntime => "Runtime and buffers", "运行时与缓冲区", "執行環境與緩衝區";
     KvPerToken => "KV cache per token", "每 token 的 KV 缓存", "每 token 的 KV 快取";
     HostMemory => "CPU memory", "CPU 内存", "CPU 記憶體";
     VllmPool => "vLLM KV pool", "vLLM KV 池", "vLLM KV 池";
@@ -319,13 +319,24 @@ mod tests {
 
     #[test]
     fn every_key_is_translated() {
-        for &k in K::ALL {
+        for &k in Phrase::ALL {
             for lang in Lang::ALL {
                 assert!(!t(lang, k).trim().is_empty(), "{k:?} in {lang:?}");
             }
             // The Chinese tables are not copies of the English one, except for names and units.
-            if !matches!(k, K::Gpu | K::Util | K::TokensHint) {
+            if !matches!(k, Phrase::Gpu | Phrase::Util | Phrase::TokensHint) {
                 assert_ne!(t(Lang::En, k), t(Lang::ZhHans, k), "{k:?} untranslated");
+            }
+        }
+    }
+
+    #[test]
+    fn no_translation_contains_markup() {
+        // `html::Html` relies on this: a translation is text wherever it is written.
+        for &k in Phrase::ALL {
+            for lang in Lang::ALL {
+                let s = t(lang, k);
+                assert!(!s.contains(['<', '>', '&', '"']), "{k:?} in {lang:?}: {s}");
             }
         }
     }

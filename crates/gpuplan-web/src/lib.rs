@@ -1,23 +1,26 @@
-//! gpuplan in the browser. The pure parts (scenario and its URL form, formatting, translations,
-//! results and charts) are plain modules tested on the host; `app` (Leptos) and `dom` (web-sys)
-//! exist only on wasm32, as does `worker` (the page's Web Worker: file reading and the planner).
+//! gpuplan in the browser, in layers (each uses only the ones above it):
+//! - `i18n`, `numbers`, `codec`, `html`: translations, number formats, link codecs, the
+//!   escaping HTML builder;
+//! - `catalog`: the bundled catalog as the page reads it;
+//! - `inputs`: the scenario, its field table, its link form and validation, dropped files;
+//! - `results`: what the page derives from a scenario (fits, speed, money, plans, exports);
+//! - `report`: the results written as HTML and SVG text;
+//! - `platform` (DOM, storage, files, the worker's channel), `view` (the Leptos page, one file
+//!   per panel) and `worker` (the page's Web Worker): wasm32 only, except the worker's answers.
+//!
+//! See ARCHITECTURE.md at the repository root.
 
-pub mod charts;
+pub mod catalog;
 pub mod codec;
-pub mod compute;
-pub mod data;
-pub mod derive;
-pub mod econ;
-pub mod files;
-pub mod fmt;
-pub mod how_we_know;
+pub mod html;
 pub mod i18n;
-pub mod render;
-pub mod scenario;
+pub mod inputs;
+pub mod numbers;
+pub mod report;
+pub mod results;
+pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
-pub mod app;
+pub mod platform;
 #[cfg(target_arch = "wasm32")]
-pub mod dom;
-#[cfg(target_arch = "wasm32")]
-pub mod worker;
+pub mod view;

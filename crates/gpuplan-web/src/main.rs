@@ -1,5 +1,5 @@
 //! Mounts the app; everything else is in the library.
 fn main() {
     #[cfg(target_arch = "wasm32")]
-    gpuplan_web::app::start();
+    gpuplan_web::view::start();
 }

@@ -1,28 +1,16 @@
-//! The page's Web Worker (`gpuplan-worker`, a second binary of this crate): the two features a
-//! visit may never use run here, off the main thread, and their code is loaded only when first
-//! used — reading dropped files (GGUF, safetensors, config.json headers), the planner's
-//! search over the catalog, and the CSV/JSON exports. The page's own bundle stays small (issue 3's transfer budget).
-//!
-//! Protocol (`postMessage`, plain objects): the worker says `{op: "ready"}` once its wasm is
-//! instantiated (the page queues requests until then); then
-//! - `{op: "files", id, lang, files: File[]}` → `{op: "files", id, json}` with
-//!   [`files::DropResult::to_json`];
-//! - `{op: "plan", id, lang, group, decimal, params}` → `{op: "plan", id, json}` with
-//!   [`plan_reply`]'s JSON;
-//! - `{op: "export", id, kind: "csv"|"json", sort, desc, params}` → `{op: "export", id, json}`
-//!   with the export's text ([`crate::compute::export_answer`]; empty when the scenario has
-//!   errors). `params` is the scenario's URL form: the worker reads the scenario
-//!   exactly as a shared link is read, so page and worker cannot disagree on the inputs.
+//! The worker's message loop (wasm32 only): reads each request, answers it, posts the reply.
 
 use gpuplan_core::json::to_string;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::data::{self, Data};
-use crate::econ;
-use crate::files;
-use crate::fmt::NumFmt;
+use super::answers;
+use crate::catalog::{self, Data};
+use crate::inputs::dropped::{read_dropped, DropOutcome, DropResult};
 use crate::i18n::Lang;
+use crate::numbers::NumFmt;
+use crate::platform;
+use crate::results::memory::SortKey;
 
 fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
@@ -35,7 +23,7 @@ fn get_str(obj: &JsValue, key: &str) -> String {
 /// Installs the message handler and says ready.
 pub fn start() {
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let data: &'static Data = Box::leak(Box::new(data::load()));
+    let data: &'static Data = Box::leak(Box::new(catalog::load()));
     let reply_to = scope.clone();
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
         let msg = ev.data();
@@ -48,18 +36,18 @@ pub fn start() {
                 plan_reply(data, &get_str(&msg, "params"), lang, nf)
             }
             "export" => {
-                let key = crate::compute::SortKey::from_code(&get_str(&msg, "sort")).unwrap_or(crate::compute::SortKey::CardsNeeded);
+                let key = SortKey::from_code(&get_str(&msg, "sort")).unwrap_or(SortKey::CardsNeeded);
                 let desc = get(&msg, "desc").and_then(|v| v.as_bool()).unwrap_or(false);
-                crate::compute::export_answer(data, &get_str(&msg, "params"), get_str(&msg, "kind") == "json", key, desc).unwrap_or_default()
+                answers::export_answer(data, &get_str(&msg, "params"), get_str(&msg, "kind") == "json", key, desc).unwrap_or_default()
             }
             _ => return,
         };
         let id = get(&msg, "id").and_then(|v| v.as_f64()).unwrap_or(0.0);
-        let _ = reply_to.post_message(&crate::dom::request(&op, id, &[("json", json.into())]));
+        let _ = reply_to.post_message(&platform::request(&op, id, &[("json", json.into())]));
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let _ = scope.post_message(&crate::dom::request("ready", 0.0, &[]));
+    let _ = scope.post_message(&platform::request("ready", 0.0, &[]));
 }
 
 /// Reads the dropped files' headers with synchronous reads (`FileReaderSync`, workers only):
@@ -70,7 +58,7 @@ fn files_reply(msg: &JsValue, lang: Lang) -> String {
         .unwrap_or_default();
     let meta: Vec<(String, u64)> = list.iter().map(|f| (f.name(), f.size().max(0.0) as u64)).collect();
     let Ok(reader) = web_sys::FileReaderSync::new() else {
-        return files::DropResult { status: "the browser cannot read files here".into(), outcome: files::Outcome::Failed(String::new()) }.to_json();
+        return DropResult { status: "the browser cannot read files here".into(), outcome: DropOutcome::Failed(String::new()) }.to_json();
     };
     let mut read = |i: usize, end: u64| -> Option<Vec<u8>> {
         let blob = list.get(i)?.slice_with_f64_and_f64(0.0, end as f64).ok()?;
@@ -78,14 +66,14 @@ fn files_reply(msg: &JsValue, lang: Lang) -> String {
         Some(js_sys::Uint8Array::new(&buf).to_vec())
     };
     let mut read_text = |i: usize| -> Option<String> { reader.read_as_text(list.get(i)?).ok() };
-    files::read_dropped(lang, &meta, &mut read, &mut read_text).to_json()
+    read_dropped(lang, &meta, &mut read, &mut read_text).to_json()
 }
 
-/// The planner for the scenario `params` ([`econ::planner_answer`]), timed.
-pub fn plan_reply(data: &Data, params: &str, lang: Lang, nf: NumFmt) -> String {
+/// The planner for the scenario `params` ([`answers::planner_answer`]), timed.
+fn plan_reply(data: &Data, params: &str, lang: Lang, nf: NumFmt) -> String {
     let now = || js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().performance().map_or(0.0, |p| p.now());
     let t0 = now();
-    let mut v = econ::planner_answer(data, params, lang, nf);
+    let mut v = answers::planner_answer(data, params, lang, nf);
     let ms = now() - t0;
     if let Some(m) = v.as_object_mut() {
         m.insert("ms".into(), ms.into());

@@ -212,7 +212,7 @@ fn svg_size(svg: &str) -> (f64, f64) {
     let attr = |name: &str| -> Option<f64> {
         let i = svg.find(&format!(" {name}=\""))? + name.len() + 3;
         let rest = &svg[i..];
-        crate::fmt::decimal(rest[..rest.find('"')?].trim_end_matches("px"))
+        crate::numbers::decimal(rest[..rest.find('"')?].trim_end_matches("px"))
     };
     (attr("width").unwrap_or(720.0), attr("height").unwrap_or(400.0))
 }
@@ -256,7 +256,7 @@ pub fn post_height_to_parent() {
             }
         }
     };
-    let cb = Closure::<dyn Fn()>::new(send.clone());
+    let cb = Closure::<dyn Fn()>::new(send);
     if let (Ok(obs), Some(body)) = (web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()), document().and_then(|d| d.body())) {
         obs.observe(&body);
         std::mem::forget(obs);

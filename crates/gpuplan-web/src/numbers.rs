@@ -44,7 +44,7 @@ impl NumFmt {
         let Some(g) = self.group else { return digits };
         let mut out = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(g);
             }
             out.push(c);

@@ -6,6 +6,9 @@ use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::html::escape;
+use crate::results::money::CostLine;
+
 /// Stand-in colour for text and axes, replaced by `currentColor` in the output.
 const INK: RGBColor = RGBColor(1, 2, 3);
 const INK_HEX: &str = "#010203";
@@ -37,7 +40,7 @@ fn font(size: f64) -> FontDesc<'static> {
 }
 
 fn finish(svg: String, title: &str) -> String {
-    let svg = svg.replace(INK_HEX, "currentColor").replace("#010203", "currentColor");
+    let svg = svg.replace(INK_HEX, "currentColor");
     // An accessible name for the picture; plotters writes `<svg width=.. height=.. viewBox=..>`.
     match svg.find('>') {
         Some(i) => {
@@ -46,7 +49,7 @@ fn finish(svg: String, title: &str) -> String {
             out.push_str(" role=\"img\"");
             out.push('>');
             out.push_str("<title>");
-            crate::render::text(&mut out, title);
+            out.push_str(&escape(title));
             out.push_str("</title>");
             out.push_str(&svg[i + 1..]);
             out
@@ -153,20 +156,8 @@ pub fn format_chart(bars: &[Bar], lines: &[Line], title: &str, axis: &str, value
     finish(svg, title)
 }
 
-/// One line of the cost chart.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Series {
-    pub label: String,
-    pub color: usize,
-    pub dashed: bool,
-    /// (cards, USD)
-    pub points: Vec<(u64, f64)>,
-    /// The fewest cards that fit, marked with a dot.
-    pub min_count: Option<u64>,
-}
-
 /// Cost vs number of cards (1–64, log scale on both axes).
-pub fn cost_chart(series: &[Series], title: &str, x_axis: &str, y_axis: &str, money: &dyn Fn(f64) -> String) -> String {
+pub fn cost_chart(series: &[CostLine], title: &str, x_axis: &str, y_axis: &str, money: &dyn Fn(f64) -> String) -> String {
     let (width, height) = (720u32, 380u32);
     let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|y| *y > 0.0 && y.is_finite());
     let (lo, hi) = ys.fold((f64::INFINITY, 0.0f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
@@ -204,12 +195,11 @@ pub fn cost_chart(series: &[Series], title: &str, x_axis: &str, y_axis: &str, mo
             let c = SERIES[s.color % SERIES.len()];
             let pts: Vec<(f64, f64)> = s.points.iter().filter(|p| p.1 > 0.0 && p.1.is_finite()).map(|&(n, y)| (n as f64, y)).collect();
             let style = c.stroke_width(2);
-            let drawn = if s.dashed {
+            let _ = if s.dashed {
                 chart.draw_series(DashedLineSeries::new(pts.clone(), 6, 4, style))
             } else {
                 chart.draw_series(LineSeries::new(pts.clone(), style))
             };
-            let _ = drawn;
             // The legend is drawn by hand at fixed places: plotters' own legend measures every
             // label's text (a canvas round trip per label in the browser, ~10 ms in all).
             let (lx, ly) = (104i32, 24 + 17 * k as i32);
@@ -254,11 +244,27 @@ mod tests {
     #[test]
     fn cost_chart_marks_the_minimum() {
         let s = vec![
-            Series { label: "H100 own".into(), color: 0, dashed: false, points: (0..7).map(|i| (1u64 << i, 30000.0 * (1u64 << i) as f64)).collect(), min_count: Some(2) },
-            Series { label: "H100 rent".into(), color: 0, dashed: true, points: (0..7).map(|i| (1u64 << i, 20000.0 * (1u64 << i) as f64)).collect(), min_count: Some(2) },
+            CostLine { label: "H100 own".into(), color: 0, dashed: false, points: (0..7).map(|i| (1u64 << i, 30000.0 * (1u64 << i) as f64)).collect(), min_count: Some(2) },
+            CostLine { label: "H100 rent".into(), color: 0, dashed: true, points: (0..7).map(|i| (1u64 << i, 20000.0 * (1u64 << i) as f64)).collect(), min_count: Some(2) },
         ];
         let svg = cost_chart(&s, "cost", "cards", "USD", &|y| format!("${y:.0}"));
         assert!(svg.contains("<circle") && svg.contains("H100 rent"));
         assert_eq!(cost_chart(&[], "c", "x", "y", &|y| y.to_string()), "");
+    }
+
+    #[test]
+    fn the_cost_chart_of_a_real_scenario_marks_its_minimum() {
+        use crate::inputs::Scenario;
+        use crate::results::memory::required_by_count;
+        use crate::results::money::cost_series;
+        use gpuplan_core::memory::Model;
+        let cat = gpuplan_core::catalog::load().unwrap();
+        let s = Scenario::default();
+        let model = Model::new(cat.model(&s.preset).unwrap().arch().unwrap());
+        let w = s.workload(80_000_000_000).unwrap();
+        let e = s.cost_settings(cat.fx.cny_per_usd).unwrap();
+        let lines = cost_series(cat.gpu("nvidia-h100-sxm5-80gb").unwrap(), &cat.gpus, &required_by_count(&model, &w), &e, "own", "rent");
+        let svg = cost_chart(&lines, "t", "x", "y", &|y| format!("{y:.0}"));
+        assert!(svg.contains("<circle"));
     }
 }

@@ -5,8 +5,8 @@
 use gpuplan_core::model::Arch;
 use gpuplan_files::{merge_splits, parse_gguf, parse_index_json, parse_safetensors, GgufError, GgufHeader, SafetensorsError, SafetensorsHeader, SafetensorsIndex};
 
-use crate::i18n::{Lang, K};
-use crate::scenario::FileModel;
+use crate::i18n::{Lang, Phrase};
+use super::model_fields::FileModel;
 
 /// First read of a GGUF file; grown on `NeedMore` up to the parser's header limit.
 pub const FIRST_READ: u64 = 4 << 20;
@@ -80,7 +80,7 @@ pub struct Dropped {
 
 /// What the drop turned into.
 #[derive(Debug, PartialEq)]
-pub enum Outcome {
+pub enum DropOutcome {
     /// A model with exact weight bytes (GGUF, or safetensors + config).
     File(FileModel),
     /// Only a config.json: the regular config path.
@@ -94,7 +94,7 @@ pub enum Outcome {
 #[derive(Debug, PartialEq)]
 pub struct DropResult {
     pub status: String,
-    pub outcome: Outcome,
+    pub outcome: DropOutcome,
 }
 
 /// Largest `config.json` / `model.safetensors.index.json` read (DeepSeek-V3's index is 9 MB).
@@ -150,15 +150,15 @@ pub fn read_dropped(
                     Err(e) => problems.push(format!("{name}: {e}")),
                 }
             }
-            Kind::Other => problems.push(format!("{name}: {}", lang.t(K::UnknownFile))),
+            Kind::Other => problems.push(format!("{name}: {}", lang.t(Phrase::UnknownFile))),
         }
     }
     let names = d.names.join(", ");
     let outcome = resolve(d);
     let status = match &outcome {
-        Outcome::File(_) | Outcome::Config(_) => format!("{} {names}", lang.t(K::FileRead)),
-        Outcome::NeedConfig => lang.t(K::NeedConfig).to_string(),
-        Outcome::Failed(e) => e.clone(),
+        DropOutcome::File(_) | DropOutcome::Config(_) => format!("{} {names}", lang.t(Phrase::FileRead)),
+        DropOutcome::NeedConfig => lang.t(Phrase::NeedConfig).to_string(),
+        DropOutcome::Failed(e) => e.clone(),
     };
     let mut all = problems;
     if !status.is_empty() {
@@ -193,7 +193,7 @@ impl DropResult {
     pub fn to_json(&self) -> String {
         use gpuplan_core::json::{object, to_string, Value};
         let (kind, file, config) = match &self.outcome {
-            Outcome::File(f) => (
+            DropOutcome::File(f) => (
                 "file",
                 object([
                     ("name", f.name.as_str().into()),
@@ -203,7 +203,7 @@ impl DropResult {
                 ]),
                 Value::Null,
             ),
-            Outcome::Config(t) => ("config", Value::Null, t.as_str().into()),
+            DropOutcome::Config(t) => ("config", Value::Null, t.as_str().into()),
             _ => ("none", Value::Null, Value::Null),
         };
         to_string(&object([("status", self.status.as_str().into()), ("kind", kind.into()), ("file", file), ("config", config)]))
@@ -216,15 +216,15 @@ impl DropResult {
         let outcome = match v.get("kind")?.as_str()? {
             "file" => {
                 let f = v.get("file")?;
-                Outcome::File(FileModel {
+                DropOutcome::File(FileModel {
                     name: f.get("name")?.as_str()?.to_string(),
                     arch_json: f.get("arch_json")?.as_str()?.to_string(),
                     weight_bytes: f.get("weight_bytes").and_then(|x| x.as_u64()),
                     format: f.get("format").and_then(|x| x.as_str()).map(str::to_string),
                 })
             }
-            "config" => Outcome::Config(v.get("config")?.as_str()?.to_string()),
-            _ => Outcome::Failed(String::new()),
+            "config" => DropOutcome::Config(v.get("config")?.as_str()?.to_string()),
+            _ => DropOutcome::Failed(String::new()),
         };
         Some(DropResult { status, outcome })
     }
@@ -238,16 +238,16 @@ pub fn index_from(text: &str) -> Option<SafetensorsIndex> {
 }
 
 /// Decides what the dropped files describe.
-pub fn resolve(d: Dropped) -> Outcome {
+pub fn resolve(d: Dropped) -> DropOutcome {
     let name = d.names.join(", ");
     if !d.gguf.is_empty() {
         let header = match merge_splits(d.gguf) {
             Ok(h) => h,
-            Err(e) => return Outcome::Failed(format!("{e}")),
+            Err(e) => return DropOutcome::Failed(format!("{e}")),
         };
         return match model_from_file_header(&header) {
-            Ok((arch, weight_bytes, format)) => Outcome::File(file_model(name, &arch, Some(weight_bytes), format)),
-            Err(e) => Outcome::Failed(e),
+            Ok((arch, weight_bytes, format)) => DropOutcome::File(file_model(name, &arch, Some(weight_bytes), format)),
+            Err(e) => DropOutcome::Failed(e),
         };
     }
     let st_bytes: Option<u64> = match (&d.index, d.safetensors.is_empty()) {
@@ -259,13 +259,13 @@ pub fn resolve(d: Dropped) -> Outcome {
         (Some(cfg), Some(bytes)) => match Arch::from_config_json(&cfg) {
             Ok(arch) => {
                 let format = safetensors_format(&d.safetensors, &cfg);
-                Outcome::File(file_model(name, &arch, Some(bytes), format))
+                DropOutcome::File(file_model(name, &arch, Some(bytes), format))
             }
-            Err(e) => Outcome::Failed(format!("{e}")),
+            Err(e) => DropOutcome::Failed(format!("{e}")),
         },
-        (Some(cfg), None) => Outcome::Config(cfg),
-        (None, Some(_)) => Outcome::NeedConfig,
-        (None, None) => Outcome::Failed(String::new()),
+        (Some(cfg), None) => DropOutcome::Config(cfg),
+        (None, Some(_)) => DropOutcome::NeedConfig,
+        (None, None) => DropOutcome::Failed(String::new()),
     }
 }
 
@@ -333,19 +333,19 @@ mod tests {
     fn a_drop_reads_headers_and_says_what_it_read() {
         // A GGUF header alone: read once (4 MiB covers it), a model with exact bytes.
         let mut gguf = tiny_gguf();
-        gguf.extend(std::iter::repeat(0u8).take(1000));
+        gguf.extend(std::iter::repeat_n(0u8, 1000));
         let (r, reads) = drop_files(vec![("tiny.gguf", gguf.clone())]);
         assert_eq!(reads, vec![gguf.len() as u64]);
-        assert!(matches!(&r.outcome, Outcome::File(f) if f.format.as_deref() == Some("q4_k_m")), "{r:?}");
+        assert!(matches!(&r.outcome, DropOutcome::File(f) if f.format.as_deref() == Some("q4_k_m")), "{r:?}");
         assert_eq!(r.status, "Read tiny.gguf");
         // Only weights: ask for the config. An unknown file is named with the reason.
         let st = SafetensorsBuilder::new().tensor("model.embed_tokens.weight", Dtype::BF16, &[10, 4]).build();
         let (r, _) = drop_files(vec![("model.safetensors", st.clone()), ("notes.txt", b"hi".to_vec())]);
-        assert_eq!(r.outcome, Outcome::NeedConfig);
-        assert!(r.status.starts_with(Lang::En.t(K::NeedConfig)) && r.status.contains("notes.txt: "), "{}", r.status);
+        assert_eq!(r.outcome, DropOutcome::NeedConfig);
+        assert!(r.status.starts_with(Lang::En.t(Phrase::NeedConfig)) && r.status.contains("notes.txt: "), "{}", r.status);
         // A config alone is the config path; broken bytes fail with the parser's message.
         let (r, _) = drop_files(vec![("config.json", b"{\"model_type\": \"llama\"}".to_vec())]);
-        assert!(matches!(r.outcome, Outcome::Config(_)));
+        assert!(matches!(r.outcome, DropOutcome::Config(_)));
         let (r, _) = drop_files(vec![("x.gguf", b"GGUF\x07\x00\x00\x00garbage".to_vec())]);
         assert!(r.status.starts_with("x.gguf: "), "{}", r.status);
     }
@@ -366,9 +366,9 @@ mod tests {
     fn a_drop_result_survives_the_trip_to_the_page() {
         let (r, _) = drop_files(vec![("tiny.gguf", tiny_gguf())]);
         assert_eq!(DropResult::from_json(&r.to_json()), Some(r));
-        let r = DropResult { status: "s \"q\"".into(), outcome: Outcome::Config("{\"a\":1}".into()) };
+        let r = DropResult { status: "s \"q\"".into(), outcome: DropOutcome::Config("{\"a\":1}".into()) };
         assert_eq!(DropResult::from_json(&r.to_json()), Some(r));
-        let r = DropResult { status: "x".into(), outcome: Outcome::Failed(String::new()) };
+        let r = DropResult { status: "x".into(), outcome: DropOutcome::Failed(String::new()) };
         assert_eq!(DropResult::from_json(&r.to_json()), Some(r));
     }
 
@@ -376,7 +376,7 @@ mod tests {
     fn a_gguf_header_gives_the_shape_and_exact_bytes() {
         let bytes = tiny_gguf();
         let Parse::Done(h) = try_gguf(&bytes) else { panic!("parse") };
-        let Outcome::File(f) = resolve(Dropped { names: vec!["tiny.gguf".into()], gguf: vec![h], ..Default::default() }) else { panic!("file") };
+        let DropOutcome::File(f) = resolve(Dropped { names: vec!["tiny.gguf".into()], gguf: vec![h], ..Default::default() }) else { panic!("file") };
         assert_eq!(f.format.as_deref(), Some("q4_k_m"));
         assert_eq!(f.weight_bytes, Some(256 * 1000 / 256 * 144 + 512 * 256 / 256 * 210));
         let arch = Arch::from_json(&gpuplan_core::json::parse(&f.arch_json).unwrap()).unwrap();
@@ -391,14 +391,14 @@ mod tests {
     fn safetensors_need_a_config() {
         let st = SafetensorsBuilder::new().tensor("model.embed_tokens.weight", Dtype::BF16, &[1000, 256]).build_header();
         let Parse::Done(h) = try_safetensors(&st) else { panic!() };
-        assert_eq!(resolve(Dropped { safetensors: vec![h.clone()], ..Default::default() }), Outcome::NeedConfig);
+        assert_eq!(resolve(Dropped { safetensors: vec![h.clone()], ..Default::default() }), DropOutcome::NeedConfig);
         let cfg = r#"{"model_type":"llama","hidden_size":256,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"intermediate_size":512,"vocab_size":1000}"#;
-        let Outcome::File(f) = resolve(Dropped { config: Some(cfg.into()), safetensors: vec![h], ..Default::default() }) else { panic!() };
+        let DropOutcome::File(f) = resolve(Dropped { config: Some(cfg.into()), safetensors: vec![h], ..Default::default() }) else { panic!() };
         assert_eq!((f.weight_bytes, f.format.as_deref()), (Some(512_000), Some("bf16")));
         // A lone config is the config path.
-        assert_eq!(resolve(Dropped { config: Some(cfg.into()), ..Default::default() }), Outcome::Config(cfg.into()));
+        assert_eq!(resolve(Dropped { config: Some(cfg.into()), ..Default::default() }), DropOutcome::Config(cfg.into()));
         let ix = index_from(r#"{"metadata":{"total_size":123456},"weight_map":{"a":"model-00001-of-00002.safetensors"}}"#).unwrap();
-        let Outcome::File(f) = resolve(Dropped { config: Some(cfg.into()), index: Some(ix), ..Default::default() }) else { panic!() };
+        let DropOutcome::File(f) = resolve(Dropped { config: Some(cfg.into()), index: Some(ix), ..Default::default() }) else { panic!() };
         assert_eq!(f.weight_bytes, Some(123456));
     }
 

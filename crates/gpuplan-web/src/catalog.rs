@@ -2,13 +2,21 @@
 //! date and verification status). The bundle embeds a trimmed copy of `data/catalog.json`
 //! (see `build.rs`) and parses it with the core's parser.
 
-use gpuplan_core::catalog::{self, Catalog, Gpu, Interconnect, PrecisionMap, PrecisionSupport, Price, Tflops};
-
-use crate::compute::CardSpec;
-use crate::scenario::CustomGpuValues;
+use gpuplan_core::catalog::{self, Catalog, Gpu};
 
 /// The trimmed catalog (each GPU's verbatim `csv` row removed).
 pub const CATALOG_MIN: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.min.json"));
+
+/// What the fit verdicts and the every-card table need to know about a card.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CardSpec {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub memory_bytes: u64,
+    pub purchase_usd: Option<f64>,
+    pub rent_usd_per_hour: Option<f64>,
+}
 
 /// How far a card's figures were checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,52 +118,10 @@ pub fn load() -> Data {
     }
 }
 
-/// The user's own card as a catalog entry (speed and cost take one). Formats other than
-/// 16/32-bit and int8 are assumed emulated: they save memory, the math runs at the bf16 peak.
-pub fn custom_gpu(v: &CustomGpuValues) -> Gpu {
-    use PrecisionSupport::{Emulated, Native};
-    Gpu {
-        id: crate::scenario::CUSTOM_GPU.into(),
-        vendor: String::new(),
-        name: v.name.clone(),
-        architecture: String::new(),
-        launch_year: 0,
-        memory_bytes: v.memory_bytes,
-        memory_label_gb: u32::try_from(v.memory_bytes / 1_000_000_000).unwrap_or(u32::MAX),
-        memory_basis: catalog::MemoryBasis::Driver,
-        memory_source: "entered on the page".into(),
-        memory_type: String::new(),
-        bandwidth_gbps: v.bandwidth_gbps,
-        tflops: Tflops { fp32: None, tf32: None, bf16: Some(v.tflops), fp16: Some(v.tflops), fp16_fp16acc: None, fp8: None, int8: None, fp4: None },
-        precision: PrecisionMap { fp32: Native, bf16: Native, fp16: Native, fp8: Emulated, int8: Emulated, int4: Emulated, nvfp4: Emulated, mxfp4: Emulated },
-        precision_note: String::new(),
-        tdp_w: v.watts,
-        form_factor: String::new(),
-        interconnect: Interconnect { kind: "pcie".into(), gbps_per_gpu: 0.0, direction: String::new(), note: String::new() },
-        price: Price {
-            purchase_usd: Some(v.price_usd),
-            purchase_note: String::new(),
-            purchase_basis: String::new(),
-            cloud_usd_per_hour: Some(v.rent_usd_h),
-            cloud_note: String::new(),
-            cloud_basis: String::new(),
-            as_of: String::new(),
-        },
-        export_status: String::new(),
-        source_ids: Vec::new(),
-        source: String::new(),
-        verified: "user".into(),
-        verified_detail: String::new(),
-        as_of: String::new(),
-        notes: String::new(),
-        csv: Default::default(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{CustomGpu, DEFAULT_GPU, DEFAULT_PRESET};
+    use crate::inputs::{DEFAULT_GPU, DEFAULT_PRESET};
 
     #[test]
     fn trimmed_presets_read_as_the_full_ones() {
@@ -199,13 +165,5 @@ mod tests {
             assert!(!b.source.is_empty(), "{}", b.id);
         }
         assert!(CATALOG_MIN.len() < catalog::CATALOG_JSON.len() * 2 / 3);
-    }
-
-    #[test]
-    fn custom_card_has_speed_and_cost() {
-        let v = CustomGpu::default().parse().unwrap();
-        let g = custom_gpu(&v);
-        assert_eq!(g.support("bf16"), PrecisionSupport::Native);
-        assert_eq!(g.peak_tflops("bf16"), Some(165.0));
     }
 }

@@ -14,10 +14,13 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 // The crate's pieces this file uses: the escaper, the number format, the language, the palette.
-use crate::charts::{RED, SERIES};
-use crate::fmt::NumFmt;
+use crate::report::charts::{RED, SERIES};
+use crate::numbers::NumFmt;
 use crate::i18n::Lang;
-use crate::render::text;
+/// Appends `s` escaped (to be replaced by `html::Html` when the section is wired in).
+fn text(out: &mut String, s: &str) {
+    out.push_str(&crate::html::escape(s));
+}
 
 /// The section's fixed words in one language.
 struct Labels {
@@ -437,15 +440,15 @@ mod tests {
         let html = section_for(Lang::En, NumFmt::default(), &c);
         let runs = accuracy::runs().unwrap();
         for k in kinds(&runs) {
-            assert!(html.contains(&format!("<td>{}</td>", crate::render::esc(&k.label()))), "{}", k.label());
+            assert!(html.contains(&format!("<td>{}</td>", crate::html::escape(&k.label()))), "{}", k.label());
         }
         let speed = evidence::published_speed(&c);
         assert!(!speed.is_empty());
         for s in &speed {
-            assert!(html.contains(&crate::render::esc(&s.name)) && html.contains(&crate::render::esc(s.source)), "{}", s.name);
+            assert!(html.contains(&crate::html::escape(&s.name)) && html.contains(&crate::html::escape(s.source)), "{}", s.name);
         }
         for k in evidence::constants() {
-            assert!(html.contains(&format!("<td>{}</td>", crate::render::esc(k.source))), "{}: source missing", k.name);
+            assert!(html.contains(&format!("<td>{}</td>", crate::html::escape(k.source))), "{}: source missing", k.name);
         }
         for tag in ["section", "table", "figure", "svg", "tr", "td"] {
             assert_eq!(html.matches(&format!("<{tag}")).count(), html.matches(&format!("</{tag}>")).count(), "<{tag}> unbalanced");

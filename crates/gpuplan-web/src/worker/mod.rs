@@ -1,0 +1,24 @@
+//! The page's Web Worker (`gpuplan-worker`, a second binary of this crate): the two features a
+//! visit may never use run here, off the main thread, and their code is loaded only when first
+//! used — reading dropped files (GGUF, safetensors, config.json headers), the planner's
+//! search over the catalog, and the CSV/JSON exports. The page's own bundle stays small.
+//!
+//! Protocol (`postMessage`, plain objects): the worker says `{op: "ready"}` once its wasm is
+//! instantiated (the page queues requests until then); then
+//! - `{op: "files", id, lang, files: File[]}` → `{op: "files", id, json}` with
+//!   [`crate::inputs::dropped::DropResult::to_json`];
+//! - `{op: "plan", id, lang, group, decimal, params}` → `{op: "plan", id, json}` with
+//!   [`answers::planner_answer`]'s JSON (timed);
+//! - `{op: "export", id, kind: "csv"|"json", sort, desc, params}` → `{op: "export", id, json}`
+//!   with the export's text ([`answers::export_answer`]; empty when the scenario has errors).
+//!
+//! `params` is the scenario's link form: the worker reads the scenario exactly as a shared link
+//! is read, so page and worker cannot disagree on the inputs.
+
+pub mod answers;
+
+#[cfg(target_arch = "wasm32")]
+mod messages;
+
+#[cfg(target_arch = "wasm32")]
+pub use messages::start;
