@@ -33,10 +33,10 @@ test('load, pick a preset, change precision and context: numbers and charts foll
   assert.ok(await page.locator('[data-testid="chart-cost"] svg').count() === 1, 'cost-vs-cards chart drawn');
   const total0 = await bytesOf(page, 'total');
   assert.ok(total0 > 1e9, `default scenario needs over 1 GB, got ${total0}`);
-  // The chart's bar of the chosen format shows the verdict's figure, in the same decimal GB.
-  const gb0 = String(Number((total0 / 1e9).toPrecision(3)));
+  // The chart's bar of the chosen format shows the verdict's figure, in the same GiB.
+  const gb0 = String(Number((total0 / 2 ** 30).toPrecision(3)));
   const labels = await page.locator('[data-testid="chart-formats"] svg text').allTextContents();
-  assert.ok(labels.map((t) => t.trim()).includes(gb0), `format chart labels ${labels.join(' ')} include the verdict's ${gb0} GB`);
+  assert.ok(labels.map((t) => t.trim()).includes(gb0), `format chart labels ${labels.join(' ')} include the verdict's ${gb0} GiB`);
 
   // Search and pick a bigger model.
   await page.fill('[data-testid="preset-search"]', 'qwen 32b');
@@ -189,7 +189,7 @@ test('languages switch, are remembered, and numbers follow the locale', async ()
   await page.waitForFunction(() => document.documentElement.lang === 'zh-Hant');
   assert.match(await page.locator('main').textContent(), /顯存/);
   // German grouping: a decimal comma in the byte figures.
-  assert.match(await text(page, 'total'), /\d,\d GB/);
+  assert.match(await text(page, 'total'), /\d,\d GiB/);
   await shot(page, 'zh-hant');
   await context.close();
 });
@@ -291,7 +291,7 @@ test('results export as CSV and JSON, charts as SVG and PNG', async () => {
   const total = await bytesOf(page, 'total');
   const csv = await fetchDownload('export-csv');
   assert.equal(csv.name, 'gpuplan-results.csv');
-  assert.match(csv.body.toString(), /^item,bytes,gb\nmodel,/);
+  assert.match(csv.body.toString(), /^item,bytes,gib\nmodel,/);
   const json = await fetchDownload('export-json');
   const v = JSON.parse(json.body.toString());
   assert.equal(v.required_bytes_per_gpu, total, 'the export states the verdict the page shows');

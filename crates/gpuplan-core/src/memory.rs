@@ -711,8 +711,10 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     })
 }
 
-/// Whether a card of `capacity` bytes holds the run (see [`Estimate::verdict`]).
-fn fit_verdict(total: u64, slack: u64, vllm: Option<VllmPool>, capacity: u64) -> Verdict {
+/// Whether a card of `capacity` bytes holds a run of `total` bytes per GPU of which `slack` is
+/// the allocator's cached slack (see [`Estimate::verdict`]); callers that size a requirement
+/// per card count (the page's every-card table) use it with their own totals.
+pub fn fit_verdict(total: u64, slack: u64, vllm: Option<VllmPool>, capacity: u64) -> Verdict {
     if let Some(p) = vllm {
         if p.max_concurrent_sequences == 0 || total > p.requested_bytes {
             return Verdict::DoesNotFit;

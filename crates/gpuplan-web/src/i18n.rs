@@ -56,6 +56,16 @@ impl Lang {
     pub fn t(self, k: Phrase) -> &'static str {
         t(self, k)
     }
+
+    /// The phrase `k` with `{0}`, `{1}`, … replaced by `args` (numbers already formatted by
+    /// `NumFmt`, so each language's word order keeps the reader's digits).
+    pub fn fill(self, k: Phrase, args: &[&str]) -> String {
+        let mut s = t(self, k).to_string();
+        for (i, a) in args.iter().enumerate() {
+            s = s.replace(&format!("{{{i}}}"), a);
+        }
+        s
+    }
 }
 
 macro_rules! table {
@@ -169,7 +179,8 @@ table! {
     Card => "Card", "显卡", "顯示卡";
     CustomCard => "Custom card", "自定义显卡", "自訂顯示卡";
     CustomName => "Name", "名称", "名稱";
-    MemoryGb => "Memory (GB)", "显存（GB）", "顯存（GB）";
+    MemoryGb => "Memory (GB on the label)", "显存（标称 GB）", "顯存（標稱 GB）";
+    MemoryGbHint => "Memory: the label's GB, read as GiB (× 2³⁰ bytes), the binary capacity the catalog uses where no driver total is published; results are in GiB.", "显存：按标称 GB 以 GiB 计（× 2³⁰ 字节），即目录在没有公开驱动读数时所用的二进制容量；结果以 GiB 显示。", "顯存：按標稱 GB 以 GiB 計（× 2³⁰ 位元組），即目錄在沒有公開驅動讀數時所用的二進位容量；結果以 GiB 顯示。";
     BandwidthGbs => "Bandwidth (GB/s)", "带宽（GB/s）", "頻寬（GB/s）";
     TflopsBf16 => "Dense bf16 TFLOPS", "稠密 bf16 TFLOPS", "稠密 bf16 TFLOPS";
     Watts => "Power (W)", "功耗（W）", "功耗（W）";
@@ -188,6 +199,24 @@ table! {
     Of => "of", "共", "共";
     Fits => "Fits", "装得下", "裝得下";
     DoesNotFit => "Does not fit", "装不下", "裝不下";
+    FitsTight => "Fits, tight", "装得下（紧）", "裝得下（緊）";
+    YesTight => "yes, tight", "是（紧）", "是（緊）";
+    TightHint => "{0} of it is the caching allocator's slack, which PyTorch frees before it runs out of memory: the run fits, with nothing to spare.",
+        "其中 {0} 是缓存分配器的余量，PyTorch 在显存耗尽前会先释放它：能装下，但没有余地。",
+        "其中 {0} 是快取分配器的餘量，PyTorch 在顯存耗盡前會先釋放它：能裝下，但沒有餘地。";
+    AccMeasured => "Measured on {0} {1} runs of this kind: median error {2} %, worst {3} %.",
+        "同类估算在 {0} 次 {1} 实测中：误差中位数 {2} %，最大 {3} %。",
+        "同類估算在 {0} 次 {1} 實測中：誤差中位數 {2} %，最大 {3} %。";
+    AccOom => "{0} of {1} runs that ran out of memory were called so.",
+        "{1} 次显存耗尽的实测中有 {0} 次被预先判定为装不下。",
+        "{1} 次顯存耗盡的實測中有 {0} 次被預先判定為裝不下。";
+    AccNoRuns => "Not measured: no {0} run of this kind ({1}) has been measured; the estimate is computed from the sources only.",
+        "未实测：尚无此类（{1}）的 {0} 实测；估算仅依据公开资料计算。",
+        "未實測：尚無此類（{1}）的 {0} 實測；估算僅依據公開資料計算。";
+    AccMultiGpu => "Not measured: the measured runs are on one GPU; the split over {0} GPUs is computed, not measured.",
+        "未实测：实测均为单卡；拆分到 {0} 张 GPU 是计算所得，未经实测。",
+        "未實測：實測均為單卡；拆分到 {0} 張 GPU 是計算所得，未經實測。";
+    AccHow => "how we know", "依据", "依據";
     Free => "free", "剩余", "剩餘";
     Short => "short", "不足", "不足";
     Total => "Total", "合计", "合計";
@@ -207,7 +236,7 @@ table! {
     NoResult => "Fix the marked field to see results.", "请修正标出的输入以查看结果。", "請修正標出的輸入以查看結果。";
 
     ChartPrecision => "Memory vs weight format", "显存与权重格式", "顯存與權重格式";
-    ChartPrecisionAxis => "GB needed to run it on one GPU", "单卡运行所需显存（GB）", "單卡執行所需顯存（GB）";
+    ChartPrecisionAxis => "GiB needed to run it on one GPU", "单卡运行所需显存（GiB）", "單卡執行所需顯存（GiB）";
     ChartCost => "Cost vs number of cards", "成本与显卡数量", "成本與顯示卡數量";
     ChartCostAxisX => "cards", "张卡", "張卡";
     ChartCostAxisY => "USD", "美元", "美元";
@@ -328,6 +357,16 @@ mod tests {
                 assert_ne!(t(Lang::En, k), t(Lang::ZhHans, k), "{k:?} untranslated");
             }
         }
+    }
+
+    #[test]
+    fn templates_have_the_same_placeholders_in_every_language() {
+        let holes = |s: &str| (0..10).filter(|i| s.contains(&format!("{{{i}}}"))).collect::<Vec<_>>();
+        for &k in Phrase::ALL {
+            assert_eq!(holes(t(Lang::ZhHans, k)), holes(t(Lang::En, k)), "{k:?}");
+            assert_eq!(holes(t(Lang::ZhHant, k)), holes(t(Lang::En, k)), "{k:?}");
+        }
+        assert_eq!(Lang::En.fill(Phrase::AccMultiGpu, &["1,024"]), "Not measured: the measured runs are on one GPU; the split over 1,024 GPUs is computed, not measured.");
     }
 
     #[test]

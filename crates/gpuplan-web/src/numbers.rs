@@ -19,10 +19,11 @@ impl Default for NumFmt {
     }
 }
 
-/// Memory is shown in decimal gigabytes, the unit on the cards' labels and in the catalog
-/// ("80 GB" = 80·10⁹ bytes), so a requirement and a capacity compare directly.
-const GB: f64 = 1e9;
-const MB: f64 = 1e6;
+/// Memory is shown in binary units (GiB = 2³⁰ bytes), as the CLI prints it and as drivers
+/// report capacities (an H100 "80GB" is 81,559 MiB = 79.6 GiB): a requirement and a capacity
+/// compare directly. The card's label ("80GB") stays in its name.
+const GIB: f64 = (1u64 << 30) as f64;
+const MIB: f64 = (1u64 << 20) as f64;
 
 impl NumFmt {
     /// Builds the format from a sample such as `Intl.NumberFormat().format(1234567.5)`.
@@ -101,19 +102,19 @@ impl NumFmt {
         self.fixed(x, d)
     }
 
-    /// Bytes as GB with one decimal (MB below 1 GB): `17.9 GB`.
+    /// Bytes as GiB with one decimal (MiB below 1 GiB): `17.9 GiB`.
     pub fn bytes(&self, b: u64) -> String {
         let b = b as f64;
-        if b >= GB {
-            format!("{} GB", self.fixed(b / GB, if b >= 1000.0 * GB { 0 } else { 1 }))
-        } else if b >= MB || b == 0.0 {
-            format!("{} MB", self.fixed(b / MB, 0))
+        if b >= GIB {
+            format!("{} GiB", self.fixed(b / GIB, if b >= 1000.0 * GIB { 0 } else { 1 }))
+        } else if b >= MIB || b == 0.0 {
+            format!("{} MiB", self.fixed(b / MIB, 0))
         } else {
-            format!("{} KB", self.fixed(b / 1e3, 0))
+            format!("{} KiB", self.fixed(b / 1024.0, 0))
         }
     }
 
-    /// Signed bytes (headroom): `−3.2 GB`.
+    /// Signed bytes (headroom): `−3.2 GiB`.
     pub fn bytes_signed(&self, b: i64) -> String {
         if b < 0 {
             format!("−{}", self.bytes(b.unsigned_abs()))
@@ -330,10 +331,12 @@ mod tests {
     #[test]
     fn sizes_and_counts() {
         let f = NumFmt::default();
-        assert_eq!(f.bytes(16_000_000_000), "16.0 GB");
-        assert_eq!(f.bytes(512_000_000), "512 MB");
-        assert_eq!(f.bytes(80 << 30), "85.9 GB");
-        assert_eq!(f.bytes_signed(-3_000_000_000), "−3.0 GB");
+        assert_eq!(f.bytes(16_000_000_000), "14.9 GiB");
+        assert_eq!(f.bytes(512 << 20), "512 MiB");
+        assert_eq!(f.bytes(80 << 30), "80.0 GiB");
+        // An H100 as its driver reports it: 81,559 MiB.
+        assert_eq!(f.bytes(81_559 << 20), "79.6 GiB");
+        assert_eq!(f.bytes_signed(-(3 << 30)), "−3.0 GiB");
         assert_eq!(f.params(8_030_261_248, Lang::En), "8.03 B");
         assert_eq!(f.params(8_030_261_248, Lang::ZhHans), "80.3 亿");
         assert_eq!(f.params(671_000_000_000, Lang::ZhHant), "6,710 億");
@@ -369,8 +372,8 @@ mod tests {
     #[test]
     fn small_sizes_are_not_rounded_to_zero() {
         let f = NumFmt::default();
-        assert_eq!(f.bytes(131_072), "131 KB");
-        assert_eq!(f.bytes(0), "0 MB");
-        assert_eq!(f.bytes(2_600_000), "3 MB");
+        assert_eq!(f.bytes(131_072), "128 KiB");
+        assert_eq!(f.bytes(0), "0 MiB");
+        assert_eq!(f.bytes(2_600_000), "2 MiB");
     }
 }

@@ -80,6 +80,8 @@ impl FieldError {
 pub struct CustomGpuValues {
     pub name: String,
     pub memory_bytes: u64,
+    /// The memory as typed: the GB on the card's label.
+    pub memory_label_gb: f64,
     pub bandwidth_gbps: f64,
     pub tflops: f64,
     pub watts: f64,
@@ -114,7 +116,10 @@ impl CustomGpu {
         let [memory_gb, bandwidth_gbps, tflops, watts, price_usd, rent_usd_h] = v;
         Ok(CustomGpuValues {
             name: if self.name.trim().is_empty() { "Custom".into() } else { self.name.trim().chars().take(60).collect() },
-            memory_bytes: ((memory_gb * 1e9) as u64).max(MIB),
+            // The label's GB read as GiB: the binary capacity (`MemoryBasis::Binary`) the
+            // catalog stores where no driver total is published.
+            memory_bytes: ((memory_gb * (1u64 << 30) as f64) as u64).max(MIB),
+            memory_label_gb: memory_gb,
             bandwidth_gbps,
             tflops,
             watts,

@@ -73,16 +73,16 @@ pub fn standalone(svg: &str, dark: bool) -> String {
 /// One bar of the memory-vs-format chart.
 pub struct Bar {
     pub label: String,
-    /// Decimal GB (10⁹ bytes).
-    pub gb: f64,
+    /// GiB (2³⁰ bytes).
+    pub gib: f64,
     pub highlight: bool,
 }
 
 /// A vertical capacity line.
 pub struct Line {
     pub label: String,
-    /// Decimal GB (10⁹ bytes).
-    pub gb: f64,
+    /// GiB (2³⁰ bytes).
+    pub gib: f64,
 }
 
 /// Horizontal bars (one per weight format) with vertical capacity lines.
@@ -94,8 +94,8 @@ pub fn format_chart(bars: &[Bar], lines: &[Line], title: &str, axis: &str, value
     let row = 22u32;
     let n = bars.len().max(1) as i32;
     let height = 70 + row * n as u32;
-    let max_bar = bars.iter().map(|b| b.gb).fold(0.0, f64::max);
-    let max_line = lines.iter().map(|l| l.gb).filter(|g| *g <= max_bar * 1.6 || *g <= 0.0).fold(0.0, f64::max);
+    let max_bar = bars.iter().map(|b| b.gib).fold(0.0, f64::max);
+    let max_line = lines.iter().map(|l| l.gib).filter(|g| *g <= max_bar * 1.6 || *g <= 0.0).fold(0.0, f64::max);
     let xmax = (max_bar.max(max_line) * 1.12).max(1.0);
     let mut svg = String::new();
     {
@@ -132,22 +132,22 @@ pub fn format_chart(bars: &[Bar], lines: &[Line], title: &str, axis: &str, value
             .draw();
         let _ = chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
             let color = if b.highlight { ORANGE } else { BLUE };
-            let mut r = Rectangle::new([(0.0, SegmentValue::Exact(i as i32)), (b.gb, SegmentValue::Exact(i as i32 + 1))], color.filled());
+            let mut r = Rectangle::new([(0.0, SegmentValue::Exact(i as i32)), (b.gib, SegmentValue::Exact(i as i32 + 1))], color.filled());
             r.set_margin(3, 3, 0, 0);
             r
         }));
         let _ = chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
-            Text::new(format!(" {}", value_fmt(b.gb)), (b.gb, SegmentValue::CenterOf(i as i32)), font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center)))
+            Text::new(format!(" {}", value_fmt(b.gib)), (b.gib, SegmentValue::CenterOf(i as i32)), font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center)))
         }));
         for (k, l) in lines.iter().enumerate() {
-            if l.gb <= 0.0 || l.gb > xmax {
+            if l.gib <= 0.0 || l.gib > xmax {
                 continue;
             }
             let style = RED.mix(0.85).stroke_width(if k == 0 { 2 } else { 1 });
-            let _ = chart.draw_series(LineSeries::new([(l.gb, SegmentValue::Exact(0)), (l.gb, SegmentValue::Exact(n))], style));
+            let _ = chart.draw_series(LineSeries::new([(l.gib, SegmentValue::Exact(0)), (l.gib, SegmentValue::Exact(n))], style));
             let _ = chart.draw_series(std::iter::once(Text::new(
                 l.label.clone(),
-                (l.gb, SegmentValue::Exact(0)),
+                (l.gib, SegmentValue::Exact(0)),
                 font(11.0).color(&RED).pos(Pos::new(HPos::Center, VPos::Bottom)),
             )));
         }
@@ -223,10 +223,10 @@ mod tests {
     #[test]
     fn format_chart_is_an_svg_that_follows_the_theme() {
         let bars = vec![
-            Bar { label: "bf16".into(), gb: 16.0, highlight: true },
-            Bar { label: "q4_k_m <x>".into(), gb: 5.0, highlight: false },
+            Bar { label: "bf16".into(), gib: 16.0, highlight: true },
+            Bar { label: "q4_k_m <x>".into(), gib: 5.0, highlight: false },
         ];
-        let lines = vec![Line { label: "1× 24".into(), gb: 24.0 }, Line { label: "2×".into(), gb: 48.0 }];
+        let lines = vec![Line { label: "1× 24".into(), gib: 24.0 }, Line { label: "2×".into(), gib: 48.0 }];
         let svg = format_chart(&bars, &lines, "Memory & formats", "GiB", &|x| format!("{x:.0}"));
         assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
         assert!(svg.contains("role=\"img\"><title>Memory &amp; formats</title>"));
@@ -237,7 +237,7 @@ mod tests {
         assert!(!file.contains("currentColor") && file.contains("fill=\"#111827\"") && file.contains("xmlns="));
         // Nothing to draw is not a crash.
         assert_eq!(format_chart(&[], &[], "t", "a", &|x| x.to_string()), "");
-        let one = [Bar { label: "x".into(), gb: 0.0, highlight: false }];
+        let one = [Bar { label: "x".into(), gib: 0.0, highlight: false }];
         assert!(format_chart(&one, &[], "t", "a", &|x| x.to_string()).starts_with("<svg"));
     }
 

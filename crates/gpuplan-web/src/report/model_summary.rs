@@ -25,12 +25,26 @@ pub fn model_summary(lang: Lang, nf: NumFmt, o: &Outcome, preset: Option<&ModelP
     h.raw("<p class=\"summary\" data-testid=\"model-summary\" data-weight-bytes=\"").num(e.model_weight_bytes).raw("\"><strong>").text(&o.model_name);
     h.raw("</strong> · <span data-testid=\"params\">").text(&parts.join(" · ")).raw("</span>");
     if let Some(p) = preset {
-        h.raw("<br/><span class=\"hint\">");
-        h.text(&format!("{} · {}: {} · {} {}", p.hf_repo, lang.t(Phrase::Source), short_source(&p.source), lang.t(Phrase::AsOf), p.as_of));
+        // The preset's origin: its Hugging Face repository (a plain link; nothing is fetched),
+        // the source its config was copied from, and when.
+        h.raw("<br/><span class=\"hint\" data-testid=\"preset-origin\">");
+        if is_repo_id(&p.hf_repo) {
+            h.raw("<a href=\"https://huggingface.co/").text(&p.hf_repo).raw("\" rel=\"noopener\" target=\"_blank\" data-testid=\"hf-repo\">").text(&p.hf_repo).raw("</a>");
+        } else {
+            h.text(&p.hf_repo);
+        }
+        h.text(&format!(" · {}: {} · {} {}", lang.t(Phrase::Source), short_source(&p.source), lang.t(Phrase::AsOf), p.as_of));
         h.raw("</span>");
     }
     h.raw("</p>");
     h.finish()
+}
+
+/// A Hugging Face repository id (`owner/name` of letters, digits, `-`, `_`, `.`): only such an
+/// id becomes a link.
+fn is_repo_id(s: &str) -> bool {
+    let ok = |part: &str| !part.is_empty() && !part.starts_with('.') && part.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    matches!(s.split_once('/'), Some((owner, name)) if ok(owner) && ok(name))
 }
 
 /// A source citation cut at its first parenthesis, and to 80 characters.

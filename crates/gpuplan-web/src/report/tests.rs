@@ -22,11 +22,11 @@ fn outcome(card_gb: u64, gpus: u64) -> Outcome {
     let model = Model::new(Arch::from_config_value(&p.config).unwrap());
     let w = Workload { gpus, ..Workload::default() };
     let est = estimate(&model, &w).unwrap();
-    let required = compute::required_bytes(&model, &w, &est);
+    let need = compute::need_of(&model, &w, &est);
     Outcome {
         by_count: compute::required_by_count(&model, &w),
         bars: compute::format_bars(&model, &w),
-        required,
+        need,
         model: ModelRef { model: Arc::new(model), name: "Llama <8B> & \"co\"".into(), exact: None },
         est,
         workload: w,
@@ -40,6 +40,7 @@ fn outcome(card_gb: u64, gpus: u64) -> Outcome {
             rent_usd_per_hour: None,
         },
         stale: false,
+        accuracy: compute::accuracy_of(&Workload { gpus, ..Workload::default() }),
     }
 }
 
@@ -49,8 +50,8 @@ fn verdict_states_fit_figure_and_headroom() {
     let o = outcome(80, 1);
     let h = verdict(Lang::En, nf, &o);
     assert!(h.contains("data-fits=\"yes\""), "{h}");
-    assert!(h.contains(&format!("data-bytes=\"{}\">{}</strong>", o.required, nf.bytes(o.required))), "{h}");
-    assert!(h.contains(&nf.bytes(80_000_000_000 - o.required)), "{h}");
+    assert!(h.contains(&format!("data-bytes=\"{}\">{}</strong>", o.need.bytes, nf.bytes(o.need.bytes))), "{h}");
+    assert!(h.contains(&nf.bytes(80_000_000_000 - o.need.bytes)), "{h}");
     assert!(h.contains("1 × Card &lt;X&gt;"), "card name escaped: {h}");
     let small = outcome(8, 1);
     let h = verdict(Lang::ZhHans, nf, &small);
@@ -79,6 +80,21 @@ fn model_summary_escapes_the_name_and_cites_the_preset() {
     let h = model_summary(Lang::En, NumFmt::default(), &o, Some(p));
     assert!(h.contains("<strong>Llama &lt;8B&gt; &amp; &quot;co&quot;</strong>"), "{h}");
     assert!(h.contains(&p.hf_repo) && h.contains(&p.as_of), "{h}");
+    assert!(h.contains("<a href=\"https://huggingface.co/meta-llama/Llama-3.1-8B\" rel=\"noopener\""), "{h}");
+}
+
+#[test]
+fn every_preset_links_its_hugging_face_repo_and_nothing_else_becomes_a_link() {
+    let data = data::load();
+    let o = outcome(80, 1);
+    for p in &data.catalog.models {
+        let h = model_summary(Lang::ZhHans, NumFmt::default(), &o, Some(p));
+        assert!(h.contains(&format!("href=\"https://huggingface.co/{}\"", p.hf_repo)) && h.contains(&p.as_of) && !p.source.is_empty(), "{}: {h}", p.id);
+    }
+    let mut odd = data.preset("llama-3.1-8b").unwrap().clone();
+    odd.hf_repo = "x/../../evil?a=1".into();
+    let h = model_summary(Lang::En, NumFmt::default(), &o, Some(&odd));
+    assert!(!h.contains("href") && h.contains("x/../../evil?a=1"), "{h}");
 }
 
 #[test]
@@ -99,4 +115,53 @@ fn human_hours_picks_a_readable_unit() {
     assert_eq!(human_hours(Lang::En, 10.0), "10.0 h");
     assert_eq!(human_hours(Lang::ZhHant, 96.0), "4.0 天");
     assert_eq!(human_hours(Lang::En, f64::INFINITY), "—");
+}
+
+#[test]
+fn a_run_over_the_card_only_by_the_allocator_slack_fits_tight() {
+    let nf = NumFmt::default();
+    let mut o = outcome(80, 1);
+    assert!(o.need.slack > 0, "the default run has allocator slack");
+    o.card.memory_bytes = o.need.bytes - o.need.slack / 2;
+    let h = verdict(Lang::En, nf, &o);
+    assert!(h.starts_with("<div class=\"verdict fits tight\"") && h.contains("data-fits=\"yes\" data-verdict=\"fits_tight\""), "{h}");
+    assert!(h.contains("Fits, tight") && h.contains(&nf.bytes(o.need.slack)) && h.contains("data-testid=\"tight\""), "{h}");
+    // One byte less than the live tensors: does not fit.
+    o.card.memory_bytes = o.need.bytes - o.need.slack - 1;
+    let h = verdict(Lang::ZhHant, nf, &o);
+    assert!(h.contains("data-verdict=\"does_not_fit\"") && h.contains(Lang::ZhHant.t(Phrase::DoesNotFit)) && !h.contains("data-testid=\"tight\""), "{h}");
+}
+
+#[test]
+fn the_accuracy_band_states_the_measured_runs_of_the_kind_in_each_language() {
+    let o = outcome(80, 1);
+    let a = &o.accuracy;
+    assert!(a.runs > 0, "inference · hf · 16-bit is measured: {a:?}");
+    let (median, worst) = (a.median_pct.unwrap(), a.worst_pct.unwrap());
+    // A locale with a decimal comma writes the percentages its way.
+    let comma = NumFmt { group: Some('.'), decimal: ',' };
+    let h = verdict(Lang::En, comma, &o);
+    let want = format!("Measured on {} H100 80GB HBM3 runs of this kind: median error {} %, worst {} %.", a.runs, comma.fixed(median, 1), comma.fixed(worst, 1));
+    assert!(h.contains(&want) && comma.fixed(median, 1).contains(','), "{want} in {h}");
+    assert!(h.contains(&format!("data-testid=\"accuracy\" data-runs=\"{}\"", a.runs)) && h.contains("href=\"#how-we-know\""), "{h}");
+    for lang in [Lang::ZhHans, Lang::ZhHant] {
+        let h = verdict(lang, NumFmt::default(), &o);
+        assert!(h.contains(&format!("{} 次 H100 80GB HBM3", a.runs)) && h.contains(lang.t(Phrase::AccHow)), "{h}");
+    }
+}
+
+#[test]
+fn an_unmeasured_kind_says_so_and_gives_no_band() {
+    let nf = NumFmt::default();
+    // Two GPUs: the runs are on one.
+    let o = outcome(80, 2);
+    assert_eq!(o.accuracy.runs, 0);
+    let h = verdict(Lang::En, nf, &o);
+    assert!(h.contains("class=\"accuracy unmeasured\"") && h.contains("the split over 2 GPUs is computed, not measured") && !h.contains("median"), "{h}");
+    // A kind nobody measured: its label from the core's basis, in every language.
+    let mut o = outcome(80, 1);
+    o.accuracy = compute::accuracy_of(&Workload { mode: gpuplan_core::memory::Mode::Full, weights: gpuplan_core::formats::WeightFormat::Fp32, ..Workload::default() });
+    assert_eq!(o.accuracy.runs, 0, "{:?}", o.accuracy);
+    let h = verdict(Lang::ZhHans, nf, &o);
+    assert!(h.contains("未实测") && h.contains("full · hf · "), "{h}");
 }

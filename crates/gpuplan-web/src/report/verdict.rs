@@ -1,7 +1,8 @@
 //! The verdict (fits or not, on how many of which card, with the headroom), the memory
 //! breakdown and the estimator's notes.
 
-use gpuplan_core::memory::{Engine, Mode};
+use gpuplan_core::accuracy::{Accuracy, MEASURED_ON};
+use gpuplan_core::memory::{Engine, Mode, Verdict};
 
 use crate::html::Html;
 use crate::i18n::{Lang, Phrase};
@@ -18,20 +19,32 @@ pub const PARTS: [(Phrase, &str); 6] = [
     (Phrase::PartRuntime, "rt"),
 ];
 
-/// Fits or not, on how many of which card, with the headroom.
+/// Fits (tight or not) or not, on how many of which card, with the headroom, and how sure the
+/// estimate is.
 pub fn verdict(lang: Lang, nf: NumFmt, o: &Outcome) -> String {
     let cap = o.card.memory_bytes;
-    let fits = o.required <= cap;
-    let room = cap as i64 - o.required as i64;
-    let mut h = Html::with_capacity(600);
-    h.raw("<div class=\"verdict ").raw(if fits { "fits" } else { "nofit" });
+    let required = o.need.bytes;
+    let v = o.verdict();
+    let fits = v != Verdict::DoesNotFit;
+    let room = cap as i64 - required as i64;
+    let mut h = Html::with_capacity(900);
+    h.raw("<div class=\"verdict ").raw(match v {
+        Verdict::Fits => "fits",
+        Verdict::FitsTight => "fits tight",
+        Verdict::DoesNotFit => "nofit",
+    });
     if o.stale {
         h.raw(" stale");
     }
-    h.raw("\" data-testid=\"verdict\" data-fits=\"").raw(if fits { "yes" } else { "no" });
-    h.raw("\"><p class=\"big\"><span class=\"word\">").text(lang.t(if fits { Phrase::Fits } else { Phrase::DoesNotFit }));
+    h.raw("\" data-testid=\"verdict\" data-fits=\"").raw(if fits { "yes" } else { "no" }).raw("\" data-verdict=\"").raw(v.name());
+    let word = match v {
+        Verdict::Fits => Phrase::Fits,
+        Verdict::FitsTight => Phrase::FitsTight,
+        Verdict::DoesNotFit => Phrase::DoesNotFit,
+    };
+    h.raw("\"><p class=\"big\"><span class=\"word\">").text(lang.t(word));
     h.raw("</span> · <span>").num(o.workload.gpus).raw(" × ").text(&o.card.name).raw("</span></p><p>");
-    h.text(lang.t(Phrase::Needs)).raw(" <strong data-testid=\"total\" data-bytes=\"").num(o.required).raw("\">").text(&nf.bytes(o.required)).raw("</strong> ");
+    h.text(lang.t(Phrase::Needs)).raw(" <strong data-testid=\"total\" data-bytes=\"").num(required).raw("\">").text(&nf.bytes(required)).raw("</strong> ");
     h.text(lang.t(Phrase::PerGpu)).raw(" (").text(lang.t(Phrase::Of)).raw(" ").text(&nf.bytes(cap)).raw(") · <span data-testid=\"headroom\">");
     if room >= 0 {
         h.text(&nf.bytes(room as u64)).raw(" ").text(lang.t(Phrase::Free));
@@ -39,14 +52,47 @@ pub fn verdict(lang: Lang, nf: NumFmt, o: &Outcome) -> String {
         h.text(&nf.bytes(room.unsigned_abs())).raw(" ").text(lang.t(Phrase::Short));
     }
     h.raw("</span></p>");
+    if v == Verdict::FitsTight {
+        h.raw("<p class=\"hint\" data-testid=\"tight\">").text(&lang.fill(Phrase::TightHint, &[&nf.bytes(o.need.slack)])).raw("</p>");
+    }
     if o.workload.engine == Engine::Vllm && o.workload.mode == Mode::Inference {
         if let Some(p) = o.est.vllm {
-            h.raw("<p class=\"hint\">").text(lang.t(Phrase::VllmPool)).raw(": ").text(&nf.int(p.kv_capacity_tokens)).raw(" tokens · ");
+            // What vLLM takes of this card and what its pool holds: the core's estimate, as
+            // the CLI prints it.
+            h.raw("<p class=\"hint\" data-testid=\"vllm-pool\" data-bytes=\"").num(o.est.total_bytes).raw("\" data-seqs=\"").num(p.max_concurrent_sequences).raw("\">");
+            h.text(lang.t(Phrase::VllmPool)).raw(": ").text(&nf.bytes(o.est.total_bytes)).raw(" · ").text(&nf.int(p.kv_capacity_tokens)).raw(" tokens · ");
             h.text(&nf.int(p.max_concurrent_sequences)).raw(" ").text(lang.t(Phrase::VllmSeqs)).raw("</p>");
         }
     }
+    accuracy_band(&mut h, lang, nf, &o.accuracy, o.workload.gpus);
     h.raw("</div>");
     h.finish()
+}
+
+/// How sure the estimate is, from the measured runs of its kind (the CLI's `accuracy`), with
+/// a link to the "How we know" section.
+pub fn accuracy_band(h: &mut Html, lang: Lang, nf: NumFmt, a: &Accuracy, gpus: u64) {
+    let measured = a.runs > 0;
+    h.raw("<p class=\"accuracy ").raw(if measured { "measured" } else { "unmeasured" });
+    h.raw("\" data-testid=\"accuracy\" data-runs=\"").num(a.runs).raw("\">");
+    let text = match (a.median_pct, a.worst_pct) {
+        (Some(m), Some(w)) if measured => {
+            let mut s = lang.fill(Phrase::AccMeasured, &[&nf.int(a.runs as u64), MEASURED_ON, &nf.fixed(m, 1), &nf.fixed(w, 1)]);
+            if a.oom_runs > 0 {
+                s.push(' ');
+                s += &lang.fill(Phrase::AccOom, &[&nf.int(a.oom_recognised as u64), &nf.int(a.oom_runs as u64)]);
+            }
+            s
+        }
+        _ if gpus > 1 => lang.fill(Phrase::AccMultiGpu, &[&nf.int(gpus)]),
+        _ => lang.fill(Phrase::AccNoRuns, &[MEASURED_ON, kind_label(&a.basis)]),
+    };
+    h.text(&text).raw(" <a href=\"#how-we-know\" data-testid=\"accuracy-link\">").text(lang.t(Phrase::AccHow)).raw("</a></p>");
+}
+
+/// The kind ("inference · vllm · 16-bit") the core's basis names in parentheses.
+fn kind_label(basis: &str) -> &str {
+    basis.rsplit_once('(').and_then(|(_, k)| k.split_once(')')).map_or("", |(k, _)| k)
 }
 
 /// The stacked bar of weights, KV cache, activations, gradients, optimizer and runtime, with

@@ -1,8 +1,9 @@
 //! Memory: what one model and one workload need on the chosen card, on every card of the
 //! catalog and at every card count, and with every weight format.
 
+use gpuplan_core::accuracy::{self, Accuracy, Run};
 use gpuplan_core::formats::{WeightFormat, ALL_FORMATS};
-use gpuplan_core::memory::{estimate, Engine, Estimate, Mode, Model, Workload};
+use gpuplan_core::memory::{estimate, fit_verdict, Engine, Estimate, Mode, Model, Verdict, Workload};
 
 use super::model::ModelRef;
 use super::vllm;
@@ -13,32 +14,81 @@ use crate::inputs::{FieldError, Scenario};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     pub est: Estimate,
-    pub required: u64,
+    /// What one GPU must have, and the allocator slack within it.
+    pub need: Need,
     pub model: ModelRef,
-    pub by_count: Vec<(u64, Option<u64>)>,
+    pub by_count: Vec<(u64, Option<Need>)>,
     pub bars: Vec<FormatBar>,
     pub workload: Workload,
     pub model_name: String,
     pub card: CardSpec,
     pub stale: bool,
+    /// How sure the estimate is: the measured runs of its kind (`gpuplan_core::accuracy`).
+    pub accuracy: Accuracy,
 }
 
 impl Outcome {
     /// The memory results of `model` under `w` on `card`; a core error is placed by `s`'s fields.
     pub fn compute(model: &ModelRef, w: &Workload, card: &CardSpec, s: &Scenario) -> Result<Outcome, FieldError> {
         let est = estimate(&model.model, w).map_err(|e| FieldError::from_core(&e, s))?;
-        let required = required_bytes(&model.model, w, &est);
+        let need = need_of(&model.model, w, &est);
         Ok(Outcome {
             by_count: required_by_count(&model.model, w),
             bars: format_bars(&model.model, w),
             est,
-            required,
+            need,
             model: model.clone(),
             workload: w.clone(),
             model_name: model.name.clone(),
             card: card.clone(),
             stale: false,
+            accuracy: accuracy_of(w),
         })
+    }
+}
+
+impl Outcome {
+    /// The fit on the scenario's card.
+    pub fn verdict(&self) -> Verdict {
+        self.need.verdict(self.card.memory_bytes)
+    }
+}
+
+/// The memory one GPU must have for the run, and how much of it is the caching allocator's
+/// slack (memory PyTorch frees before it raises out-of-memory: the core's
+/// `Estimate::allocator_slack`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Need {
+    pub bytes: u64,
+    pub slack: u64,
+}
+
+impl Need {
+    /// Fits, fits tight (only the slack is over) or does not fit on a card of `capacity` bytes:
+    /// the core's rule (`gpuplan_core::memory::fit_verdict`).
+    pub fn verdict(&self, capacity: u64) -> Verdict {
+        fit_verdict(self.bytes, self.slack, None, capacity)
+    }
+    /// Fits, tight or not.
+    pub fn fits(&self, capacity: u64) -> bool {
+        self.verdict(capacity) != Verdict::DoesNotFit
+    }
+}
+
+/// [`required_bytes`] with the estimate's allocator slack (none for vLLM, whose requirement is
+/// its pool's).
+pub fn need_of(model: &Model, w: &Workload, e: &Estimate) -> Need {
+    let vllm = w.engine == Engine::Vllm && w.mode == Mode::Inference;
+    Need { bytes: required_bytes(model, w, e), slack: if vllm { 0 } else { e.allocator_slack } }
+}
+
+/// [`accuracy::of`] with the measured runs read once (the table is parsed on the first call,
+/// not on every keystroke).
+pub fn accuracy_of(w: &Workload) -> Accuracy {
+    static RUNS: std::sync::OnceLock<Option<Vec<Run>>> = std::sync::OnceLock::new();
+    match RUNS.get_or_init(|| accuracy::runs().ok()) {
+        Some(runs) => accuracy::of_runs(w, runs),
+        None => accuracy::of(w),
     }
 }
 
@@ -46,11 +96,11 @@ impl Outcome {
 pub const COUNTS: [u64; 7] = [1, 2, 4, 8, 16, 32, 64];
 
 /// The memory one GPU must have for the run: the estimate's total for HF transformers and
-/// llama.cpp; for vLLM, which takes its share of the card whatever the load, see
-/// [`vllm::required_bytes`].
+/// llama.cpp; for vLLM, which takes its share of the card whatever the load, the smallest card
+/// on which the core's pool holds every sequence at once ([`vllm::required_bytes`]).
 pub fn required_bytes(model: &Model, w: &Workload, e: &Estimate) -> u64 {
     if w.engine == Engine::Vllm && w.mode == Mode::Inference {
-        vllm::required_bytes(model, w, e)
+        vllm::required_bytes(model, w).unwrap_or(e.total_bytes)
     } else {
         e.total_bytes
     }
@@ -68,7 +118,7 @@ pub fn with_gpus(w: &Workload, n: u64) -> Workload {
 
 /// Memory required per GPU at each count of [`COUNTS`] and at `n_now` (`None` where the
 /// model cannot be split that way).
-pub fn required_by_count(model: &Model, w: &Workload) -> Vec<(u64, Option<u64>)> {
+pub fn required_by_count(model: &Model, w: &Workload) -> Vec<(u64, Option<Need>)> {
     let mut counts: Vec<u64> = COUNTS.to_vec();
     if !counts.contains(&w.gpus) {
         counts.push(w.gpus);
@@ -78,7 +128,7 @@ pub fn required_by_count(model: &Model, w: &Workload) -> Vec<(u64, Option<u64>)>
         .into_iter()
         .map(|n| {
             let wn = with_gpus(w, n);
-            (n, estimate(model, &wn).ok().map(|e| required_bytes(model, &wn, &e)))
+            (n, estimate(model, &wn).ok().map(|e| need_of(model, &wn, &e)))
         })
         .collect()
 }
@@ -88,26 +138,38 @@ pub fn required_by_count(model: &Model, w: &Workload) -> Vec<(u64, Option<u64>)>
 pub struct FitRow {
     /// Index into the card list.
     pub card: usize,
-    /// Fits with the scenario's GPU count.
+    /// Fits with the scenario's GPU count (tight or not).
     pub fits_now: bool,
+    /// Fits only because PyTorch frees its cache before out-of-memory ("fits, tight").
+    pub tight: bool,
     /// Fewest cards (of [`COUNTS`]) that fit.
     pub cards_needed: Option<u64>,
     /// Memory left per GPU with the scenario's count (negative: short by).
     pub headroom: Option<i64>,
 }
 
-pub fn fit_rows(cards: &[CardSpec], by_count: &[(u64, Option<u64>)], n_now: u64) -> Vec<FitRow> {
+/// Each card's row: its verdict with `n_now` cards, the fewest cards that fit and the headroom.
+pub fn fit_rows(cards: &[CardSpec], by_count: &[(u64, Option<Need>)], n_now: u64) -> Vec<FitRow> {
     let now = by_count.iter().find(|(n, _)| *n == n_now).and_then(|(_, r)| *r);
     cards
         .iter()
         .enumerate()
-        .map(|(i, c)| FitRow {
-            card: i,
-            fits_now: now.is_some_and(|r| r <= c.memory_bytes),
-            cards_needed: by_count.iter().find(|(n, r)| COUNTS.contains(n) && r.is_some_and(|r| r <= c.memory_bytes)).map(|(n, _)| *n),
-            headroom: now.map(|r| c.memory_bytes as i64 - r.min(i64::MAX as u64) as i64),
+        .map(|(i, c)| {
+            let verdict = now.map_or(Verdict::DoesNotFit, |r| r.verdict(c.memory_bytes));
+            FitRow {
+                card: i,
+                fits_now: verdict != Verdict::DoesNotFit,
+                tight: verdict == Verdict::FitsTight,
+                cards_needed: min_count(by_count, c.memory_bytes),
+                headroom: now.map(|r| c.memory_bytes as i64 - r.bytes.min(i64::MAX as u64) as i64),
+            }
         })
         .collect()
+}
+
+/// Fewest cards of [`COUNTS`] that hold the scenario (tight or not) on cards of `memory_bytes`.
+pub fn min_count(by_count: &[(u64, Option<Need>)], memory_bytes: u64) -> Option<u64> {
+    by_count.iter().find(|(n, r)| COUNTS.contains(n) && r.is_some_and(|r| r.fits(memory_bytes))).map(|(n, _)| *n)
 }
 
 /// Columns the every-card table sorts by.
@@ -239,9 +301,9 @@ pub(crate) mod tests {
         let w = Workload::default();
         let by = required_by_count(&m, &w);
         let e = estimate(&m, &w).unwrap();
-        assert_eq!(by[0], (1, Some(e.total_bytes)));
-        let r1 = by[0].1.unwrap();
-        let r8 = by.iter().find(|x| x.0 == 8).unwrap().1.unwrap();
+        assert_eq!(by[0], (1, Some(Need { bytes: e.total_bytes, slack: e.allocator_slack })));
+        let r1 = by[0].1.unwrap().bytes;
+        let r8 = by.iter().find(|x| x.0 == 8).unwrap().1.unwrap().bytes;
         assert!(r8 < r1 / 4, "{r8} vs {r1}");
         // 32 heads cannot be split 64 ways.
         assert_eq!(by.iter().find(|x| x.0 == 64).unwrap().1, None);

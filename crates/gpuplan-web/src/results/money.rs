@@ -7,7 +7,7 @@ use gpuplan_core::memory::{Estimate, Model, Workload};
 use gpuplan_core::plan::{self, Plan};
 use gpuplan_core::throughput::{self, Speed, TrainTime};
 
-use super::memory::COUNTS;
+use super::memory::{min_count, Need, COUNTS};
 use crate::inputs::CostSettings;
 
 /// Speed and cost of the scenario on its card.
@@ -38,10 +38,6 @@ pub fn speed_and_cost(model: &Model, w: &Workload, est: &Estimate, gpu: &Gpu, e:
     SpeedAndCost { speed, train, run, cost, usd_per_mtok_own: own, usd_per_mtok_rent: rent }
 }
 
-/// Fewest cards of [`COUNTS`] whose memory holds the scenario (from the per-count requirement).
-pub fn min_count(by_count: &[(u64, Option<u64>)], memory_bytes: u64) -> Option<u64> {
-    by_count.iter().find(|(n, r)| COUNTS.contains(n) && r.is_some_and(|r| r <= memory_bytes)).map(|(n, _)| *n)
-}
 
 /// One line of the cost chart.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,7 +55,7 @@ pub struct CostLine {
 /// The cost-vs-cards chart: own (solid) and rent (dashed) totals over the horizon for the chosen
 /// card and the three priced cards that are cheapest to own at their fewest fitting count, each
 /// from 1 to 64 cards, with that count marked.
-pub fn cost_series(chosen: &Gpu, catalog: &[Gpu], by_count: &[(u64, Option<u64>)], e: &CostSettings, own: &str, rent: &str) -> Vec<CostLine> {
+pub fn cost_series(chosen: &Gpu, catalog: &[Gpu], by_count: &[(u64, Option<Need>)], e: &CostSettings, own: &str, rent: &str) -> Vec<CostLine> {
     let mut picked: Vec<&Gpu> = vec![chosen];
     let mut others: Vec<(f64, &Gpu)> = catalog
         .iter()

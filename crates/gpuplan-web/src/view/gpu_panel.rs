@@ -50,6 +50,7 @@ pub fn gpu_panel(c: Page) -> impl IntoView {
                 <div class="grid2">
                     {CUSTOM_GPU_FIELDS.iter().map(|f| custom_field(c, f.key)).collect_view()}
                 </div>
+                <p class="hint" data-testid="cg-memory-hint">{move || c.tr(Phrase::MemoryGbHint)}</p>
             })}
         </fieldset>
     }

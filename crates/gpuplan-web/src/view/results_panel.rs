@@ -46,12 +46,12 @@ fn format_chart_view(c: Page) -> impl IntoView {
         let lang = c.lang.get();
         c.outcome.with(|o| {
             let Some(o) = o else { return String::new() };
-            // Decimal GB, like the axis label and every other figure of the page.
-            let gb = |b: u64| b as f64 / 1e9;
-            let bars: Vec<charts::Bar> = o.bars.iter().map(|b| charts::Bar { label: b.format.name().to_string(), gb: gb(b.required), highlight: b.format == o.workload.weights }).collect();
-            let cap = gb(o.card.memory_bytes);
+            // GiB, like the axis label and every other figure of the page.
+            let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+            let bars: Vec<charts::Bar> = o.bars.iter().map(|b| charts::Bar { label: b.format.name().to_string(), gib: gib(b.required), highlight: b.format == o.workload.weights }).collect();
+            let cap = gib(o.card.memory_bytes);
             let short = o.card.name.split([' ', '(']).next().unwrap_or("").to_string();
-            let lines: Vec<charts::Line> = [1u64, 2, 4, 8].iter().map(|&n| charts::Line { label: format!("{n}× {short}"), gb: cap * n as f64 }).collect();
+            let lines: Vec<charts::Line> = [1u64, 2, 4, 8].iter().map(|&n| charts::Line { label: format!("{n}× {short}"), gib: cap * n as f64 }).collect();
             let nf = c.nf();
             let t0 = platform::now_ms();
             let s = charts::format_chart(&bars, &lines, lang.t(Phrase::ChartPrecision), lang.t(Phrase::ChartPrecisionAxis), &|x| nf.sig(x));

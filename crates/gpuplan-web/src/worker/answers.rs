@@ -10,7 +10,7 @@ use crate::i18n::Lang;
 use crate::numbers::NumFmt;
 use crate::report;
 use crate::results::export::{results_csv, results_json};
-use crate::results::memory::{fit_rows, required_by_count, required_bytes, sort_rows, SortKey};
+use crate::results::memory::{fit_rows, need_of, required_by_count, sort_rows, SortKey};
 use crate::results::money::plans;
 use crate::results::resolve::{from_link, Resolved};
 
@@ -42,11 +42,11 @@ pub fn planner_answer(data: &Data, params: &str, lang: Lang, nf: NumFmt) -> Valu
 pub fn export_answer(data: &Data, params: &str, json: bool, key: SortKey, descending: bool) -> Option<String> {
     let Resolved { model: m, card, workload: w, .. } = from_link(data, params)?;
     let est = estimate(&m.model, &w).ok()?;
-    let required = required_bytes(&m.model, &w, &est);
+    let need = need_of(&m.model, &w, &est);
     let mut rows = fit_rows(&data.specs, &required_by_count(&m.model, &w), w.gpus);
     sort_rows(&mut rows, &data.specs, key, descending);
     Some(if json {
-        results_json(params, &m.name, &est, &card.spec, required, &data.specs, &rows)
+        results_json(params, &m.name, &est, &card.spec, need, &gpuplan_core::accuracy::of(&w), &data.specs, &rows)
     } else {
         results_csv(&m.name, &est, &data.specs, &rows, w.gpus)
     })
