@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::context::Page;
 use crate::i18n::{Lang, Phrase};
-use crate::inputs::scenario::{input, Access, Input};
+use crate::inputs::scenario::{input, Access, Input, Kind};
 use crate::inputs::{Field, Scenario};
 use crate::platform;
 use crate::report::charts;
@@ -36,13 +36,16 @@ pub fn text_field(c: Page, f: Field, label: Phrase, hint: Option<Phrase>, inputm
     }
 }
 
-/// The number field of a text input of the field table (label, hint, value from its entry).
+/// The field of a text input of the field table (label, hint, value from its entry): a number,
+/// or text for a `Kind::Text` entry.
 pub fn num_field(c: Page, f: Field) -> impl IntoView {
-    let &Input { label, hint, access: Access::Text { get, slot }, .. } = input(f)? else {
+    let &Input { label, hint, kind, access: Access::Text { get, slot }, .. } = input(f)? else {
         return None;
     };
     let value = Memo::new(move |_| c.scenario.with(|s| get(s).clone()));
-    Some(text_field(c, f, label, hint, "decimal", value, Box::new(move |v| c.scenario.update(|s| *slot(s) = v))))
+    // A number brings up the phone's number pad; text (names, lists) the keyboard.
+    let mode = if kind == Kind::Text { "text" } else { "decimal" };
+    Some(text_field(c, f, label, hint, mode, value, Box::new(move |v| c.scenario.update(|s| *slot(s) = v))))
 }
 
 /// An option's text: a translation, or a fixed name.
