@@ -162,6 +162,8 @@ table! {
     MicroBatch => "Micro-batch", "微批大小", "微批次大小";
     Seq => "Sequence length", "序列长度", "序列長度";
     LoraRank => "LoRA rank", "LoRA 秩", "LoRA 秩";
+    LoraTargets => "LoRA target modules", "LoRA 目标模块", "LoRA 目標模組";
+    LoraTargetsHint => "all-linear, attention or q_proj,v_proj", "all-linear、attention 或 q_proj,v_proj", "all-linear、attention 或 q_proj,v_proj";
     Optimizer => "Optimizer", "优化器", "最佳化器";
     TrainPrecision => "Training precision", "训练精度", "訓練精度";
     PrecisionBf16 => "bf16 everywhere", "全部 bf16", "全部 bf16";

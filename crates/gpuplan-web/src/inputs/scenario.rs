@@ -107,6 +107,8 @@ pub struct Scenario {
     /// Training: sequence length.
     pub seq: String,
     pub lora_rank: String,
+    /// LoRA/QLoRA: the wrapped modules, as typed (`all-linear`, `attention` or `q_proj,v_proj`).
+    pub lora_targets: String,
     pub optimizer: Optimizer,
     pub precision: Precision,
     pub zero: u8,
@@ -141,6 +143,7 @@ impl Default for Scenario {
             micro_batch: "4".into(),
             seq: "2048".into(),
             lora_rank: "16".into(),
+            lora_targets: "all-linear".into(),
             optimizer: Optimizer::Adamw,
             precision: Precision::Bf16,
             zero: 0,
@@ -219,6 +222,7 @@ pub enum Field {
     MicroBatch,
     Seq,
     LoraRank,
+    LoraTargets,
     Optimizer,
     Precision,
     Zero,
@@ -359,6 +363,7 @@ pub static INPUTS: &[Input] = &[
     text(Field::MicroBatch, "mb", "micro-batch", whole(1000), Phrase::MicroBatch, None, typed(|s| &s.micro_batch, |s| &mut s.micro_batch)),
     text(Field::Seq, "sq", "seq", whole(1024), Phrase::Seq, TOKENS, typed(|s| &s.seq, |s| &mut s.seq)),
     text(Field::LoraRank, "r", "lora-rank", whole(1024), Phrase::LoraRank, None, typed(|s| &s.lora_rank, |s| &mut s.lora_rank)),
+    text(Field::LoraTargets, "lt", "lora-targets", Kind::Text, Phrase::LoraTargets, Some(Phrase::LoraTargetsHint), typed(|s| &s.lora_targets, |s| &mut s.lora_targets)),
     text(Field::Gpus, "n", "gpus", whole(1000), Phrase::Gpus, None, typed(|s| &s.gpus, |s| &mut s.gpus)),
     text(Field::Util, "gmu", "util", Kind::Decimal { lo: 0.05, hi: 1.0, optional: false }, Phrase::Util, None, typed(|s| &s.util, |s| &mut s.util)),
     text(Field::GpuLayers, "ngl", "gpu-layers", Kind::Whole { k_unit: 1000, optional: true }, Phrase::GpuLayers, None, typed(|s| &s.gpu_layers, |s| &mut s.gpu_layers)),

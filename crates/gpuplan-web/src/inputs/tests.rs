@@ -172,3 +172,29 @@ fn every_typed_input_of_the_table_travels_in_the_link_under_its_key() {
         assert_eq!(get(&back), "7", "{}", input.key);
     }
 }
+
+#[test]
+fn lora_targets_reach_the_workload_and_a_bad_one_is_named_next_to_its_field() {
+    use gpuplan_core::model::LoraTargets;
+    let lora = |t: &str| Scenario { mode: Mode::Lora, lora_targets: t.into(), ..Scenario::default() };
+    assert_eq!(lora("attention").workload(80 << 30).unwrap().lora_targets, LoraTargets::Attention);
+    assert_eq!(lora("").workload(80 << 30).unwrap().lora_targets, LoraTargets::AllLinear);
+    assert_eq!(lora(" q_proj, v_proj ").workload(80 << 30).unwrap().lora_targets, LoraTargets::Names(vec!["q_proj".into(), "v_proj".into()]));
+    // Inference does not read it.
+    let inf = Scenario { lora_targets: "q-proj!".into(), ..Scenario::default() };
+    assert_eq!(inf.workload(80 << 30).unwrap().lora_targets, LoraTargets::AllLinear);
+    // Not a list of names: the field says what it takes.
+    let errs = lora("q-proj!").workload(80 << 30).unwrap_err();
+    assert_eq!(errs[0].field, Field::LoraTargets);
+    assert!(matches!(&errs[0].msg, Msg::Core(m) if m.contains("all-linear, attention")), "{errs:?}");
+    // A name the model has no module of: the core's error, placed next to the field.
+    let data = crate::catalog::load();
+    let s = lora("q_proj,qkv_proj");
+    let x = crate::results::resolve::from_link(&data, &s.to_params()).expect("the link is valid");
+    let e = crate::results::memory::Outcome::compute(&x.model, &x.workload, &x.card.spec, &x.scenario).unwrap_err();
+    assert_eq!(e.field, Field::LoraTargets);
+    assert!(matches!(&e.msg, Msg::Core(m) if m.contains("\"qkv_proj\" matches no Linear module") && m.contains("q_proj")), "{e:?}");
+    // Travels in the link, as typed.
+    assert_eq!(s.to_params(), "v=1&mo=lora&lt=q_proj,qkv_proj");
+    assert_eq!(Scenario::from_params(&s.to_params()).0, s);
+}

@@ -3,8 +3,8 @@
 //! (kind and range); every problem is a [`FieldError`] naming the input it belongs to.
 
 use gpuplan_core::error::InputError;
-use gpuplan_core::memory::{Engine, Workload, MIB};
-use gpuplan_core::model::ManualModel;
+use gpuplan_core::memory::{Engine, Mode, Workload, MIB};
+use gpuplan_core::model::{LoraTargets, ManualModel};
 
 use super::model_fields::{CustomGpu, ManualFields, ManualKey, CUSTOM_GPU_FIELDS, MANUAL_FIELDS};
 use super::scenario::{input, Access, Field, Input, Kind, Scenario, Source};
@@ -47,6 +47,7 @@ impl FieldError {
             "--new-tokens" => Field::Output,
             "--seq" => Field::Seq,
             "--lora-rank" => Field::LoraRank,
+            "--lora-targets" => Field::LoraTargets,
             "--gpus" | "--tensor-parallel" | "--pipeline-parallel" => Field::Gpus,
             "--zero" => Field::Zero,
             "--gpu-memory-utilization" => Field::Util,
@@ -192,6 +193,15 @@ impl Scenario {
             w.batch = take(&mut errs, whole(self, Field::MicroBatch), 1);
             w.seq = take(&mut errs, whole(self, Field::Seq), 1);
             w.lora_rank = take(&mut errs, whole(self, Field::LoraRank), 1);
+            if matches!(self.mode, Mode::Lora | Mode::Qlora) {
+                // Empty: PEFT's default here, all linear layers. Names that match none of the
+                // model's modules are the core's error, placed here by `from_core`.
+                let typed = if self.lora_targets.trim().is_empty() { "all-linear" } else { self.lora_targets.as_str() };
+                match LoraTargets::parse(typed) {
+                    Ok(t) => w.lora_targets = t,
+                    Err(e) => errs.push(FieldError::from_core(&e, self)),
+                }
+            }
         } else {
             w.batch = take(&mut errs, whole(self, Field::Users), 1);
             let ctx = take(&mut errs, whole(self, Field::Context), 1);

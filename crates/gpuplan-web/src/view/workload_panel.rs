@@ -84,6 +84,7 @@ pub fn workload_panel(c: Page) -> impl IntoView {
                         {num_field(c, Field::MicroBatch)}
                         {num_field(c, Field::Seq)}
                         {move || matches!(mode.get(), Mode::Lora | Mode::Qlora).then(|| num_field(c, Field::LoraRank))}
+                        {move || matches!(mode.get(), Mode::Lora | Mode::Qlora).then(|| num_field(c, Field::LoraTargets))}
                         {(!c.embed).then(|| select_field(c, Field::Optimizer, optimizers.clone(), |_| {}))}
                     </div>
                 }.into_any()
