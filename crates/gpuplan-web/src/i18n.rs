@@ -202,6 +202,9 @@ table! {
     Fits => "Fits", "装得下", "裝得下";
     DoesNotFit => "Does not fit", "装不下", "裝不下";
     FitsTight => "Fits, tight", "装得下（紧）", "裝得下（緊）";
+    MemDriver => "Memory: the total its driver reports", "显存：驱动报告的总量", "顯存：驅動回報的總量";
+    MemCuda => "Memory: CUDA's total (a little under the driver's)", "显存：CUDA 报告的总量（略低于驱动读数）", "顯存：CUDA 回報的總量（略低於驅動讀數）";
+    MemBinary => "Memory: the label's GB × 2³⁰ bytes (no published driver total)", "显存：标称 GB × 2³⁰ 字节（无公开的驱动读数）", "顯存：標稱 GB × 2³⁰ 位元組（無公開的驅動讀數）";
     YesTight => "yes, tight", "是（紧）", "是（緊）";
     TightHint => "{0} of it is the caching allocator's slack, which PyTorch frees before it runs out of memory: the run fits, with nothing to spare.",
         "其中 {0} 是缓存分配器的余量，PyTorch 在显存耗尽前会先释放它：能装下，但没有余地。",

@@ -1,7 +1,7 @@
 //! The chosen catalog card's facts under the card picker: memory, bandwidth, compute, power and
 //! prices, its verification badge, and the sources, dates and price basis of every figure.
 
-use gpuplan_core::catalog::Gpu;
+use gpuplan_core::catalog::{Gpu, MemoryBasis};
 
 use crate::catalog::{spec_of, verified, Verified};
 use crate::html::Html;
@@ -34,7 +34,13 @@ pub fn card_info(lang: Lang, nf: NumFmt, card: &Gpu) -> String {
     h.raw("<div class=\"cardinfo\" data-testid=\"gpu-info\"><p>").text(&facts.join(" · "));
     h.raw(" <span class=\"badge ").raw(cls).raw("\" data-testid=\"verified\">").text(lang.t(badge)).raw("</span></p><details><summary>");
     h.text(lang.t(Phrase::Source)).raw(" · ").text(lang.t(Phrase::AsOf)).raw(" ").text(&card.as_of);
-    h.raw("</summary><p class=\"hint source\">").text(&card.source);
+    h.raw("</summary><p class=\"hint\" data-testid=\"memory-source\">").text(lang.t(match card.memory_basis {
+        MemoryBasis::Driver => Phrase::MemDriver,
+        MemoryBasis::Cuda => Phrase::MemCuda,
+        MemoryBasis::Binary => Phrase::MemBinary,
+    }));
+    h.raw(" (").text(&nf.bytes(card.memory_bytes)).raw("): ").text(&card.memory_source);
+    h.raw("</p><p class=\"hint source\">").text(&card.source);
     h.raw("</p><p class=\"hint\">").text(&format!("{}: {}", lang.t(Phrase::Support), card.precision_note));
     h.raw("</p><p class=\"hint\" data-testid=\"price-source\">").text(&format!(
         "{}: {} — {} · {}: {} — {} ({} {})",

@@ -103,6 +103,7 @@ fn card_info_carries_source_date_and_price_basis_of_every_card() {
     for g in &data.catalog.gpus {
         let h = card_info(Lang::En, NumFmt::default(), g);
         assert!(h.contains(&esc(&g.source)), "{}", g.id);
+        assert!(h.contains(&esc(&g.memory_source)) && h.contains(&NumFmt::default().bytes(g.memory_bytes)), "{}", g.id);
         assert!(h.contains(&esc(&g.as_of)) && h.contains(&esc(&g.price.as_of)), "{}", g.id);
         assert!(h.contains(&esc(&g.price.purchase_basis)), "{}", g.id);
     }
