@@ -81,8 +81,44 @@ fn main() {
         // A broken catalog reaches the page as it is; the page reports it instead of dying.
         Err(_) => text,
     };
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("catalog.min.json");
+    let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
+    let dest = Path::new(&out_dir).join("catalog.min.json");
     if let Err(e) = std::fs::write(&dest, out) {
         println!("cargo:warning=cannot write {}: {e}", dest.display());
+    }
+    accuracy_table(Path::new(&out_dir));
+}
+
+/// The accuracy of each measured kind, summarised here with the core's own functions
+/// (`gpuplan_core::accuracy::{runs, summary}`) so the page carries a few numbers per kind instead
+/// of the table of runs and its reader (about 11 KB of the gzip'd bundle). The test
+/// `results::accuracy::tests` checks the page's answer equals `accuracy::of` for every kind.
+fn accuracy_table(out_dir: &Path) {
+    use gpuplan_core::accuracy::{runs, summary, Kind, Run};
+    println!("cargo:rerun-if-changed={}", Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/calibration/accuracy.json").display());
+    let all = match runs() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let mut kinds: Vec<Kind> = Vec::new();
+    for r in &all {
+        if !kinds.contains(&r.kind) {
+            kinds.push(r.kind);
+        }
+    }
+    let mut rows = String::new();
+    for k in kinds {
+        let same: Vec<&Run> = all.iter().filter(|r| r.kind == k).collect();
+        let (n, median, worst) = summary(&same);
+        let oom = same.iter().filter(|r| r.oom).count();
+        let called = same.iter().filter(|r| r.oom_recognised()).count();
+        rows += &format!("    ({:?}, {n}, {:?}, {:?}, {oom}, {called}),\n", k.label(), median.unwrap_or(0.0), worst.unwrap_or(0.0));
+    }
+    let text = format!("/// (kind label, fitted runs, median |error| %, worst |error| %, OOM runs, OOM runs called so).\npub static KINDS: &[(&str, u32, f64, f64, u32, u32)] = &[\n{rows}];\n");
+    if let Err(e) = std::fs::write(out_dir.join("accuracy_kinds.rs"), text) {
+        println!("cargo:warning=cannot write accuracy_kinds.rs: {e}");
     }
 }

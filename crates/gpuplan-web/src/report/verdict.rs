@@ -85,14 +85,10 @@ pub fn accuracy_band(h: &mut Html, lang: Lang, nf: NumFmt, a: &Accuracy, gpus: u
             s
         }
         _ if gpus > 1 => lang.fill(Phrase::AccMultiGpu, &[&nf.int(gpus)]),
-        _ => lang.fill(Phrase::AccNoRuns, &[MEASURED_ON, kind_label(&a.basis)]),
+        // The page's basis is the kind's label (`results::accuracy`).
+        _ => lang.fill(Phrase::AccNoRuns, &[MEASURED_ON, &a.basis]),
     };
     h.text(&text).raw(" <a href=\"#how-we-know\" data-testid=\"accuracy-link\">").text(lang.t(Phrase::AccHow)).raw("</a></p>");
-}
-
-/// The kind ("inference · vllm · 16-bit") the core's basis names in parentheses.
-fn kind_label(basis: &str) -> &str {
-    basis.rsplit_once('(').and_then(|(_, k)| k.split_once(')')).map_or("", |(k, _)| k)
 }
 
 /// The stacked bar of weights, KV cache, activations, gradients, optimizer and runtime, with

@@ -1,10 +1,11 @@
 //! Memory: what one model and one workload need on the chosen card, on every card of the
 //! catalog and at every card count, and with every weight format.
 
-use gpuplan_core::accuracy::{self, Accuracy, Run};
+use gpuplan_core::accuracy::Accuracy;
 use gpuplan_core::formats::{WeightFormat, ALL_FORMATS};
 use gpuplan_core::memory::{estimate, fit_verdict, Engine, Estimate, Mode, Model, Verdict, Workload};
 
+pub use super::accuracy::accuracy_of;
 use super::model::ModelRef;
 use super::vllm;
 use crate::catalog::CardSpec;
@@ -80,16 +81,6 @@ impl Need {
 pub fn need_of(model: &Model, w: &Workload, e: &Estimate) -> Need {
     let vllm = w.engine == Engine::Vllm && w.mode == Mode::Inference;
     Need { bytes: required_bytes(model, w, e), slack: if vllm { 0 } else { e.allocator_slack } }
-}
-
-/// [`accuracy::of`] with the measured runs read once (the table is parsed on the first call,
-/// not on every keystroke).
-pub fn accuracy_of(w: &Workload) -> Accuracy {
-    static RUNS: std::sync::OnceLock<Option<Vec<Run>>> = std::sync::OnceLock::new();
-    match RUNS.get_or_init(|| accuracy::runs().ok()) {
-        Some(runs) => accuracy::of_runs(w, runs),
-        None => accuracy::of(w),
-    }
 }
 
 /// Card counts the "cards needed" column tries (plus the scenario's own count).
