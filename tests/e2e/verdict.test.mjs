@@ -3,6 +3,7 @@
 // field. Run with the others: `node --test` here after `bash scripts/build-web.sh`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { launch, servers, ready, text, shot } from './helpers.mjs';
 
 let browser, srv;
@@ -29,6 +30,12 @@ test('the verdict carries the accuracy band of its kind, measured or not, with a
   assert.match(await band.textContent(), /Measured on \d+ H100 80GB HBM3 runs of this kind: median error \d+\.\d %, worst \d+\.\d %/);
   assert.equal(await band.locator('a').getAttribute('href'), '#how-we-know');
   await shot(page, 'verdict-accuracy-desktop');
+  // The JSON export carries the same accuracy (the CLI's object) and the verdict.
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 20000 }), page.click('[data-testid="export-json"]')]);
+  const v = JSON.parse(fs.readFileSync(await dl.path()).toString());
+  assert.equal(v.accuracy.runs, Number(await band.getAttribute('data-runs')));
+  assert.ok(v.accuracy.median_pct > 0 && v.accuracy.worst_pct >= v.accuracy.median_pct && /^measured on/.test(v.accuracy.basis));
+  assert.equal(v.verdict, 'fits');
   // Simplified Chinese: the same figures in its words.
   await page.selectOption('[data-testid="lang"]', 'zh-Hans');
   await page.waitForFunction(() => /实测/.test(document.querySelector('[data-testid="accuracy"]').textContent));
