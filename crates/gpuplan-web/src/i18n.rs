@@ -212,7 +212,7 @@ table! {
     AccMeasured => "Measured on {0} {1} runs of this kind: median error {2} %, worst {3} %.",
         "同类估算在 {0} 次 {1} 实测中：误差中位数 {2} %，最大 {3} %。",
         "同類估算在 {0} 次 {1} 實測中：誤差中位數 {2} %，最大 {3} %。";
-    AccOom => "{0} of {1} runs that ran out of memory were called so.",
+    AccOom => "Of the {1} runs that ran out of memory, {0} were predicted not to fit.",
         "{1} 次显存耗尽的实测中有 {0} 次被预先判定为装不下。",
         "{1} 次顯存耗盡的實測中有 {0} 次被預先判定為裝不下。";
     AccNoRuns => "Not measured: no {0} run of this kind ({1}) has been measured; the estimate is computed from the sources only.",
