@@ -99,7 +99,10 @@ pub fn accuracy_chart(lang: Lang, nf: NumFmt, runs: &[Run]) -> Svg {
         let _ = chart.draw_series(DashedLineSeries::new([(lo, lo * (1.0 + BAND)), (hi / (1.0 + BAND), hi)], 5, 4, band));
         let _ = chart.draw_series(DashedLineSeries::new([(lo / (1.0 - BAND), lo), (hi, hi * (1.0 - BAND))], 5, 4, band));
         let band_label = format!("±{} %", nf.int((BAND * 100.0) as u64));
-        let _ = chart.draw_series(std::iter::once(Text::new(band_label, (hi / (1.0 + BAND) / 1.12, hi / 1.12), font(14.0).color(&INK).pos(Pos::new(HPos::Right, VPos::Center)))));
+        // Under the lower dashed line, right of the middle: the runs lie on the diagonal, the
+        // out-of-memory label at the top.
+        let at = hi / 2.6;
+        let _ = chart.draw_series(std::iter::once(Text::new(band_label, (at, at * (1.0 - BAND) / 1.08), font(14.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Top)))));
         if capacity > 0.0 {
             let _ = chart.draw_series(DashedLineSeries::new([(lo, capacity), (hi, capacity)], 7, 4, RED.mix(0.85).stroke_width(1)));
             let cap = format!("{MEASURED_ON} {}: {} GiB", l(Evidence::Capacity), nf.fixed(capacity, 1));
@@ -153,10 +156,14 @@ fn end_table(h: &mut Html) {
 /// Appends one row; every cell is escaped; `num` marks the cells that hold numbers.
 fn row(h: &mut Html, cells: &[(&str, bool)]) {
     h.raw("<tr>");
+    row_cells(h, cells);
+    h.raw("</tr>");
+}
+
+fn row_cells(h: &mut Html, cells: &[(&str, bool)]) {
     for (c, num) in cells {
         h.raw(if *num { "<td class=\"num\">" } else { "<td>" }).text(c).raw("</td>");
     }
-    h.raw("</tr>");
 }
 
 /// Error per kind: fitted runs, median and worst |error|, out-of-memory runs called so.
@@ -209,7 +216,14 @@ fn constants_table(h: &mut Html, lang: Lang, nf: NumFmt, constants: &[Constant])
     use Evidence::{Name, Source, UsedFor, Value};
     head(h, lang, "hwk-constants", &[Name, Value, UsedFor, Source]);
     for k in constants {
-        row(h, &[(k.name, false), (&value(nf, k), true), (k.used_for, false), (k.source, false)]);
+        // The code's path may break after each `::` (`<wbr>`), not inside a name.
+        h.raw("<tr><td>");
+        for (i, part) in k.name.split("::").enumerate() {
+            h.raw(if i == 0 { "" } else { "::<wbr>" }).text(part);
+        }
+        h.raw("</td>");
+        row_cells(h, &[(&value(nf, k), true), (k.used_for, false), (k.source, false)]);
+        h.raw("</tr>");
     }
     end_table(h);
 }
@@ -305,6 +319,8 @@ mod tests {
         }
         for k in evidence::constants() {
             assert!(html.contains(&format!("<td>{}</td>", crate::html::escape(k.source))), "{}: source missing", k.name);
+            let name = k.name.split("::").map(crate::html::escape).collect::<Vec<_>>().join("::<wbr>");
+            assert!(html.contains(&format!("<tr><td>{name}</td>")), "{}: name missing", k.name);
         }
         for tag in ["div", "table", "figure", "svg", "tr", "td"] {
             assert_eq!(html.matches(&format!("<{tag}")).count(), html.matches(&format!("</{tag}>")).count(), "<{tag}> unbalanced");
