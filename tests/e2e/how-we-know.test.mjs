@@ -17,9 +17,15 @@ let browser, srv;
 before(async () => { browser = await launch(); srv = await servers(); });
 after(async () => { await browser?.close(); srv?.close(); });
 
-async function open(url, opts = {}) {
+async function open(url, opts = {}, watchCsp = false) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts });
   const page = await context.newPage();
+  if (watchCsp) {
+    await page.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+    });
+  }
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -57,7 +63,7 @@ async function openSection(page) {
 
 test('How we know: one dot per fitted calibration run, the error per kind, speed checks and every source', async () => {
   assert.ok(fitted >= 50 && ooms >= 1, `${fitted} fitted, ${ooms} out-of-memory runs in accuracy.json`);
-  const { context, page, errors } = await open(srv.appUrl);
+  const { context, page, errors } = await open(srv.appUrl, {}, true);
   await shot(page, 'desktop');
   // Closed at first, and the worker (which writes the section) is not loaded for it.
   assert.equal(await page.locator('[data-testid="how-we-know"]').evaluate((d) => d.open), false);
@@ -90,6 +96,7 @@ test('How we know: one dot per fitted calibration run, the error per kind, speed
   assert.match(await page.locator('#how-we-know summary').textContent(), /依据/);
   assert.equal((await section(page)).circles, fitted);
   await page.locator('#how-we-know').screenshot({ path: path.join(SHOTS, 'how-we-know-zh-hans.png') });
+  assert.deepEqual(await page.evaluate(() => window.__violations), [], 'the section breaks the page\'s Content-Security-Policy');
   assert.deepEqual(errors, []);
   await context.close();
 });
