@@ -10,7 +10,7 @@ use super::context::{Page, ThemePref, EXPORT_JSON, KEY_CUSTOM_GPU, KEY_LANG, KEY
 use super::economics_panel::economics_panel;
 use super::gpu_panel::gpu_panel;
 use super::header::{footer, header};
-use super::how_we_know::{follow_links, how_we_know};
+use super::how_we_know::how_we_know;
 use super::model_panel::model_panel;
 use super::results_panel::results_panel;
 use super::workload_panel::workload_panel;
@@ -217,9 +217,6 @@ fn App() -> impl IntoView {
     let c = page_state(data, embed, initial, bad);
     platform::on_worker_reply(move |op, id, json| worker_reply(c, op, id, json));
     sync_with_outside(c);
-    if embed {
-        follow_links(c, RwSignal::new(false));
-    }
 
     view! {
         <a class="skip" href="#results" on:click=move |ev| {

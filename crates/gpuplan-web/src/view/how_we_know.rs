@@ -6,27 +6,27 @@
 //!
 //! The section is `#how-we-know`: a link to it (the accuracy line next to the verdict) opens it
 //! and scrolls to it without replacing the scenario in the page's `#…` link, and a page opened
-//! at `#how-we-know` starts with it open. In the embed, where it is not shown, such a link opens
-//! the full page there.
+//! at `#how-we-know` starts with it open. The embed has no such section.
 
 use leptos::prelude::*;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 
 use super::context::Page;
 use crate::html;
 use crate::i18n::Phrase;
-use crate::inputs::Scenario;
 use crate::platform;
 
 /// The section's element id, and the fragment that links to it.
 pub const ID: &str = "how-we-know";
 
+#[inline(never)]
 pub fn how_we_know(c: Page) -> impl IntoView {
     let open = RwSignal::new(platform::hash() == ID);
     if open.get_untracked() {
         platform::after_first_frame(scroll_to_section);
     }
-    follow_links(c, open);
+    follow_links(open);
     // While open, the reader's language and number format ask the worker for the section (its
     // answer replaces the content; an older answer is dropped).
     Effect::new(move |_| {
@@ -56,29 +56,24 @@ pub fn how_we_know(c: Page) -> impl IntoView {
 }
 
 /// Clicks on a link to `#how-we-know` open the section and scroll to it, instead of the
-/// browser's jump, which would put `#how-we-know` in place of the scenario's link. In the embed
-/// (no section) they open the full page, with the scenario, at the section.
-pub fn follow_links(c: Page, open: RwSignal<bool>) {
-    let handle = window_event_listener(leptos::ev::click, move |ev| {
+/// browser's jump, which would put `#how-we-know` in place of the scenario's link.
+#[inline(never)]
+fn follow_links(open: RwSignal<bool>) {
+    let Some(doc) = platform::document() else { return };
+    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
         let link = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|e| e.closest("a[href=\"#how-we-know\"]").ok().flatten());
-        if link.is_none() {
-            return;
+        if link.is_some() {
+            ev.prevent_default();
+            open.set(true);
+            scroll_to_section();
         }
-        ev.prevent_default();
-        if c.embed {
-            let query = format!("lang={}&{}", c.lang.get_untracked().tag(), c.scenario.with_untracked(Scenario::to_params));
-            if let Some(w) = platform::window() {
-                let _ = w.open_with_url_and_target(&platform::page_url(&query, ID), "_blank");
-            }
-            return;
-        }
-        open.set(true);
-        scroll_to_section();
     });
+    let _ = doc.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
     // The listener lives as long as the page.
-    std::mem::forget(handle);
+    on_click.forget();
 }
 
+#[inline(never)]
 fn scroll_to_section() {
     if let Some(el) = platform::document().and_then(|d| d.get_element_by_id(ID)) {
         el.scroll_into_view();
