@@ -45,8 +45,33 @@ impl Html {
         self
     }
 
+    /// Appends a picture drawn by plotters (see [`Svg`]).
+    pub fn svg(&mut self, svg: &Svg) -> &mut Html {
+        self.0.push_str(&svg.0);
+        self
+    }
+
     pub fn finish(self) -> String {
         self.0
+    }
+}
+
+/// A picture drawn by plotters' SVG backend, as `report::charts` sets its charts into the page:
+/// plotters escapes every text it draws (`plotters-svg`'s `escape_and_push`), and the title this
+/// crate adds goes through [`escape`], so the string is markup written by this crate's code,
+/// like [`Html::raw`]'s, and [`Html::svg`] appends it as is.
+pub struct Svg(String);
+
+impl Svg {
+    /// Wraps plotters' output (the string an `SVGBackend` wrote); never text from elsewhere.
+    pub(crate) fn from_plotters(svg: String) -> Svg {
+        Svg(svg)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 

@@ -69,24 +69,26 @@ impl Lang {
 }
 
 macro_rules! table {
-    ($($k:ident => $en:literal, $hans:literal, $hant:literal;)*) => {
-        /// A phrase of the interface, translated by [`t`].
+    ($(#[$doc:meta])* $Enum:ident, $TABLE:ident, $t:ident; $($k:ident => $en:literal, $hans:literal, $hant:literal;)*) => {
+        $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum Phrase { $($k),* }
-        impl Phrase {
-            pub const ALL: &'static [Phrase] = &[$(Phrase::$k),*];
+        pub enum $Enum { $($k),* }
+        impl $Enum {
+            pub const ALL: &'static [$Enum] = &[$($Enum::$k),*];
         }
         /// Every message, by key, in `Lang` order: one table lookup instead of a match of
         /// matches (about 6 KB less code in the bundle).
-        static TABLE: &[[&str; 3]] = &[$([$en, $hans, $hant]),*];
+        static $TABLE: &[[&str; 3]] = &[$([$en, $hans, $hant]),*];
         /// The message for `k` in `lang`.
-        pub fn t(lang: Lang, k: Phrase) -> &'static str {
-            TABLE[k as usize][lang as usize]
+        pub fn $t(lang: Lang, k: $Enum) -> &'static str {
+            $TABLE[k as usize][lang as usize]
         }
     };
 }
 
 table! {
+    /// A phrase of the interface, translated by [`t`].
+    Phrase, TABLE, t;
     AppTitle => "gpuplan — LLM GPU planner", "gpuplan — 大模型 GPU 规划器", "gpuplan — 大模型 GPU 規劃器";
     Tagline => "Which GPU, how many, at which precision, at what cost. Computed in your browser; nothing leaves this page.",
         "用哪种 GPU、几张、什么精度、花多少钱。全部在浏览器里计算，数据不离开本页。",
@@ -127,7 +129,9 @@ table! {
     NeedConfig => "Add the model's config.json too: safetensors headers hold tensor sizes, not the architecture.",
         "还需要该模型的 config.json：safetensors 文件头只有张量大小，没有结构信息。",
         "還需要該模型的 config.json：safetensors 檔案標頭只有張量大小，沒有結構資訊。";
-    WorkerFailed => "The file reader and planner could not start here (they load on first use; offline, open them once while online or use the offline single file).", "文件读取与规划器无法在此启动（它们在首次使用时加载；离线时请先在联网状态下打开一次，或使用离线单文件版）。", "檔案讀取與規劃器無法在此啟動（它們在首次使用時載入；離線時請先在連網狀態下開啟一次，或使用離線單檔版）。";
+    WorkerFailed => "The file reader, the planner and “How we know” could not start here (they load on first use; offline, open them once while online or use the offline single file).", "文件读取、规划器与“依据”无法在此启动（它们在首次使用时加载；离线时请先在联网状态下打开一次，或使用离线单文件版）。", "檔案讀取、規劃器與「依據」無法在此啟動（它們在首次使用時載入；離線時請先在連網狀態下開啟一次，或使用離線單檔版）。";
+    HowWeKnow => "How we know", "依据", "依據";
+    Loading => "Loading…", "加载中…", "載入中…";
     UnknownFile => "Not a file gpuplan can read; drop config.json, .gguf, .safetensors or model.safetensors.index.json.",
         "无法读取该文件；请拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。",
         "無法讀取該檔案；請拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。";
@@ -347,6 +351,48 @@ table! {
     Support => "Precision support", "精度支持", "精度支援";
 }
 
+table! {
+    /// The words of the "How we know" section (`report::how_we_know`), translated by
+    /// [`t_evidence`]: a table of their own, so the page's wasm, which never writes the section
+    /// (its worker does), does not carry them.
+    Evidence, EVIDENCE, t_evidence;
+    Intro => "What the numbers rest on: real GPU memory measured on one card, published speeds of tuned engines, and a source for every constant.",
+        "这些数字的依据：在一张卡上实测的显存、调优引擎公开的速度，以及每个常数的出处。",
+        "這些數字的依據：在一張卡上實測的顯示記憶體、調校引擎公開的速度，以及每個常數的出處。";
+    Memory => "Memory: estimate against measurement", "显存：估算与实测", "顯示記憶體：估算與實測";
+    ChartTitle => "Estimated against measured GPU memory, every calibration run", "每次校准运行的估算显存与实测显存", "每次校準執行的估算與實測顯示記憶體";
+    Measured => "measured (GiB)", "实测（GiB）", "實測（GiB）";
+    Estimated => "estimated (GiB)", "估算（GiB）", "估算（GiB）";
+    Oom => "out of memory", "显存不足", "記憶體不足";
+    Capacity => "capacity", "容量", "容量";
+    Caption => "One dot per run that fitted, coloured by kind; on the diagonal the estimate equals the measurement, the dashed lines are ±9 %. A triangle is a run that ran out of memory, drawn at its estimate: above the capacity line, the estimator called it so.",
+        "每个点是一次放得下的运行，颜色表示类别；对角线上估算等于实测，虚线为 ±9 %。三角形是显存不足的运行，画在其估算值处：位于容量线之上即表示估算器判断为放不下。",
+        "每個點是一次放得下的執行，顏色表示類別；對角線上估算等於實測，虛線為 ±9 %。三角形是記憶體不足的執行，畫在其估算值處：位於容量線之上即表示估算器判斷為放不下。";
+    Kind => "Kind (mode · engine · weights)", "类别（模式 · 引擎 · 权重）", "類別（模式 · 引擎 · 權重）";
+    Runs => "Runs", "运行数", "執行數";
+    Median => "Median error", "误差中位数", "誤差中位數";
+    Worst => "Worst error", "最大误差", "最大誤差";
+    OomCalled => "Out of memory: called / runs", "显存不足：判断正确 / 运行数", "記憶體不足：判斷正確 / 執行數";
+    Speed => "Speed: against published figures", "速度：与公开数据对比", "速度：與公開數據對比";
+    SpeedIntro => "The speed model with its default efficiencies, against published latencies and throughputs of tuned engines on the same model, card and shape.",
+        "速度模型（默认效率）与调优引擎在相同模型、显卡和规模下公开的延迟与吞吐量对比。",
+        "速度模型（預設效率）與調校引擎在相同模型、顯示卡和規模下公開的延遲與吞吐量對比。";
+    Row => "Benchmark", "基准", "基準";
+    Published => "Published", "公开值", "公開值";
+    Ours => "Ours", "本工具", "本工具";
+    Error => "Error", "误差", "誤差";
+    Setup => "Setup", "设置", "設定";
+    Source => "Source", "来源", "來源";
+    Constants => "Constants and their sources", "常数及其出处", "常數及其出處";
+    ConstantsIntro => "Every constant the estimator uses. None is fitted to one model: each is a measured property of a runtime, an engine default or a published figure.",
+        "估算器用到的每个常数。没有一个是针对某个模型拟合的：每个都是运行时的实测特性、引擎默认值或公开数据。",
+        "估算器用到的每個常數。沒有一個是針對某個模型擬合的：每個都是執行環境的實測特性、引擎預設值或公開數據。";
+    Name => "Name in the code", "代码中的名称", "程式碼中的名稱";
+    Value => "Value", "数值", "數值";
+    UsedFor => "Used for", "用途", "用途";
+    Unreadable => "The calibration table could not be read:", "无法读取校准表：", "無法讀取校準表：";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,10 +423,11 @@ mod tests {
     #[test]
     fn no_translation_contains_markup() {
         // `html::Html` relies on this: a translation is text wherever it is written.
-        for &k in Phrase::ALL {
-            for lang in Lang::ALL {
-                let s = t(lang, k);
-                assert!(!s.contains(['<', '>', '&', '"']), "{k:?} in {lang:?}: {s}");
+        let all = Phrase::ALL.iter().map(|&k| (format!("{k:?}"), Lang::ALL.map(|l| t(l, k))));
+        let evidence = Evidence::ALL.iter().map(|&k| (format!("{k:?}"), Lang::ALL.map(|l| t_evidence(l, k))));
+        for (k, texts) in all.chain(evidence) {
+            for s in texts {
+                assert!(!s.contains(['<', '>', '&', '"']), "{k}: {s}");
             }
         }
     }
@@ -397,6 +444,16 @@ mod tests {
         assert_eq!(Lang::detect([]), Lang::En);
         for l in Lang::ALL {
             assert_eq!(Lang::from_tag(l.tag()), Some(l));
+        }
+    }
+
+    #[test]
+    fn every_evidence_key_is_translated() {
+        for &k in Evidence::ALL {
+            for lang in Lang::ALL {
+                assert!(!t_evidence(lang, k).trim().is_empty(), "{k:?} in {lang:?}");
+            }
+            assert_ne!(t_evidence(Lang::En, k), t_evidence(Lang::ZhHans, k), "{k:?} untranslated");
         }
     }
 }

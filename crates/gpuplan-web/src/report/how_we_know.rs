@@ -2,10 +2,10 @@
 //! H100 calibration run (plotters, SVG), the error per kind of run, the speed model against
 //! published figures, and every constant of the estimator with its source.
 //!
-//! Rendered off the main bundle (the page's Web Worker builds it on demand and the page inserts
-//! the string), so it adds nothing to the first load. Every text that comes from data goes
-//! through the crate's escaper; the fixed labels are in this file, in English, 简体中文 and
-//! 繁體中文. Pure; unit-tested on the host.
+//! Written by the page's Web Worker on request (`worker::answers::evidence_answer`) and set into
+//! the section by the page (`view::how_we_know`), so neither this code nor its words
+//! (`i18n::Evidence`) are in the page's own bundle. Written with `html::Html`: every text from
+//! data is escaped; the chart is plotters' SVG ([`Svg`]). Pure; unit-tested on the host.
 
 use gpuplan_core::accuracy::{self, Kind, Run, MEASURED_ON};
 use gpuplan_core::catalog::Catalog;
@@ -13,151 +13,10 @@ use gpuplan_core::evidence::{self, Constant, SpeedCheck};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-// The crate's pieces this file uses: the escaper, the number format, the language, the palette.
-use crate::report::charts::{RED, SERIES};
+use crate::html::{escape, Html, Svg};
+use crate::i18n::{t_evidence, Evidence, Lang};
 use crate::numbers::NumFmt;
-use crate::i18n::Lang;
-/// Appends `s` escaped (to be replaced by `html::Html` when the section is wired in).
-fn text(out: &mut String, s: &str) {
-    out.push_str(&crate::html::escape(s));
-}
-
-/// The section's fixed words in one language.
-struct Labels {
-    title: &'static str,
-    intro: &'static str,
-    memory: &'static str,
-    chart_title: &'static str,
-    measured: &'static str,
-    estimated: &'static str,
-    band: &'static str,
-    oom: &'static str,
-    capacity: &'static str,
-    caption: &'static str,
-    kind: &'static str,
-    runs: &'static str,
-    median: &'static str,
-    worst: &'static str,
-    oom_called: &'static str,
-    speed: &'static str,
-    speed_intro: &'static str,
-    row: &'static str,
-    published: &'static str,
-    ours: &'static str,
-    error: &'static str,
-    setup: &'static str,
-    source: &'static str,
-    constants: &'static str,
-    constants_intro: &'static str,
-    name: &'static str,
-    value: &'static str,
-    used_for: &'static str,
-    unreadable: &'static str,
-}
-
-const EN: Labels = Labels {
-    title: "How we know",
-    intro: "What the numbers rest on: real GPU memory measured on one card, published speeds of tuned engines, and a source for every constant.",
-    memory: "Memory: estimate against measurement",
-    chart_title: "Estimated against measured GPU memory, every calibration run",
-    measured: "measured (GiB)",
-    estimated: "estimated (GiB)",
-    band: "±9 %",
-    oom: "out of memory",
-    capacity: "capacity",
-    caption: "One dot per run that fitted, coloured by kind; on the diagonal the estimate equals the measurement, the dashed lines are ±9 %. A triangle is a run that ran out of memory, drawn at its estimate: above the capacity line, the estimator called it so.",
-    kind: "Kind (mode · engine · weights)",
-    runs: "Runs",
-    median: "Median error",
-    worst: "Worst error",
-    oom_called: "Out of memory: called / runs",
-    speed: "Speed: against published figures",
-    speed_intro: "The speed model with its default efficiencies, against published latencies and throughputs of tuned engines on the same model, card and shape.",
-    row: "Benchmark",
-    published: "Published",
-    ours: "Ours",
-    error: "Error",
-    setup: "Setup",
-    source: "Source",
-    constants: "Constants and their sources",
-    constants_intro: "Every constant the estimator uses. None is fitted to one model: each is a measured property of a runtime, an engine default or a published figure.",
-    name: "Name in the code",
-    value: "Value",
-    used_for: "Used for",
-    unreadable: "The calibration table could not be read:",
-};
-
-const ZH_HANS: Labels = Labels {
-    title: "依据",
-    intro: "这些数字的依据：在一张卡上实测的显存、调优引擎公开的速度，以及每个常数的出处。",
-    memory: "显存：估算与实测",
-    chart_title: "每次校准运行的估算显存与实测显存",
-    measured: "实测（GiB）",
-    estimated: "估算（GiB）",
-    band: "±9 %",
-    oom: "显存不足",
-    capacity: "容量",
-    caption: "每个点是一次放得下的运行，颜色表示类别；对角线上估算等于实测，虚线为 ±9 %。三角形是显存不足的运行，画在其估算值处：位于容量线之上即表示估算器判断为放不下。",
-    kind: "类别（模式 · 引擎 · 权重）",
-    runs: "运行数",
-    median: "误差中位数",
-    worst: "最大误差",
-    oom_called: "显存不足：判断正确 / 运行数",
-    speed: "速度：与公开数据对比",
-    speed_intro: "速度模型（默认效率）与调优引擎在相同模型、显卡和规模下公开的延迟与吞吐量对比。",
-    row: "基准",
-    published: "公开值",
-    ours: "本工具",
-    error: "误差",
-    setup: "设置",
-    source: "来源",
-    constants: "常数及其出处",
-    constants_intro: "估算器用到的每个常数。没有一个是针对某个模型拟合的：每个都是运行时的实测特性、引擎默认值或公开数据。",
-    name: "代码中的名称",
-    value: "数值",
-    used_for: "用途",
-    unreadable: "无法读取校准表：",
-};
-
-const ZH_HANT: Labels = Labels {
-    title: "依據",
-    intro: "這些數字的依據：在一張卡上實測的顯示記憶體、調校引擎公開的速度，以及每個常數的出處。",
-    memory: "顯示記憶體：估算與實測",
-    chart_title: "每次校準執行的估算與實測顯示記憶體",
-    measured: "實測（GiB）",
-    estimated: "估算（GiB）",
-    band: "±9 %",
-    oom: "記憶體不足",
-    capacity: "容量",
-    caption: "每個點是一次放得下的執行，顏色表示類別；對角線上估算等於實測，虛線為 ±9 %。三角形是記憶體不足的執行，畫在其估算值處：位於容量線之上即表示估算器判斷為放不下。",
-    kind: "類別（模式 · 引擎 · 權重）",
-    runs: "執行數",
-    median: "誤差中位數",
-    worst: "最大誤差",
-    oom_called: "記憶體不足：判斷正確 / 執行數",
-    speed: "速度：與公開數據對比",
-    speed_intro: "速度模型（預設效率）與調校引擎在相同模型、顯示卡和規模下公開的延遲與吞吐量對比。",
-    row: "基準",
-    published: "公開值",
-    ours: "本工具",
-    error: "誤差",
-    setup: "設定",
-    source: "來源",
-    constants: "常數及其出處",
-    constants_intro: "估算器用到的每個常數。沒有一個是針對某個模型擬合的：每個都是執行環境的實測特性、引擎預設值或公開數據。",
-    name: "程式碼中的名稱",
-    value: "數值",
-    used_for: "用途",
-    unreadable: "無法讀取校準表：",
-};
-
-fn labels(lang: Lang) -> &'static Labels {
-    match lang {
-        Lang::En => &EN,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::ZhHant => &ZH_HANT,
-    }
-}
+use crate::report::charts::{RED, SERIES};
 
 const GIB: f64 = (1u64 << 30) as f64;
 /// The calibration's bound on the worst error (issue 11, "Done when"): the band drawn.
@@ -185,57 +44,69 @@ fn font(size: f64) -> FontDesc<'static> {
 /// Stand-in colour for text and axes, replaced by `currentColor` (the page's theme) in the output.
 const INK: RGBColor = RGBColor(1, 2, 3);
 
+/// The chart's width in SVG units, and the height of its plot; the legend goes below the plot,
+/// one line per kind. Narrow and with large type: the page scales it to its box (at most 560 px
+/// wide), and on a phone (about 340 px) its 15 px labels still read at 10 px.
+const WIDTH: u32 = 480;
+const PLOT_HEIGHT: u32 = 480;
+const LEGEND_LINE: u32 = 20;
+
 /// The measured-vs-estimated chart: log–log GiB, one dot per run that fitted (colour = kind),
 /// the y = x line and the ±9 % band, the card's capacity as a horizontal line and each
 /// out-of-memory run as a triangle at (capacity, its estimate). Empty when there is no run.
-pub fn accuracy_chart(lang: Lang, nf: NumFmt, runs: &[Run]) -> String {
-    let l = labels(lang);
+pub fn accuracy_chart(lang: Lang, nf: NumFmt, runs: &[Run]) -> Svg {
+    let l = |k| t_evidence(lang, k);
     let fitted: Vec<&Run> = runs.iter().filter(|r| r.error_pct().is_some()).collect();
     let oom: Vec<&Run> = runs.iter().filter(|r| r.oom).collect();
     let capacity = runs.iter().map(|r| r.capacity_bytes).max().unwrap_or(0) as f64 / GIB;
     let values = fitted.iter().flat_map(|r| [r.measured_bytes, r.estimated_bytes]).chain(oom.iter().map(|r| r.estimated_bytes));
     let (lo, hi) = values.map(|b| b as f64 / GIB).filter(|v| *v > 0.0).fold((f64::INFINITY, capacity), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if fitted.is_empty() && oom.is_empty() || !lo.is_finite() {
-        return String::new();
+        return Svg::from_plotters(String::new());
     }
     let (lo, hi) = (lo / 1.3, hi * 1.3);
     let ks = kinds(runs);
     // 1, 2, 5 × powers of ten inside the range.
     let ticks: Vec<f64> = (-2..5).flat_map(|e| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(e))).filter(|t| (lo..=hi).contains(t)).collect();
-    let (width, height) = (720u32, 560u32);
+    let height = PLOT_HEIGHT + LEGEND_LINE * ks.len() as u32 + 8;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let mut chart = match ChartBuilder::on(&root)
-            .margin(14)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let (plot, legend) = root.split_vertically(PLOT_HEIGHT);
+        let mut chart = match ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(46)
+            .y_label_area_size(52)
             .build_cartesian_2d((lo..hi).log_scale().with_key_points(ticks.clone()), (lo..hi).log_scale().with_key_points(ticks))
         {
             Ok(c) => c,
-            Err(_) => return String::new(),
+            Err(_) => return Svg::from_plotters(String::new()),
         };
         let _ = chart
             .configure_mesh()
             .bold_line_style(INK.mix(0.12))
             .light_line_style(TRANSPARENT)
             .axis_style(INK.mix(0.5))
-            .x_desc(l.measured)
-            .y_desc(l.estimated)
+            .x_desc(l(Evidence::Measured))
+            .y_desc(l(Evidence::Estimated))
             .x_label_formatter(&|x| short(nf, *x))
             .y_label_formatter(&|y| short(nf, *y))
-            .label_style(font(13.0).color(&INK))
-            .axis_desc_style(font(13.0).color(&INK))
+            .label_style(font(15.0).color(&INK))
+            .axis_desc_style(font(15.0).color(&INK))
             .draw();
         let _ = chart.draw_series(LineSeries::new([(lo, lo), (hi, hi)], INK.mix(0.6).stroke_width(1)));
         let band = INK.mix(0.35).stroke_width(1);
         let _ = chart.draw_series(DashedLineSeries::new([(lo, lo * (1.0 + BAND)), (hi / (1.0 + BAND), hi)], 5, 4, band));
         let _ = chart.draw_series(DashedLineSeries::new([(lo / (1.0 - BAND), lo), (hi, hi * (1.0 - BAND))], 5, 4, band));
-        let _ = chart.draw_series(std::iter::once(Text::new(l.band, (hi / (1.0 + BAND) / 1.12, hi / 1.12), font(11.0).color(&INK).pos(Pos::new(HPos::Right, VPos::Center)))));
+        let band_label = format!("±{} %", nf.int((BAND * 100.0) as u64));
+        // Under the lower dashed line, right of the middle: the runs lie on the diagonal, the
+        // out-of-memory label at the top.
+        let at = hi / 2.6;
+        let _ = chart.draw_series(std::iter::once(Text::new(band_label, (at, at * (1.0 - BAND) / 1.08), font(14.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Top)))));
         if capacity > 0.0 {
             let _ = chart.draw_series(DashedLineSeries::new([(lo, capacity), (hi, capacity)], 7, 4, RED.mix(0.85).stroke_width(1)));
-            let cap = format!("{MEASURED_ON} {}: {} GiB", l.capacity, nf.fixed(capacity, 1));
-            let _ = chart.draw_series(std::iter::once(Text::new(cap, (lo * 1.05, capacity * 1.02), font(11.0).color(&RED).pos(Pos::new(HPos::Left, VPos::Bottom)))));
+            let cap = format!("{MEASURED_ON} {}: {} GiB", l(Evidence::Capacity), nf.fixed(capacity, 1));
+            let _ = chart.draw_series(std::iter::once(Text::new(cap, (lo * 1.05, capacity * 1.02), font(14.0).color(&RED).pos(Pos::new(HPos::Left, VPos::Bottom)))));
         }
         let _ = chart.draw_series(
             fitted.iter().map(|r| Circle::new((r.measured_bytes as f64 / GIB, r.estimated_bytes as f64 / GIB), 4, colour(&ks, r.kind).mix(0.85).filled())),
@@ -243,32 +114,25 @@ pub fn accuracy_chart(lang: Lang, nf: NumFmt, runs: &[Run]) -> String {
         for r in &oom {
             let at = (capacity, r.estimated_bytes as f64 / GIB);
             let _ = chart.draw_series(std::iter::once(TriangleMarker::new(at, 7, colour(&ks, r.kind).filled())));
-            let _ = chart.draw_series(std::iter::once(Text::new(l.oom, at, font(11.0).color(&INK).pos(Pos::new(HPos::Right, VPos::Bottom)))));
+            let _ = chart.draw_series(std::iter::once(Text::new(l(Evidence::Oom), at, font(14.0).color(&INK).pos(Pos::new(HPos::Right, VPos::Bottom)))));
         }
-        // The legend, by hand at fixed places (plotters' own measures every label's text).
+        // The legend below the plot, by hand at fixed places (plotters' own measures every
+        // label's text).
         for (i, k) in ks.iter().enumerate() {
-            let (x, y) = (width as i32 - 250, height as i32 - 60 - 18 * (ks.len() - 1 - i) as i32 - 12);
-            let _ = root.draw(&Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour(&ks, *k).filled()));
-            let _ = root.draw(&Text::new(k.label(), (x + 16, y), font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center))));
+            let (x, y) = (64, (LEGEND_LINE * i as u32 + LEGEND_LINE / 2) as i32);
+            let _ = legend.draw(&Rectangle::new([(x, y - 6), (x + 12, y + 6)], colour(&ks, *k).filled()));
+            let _ = legend.draw(&Text::new(k.label(), (x + 20, y), font(15.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center))));
         }
         let _ = root.present();
     }
-    titled(svg.replace("#010203", "currentColor"), l.chart_title)
+    titled(svg.replace("#010203", "currentColor"), l(Evidence::ChartTitle))
 }
 
 /// Adds `role="img"` and a `<title>` (the chart's accessible name) to plotters' `<svg …>`.
-fn titled(svg: String, title: &str) -> String {
+fn titled(svg: String, title: &str) -> Svg {
     match svg.find('>') {
-        Some(i) => {
-            let mut out = String::with_capacity(svg.len() + title.len() + 40);
-            out.push_str(&svg[..i]);
-            out.push_str(" role=\"img\"><title>");
-            text(&mut out, title);
-            out.push_str("</title>");
-            out.push_str(&svg[i + 1..]);
-            out
-        }
-        None => svg,
+        Some(i) => Svg::from_plotters(format!("{} role=\"img\"><title>{}</title>{}", &svg[..i], escape(title), &svg[i + 1..])),
+        None => Svg::from_plotters(svg),
     }
 }
 
@@ -276,53 +140,57 @@ fn pct(nf: NumFmt, x: Option<f64>) -> String {
     x.map_or_else(|| String::from("—"), |v| format!("{} %", nf.fixed(v, 1)))
 }
 
-/// Appends `<tr>` with one `<th>` per label.
-fn head(out: &mut String, cols: &[&str]) {
-    out.push_str("<thead><tr>");
+/// Opens a table (in a box that scrolls sideways on a narrow screen) with one `<th>` per label.
+fn head(h: &mut Html, lang: Lang, class: &'static str, cols: &[Evidence]) {
+    h.raw("<div class=\"tablewrap\"><table class=\"").raw(class).raw("\"><thead><tr>");
     for c in cols {
-        out.push_str("<th>");
-        text(out, c);
-        out.push_str("</th>");
+        h.raw("<th>").text(t_evidence(lang, *c)).raw("</th>");
     }
-    out.push_str("</tr></thead><tbody>");
+    h.raw("</tr></thead><tbody>");
+}
+
+fn end_table(h: &mut Html) {
+    h.raw("</tbody></table></div>");
 }
 
 /// Appends one row; every cell is escaped; `num` marks the cells that hold numbers.
-fn row(out: &mut String, cells: &[(&str, bool)]) {
-    out.push_str("<tr>");
+fn row(h: &mut Html, cells: &[(&str, bool)]) {
+    h.raw("<tr>");
+    row_cells(h, cells);
+    h.raw("</tr>");
+}
+
+fn row_cells(h: &mut Html, cells: &[(&str, bool)]) {
     for (c, num) in cells {
-        out.push_str(if *num { "<td class=\"num\">" } else { "<td>" });
-        text(out, c);
-        out.push_str("</td>");
+        h.raw(if *num { "<td class=\"num\">" } else { "<td>" }).text(c).raw("</td>");
     }
-    out.push_str("</tr>");
 }
 
 /// Error per kind: fitted runs, median and worst |error|, out-of-memory runs called so.
-fn kinds_table(out: &mut String, l: &Labels, nf: NumFmt, runs: &[Run]) {
-    out.push_str("<table class=\"hwk-kinds\">");
-    head(out, &[l.kind, l.runs, l.median, l.worst, l.oom_called]);
+fn kinds_table(h: &mut Html, lang: Lang, nf: NumFmt, runs: &[Run]) {
+    use Evidence::{Kind as K, Median, OomCalled, Runs, Worst};
+    head(h, lang, "hwk-kinds", &[K, Runs, Median, Worst, OomCalled]);
     for k in kinds(runs) {
         let same: Vec<&Run> = runs.iter().filter(|r| r.kind == k).collect();
         let (n, median, worst) = accuracy::summary(&same);
         let ooms = same.iter().filter(|r| r.oom).count();
         let called = same.iter().filter(|r| r.oom_recognised()).count();
         let oom = if ooms == 0 { String::from("—") } else { format!("{called} / {ooms}") };
-        row(out, &[(&k.label(), false), (&nf.int(u64::from(n)), true), (&pct(nf, median), true), (&pct(nf, worst), true), (&oom, true)]);
+        row(h, &[(&k.label(), false), (&nf.int(u64::from(n)), true), (&pct(nf, median), true), (&pct(nf, worst), true), (&oom, true)]);
     }
-    out.push_str("</tbody></table>");
+    end_table(h);
 }
 
-fn speed_table(out: &mut String, l: &Labels, nf: NumFmt, speed: &[SpeedCheck]) {
-    out.push_str("<table class=\"hwk-speed\">");
-    head(out, &[l.row, l.published, l.ours, l.error, l.setup, l.source]);
+fn speed_table(h: &mut Html, lang: Lang, nf: NumFmt, speed: &[SpeedCheck]) {
+    use Evidence::{Error, Ours, Published, Row, Setup, Source};
+    head(h, lang, "hwk-speed", &[Row, Published, Ours, Error, Setup, Source]);
     for s in speed {
         let (published, ours) = (format!("{} {}", nf.fixed(s.published, 1), s.unit), format!("{} {}", nf.fixed(s.ours, 1), s.unit));
         let e = s.error_pct();
         let err = format!("{}{} %", if e > 0.0 { "+" } else { "" }, nf.fixed(e, 1));
-        row(out, &[(&s.name, false), (&published, true), (&ours, true), (&err, true), (&s.mapping, false), (s.source, false)]);
+        row(h, &[(&s.name, false), (&published, true), (&ours, true), (&err, true), (&s.mapping, false), (s.source, false)]);
     }
-    out.push_str("</tbody></table>");
+    end_table(h);
 }
 
 /// Three significant digits at most, without trailing zeros: 0.550 → 0.55, 8.50 → 8.5.
@@ -344,42 +212,54 @@ fn value(nf: NumFmt, k: &Constant) -> String {
     }
 }
 
-fn constants_table(out: &mut String, l: &Labels, nf: NumFmt, constants: &[Constant]) {
-    out.push_str("<table class=\"hwk-constants\">");
-    head(out, &[l.name, l.value, l.used_for, l.source]);
+fn constants_table(h: &mut Html, lang: Lang, nf: NumFmt, constants: &[Constant]) {
+    use Evidence::{Name, Source, UsedFor, Value};
+    head(h, lang, "hwk-constants", &[Name, Value, UsedFor, Source]);
     for k in constants {
-        row(out, &[(k.name, false), (&value(nf, k), true), (k.used_for, false), (k.source, false)]);
+        // The code's path may break after each `::` (`<wbr>`), not inside a name.
+        h.raw("<tr><td>");
+        for (i, part) in k.name.split("::").enumerate() {
+            h.raw(if i == 0 { "" } else { "::<wbr>" }).text(part);
+        }
+        h.raw("</td>");
+        row_cells(h, &[(&value(nf, k), true), (k.used_for, false), (k.source, false)]);
+        h.raw("</tr>");
     }
-    out.push_str("</tbody></table>");
+    end_table(h);
 }
 
-fn heading(out: &mut String, tag: &str, s: &str) {
-    out.push_str(&format!("<{tag}>"));
-    text(out, s);
-    out.push_str(&format!("</{tag}>"));
+/// `<open>text</close>`, the text escaped.
+fn element(h: &mut Html, open: &'static str, text: &str, close: &'static str) {
+    h.raw(open).text(text).raw(close);
 }
 
-/// The whole section from the given evidence.
+/// The section's content from the given evidence (the page gives it its title and its box);
+/// `problem`, when the calibration table could not be read, is said in place of the chart.
+fn write_section(lang: Lang, nf: NumFmt, runs: &[Run], problem: Option<&str>, speed: &[SpeedCheck], constants: &[Constant]) -> String {
+    let l = |k| t_evidence(lang, k);
+    let mut h = Html::with_capacity(64 * 1024);
+    h.raw("<div class=\"how-we-know\" data-testid=\"how-we-know-body\">");
+    element(&mut h, "<p>", l(Evidence::Intro), "</p>");
+    element(&mut h, "<h3>", l(Evidence::Memory), "</h3>");
+    if let Some(e) = problem {
+        h.raw("<p class=\"err\">").text(l(Evidence::Unreadable)).raw(" ").text(e).raw("</p>");
+    }
+    h.raw("<figure><div class=\"chart hwk-chart\" data-testid=\"hwk-chart\">").svg(&accuracy_chart(lang, nf, runs)).raw("</div>");
+    element(&mut h, "<figcaption class=\"hint\">", l(Evidence::Caption), "</figcaption></figure>");
+    kinds_table(&mut h, lang, nf, runs);
+    element(&mut h, "<h3>", l(Evidence::Speed), "</h3>");
+    element(&mut h, "<p>", l(Evidence::SpeedIntro), "</p>");
+    speed_table(&mut h, lang, nf, speed);
+    element(&mut h, "<h3>", l(Evidence::Constants), "</h3>");
+    element(&mut h, "<p>", l(Evidence::ConstantsIntro), "</p>");
+    constants_table(&mut h, lang, nf, constants);
+    h.raw("</div>");
+    h.finish()
+}
+
+/// The section's content from the given evidence.
 pub fn section_html(lang: Lang, nf: NumFmt, runs: &[Run], speed: &[SpeedCheck], constants: &[Constant]) -> String {
-    let l = labels(lang);
-    let mut out = String::with_capacity(64 * 1024);
-    out.push_str("<section class=\"how-we-know\" id=\"how-we-know\">");
-    heading(&mut out, "h2", l.title);
-    heading(&mut out, "p", l.intro);
-    heading(&mut out, "h3", l.memory);
-    out.push_str("<figure>");
-    out.push_str(&accuracy_chart(lang, nf, runs));
-    heading(&mut out, "figcaption", l.caption);
-    out.push_str("</figure>");
-    kinds_table(&mut out, l, nf, runs);
-    heading(&mut out, "h3", l.speed);
-    heading(&mut out, "p", l.speed_intro);
-    speed_table(&mut out, l, nf, speed);
-    heading(&mut out, "h3", l.constants);
-    heading(&mut out, "p", l.constants_intro);
-    constants_table(&mut out, l, nf, constants);
-    out.push_str("</section>");
-    out
+    write_section(lang, nf, runs, None, speed, constants)
 }
 
 /// The section from the core's own evidence: the calibration runs ([`accuracy::runs`]), the
@@ -389,18 +269,7 @@ pub fn section_for(lang: Lang, nf: NumFmt, catalog: &Catalog) -> String {
     let speed = evidence::published_speed(catalog);
     match accuracy::runs() {
         Ok(runs) => section_html(lang, nf, &runs, &speed, evidence::constants()),
-        Err(e) => {
-            let mut html = section_html(lang, nf, &[], &speed, evidence::constants());
-            let mut msg = String::from("<p class=\"error\">");
-            text(&mut msg, labels(lang).unreadable);
-            msg.push(' ');
-            text(&mut msg, &e);
-            msg.push_str("</p>");
-            if let Some(at) = html.find("<figure>") {
-                html.insert_str(at, &msg);
-            }
-            html
-        }
+        Err(e) => write_section(lang, nf, &[], Some(&e), &speed, evidence::constants()),
     }
 }
 
@@ -421,6 +290,7 @@ mod tests {
         let oom = runs.iter().filter(|r| r.oom).count();
         assert!(fitted >= 50 && oom >= 1, "{fitted} fitted, {oom} oom");
         let svg = accuracy_chart(Lang::En, NumFmt::default(), &runs);
+        let svg = svg.as_str();
         assert!(svg.starts_with("<svg") && svg.contains("role=\"img\"><title>Estimated against measured"), "{}", &svg[..120]);
         assert_eq!(svg.matches("<circle").count(), fitted);
         assert_eq!(svg.matches("<polygon").count(), oom);
@@ -431,7 +301,7 @@ mod tests {
             assert!(svg.contains(&k.label()), "{}", k.label());
         }
         // Nothing to draw is no chart, not a crash.
-        assert_eq!(accuracy_chart(Lang::En, NumFmt::default(), &[]), "");
+        assert!(accuracy_chart(Lang::En, NumFmt::default(), &[]).is_empty());
     }
 
     #[test]
@@ -449,8 +319,10 @@ mod tests {
         }
         for k in evidence::constants() {
             assert!(html.contains(&format!("<td>{}</td>", crate::html::escape(k.source))), "{}: source missing", k.name);
+            let name = k.name.split("::").map(crate::html::escape).collect::<Vec<_>>().join("::<wbr>");
+            assert!(html.contains(&format!("<tr><td>{name}</td>")), "{}: name missing", k.name);
         }
-        for tag in ["section", "table", "figure", "svg", "tr", "td"] {
+        for tag in ["div", "table", "figure", "svg", "tr", "td"] {
             assert_eq!(html.matches(&format!("<{tag}")).count(), html.matches(&format!("</{tag}>")).count(), "<{tag}> unbalanced");
         }
         std::println!("How we know (en): {} bytes", html.len());
@@ -485,7 +357,7 @@ mod tests {
         let en = section_html(Lang::En, NumFmt::default(), &runs, &[], &[]);
         let hans = section_html(Lang::ZhHans, NumFmt::default(), &runs, &[], &[]);
         let hant = section_html(Lang::ZhHant, NumFmt::default(), &runs, &[], &[]);
-        assert!(en.contains("<h2>How we know</h2>") && hans.contains("<h2>依据</h2>") && hant.contains("<h2>依據</h2>"));
+        assert!(en.contains("<h3>Memory: estimate against measurement</h3>") && hans.contains("<h3>显存：估算与实测</h3>") && hant.contains("<h3>顯示記憶體：估算與實測</h3>"));
         assert!(hans.contains("估算（GiB）") && hant.contains("實測（GiB）"));
         // The reader's number format reaches the tables: a decimal comma.
         let de = section_html(Lang::En, NumFmt { group: Some('.'), decimal: ',' }, &runs, &[], &[]);

@@ -10,6 +10,7 @@ use super::context::{Page, ThemePref, EXPORT_JSON, KEY_CUSTOM_GPU, KEY_LANG, KEY
 use super::economics_panel::economics_panel;
 use super::gpu_panel::gpu_panel;
 use super::header::{footer, header};
+use super::how_we_know::how_we_know;
 use super::model_panel::model_panel;
 use super::results_panel::results_panel;
 use super::workload_panel::workload_panel;
@@ -151,6 +152,8 @@ fn page_state(data: &'static Data, embed: bool, initial: Scenario, bad: Vec<Stri
         plans_html: RwSignal::new(String::new()),
         plan_choices: StoredValue::new(Vec::new()),
         plan_seq: StoredValue::new(0.0),
+        evidence_html: RwSignal::new(String::new()),
+        evidence_seq: StoredValue::new(0.0),
     }
 }
 
@@ -238,6 +241,7 @@ fn App() -> impl IntoView {
                 {results_panel(c)}
             </section>
         </main>
+        {(!embed).then(|| how_we_know(c))}
         {(!embed).then(|| footer(c))}
         {embed.then(|| view! {
             <p class="open-full">
@@ -288,6 +292,7 @@ fn worker_reply(c: Page, op: &str, id: f64, json: &str) {
             }
             c.plans_html.set(v.get("html").and_then(|x| x.as_str()).unwrap_or_default().to_string());
         }
+        "evidence" if id == c.evidence_seq.get_value() => c.evidence_html.set(json.to_string()),
         "export" if !json.is_empty() => {
             if id == EXPORT_JSON {
                 platform::download("gpuplan-results.json", "application/json", json);
@@ -299,6 +304,7 @@ fn worker_reply(c: Page, op: &str, id: f64, json: &str) {
             let msg = c.lang.get_untracked().t(Phrase::WorkerFailed);
             c.file_status.set(msg.to_string());
             c.plans_html.set(html::paragraph("err", false, msg));
+            c.evidence_html.set(html::paragraph("err", false, msg));
         }
         _ => {}
     }

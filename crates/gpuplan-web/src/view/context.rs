@@ -72,6 +72,9 @@ pub struct Page {
     pub plan_choices: StoredValue<Vec<(String, u64, String)>>,
     /// Number of the latest planner request: older answers are dropped.
     pub plan_seq: StoredValue<f64>,
+    /// The "How we know" section (HTML from the worker) and the number of its latest request.
+    pub evidence_html: RwSignal<String>,
+    pub evidence_seq: StoredValue<f64>,
 }
 
 impl Page {

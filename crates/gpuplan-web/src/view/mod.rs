@@ -9,6 +9,7 @@ mod economics_panel;
 mod fit_table;
 mod gpu_panel;
 mod header;
+mod how_we_know;
 mod model_panel;
 mod planner;
 mod results_panel;

@@ -1,6 +1,7 @@
-//! The worker's two answers, pure and tested on the host: the planner's table and the
-//! CSV/JSON export, each for a scenario given in its link form (`params`), read exactly as a
-//! shared link is read, so the page and its worker cannot disagree on the inputs.
+//! The worker's answers, pure and tested on the host: the planner's table and the CSV/JSON
+//! export, each for a scenario given in its link form (`params`), read exactly as a shared link
+//! is read, so the page and its worker cannot disagree on the inputs; and the "How we know"
+//! section, which depends on no scenario.
 
 use gpuplan_core::json::{object, Value};
 use gpuplan_core::memory::estimate;
@@ -50,6 +51,13 @@ pub fn export_answer(data: &Data, params: &str, json: bool, key: SortKey, descen
     } else {
         results_csv(&m.name, &est, &data.specs, &rows, w.gpus)
     })
+}
+
+/// The "How we know" section's HTML in the reader's language and number format
+/// ([`report::how_we_know::section_for`] on the bundled catalog): what the worker answers for
+/// "evidence".
+pub fn evidence_answer(data: &Data, lang: Lang, nf: NumFmt) -> String {
+    report::how_we_know::section_for(lang, nf, &data.catalog)
 }
 
 #[cfg(test)]
@@ -112,6 +120,20 @@ mod tests {
         let mut bad = s.clone();
         bad.gpus = "0".into();
         assert_eq!(export_answer(&data, &bad.to_params(), false, SortKey::Name, false), None);
+    }
+
+    #[test]
+    fn the_workers_evidence_answer_is_the_section_in_the_readers_language() {
+        let data = crate::catalog::load();
+        let runs = gpuplan_core::accuracy::runs().unwrap();
+        let fitted = runs.iter().filter(|r| r.error_pct().is_some()).count();
+        let en = evidence_answer(&data, Lang::En, NumFmt::default());
+        assert!(en.starts_with("<div class=\"how-we-know\"") && en.contains("data-testid=\"hwk-chart\"><svg"), "{}", &en[..200]);
+        assert_eq!(en.matches("<circle").count(), fitted);
+        assert!(en.contains("<table class=\"hwk-kinds\">") && en.contains("<table class=\"hwk-speed\">") && en.contains("<table class=\"hwk-constants\">"));
+        assert_eq!(en, report::how_we_know::section_for(Lang::En, NumFmt::default(), &data.catalog));
+        let hant = evidence_answer(&data, Lang::ZhHant, NumFmt { group: Some('.'), decimal: ',' });
+        assert!(hant.contains("估算與實測") && hant.contains(" %") && !hant.contains("Memory: estimate"));
     }
 
 }

@@ -20,6 +20,11 @@ fn get_str(obj: &JsValue, key: &str) -> String {
     get(obj, key).and_then(|v| v.as_string()).unwrap_or_default()
 }
 
+/// The reader's number format, as the page sends it (`group`, `decimal`).
+fn num_fmt(msg: &JsValue) -> NumFmt {
+    NumFmt { group: get_str(msg, "group").chars().next(), decimal: get_str(msg, "decimal").chars().next().unwrap_or('.') }
+}
+
 /// Installs the message handler and says ready.
 pub fn start() {
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
@@ -31,10 +36,8 @@ pub fn start() {
         let lang = Lang::from_tag(&get_str(&msg, "lang")).unwrap_or_default();
         let json = match op.as_str() {
             "files" => files_reply(&msg, lang),
-            "plan" => {
-                let nf = NumFmt { group: get_str(&msg, "group").chars().next(), decimal: get_str(&msg, "decimal").chars().next().unwrap_or('.') };
-                plan_reply(data, &get_str(&msg, "params"), lang, nf)
-            }
+            "plan" => plan_reply(data, &get_str(&msg, "params"), lang, num_fmt(&msg)),
+            "evidence" => answers::evidence_answer(data, lang, num_fmt(&msg)),
             "export" => {
                 let key = SortKey::from_code(&get_str(&msg, "sort")).unwrap_or(SortKey::CardsNeeded);
                 let desc = get(&msg, "desc").and_then(|v| v.as_bool()).unwrap_or(false);

@@ -1,7 +1,8 @@
-//! The page's Web Worker (`gpuplan-worker`, a second binary of this crate): the two features a
+//! The page's Web Worker (`gpuplan-worker`, a second binary of this crate): the features a
 //! visit may never use run here, off the main thread, and their code is loaded only when first
 //! used — reading dropped files (GGUF, safetensors, config.json headers), the planner's
-//! search over the catalog, and the CSV/JSON exports. The page's own bundle stays small.
+//! search over the catalog, the CSV/JSON exports and the "How we know" section (its chart,
+//! tables and words). The page's own bundle stays small.
 //!
 //! Protocol (`postMessage`, plain objects): the worker says `{op: "ready"}` once its wasm is
 //! instantiated (the page queues requests until then); then
@@ -11,6 +12,8 @@
 //!   [`answers::planner_answer`]'s JSON (timed);
 //! - `{op: "export", id, kind: "csv"|"json", sort, desc, params}` → `{op: "export", id, json}`
 //!   with the export's text ([`answers::export_answer`]; empty when the scenario has errors).
+//! - `{op: "evidence", id, lang, group, decimal}` → `{op: "evidence", id, json}` with the
+//!   "How we know" section's HTML ([`answers::evidence_answer`]).
 //!
 //! `params` is the scenario's link form: the worker reads the scenario exactly as a shared link
 //! is read, so page and worker cannot disagree on the inputs.
