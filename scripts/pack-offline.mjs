@@ -1,6 +1,7 @@
 // Post-build step (after `trunk build --release`): in dist/
 //  * minify the wasm-bindgen glue with terser (npm, tests/e2e/node_modules; Trunk's own JS
 //    minifier fails on the glue's `export default`) and update its SRI hash in index.html;
+//  * minify the stylesheet (comments and insignificant whitespace) and update its SRI hash;
 // and write
 //  * gpuplan-offline.html — one self-contained file: CSS and the wasm-bindgen glue inline, the
 //    wasm gzip'd + base64 and inflated in the page with DecompressionStream. It works when opened
@@ -49,6 +50,29 @@ let glue = fs.readFileSync(path.join(dist, jsName), 'utf8');
   html = html.replace(before, sri(Buffer.from(out.code)));
   fs.writeFileSync(path.join(dist, 'index.html'), html);
   console.log(`pack-offline: ${jsName} ${src.length} → ${out.code.length} B minified`);
+}
+
+// 0a. Minify the stylesheet (comments and the whitespace CSS does not read), new integrity
+// hash. Only whitespace that cannot be a descendant combinator goes: around `{ } ; , >` and
+// after a `:` (a selector's `:` is never followed by a space).
+for (const css of cssNames) {
+  const file = path.join(dist, css);
+  const src = fs.readFileSync(file, 'utf8');
+  const out = src
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([{};,>])\s*/g, '$1')
+    .replace(/:\s+/g, ':')
+    .replace(/;}/g, '}')
+    .trim();
+  if ((out.match(/{/g) || []).length !== (src.replace(/\/\*[\s\S]*?\*\//g, '').match(/{/g) || []).length) throw new Error(`minifying ${css} lost a rule`);
+  fs.writeFileSync(file, out);
+  const sri = (b) => `sha384-${crypto.createHash('sha384').update(b).digest('base64')}`;
+  const before = sri(Buffer.from(src));
+  if (!html.includes(before)) throw new Error(`index.html has no integrity ${before} for ${css}`);
+  html = html.replace(before, sri(Buffer.from(out)));
+  fs.writeFileSync(path.join(dist, 'index.html'), html);
+  console.log(`pack-offline: ${css} ${src.length} → ${out.length} B minified`);
 }
 
 // 0b. The worker (file reading and the planner, loaded on first use): its glue minified in

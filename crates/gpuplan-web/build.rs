@@ -7,6 +7,8 @@
 //!   `export_status`, the interconnect's `note`), the profiles' Chinese descriptions (their
 //!   English one is the option's tooltip), `gpus_hint` and `assumptions`, and the size-tier table
 //!   (the CLI's and the tests');
+//! - each preset's `source` beyond what the page shows of it (`short_source`: up to its first
+//!   parenthesis, at most 80 characters);
 //! - the keys of each preset's `config` that `Arch::from_config_value` does not read (`KEEP`;
 //!   the test `data::tests::trimmed_presets_read_as_the_full_ones` checks every preset reads to
 //!   the same model either way).
@@ -68,6 +70,11 @@ fn main() {
             empty(&mut v, "size_tiers");
             if let Some(models) = v.get_mut("models").and_then(|g| g.as_array_mut()) {
                 for m in models {
+                    // The page shows a preset's source as `report::model_summary::short_source`
+                    // does: only that much is embedded (a test checks the two agree).
+                    if let Some(serde_json::Value::String(src)) = m.get_mut("source") {
+                        *src = short_source(src);
+                    }
                     if let Some(serde_json::Value::Object(cfg)) = m.get_mut("config") {
                         cfg.retain(|k, _| KEEP.contains(&k.as_str()));
                         if let Some(serde_json::Value::Object(tc)) = cfg.get_mut("text_config") {
@@ -87,6 +94,17 @@ fn main() {
         println!("cargo:warning=cannot write {}: {e}", dest.display());
     }
     accuracy_table(Path::new(&out_dir));
+}
+
+/// `report::model_summary::short_source`: a citation cut at its first parenthesis, and to 80
+/// characters.
+fn short_source(s: &str) -> String {
+    let s = s.split(" (").next().unwrap_or(s);
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(80).collect::<String>())
+    } else {
+        s.to_string()
+    }
 }
 
 /// The accuracy of each measured kind, summarised here with the core's own functions

@@ -135,6 +135,7 @@ mod tests {
             let a = gpuplan_core::model::Arch::from_config_value(&f.config).unwrap();
             let b = gpuplan_core::model::Arch::from_config_value(&p.config).unwrap();
             assert_eq!(a, b, "{}", f.id);
+            assert_eq!((&p.hf_repo, &p.as_of), (&f.hf_repo, &f.as_of), "{}", f.id);
         }
         // Every figure the page shows of a card keeps its source, date and price basis.
         for (f, p) in full.gpus.iter().zip(&page.catalog.gpus) {

@@ -166,3 +166,14 @@ fn an_unmeasured_kind_says_so_and_gives_no_band() {
     let h = verdict(Lang::ZhHans, nf, &o);
     assert!(h.contains("未实测") && h.contains("full · hf · "), "{h}");
 }
+
+#[test]
+fn the_bundled_presets_carry_their_source_as_the_summary_shows_it() {
+    // build.rs embeds each preset's source cut as `short_source` cuts it: the page shows the same.
+    let full = gpuplan_core::catalog::parse(gpuplan_core::catalog::CATALOG_JSON).unwrap();
+    let page = crate::catalog::load();
+    for (f, p) in full.models.iter().zip(&page.catalog.models) {
+        assert_eq!(p.source, crate::report::model_summary::short_source(&f.source), "{}", f.id);
+        assert_eq!(crate::report::model_summary::short_source(&p.source), p.source, "{}", f.id);
+    }
+}
