@@ -735,46 +735,9 @@ mod tests {
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{} is not readable: {e}", path.display()))
     }
 
-    /// RFC 4180 reader: quoted fields may hold commas, doubled quotes and newlines.
-    fn read_csv(text: &str) -> Vec<Vec<String>> {
-        let mut rows = Vec::new();
-        let mut row = Vec::new();
-        let mut field = String::new();
-        let mut quoted = false;
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            if quoted {
-                match c {
-                    '"' if chars.peek() == Some(&'"') => {
-                        field.push('"');
-                        chars.next();
-                    }
-                    '"' => quoted = false,
-                    _ => field.push(c),
-                }
-            } else {
-                match c {
-                    '"' => quoted = true,
-                    ',' => row.push(std::mem::take(&mut field)),
-                    '\r' => {}
-                    '\n' => {
-                        row.push(std::mem::take(&mut field));
-                        rows.push(std::mem::take(&mut row));
-                    }
-                    _ => field.push(c),
-                }
-            }
-        }
-        if !field.is_empty() || !row.is_empty() {
-            row.push(field);
-            rows.push(row);
-        }
-        rows
-    }
-
     #[test]
     fn csv_reader_handles_quotes() {
-        let rows = read_csv("a,b,c\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\n1,,3");
+        let rows = crate::test_csv::read_csv("a,b,c\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\n1,,3");
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[1], vec!["x, y", "say \"hi\"", "two\nlines"]);
         assert_eq!(rows[2], vec!["1", "", "3"]);
@@ -826,7 +789,7 @@ mod tests {
     #[test]
     fn catalog_matches_gpu_specs_csv() {
         let text = data("reference/gpu-specs.csv");
-        let rows = read_csv(&text);
+        let rows = crate::test_csv::read_csv(&text);
         let header = &rows[0];
         let rows: Vec<&Vec<String>> = rows[1..].iter().filter(|r| !(r.len() == 1 && r[0].is_empty())).collect();
         let c = cat();

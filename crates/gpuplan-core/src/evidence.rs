@@ -492,34 +492,6 @@ mod tests {
     use crate::model::Tensor;
     use std::string::ToString;
 
-    /// The fields of a CSV text (RFC 4180 quoting).
-    fn csv_rows(text: &str) -> Vec<Vec<String>> {
-        let mut rows = Vec::new();
-        let (mut row, mut field, mut quoted) = (Vec::new(), String::new(), false);
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match (c, quoted) {
-                ('"', true) if chars.peek() == Some(&'"') => {
-                    field.push('"');
-                    chars.next();
-                }
-                ('"', _) => quoted = !quoted,
-                (',', false) => row.push(core::mem::take(&mut field)),
-                ('\n', false) => {
-                    row.push(core::mem::take(&mut field));
-                    rows.push(core::mem::take(&mut row));
-                }
-                ('\r', false) => {}
-                _ => field.push(c),
-            }
-        }
-        if !field.is_empty() || !row.is_empty() {
-            row.push(field);
-            rows.push(row);
-        }
-        rows
-    }
-
     #[test]
     fn published_tuned_engine_figures_within_30_percent() {
         let rows = published_speed(&catalog::load().unwrap());
@@ -540,7 +512,7 @@ mod tests {
     fn published_rows_are_the_csv_rows_with_their_sources() {
         let path = format!("{}/../../data/reference/published-sizes.csv", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("data/reference/published-sizes.csv");
-        let rows = csv_rows(&text);
+        let rows = crate::test_csv::read_csv(&text);
         let checks = published_speed(&catalog::load().unwrap());
         for p in &PUBLISHED {
             let check = checks.iter().find(|c| c.name == p.label).unwrap_or_else(|| panic!("{}: no speed check", p.label));

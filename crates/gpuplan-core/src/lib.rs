@@ -16,6 +16,8 @@ pub mod model;
 pub mod plan;
 pub mod sort;
 pub mod throughput;
+#[cfg(test)]
+mod test_csv;
 pub mod vllm;
 
 pub use error::InputError;
