@@ -252,7 +252,7 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
             ("engine", a.workload.engine.name().into()),
             ("efficiency", eff.to_json()),
             ("cost_inputs", inputs.to_json()),
-            ("plans", json::Value::Array(plans.iter().map(Plan::to_json).collect())),
+            ("plans", json::Value::Array(plans.iter().map(|p| plan_json(p, &a.workload)).collect())),
         ]);
         if let (Some(why), Some(o)) = (&why_empty, v.as_object_mut()) {
             o.insert("why_empty".into(), why.as_str().into());
@@ -263,6 +263,17 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
         Some(why) => why,
         None => plan_table(&plans, &a.workload, objective),
     })
+}
+
+/// A plan as JSON, with how sure its memory figure is (`accuracy`, as `estimate --json` gives
+/// it for the plan's format and card count).
+fn plan_json(p: &Plan, w: &gpuplan_core::Workload) -> json::Value {
+    let mut v = p.to_json();
+    let planned = gpuplan_core::Workload { weights: p.format, gpus: p.count, ..w.clone() };
+    if let Some(o) = v.as_object_mut() {
+        o.insert("accuracy".into(), gpuplan_core::accuracy::of(&planned).to_json());
+    }
+    v
 }
 
 /// Why the search found nothing: the budget (with the price of the cheapest plan that fits
