@@ -173,6 +173,9 @@ test('desktop keeps the form beside the results; the embed stays compact, answer
   const v = await narrow.page.locator('[data-testid="verdict"]').boundingBox();
   assert.ok(v.y < 700, `embed verdict at ${v.y}px`);
   assert.equal(await narrow.page.locator('#how-we-know').count(), 0, 'no "How we know" in the embed');
+  // …so its link next to the verdict is not shown there (it would only change the frame's #).
+  await narrow.page.locator('[data-testid="accuracy"]').waitFor();
+  assert.equal(await narrow.page.locator('a[href="#how-we-know"]').isVisible(), false, 'a dead "how we know" link in the embed');
   await shot(narrow.page, 'embed-narrow');
   await narrow.context.close();
 });
