@@ -269,9 +269,8 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
 /// it for the plan's format and card count).
 fn plan_json(p: &Plan, w: &gpuplan_core::Workload) -> json::Value {
     let mut v = p.to_json();
-    let planned = gpuplan_core::Workload { weights: p.format, gpus: p.count, ..w.clone() };
     if let Some(o) = v.as_object_mut() {
-        o.insert("accuracy".into(), gpuplan_core::accuracy::of(&planned).to_json());
+        o.insert("accuracy".into(), gpuplan_core::accuracy::of(&p.workload(w)).to_json());
     }
     v
 }

@@ -107,6 +107,21 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The workload this plan stands for: `w` on the plan's format, card count, layout and
+    /// card, with the plan's batch for inference (training keeps the asked micro-batch).
+    pub fn workload(&self, w: &Workload) -> Workload {
+        Workload {
+            weights: self.format,
+            gpus: self.count,
+            tensor_parallel: self.layout.tensor_parallel,
+            pipeline_parallel: self.layout.pipeline_parallel,
+            zero: self.layout.zero,
+            batch: if w.mode.is_training() { w.batch } else { self.batch },
+            gpu_memory_bytes: self.gpu_memory_bytes,
+            ..w.clone()
+        }
+    }
+
     /// The plan as a JSON object, fields in declaration order (`plan --json`'s `plans`):
     /// `format` in [`WeightFormat::to_json`]'s form, `bound` and `precision_support` by name,
     /// `cost` as [`Cost::to_json`]; an infinite `usd_per_million_tokens` is `null`.
@@ -883,16 +898,7 @@ impl<'a> Search<'a> {
             if same.len() >= max_per || similar {
                 continue;
             }
-            let wl = Workload {
-                weights: p.format,
-                gpus: p.count,
-                tensor_parallel: p.layout.tensor_parallel,
-                pipeline_parallel: p.layout.pipeline_parallel,
-                zero: p.layout.zero,
-                batch: if self.training { w.batch } else { p.batch },
-                gpu_memory_bytes: p.gpu_memory_bytes,
-                ..w.clone()
-            };
+            let wl = p.workload(w);
             self.stats.estimates += 1;
             match estimate(self.model, &wl) {
                 Ok(e) if e.total_bytes <= p.gpu_memory_bytes && (!self.vllm || e.vllm.is_some_and(|v| v.max_concurrent_sequences >= 1)) => {
@@ -1191,17 +1197,7 @@ mod tests {
 
     /// Re-estimates a plan and checks it fits the card.
     fn refit(m: &Model, w: &Workload, p: &Plan) -> u64 {
-        let wl = Workload {
-            weights: p.format,
-            gpus: p.count,
-            tensor_parallel: p.layout.tensor_parallel,
-            pipeline_parallel: p.layout.pipeline_parallel,
-            zero: p.layout.zero,
-            batch: if w.mode.is_training() { w.batch } else { p.batch },
-            gpu_memory_bytes: p.gpu_memory_bytes,
-            ..w.clone()
-        };
-        let e = estimate(m, &wl).unwrap();
+        let e = estimate(m, &p.workload(w)).unwrap();
         assert_eq!(e.layout, p.layout);
         e.total_bytes
     }
