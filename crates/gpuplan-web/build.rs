@@ -108,11 +108,11 @@ fn short_source(s: &str) -> String {
 }
 
 /// The accuracy of each measured kind, summarised here with the core's own functions
-/// (`gpuplan_core::accuracy::{runs, summary}`) so the page carries a few numbers per kind instead
+/// (`gpuplan_core::accuracy::{runs, summarize_kind}`) so the page carries a few numbers per kind instead
 /// of the table of runs and its reader (about 11 KB of the gzip'd bundle). The test
 /// `results::accuracy::tests` checks the page's answer equals `accuracy::of` for every kind.
 fn accuracy_table(out_dir: &Path) {
-    use gpuplan_core::accuracy::{runs, summary, Kind, Run};
+    use gpuplan_core::accuracy::{runs, summarize_kind, Kind};
     println!("cargo:rerun-if-changed={}", Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/calibration/accuracy.json").display());
     let all = match runs() {
         Ok(r) => r,
@@ -129,13 +129,18 @@ fn accuracy_table(out_dir: &Path) {
     }
     let mut rows = String::new();
     for k in kinds {
-        let same: Vec<&Run> = all.iter().filter(|r| r.kind == k).collect();
-        let (n, median, worst) = summary(&same);
-        let oom = same.iter().filter(|r| r.oom).count();
-        let called = same.iter().filter(|r| r.oom_recognised()).count();
-        rows += &format!("    ({:?}, {n}, {:?}, {:?}, {oom}, {called}),\n", k.label(), median.unwrap_or(0.0), worst.unwrap_or(0.0));
+        let s = summarize_kind(k, &all);
+        rows += &format!(
+            "    ({:?}, KindSummary {{ runs: {}, median_pct: {:?}, worst_pct: {:?}, oom_runs: {}, oom_recognised: {} }}),\n",
+            k.label(),
+            s.runs,
+            s.median_pct,
+            s.worst_pct,
+            s.oom_runs,
+            s.oom_recognised
+        );
     }
-    let text = format!("/// (kind label, fitted runs, median |error| %, worst |error| %, OOM runs, OOM runs called so).\npub static KINDS: &[(&str, u32, f64, f64, u32, u32)] = &[\n{rows}];\n");
+    let text = format!("/// (kind label, the summary of its runs), made by `gpuplan_core::accuracy::summarize_kind`.\npub static KINDS: &[(&str, KindSummary)] = &[\n{rows}];\n");
     if let Err(e) = std::fs::write(out_dir.join("accuracy_kinds.rs"), text) {
         println!("cargo:warning=cannot write accuracy_kinds.rs: {e}");
     }

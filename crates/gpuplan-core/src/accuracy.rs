@@ -210,33 +210,78 @@ fn not_measured(basis: String) -> Accuracy {
     Accuracy { basis, runs: 0, median_pct: None, worst_pct: None, oom_runs: 0, oom_recognised: 0 }
 }
 
+/// The figures of one kind's runs: what [`from_summary`] states an accuracy from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KindSummary {
+    /// Runs that fitted (their errors give the figures).
+    pub runs: u32,
+    pub median_pct: f64,
+    pub worst_pct: f64,
+    pub oom_runs: u32,
+    pub oom_recognised: u32,
+}
+
+/// The figures of the runs of `kind` among `all`.
+pub fn summarize_kind(kind: Kind, all: &[Run]) -> KindSummary {
+    let same: Vec<&Run> = all.iter().filter(|r| r.kind == kind).collect();
+    let (runs, median, worst) = summary(&same);
+    KindSummary {
+        runs,
+        median_pct: median.unwrap_or(0.0),
+        worst_pct: worst.unwrap_or(0.0),
+        oom_runs: same.iter().filter(|r| r.oom).count() as u32,
+        oom_recognised: same.iter().filter(|r| r.oom_recognised()).count() as u32,
+    }
+}
+
 /// [`of`] over a given set of runs.
 pub fn of_runs(w: &Workload, all: &[Run]) -> Accuracy {
-    let kind = Kind::of(w);
+    from_summary(w, Some(summarize_kind(Kind::of(w), all)))
+}
+
+/// Whether an estimate for `w` is measured, given the summary of its kind's runs (`None`: no
+/// run of that kind): the one place that decides it. Several GPUs never are (the runs are
+/// single-GPU), nor a kind without a fitted run. The page calls it with the summaries `build.rs`
+/// made with [`summarize_kind`].
+pub fn measured(w: &Workload, s: Option<KindSummary>) -> Option<KindSummary> {
     if w.gpus > 1 {
-        return not_measured(format!(
+        None
+    } else {
+        s.filter(|s| s.runs > 0)
+    }
+}
+
+impl Accuracy {
+    /// An accuracy with `basis` and the figures of `measured` (none: "not measured").
+    pub fn from_measured(basis: String, measured: Option<KindSummary>) -> Accuracy {
+        match measured {
+            Some(s) => Accuracy { basis, runs: s.runs, median_pct: Some(s.median_pct), worst_pct: Some(s.worst_pct), oom_runs: s.oom_runs, oom_recognised: s.oom_recognised },
+            None => not_measured(basis),
+        }
+    }
+}
+
+/// The accuracy of an estimate for `w` from the summary of its kind's runs, with its basis in
+/// words.
+pub fn from_summary(w: &Workload, s: Option<KindSummary>) -> Accuracy {
+    let kind = Kind::of(w);
+    let m = measured(w, s);
+    let basis = match m {
+        None if w.gpus > 1 => format!(
             "not measured: the calibration runs are on one GPU; the split over {} GPUs ({}) is computed, not measured",
             w.gpus,
             kind.label()
-        ));
-    }
-    let same: Vec<&Run> = all.iter().filter(|r| r.kind == kind).collect();
-    let (n, median_pct, worst_pct) = summary(&same);
-    let oom_runs = same.iter().filter(|r| r.oom).count() as u32;
-    let oom_recognised = same.iter().filter(|r| r.oom_recognised()).count() as u32;
-    if n == 0 {
-        return not_measured(format!("not measured: no calibration run of this kind ({})", kind.label()));
-    }
-    let mut basis = format!(
-        "measured on {n} {MEASURED_ON} runs of this kind ({}): median {:.1} %, worst {:.1} %",
-        kind.label(),
-        median_pct.unwrap_or(0.0),
-        worst_pct.unwrap_or(0.0)
-    );
-    if oom_runs > 0 {
-        basis += &format!("; {oom_recognised} of {oom_runs} runs that ran out of memory called so");
-    }
-    Accuracy { basis, runs: n, median_pct, worst_pct, oom_runs, oom_recognised }
+        ),
+        None => format!("not measured: no calibration run of this kind ({})", kind.label()),
+        Some(s) => {
+            let mut b = format!("measured on {} {MEASURED_ON} runs of this kind ({}): median {:.1} %, worst {:.1} %", s.runs, kind.label(), s.median_pct, s.worst_pct);
+            if s.oom_runs > 0 {
+                b += &format!("; {} of {} runs that ran out of memory called so", s.oom_recognised, s.oom_runs);
+            }
+            b
+        }
+    };
+    Accuracy::from_measured(basis, m)
 }
 
 #[cfg(test)]

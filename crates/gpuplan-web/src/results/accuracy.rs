@@ -3,23 +3,18 @@
 //! the page does not carry the table of runs. The JSON export (in the worker) asks the core's
 //! `accuracy::of` itself.
 
-use gpuplan_core::accuracy::{Accuracy, Kind};
+use gpuplan_core::accuracy::{self, Accuracy, Kind, KindSummary};
 use gpuplan_core::memory::Workload;
 
 include!(concat!(env!("OUT_DIR"), "/accuracy_kinds.rs"));
 
-/// [`gpuplan_core::accuracy::of`] for the page: the same runs and figures; the basis is the
-/// kind's label ("inference · hf · 16-bit"), which the band writes in the reader's language.
+/// [`gpuplan_core::accuracy::of`] for the page: the core's own decision
+/// (`accuracy::measured`) on the summaries made at build time; the basis is the kind's label
+/// ("inference · hf · 16-bit"), which the band writes in the reader's language.
 pub fn accuracy_of(w: &Workload) -> Accuracy {
     let label = Kind::of(w).label();
-    let row = KINDS.iter().find(|k| k.0 == label).filter(|k| k.1 > 0);
-    match row {
-        // The measured runs are on one GPU: a split is computed, not measured (as the core says).
-        Some(&(_, runs, median, worst, oom_runs, oom_recognised)) if w.gpus <= 1 => {
-            Accuracy { basis: label, runs, median_pct: Some(median), worst_pct: Some(worst), oom_runs, oom_recognised }
-        }
-        _ => Accuracy { basis: label, runs: 0, median_pct: None, worst_pct: None, oom_runs: 0, oom_recognised: 0 },
-    }
+    let summary = KINDS.iter().find(|k| k.0 == label).map(|k| k.1);
+    Accuracy::from_measured(label, accuracy::measured(w, summary))
 }
 
 #[cfg(test)]
