@@ -38,7 +38,9 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     [--kv-cache FORMAT] [--batch N] [--prompt N] [--new-tokens N] [--seq N]
     [--precision bf16|mixed] [--optimizer adamw|adamw8bit|sgd|adafactor|lion] [--grad-ckpt]
     [--lora-rank N] [--lora-targets all-linear|attention|NAME,NAME] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
-    [--engine hf|vllm|llama.cpp] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N]
+    [--engine hf|vllm|llama.cpp|sglang] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N]
+    [--max-model-len N] [--max-num-seqs N] [--max-num-batched-tokens N] [--enforce-eager] (vLLM)
+    [--mem-fraction-static F] [--context-length N] (SGLang)
     [--gpu-memory-gib N | --gpu ID] [--json]
   Only the model is required (`gpuplan presets` lists the preset ids). Defaults:
     --mode inference; --weights bf16 (nf4 with --mode qlora; with --gguf or --safetensors the
@@ -138,6 +140,12 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
                 gpu_memory_given = true;
             }
             "--gpu" => gpu = Some(value(flag)?),
+            "--max-model-len" => w.vllm.max_model_len = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            "--max-num-seqs" => w.vllm.max_num_seqs = Some(whole(flag, &value(flag)?, 1, MAX_BATCH)?),
+            "--max-num-batched-tokens" => w.vllm.max_num_batched_tokens = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            "--enforce-eager" => w.vllm.enforce_eager = true,
+            "--mem-fraction-static" => w.sglang.mem_fraction_static_permille = Some(fraction(flag, &value(flag)?)?),
+            "--context-length" => w.sglang.context_length = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
             "--target-tokens-per-s" => target = Some(number(flag, &value(flag)?)?),
             "--budget" => budget = Some(number(flag, &value(flag)?)?),
             other => {
@@ -156,6 +164,8 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     // and the calibration's QLoRA runs ("NF4 double-quant") pass --double-quant explicitly.
     // (The former `double_quant || qlora && nf4 && double_quant` reduced to this.)
     w.weights = WeightFormat::parse(&weights_name, double_quant)?;
+    // `--kv-cache auto` is vLLM's and SGLang's spelling of "the model's dtype": the default.
+    let kv = kv.filter(|k| k != "auto");
     if let Some(k) = kv {
         w.kv_cache = KvFormat::parse(&k)?;
     } else if w.weights == WeightFormat::Fp32 {
@@ -172,6 +182,15 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
         return Err(InputError::new("--gpu-memory-gib", "give either --gpu ID (the card's own memory) or --gpu-memory-gib N, not both"));
     }
     Ok(EstimateArgs { model, config, workload: w, json, target_tokens_per_s: target, budget_usd: budget, gpu })
+}
+
+/// A fraction in (0, 1] as per-mille (`--mem-fraction-static 0.88` → 880).
+fn fraction(flag: &str, v: &str) -> Result<u32, InputError> {
+    let f: f64 = v.trim().parse().ok().filter(|f: &f64| !f.is_nan()).ok_or_else(|| InputError::new(flag, format!("\"{v}\" is not a number; must be a number from 0.05 to 1")))?;
+    if !(0.05..=1.0).contains(&f) {
+        return Err(InputError::new(flag, format!("{v} is out of range; must be a number from 0.05 to 1")));
+    }
+    Ok(libm::round(f * 1000.0) as u32)
 }
 
 /// Smallest and largest `--gpu-memory-gib` (the workload accepts 1 MiB to 2⁵⁰ bytes).
@@ -196,6 +215,8 @@ impl EstimateArgs {
         match catalog.gpu(id) {
             Some(g) => {
                 self.workload.gpu_memory_bytes = g.memory_bytes;
+                // vLLM keeps its small scheduler defaults on A100s ("a100" in the device name).
+                self.workload.vllm.card_is_a100 = g.id.contains("a100");
                 Ok(())
             }
             None => {

@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 56] = [
+static CONSTANTS: [Constant; 64] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -349,6 +349,26 @@ static CONSTANTS: [Constant; 56] = [
     konst!("memory::VLLM_MAX_NUM_SEQS", memory::VLLM_MAX_NUM_SEQS, "sequences",
         "vLLM's sampler warm-up buffer (max_num_seqs × vocab × 4 B), reserved before the KV pool",
         "vLLM default max_num_seqs 256 (data/reference/memory-model.md §4.1)"),
+    konst!("memory::VLLM_NON_TORCH_BYTES", memory::VLLM_NON_TORCH_BYTES, "bytes",
+        "vLLM's accounting: memory allocated outside torch during the profile run, subtracted before the KV pool",
+        "vLLM's own logs \"non_torch_memory takes\": 0.16 GiB (PR #12126), 0.20 GiB (PR #14447), 0.25 GiB (issue #13061), 0.35 GiB (issue #10517); the median 0.20 GiB"),
+    konst!("memory::VLLM_SAMPLER_BYTES_PER_LOGIT", memory::VLLM_SAMPLER_BYTES_PER_LOGIT, "bytes",
+        "vLLM's profile run: the sampler's logits for min(max_num_seqs, max_num_batched_tokens) requests",
+        "vllm/v1/sample/sampler.py: model-dtype logits (2 B), their fp32 copy (4 B), fp32 probabilities (4 B)"),
+    konst!("vllm::LARGE_CARD_BYTES", crate::vllm::LARGE_CARD_BYTES, "bytes",
+        "vLLM's scheduler defaults: cards of at least this memory (not A100) get the large ones",
+        "vllm/engine/arg_utils.py EngineArgs.get_batch_defaults: device_memory >= 70 * GiB_bytes and \"a100\" not in device_name"),
+    konst!("vllm::SERVE_BATCHED_TOKENS_LARGE", crate::vllm::SERVE_BATCHED_TOKENS_LARGE, "tokens",
+        "vLLM profile run on large cards (vllm serve)", "vllm/engine/arg_utils.py get_batch_defaults, OPENAI_API_SERVER: 8192"),
+    konst!("vllm::SERVE_MAX_NUM_SEQS_LARGE", crate::vllm::SERVE_MAX_NUM_SEQS_LARGE, "sequences",
+        "vLLM sampler rows of the profile run on large cards", "vllm/engine/arg_utils.py get_batch_defaults, OPENAI_API_SERVER: 1024"),
+    konst!("vllm::SERVE_BATCHED_TOKENS_SMALL", crate::vllm::SERVE_BATCHED_TOKENS_SMALL, "tokens",
+        "vLLM profile run on other cards (vllm serve)", "vllm/engine/arg_utils.py get_batch_defaults, OPENAI_API_SERVER: 2048"),
+    konst!("vllm::SERVE_MAX_NUM_SEQS_SMALL", crate::vllm::SERVE_MAX_NUM_SEQS_SMALL, "sequences",
+        "vLLM sampler rows of the profile run on other cards", "vllm/engine/arg_utils.py get_batch_defaults, OPENAI_API_SERVER: 256"),
+    konst!("sglang::DEFAULT_MEM_FRACTION_PERMILLE", crate::sglang::DEFAULT_MEM_FRACTION_PERMILLE, "per-mille",
+        "SGLang's default mem_fraction_static (0.88 at tp 1, 0.87 at 2, 0.85 at 4, 0.81 at 8, 0.79 at 16)",
+        "sgl-project/sglang python/sglang/srt/server_args.py ServerArgs.__post_init__ (v0.4.x)"),
     konst!("memory::inference · llama.cpp n_ubatch", 512, "tokens",
         "llama.cpp compute buffer: one micro-batch through the widest layer plus its logits",
         "llama.cpp default n_ubatch 512 (data/reference/memory-model.md §4.2)"),

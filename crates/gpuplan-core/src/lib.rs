@@ -14,10 +14,14 @@ pub mod json;
 pub mod memory;
 pub mod model;
 pub mod plan;
+pub mod serving;
+pub mod sglang;
 pub mod sort;
 pub mod throughput;
 #[cfg(test)]
 mod test_csv;
+#[cfg(test)]
+mod engine_logs;
 pub mod vllm;
 
 pub use error::InputError;

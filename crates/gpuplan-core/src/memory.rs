@@ -63,15 +63,18 @@ pub enum Engine {
     Vllm,
     /// llama.cpp: `n_ctx` preallocated at load, compute buffers, optional partial offload.
     LlamaCpp,
+    /// SGLang: takes `mem_fraction_static × total` for weights and its KV pool ([`crate::sglang`]).
+    Sglang,
 }
 
 impl Engine {
-    pub const NAMES: &'static str = "hf, vllm, llama.cpp";
+    pub const NAMES: &'static str = "hf, vllm, llama.cpp, sglang";
     pub fn parse(s: &str) -> Result<Engine, InputError> {
         Ok(match s {
             "hf" | "transformers" => Engine::Hf,
             "vllm" => Engine::Vllm,
             "llama.cpp" | "llamacpp" | "llama-cpp" | "ollama" => Engine::LlamaCpp,
+            "sglang" => Engine::Sglang,
             _ => return Err(InputError::new("--engine", format!("\"{s}\" is not an engine; allowed: {}", Self::NAMES))),
         })
     }
@@ -80,6 +83,7 @@ impl Engine {
             Engine::Hf => "hf",
             Engine::Vllm => "vllm",
             Engine::LlamaCpp => "llama.cpp",
+            Engine::Sglang => "sglang",
         }
     }
 }
@@ -184,6 +188,11 @@ pub struct Workload {
     pub gpu_memory_bytes: u64,
     /// llama.cpp `--n-gpu-layers` (None = all layers on the GPU).
     pub gpu_layers: Option<u64>,
+    /// vLLM's scheduler and graph options (`--max-model-len`, `--max-num-seqs`,
+    /// `--max-num-batched-tokens`, `--enforce-eager`).
+    pub vllm: crate::vllm::VllmOptions,
+    /// SGLang's options (`--mem-fraction-static`, `--context-length`).
+    pub sglang: crate::sglang::SglangOptions,
 }
 
 /// An H100 80GB as the driver reports it: 81559 MiB (calibration/README.md).
@@ -214,6 +223,8 @@ impl Default for Workload {
             gpu_memory_utilization_permille: 900,
             gpu_memory_bytes: H100_VISIBLE_BYTES,
             gpu_layers: None,
+            vllm: crate::vllm::VllmOptions::default(),
+            sglang: crate::sglang::SglangOptions::default(),
         }
     }
 }
@@ -297,6 +308,10 @@ pub struct Estimate {
     /// Host (CPU) memory the run needs: offloaded optimizer, llama.cpp layers left on the CPU.
     pub host_bytes: u64,
     pub vllm: Option<VllmPool>,
+    /// vLLM's accounting as its log prints it (with `vllm`).
+    pub vllm_accounting: Option<crate::vllm::Accounting>,
+    /// SGLang's pool (`--engine sglang`).
+    pub sglang: Option<crate::sglang::SglangPool>,
     /// Bytes per GPU of `breakdown.runtime` that are the caching allocator's slack: segments it
     /// has reserved but that hold no live tensor at the peak (freed blocks it keeps cached).
     pub allocator_slack: u64,
@@ -354,7 +369,7 @@ impl Estimate {
     /// page's JSON export both write this).
     pub fn to_json(&self) -> crate::json::Value {
         use crate::json::{object, Value};
-        object([
+        let mut v = object([
             ("params", self.params.into()),
             ("active_params", self.active_params.into()),
             ("trainable_params", self.trainable_params.into()),
@@ -365,11 +380,21 @@ impl Estimate {
             ("kv_bytes_per_token", self.kv_bytes_per_token.into()),
             ("model_weight_bytes", self.model_weight_bytes.into()),
             ("host_bytes", self.host_bytes.into()),
-            ("vllm", self.vllm.map_or(Value::Null, |p| p.to_json())),
+            ("vllm", self.vllm.map_or(Value::Null, |p| {
+                let mut v = p.to_json();
+                if let Some(a) = self.vllm_accounting {
+                    a.add_to_json(&mut v);
+                }
+                v
+            })),
             ("allocator_slack", self.allocator_slack.into()),
             ("verdict", self.verdict.name().into()),
             ("notes", Value::Array(self.notes.iter().map(|n| n.as_str().into()).collect())),
-        ])
+        ]);
+        if let (Some(p), Some(o)) = (self.sglang, v.as_object_mut()) {
+            o.insert("sglang".into(), p.to_json());
+        }
+        v
     }
 }
 
@@ -668,9 +693,13 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     let weights_per_gpu = layer_bytes / model_split + outside_bytes / layout.tensor_parallel;
     let mut host_bytes = 0;
     let mut allocator_slack = 0;
+    let mut sglang = None;
 
     let (mut b, trainable, vllm) = if w.mode == Mode::Inference {
         let (b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes);
+        if w.engine == Engine::Sglang {
+            sglang = Some(sglang_pool_laid_out(model, w, &layout, weights_per_gpu, w.gpu_memory_bytes));
+        }
         (b, 0, vllm)
     } else {
         let (b, trainable) = training(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes)?;
@@ -705,6 +734,11 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
         model_weight_bytes,
         host_bytes,
         vllm,
+        vllm_accounting: vllm.map(|_| {
+            let d = vllm_demand_laid_out(model, w, &layout, weights_per_gpu);
+            crate::vllm::accounting(&d, w.gpu_memory_bytes, w.gpu_memory_utilization_permille)
+        }),
+        sglang,
         allocator_slack,
         verdict,
         notes,
@@ -842,6 +876,22 @@ fn inference(
             }
             (b, Some(sized.pool))
         }
+        Engine::Sglang => {
+            // SGLang takes mem_fraction_static × total for the weights and its pool; the
+            // rest holds CUDA graphs and activations (`crate::sglang`).
+            let p = sglang_pool_laid_out(model, w, layout, weights_per_gpu, w.gpu_memory_bytes);
+            let share = (w.gpu_memory_bytes as u128 * p.mem_fraction_static_permille as u128 / 1000) as u64;
+            b.kv_cache = p.kv_bytes;
+            b.runtime = crate::sglang::context_bytes(tp);
+            b.activations = share.saturating_sub(p.kv_bytes).saturating_sub(weights_per_gpu).saturating_sub(b.runtime);
+            let seq = w.prompt + w.new_tokens;
+            if p.max_total_num_tokens < seq {
+                notes.push(format!("SGLang: the pool holds {} tokens, less than one {seq}-token sequence", p.max_total_num_tokens));
+            } else if p.max_total_num_tokens / seq < w.batch {
+                notes.push(format!("SGLang: only {} sequences of {seq} tokens fit at once; the rest wait", p.max_total_num_tokens / seq));
+            }
+            (b, None)
+        }
         Engine::LlamaCpp => {
             // n_ctx covers all parallel sequences and is allocated at load, padded to 256 for
             // flash attention (`llama-kv-cache.cpp` get_padding); SWA layers keep
@@ -873,29 +923,95 @@ fn inference(
     }
 }
 
-/// vLLM's default scheduler limits the profile run uses: `max_num_batched_tokens` 8192 and
-/// `max_num_seqs` 256 (`vllm/config/scheduler.py` defaults for the OpenAI server, v1 engine).
+/// vLLM's fallback scheduler limits (`SchedulerConfig` when no usage context sets them):
+/// `max_num_batched_tokens` 8192 and `max_num_seqs` 256 (`vllm/config/scheduler.py`, v1).
+/// The planner's card-independent demand uses them; a card's own defaults come from
+/// [`crate::vllm::VllmOptions::scheduler_defaults`].
 pub(crate) const VLLM_MAX_BATCHED_TOKENS: u64 = 8192;
 pub(crate) const VLLM_MAX_NUM_SEQS: u64 = 256;
+/// Memory vLLM allocates outside torch during its profile run (its log's "non_torch_memory"):
+/// vLLM's own logs print 0.16 GiB (H100, vllm-project/vllm PR #12126), 0.20 GiB (RTX 3090,
+/// PR #14447), 0.25 GiB (RTX 4090 TP 2, issue #13061) and 0.35 GiB (RTX 3090, issue #10517):
+/// kernels loaded lazily and cuBLAS handles, measured from a snapshot taken after the CUDA
+/// context and NCCL exist. The median of these logs, 0.20 GiB.
+pub const VLLM_NON_TORCH_BYTES: u64 = 205 * MIB;
+/// Bytes per logit the profile run's sampler holds for each of `max_num_reqs` rows: the
+/// model-dtype logits (2), their fp32 copy (`logits.to(torch.float32)`, 4) and the fp32
+/// probabilities of random sampling (4) (`vllm/v1/sample/sampler.py`).
+pub const VLLM_SAMPLER_BYTES_PER_LOGIT: u64 = 10;
+
+impl Model {
+    /// Elements per token live at the peak of vLLM's profile run through one layer: the
+    /// fused `gate_up_proj` output (2·I) and `SiluAndMul`'s output (I) beside the residual
+    /// and the normed hidden state (2·h) (`vllm/model_executor/models/llama.py` LlamaMLP);
+    /// an MoE layer's fused_moe holds `intermediate_cache1..3` (k·2·I_e, k·I_e, k·h)
+    /// (`vllm/model_executor/layers/fused_moe/fused_moe.py`).
+    pub fn vllm_profile_elems_per_token(&self) -> u64 {
+        let a = &self.arch;
+        let dense = if a.layer_kinds.iter().any(|k| !k.moe) { 3 * a.intermediate + 2 * a.hidden } else { 0 };
+        let moe = a.moe.map_or(0, |m| m.top_k * (3 * m.expert_intermediate + a.hidden) + 2 * a.hidden + m.shared_experts * 3 * m.shared_intermediate);
+        dense.max(moe)
+    }
+}
 
 /// What vLLM needs per GPU outside its KV pool for this model and workload (see
 /// [`crate::vllm`]): the weights, the profile run's activation peak (one
-/// `max_num_batched_tokens` prefill through the widest layer, plus fp32 logits for
-/// `max_num_seqs` sequences), and the fixed runtime with CUDA graphs.
+/// `max_num_batched_tokens` batch through the widest layer, plus the sampler's logits for
+/// `min(max_num_seqs, max_num_batched_tokens)` requests), the non-torch increase and, from
+/// v0.19, the CUDA graphs.
 fn vllm_demand_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_per_gpu: u64) -> crate::vllm::Demand {
     let arch = &model.arch;
     let tp = layout.tensor_parallel;
-    let nccl = if layout.gpus > 1 { NCCL_BYTES } else { 0 };
-    let profile_activations = mul(&[VLLM_MAX_BATCHED_TOKENS, model.prefill_elems_per_token(), w.weights.activation_bytes()]) / tp
-        + mul(&[VLLM_MAX_NUM_SEQS, arch.vocab, 4]);
+    let o = &w.vllm;
+    let (tokens, seqs) = o.scheduler_defaults(w.gpu_memory_bytes);
+    let reqs = seqs.min(tokens);
+    let profile_activations = mul(&[tokens, model.vllm_profile_elems_per_token(), w.weights.activation_bytes()]) / tp
+        + mul(&[reqs, arch.vocab, VLLM_SAMPLER_BYTES_PER_LOGIT]) / tp;
     let bnb = if w.weights.is_bitsandbytes() { BNB_MODULE_BYTES } else { 0 };
+    let non_torch = VLLM_NON_TORCH_BYTES + bnb;
+    let cuda_graph = if o.enforce_eager { 0 } else { VLLM_CUDA_GRAPH_BYTES };
+    let graphs_in_pool = if o.graphs_outside_pool { 0 } else { cuda_graph };
+    let max_model_len = o.max_model_len.unwrap_or(if arch.max_context > 0 { arch.max_context } else { w.prompt + w.new_tokens });
     crate::vllm::Demand {
         weights: weights_per_gpu,
         profile_activations,
-        runtime: TORCH_NON_POOL_BYTES + CUBLAS_WORKSPACE_BYTES + nccl + VLLM_CUDA_GRAPH_BYTES + bnb,
+        runtime: non_torch + graphs_in_pool,
         kv_bytes_per_token: model.kv_bytes(w.kv_cache, 1, 1, kv_heads_split(arch, tp)) / layout.pipeline_parallel,
         seq_len: w.prompt + w.new_tokens,
+        non_torch,
+        cuda_graph,
+        max_model_len,
     }
+}
+
+/// SGLang's pool for this model and layout on a card of `card_bytes` ([`crate::sglang`]).
+fn sglang_pool_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_per_gpu: u64, card_bytes: u64) -> crate::sglang::SglangPool {
+    let tp = layout.tensor_parallel;
+    let d = crate::sglang::Demand {
+        weights: weights_per_gpu,
+        context: crate::sglang::context_bytes(tp),
+        cell_size: model.kv_bytes(w.kv_cache, 1, 1, kv_heads_split(&model.arch, tp)) / layout.pipeline_parallel,
+        mem_fraction_static_permille: w.sglang.mem_fraction_static_permille.unwrap_or_else(|| crate::sglang::default_mem_fraction_permille(tp)),
+    };
+    crate::sglang::size(&d, card_bytes)
+}
+
+/// SGLang's pool for `model` and `w` on a card of `card_bytes`: the pure function behind
+/// `estimate --engine sglang --json`'s `sglang` object.
+pub fn sglang_pool(model: &Model, w: &Workload, card_bytes: u64) -> Result<crate::sglang::SglangPool, InputError> {
+    let w = Workload { engine: Engine::Sglang, mode: Mode::Inference, gpu_memory_bytes: card_bytes, ..w.clone() };
+    let layout = w.validate(&model.arch)?;
+    let (layer_bytes, outside_bytes) = model.weight_bytes_split(w.weights);
+    let weights_per_gpu = layer_bytes / (layout.tensor_parallel * layout.pipeline_parallel) + outside_bytes / layout.tensor_parallel;
+    Ok(sglang_pool_laid_out(model, &w, &layout, weights_per_gpu, card_bytes))
+}
+
+/// vLLM's accounting (its log's lines) for `model` and `w` on a card of `card_bytes`: the pure
+/// function behind `estimate --engine vllm --json`'s `vllm` object.
+pub fn vllm_accounting(model: &Model, w: &Workload, card_bytes: u64) -> Result<crate::vllm::Accounting, InputError> {
+    let w = Workload { engine: Engine::Vllm, mode: Mode::Inference, gpu_memory_bytes: card_bytes, ..w.clone() };
+    let d = vllm_demand(model, &w)?;
+    Ok(crate::vllm::accounting(&d, card_bytes, w.gpu_memory_utilization_permille))
 }
 
 /// [`vllm_demand_laid_out`] for a workload as given (its layout checked and derived first).
@@ -1134,6 +1250,8 @@ mod tests {
             model_weight_bytes: 16_060_522_496,
             host_bytes: 7,
             vllm: Some(VllmPool { kv_capacity_tokens: 400_000, max_concurrent_sequences: 170, block_size: 16, requested_bytes: 77_000_000_000 }),
+            vllm_accounting: None,
+            sglang: None,
             allocator_slack: 12_345,
             verdict: Verdict::FitsTight,
             notes: vec![String::from("a \"quoted\" note\twith × and a newline\n")],

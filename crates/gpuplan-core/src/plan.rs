@@ -197,7 +197,8 @@ pub fn candidate_formats(model: &Model, w: &Workload, c: &Constraints) -> Vec<We
                 WeightFormat::Awq { group: 128 },
             ],
             // vLLM: FP8, GPTQ/AWQ (Marlin), ModelOpt NVFP4; MXFP4 for MoE experts (gpt-oss).
-            Engine::Vllm => {
+            // SGLang loads the same checkpoint formats (its QUANTIZATION_CHOICES, server_args.py).
+            Engine::Vllm | Engine::Sglang => {
                 let mut v = vec![
                     WeightFormat::Bf16,
                     WeightFormat::Fp16,
@@ -272,7 +273,7 @@ pub fn runs_on(gpu: &crate::catalog::Gpu, w: &Workload, format: WeightFormat) ->
     let cuda_like = v == "NVIDIA" || v == "AMD";
     let plain = matches!(format, WeightFormat::Bf16 | WeightFormat::Fp16 | WeightFormat::Fp32);
     match (w.mode, w.engine) {
-        (Mode::Inference, Engine::Vllm) => v != "Apple" && (cuda_like || plain || format == WeightFormat::Fp8),
+        (Mode::Inference, Engine::Vllm | Engine::Sglang) => v != "Apple" && (cuda_like || plain || format == WeightFormat::Fp8),
         (Mode::Inference, Engine::Hf) => cuda_like || plain,
         (Mode::Inference, Engine::LlamaCpp) => cuda_like || v == "Apple" || v == "Huawei",
         (Mode::Qlora, _) => cuda_like,

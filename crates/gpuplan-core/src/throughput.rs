@@ -70,7 +70,8 @@ impl Efficiency {
     ///   0.30 assumed (its matmuls dequantise blocks in the kernel).
     pub fn default_for(engine: Engine) -> Efficiency {
         match engine {
-            Engine::Vllm => Efficiency::TUNED,
+            // SGLang runs the same class of fused kernels (FlashInfer, CUDA graphs).
+            Engine::Vllm | Engine::Sglang => Efficiency::TUNED,
             Engine::Hf => Efficiency { mbu_decode: 0.35, mfu_prefill: 0.35, ..Efficiency::TUNED },
             Engine::LlamaCpp => Efficiency { mbu_decode: 0.50, mfu_prefill: 0.30, ..Efficiency::TUNED },
         }

@@ -50,12 +50,128 @@ pub struct Demand {
     pub weights: u64,
     /// The profiled forward pass's activation peak.
     pub profile_activations: u64,
-    /// CUDA context, library workspaces, NCCL, CUDA graphs.
+    /// Everything else vLLM subtracts from the requested share: its non-torch increase and,
+    /// from v0.19, the estimated CUDA-graph memory (see [`VllmOptions::graphs_outside_pool`]).
     pub runtime: u64,
     /// KV bytes per token on one GPU (all its layers; TP/PP split applied).
     pub kv_bytes_per_token: u64,
     /// Tokens of one full-length sequence (prompt + new tokens).
     pub seq_len: u64,
+    /// Of `runtime`: memory allocated outside torch during the profile run
+    /// (`MemoryProfilingResult.non_torch_increase`).
+    pub non_torch: u64,
+    /// CUDA-graph memory (0 with `--enforce-eager`); in `runtime` only when vLLM profiles it.
+    pub cuda_graph: u64,
+    /// `max_model_len`: the request length vLLM's "Maximum concurrency" line divides by.
+    pub max_model_len: u64,
+}
+
+/// vLLM's options that change its memory accounting (`vllm serve` flags). `None` = vLLM's
+/// default for the card ([`VllmOptions::scheduler_defaults`]) or the model (max_model_len).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VllmOptions {
+    /// `--max-model-len` (default: the model's `max_position_embeddings`).
+    pub max_model_len: Option<u64>,
+    /// `--max-num-seqs`.
+    pub max_num_seqs: Option<u64>,
+    /// `--max-num-batched-tokens`: the profile run's batch of tokens.
+    pub max_num_batched_tokens: Option<u64>,
+    /// `--enforce-eager`: no CUDA graphs.
+    pub enforce_eager: bool,
+    /// The card is an A100 (vLLM keeps the small scheduler defaults on it, PR #17885).
+    pub card_is_a100: bool,
+    /// vLLM before 0.19: CUDA graphs are captured after the pool is sized, from the headroom
+    /// `1 − gpu_memory_utilization` leaves, not subtracted from the pool. From v0.19
+    /// `VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1` is the default and the estimate is
+    /// subtracted (vLLM's own log in v0.18: "In v0.19, CUDA graph memory profiling will be
+    /// enabled by default", quoted in vllm-project/vllm PR #39559).
+    pub graphs_outside_pool: bool,
+}
+
+/// Cards of at least this much memory get vLLM's large scheduler defaults (unless A100):
+/// `device_memory >= 70 * GiB_bytes and "a100" not in device_name`
+/// (`vllm/engine/arg_utils.py` `EngineArgs.get_batch_defaults`, v0.10–v0.11).
+pub const LARGE_CARD_BYTES: u64 = 70 << 30;
+/// `vllm serve` (`UsageContext.OPENAI_API_SERVER`) defaults, same function: large cards
+/// 8192 batched tokens and 1024 sequences, other cards 2048 and 256.
+pub const SERVE_BATCHED_TOKENS_LARGE: u64 = 8192;
+pub const SERVE_MAX_NUM_SEQS_LARGE: u64 = 1024;
+pub const SERVE_BATCHED_TOKENS_SMALL: u64 = 2048;
+pub const SERVE_MAX_NUM_SEQS_SMALL: u64 = 256;
+
+impl VllmOptions {
+    /// (max_num_batched_tokens, max_num_seqs) vLLM uses on a card of `card_bytes`.
+    pub fn scheduler_defaults(&self, card_bytes: u64) -> (u64, u64) {
+        let large = card_bytes >= LARGE_CARD_BYTES && !self.card_is_a100;
+        let (t, s) = if large { (SERVE_BATCHED_TOKENS_LARGE, SERVE_MAX_NUM_SEQS_LARGE) } else { (SERVE_BATCHED_TOKENS_SMALL, SERVE_MAX_NUM_SEQS_SMALL) };
+        (self.max_num_batched_tokens.unwrap_or(t), self.max_num_seqs.unwrap_or(s))
+    }
+}
+
+/// vLLM's accounting on one GPU, field for field as its log prints it: the estimate's `vllm`
+/// object (with [`VllmPool`]'s fields) and the page's vLLM panel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Accounting {
+    /// "GPU KV cache size: N tokens".
+    pub kv_capacity_tokens: u64,
+    pub blocks: u64,
+    pub block_size: u64,
+    /// "Maximum concurrency for `max_model_len` tokens per request: X".
+    pub max_concurrency: f64,
+    pub max_model_len: u64,
+    pub weights_bytes: u64,
+    pub non_torch_bytes: u64,
+    pub activation_peak_bytes: u64,
+    pub cuda_graph_bytes: u64,
+    /// "Available KV cache memory": requested − weights − activation peak − non-torch
+    /// (− CUDA graphs from v0.19).
+    pub available_kv_bytes: u64,
+    pub requested_bytes: u64,
+}
+
+/// vLLM's accounting of `d` on a card of `card_bytes` at `utilization_permille`: the pure
+/// function behind `estimate --engine vllm --json`'s `vllm` object.
+pub fn accounting(d: &Demand, card_bytes: u64, utilization_permille: u32) -> Accounting {
+    let s = size(d, card_bytes, utilization_permille);
+    let page = d.kv_bytes_per_token.max(1).saturating_mul(BLOCK_SIZE);
+    let available = s.pool.requested_bytes.saturating_sub(d.non_kv());
+    let blocks = available / page;
+    // `get_max_concurrency_for_kv_cache_config` (vllm/v1/core/kv_cache_utils.py): tokens of
+    // the pool over max_model_len, printed with two decimals.
+    let max_concurrency = (blocks * BLOCK_SIZE) as f64 / d.max_model_len.max(1) as f64;
+    Accounting {
+        kv_capacity_tokens: s.pool.kv_capacity_tokens,
+        blocks,
+        block_size: BLOCK_SIZE,
+        max_concurrency: libm::round(max_concurrency * 100.0) / 100.0,
+        max_model_len: d.max_model_len,
+        weights_bytes: d.weights,
+        non_torch_bytes: d.non_torch,
+        activation_peak_bytes: d.profile_activations,
+        cuda_graph_bytes: d.cuda_graph,
+        available_kv_bytes: available,
+        requested_bytes: s.pool.requested_bytes,
+    }
+}
+
+impl Accounting {
+    /// The fields the issue names, added to the [`VllmPool`] object.
+    pub fn add_to_json(&self, v: &mut crate::json::Value) {
+        if let Some(o) = v.as_object_mut() {
+            for (k, x) in [
+                ("blocks", self.blocks.into()),
+                ("max_concurrency", crate::json::Value::from(self.max_concurrency)),
+                ("max_model_len", self.max_model_len.into()),
+                ("weights_bytes", self.weights_bytes.into()),
+                ("non_torch_bytes", self.non_torch_bytes.into()),
+                ("activation_peak_bytes", self.activation_peak_bytes.into()),
+                ("cuda_graph_bytes", self.cuda_graph_bytes.into()),
+                ("available_kv_bytes", self.available_kv_bytes.into()),
+            ] {
+                o.insert(k.into(), x);
+            }
+        }
+    }
 }
 
 impl Demand {
@@ -100,7 +216,7 @@ mod tests {
     const MIB: u64 = 1 << 20;
 
     fn demand() -> Demand {
-        Demand { weights: 15 << 30, profile_activations: 2 << 30, runtime: 1 << 30, kv_bytes_per_token: 128 << 10, seq_len: 4096 }
+        Demand { weights: 15 << 30, profile_activations: 2 << 30, runtime: 1 << 30, kv_bytes_per_token: 128 << 10, seq_len: 4096, non_torch: 1 << 30, cuda_graph: 0, max_model_len: 8192 }
     }
 
     #[test]

@@ -1,0 +1,1 @@
+//! Sizing a deployment to a latency target (issue 14 §3).
