@@ -192,6 +192,7 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
     let mut years = None;
     let mut utilization = None;
     let mut eff_edits: Vec<(&str, f64)> = Vec::new();
+    let (mut ttft, mut tpot, mut rps, mut users, mut cache_share) = (None, None, None, None, 0.0);
     let mut it = args.iter();
     while let Some(&a) = it.next() {
         match a {
@@ -204,6 +205,11 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
             "--years" => years = Some(float(a, it.next(), 0.1, 30.0)?),
             "--utilization" => utilization = Some(float(a, it.next(), 0.01, 1.0)?),
             "--mbu" | "--mfu-prefill" | "--mfu-train" => eff_edits.push((a, float(a, it.next(), 0.01, 1.0)?)),
+            "--ttft-ms" => ttft = Some(float(a, it.next(), 1.0, 600_000.0)?),
+            "--tpot-ms" => tpot = Some(float(a, it.next(), 0.1, 60_000.0)?),
+            "--rps" => rps = Some(float(a, it.next(), 0.001, 1e7)?),
+            "--users" => users = Some(whole(a, it.next(), 10_000_000)?),
+            "--prompt-cache-share" => cache_share = float(a, it.next(), 0.0, 1.0)?,
             _ => rest.push(a),
         }
     }
@@ -242,6 +248,9 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
     }
     if let Some(u) = utilization {
         inputs.utilization = u;
+    }
+    if ttft.is_some() || tpot.is_some() || rps.is_some() || users.is_some() {
+        return plan_to_target(&model, &a, &catalog, &eff, &inputs, (ttft, tpot, rps, users, cache_share));
     }
     let plans = plan(&model, &a.workload, &catalog, &constraints, &eff, &inputs);
     let why_empty = plans.is_empty().then(|| why_no_plan(&model, &a.workload, &catalog, &constraints, &eff, &inputs));
@@ -339,6 +348,58 @@ fn plan_table(plans: &[Plan], w: &gpuplan_core::Workload, objective: Objective) 
     });
     s += &format!("#1: {}\n", plans[0].reason);
     s
+}
+
+/// `plan --ttft-ms X --tpot-ms Y (--rps R | --users U) [--prompt-cache-share F]`: per card, the
+/// largest batch per replica meeting both targets (`gpuplan_core::serving::size_catalog`).
+/// Cards where no batch meets them stay in the list with `failed` and the best reachable value.
+fn plan_to_target(
+    model: &gpuplan_core::memory::Model,
+    a: &gpuplan_core::args::EstimateArgs,
+    catalog: &gpuplan_core::catalog::Catalog,
+    eff: &Efficiency,
+    inputs: &CostInputs,
+    (ttft, tpot, rps, users, share): (Option<f64>, Option<f64>, Option<f64>, Option<u64>, f64),
+) -> Result<String, InputError> {
+    use gpuplan_core::serving::{size_catalog, Load, Target};
+    let ttft = ttft.ok_or_else(|| InputError::new("--ttft-ms", "a latency target needs --ttft-ms and --tpot-ms"))?;
+    let tpot = tpot.ok_or_else(|| InputError::new("--tpot-ms", "a latency target needs --ttft-ms and --tpot-ms"))?;
+    let load = match (rps, users) {
+        (Some(r), None) => Load::Rps(r),
+        (None, Some(u)) => Load::Users(u),
+        _ => return Err(InputError::new("--rps", "give the load as either --rps R or --users U")),
+    };
+    let t = Target { ttft_s: ttft / 1e3, tpot_s: tpot / 1e3, load, prompt_cache_share: share };
+    let mut w = a.workload.clone();
+    if !gpuplan_core::serving::continuous_batching(w.engine) {
+        w.engine = gpuplan_core::Engine::Vllm;
+    }
+    let mut rows = size_catalog(model, &w, catalog, eff, &t, inputs);
+    rows.sort_by(|x, y| x.usd_per_million_own.unwrap_or(f64::INFINITY).total_cmp(&y.usd_per_million_own.unwrap_or(f64::INFINITY)));
+    if a.json {
+        return Ok(crate::json_text(json::object([
+            ("engine", w.engine.name().into()),
+            ("ttft_ms", ttft.into()),
+            ("tpot_ms", tpot.into()),
+            ("prompt_cache_share", share.into()),
+            ("sizings", json::Value::Array(rows.iter().map(|s| s.to_json()).collect())),
+        ])));
+    }
+    let mut out = format!("{:<28} {:>5} {:>6} {:>9} {:>9} {:>8} {:>11} {:>11}\n", "card", "cards", "batch", "TPOT ms", "TTFT ms", "replicas", "$/M own", "$/M rent");
+    for s in &rows {
+        match s.best {
+            Some(p) => out += &format!(
+                "{:<28} {:>5} {:>6} {:>9.1} {:>9.0} {:>8} {:>11.3} {:>11.3}\n",
+                s.gpu_id, s.total_cards, p.batch, p.tpot_s * 1e3, p.ttft_s * 1e3, s.replicas,
+                s.usd_per_million_own.unwrap_or(f64::NAN), s.usd_per_million_rent.unwrap_or(f64::NAN)
+            ),
+            None => {
+                let (which, best) = s.failed.unwrap_or(("tpot", f64::NAN));
+                out += &format!("{:<28} no batch meets the {which} target (best reachable {:.1} ms)\n", s.gpu_id, best * 1e3);
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

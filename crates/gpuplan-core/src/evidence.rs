@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 64] = [
+static CONSTANTS: [Constant; 66] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -369,6 +369,10 @@ static CONSTANTS: [Constant; 64] = [
     konst!("sglang::DEFAULT_MEM_FRACTION_PERMILLE", crate::sglang::DEFAULT_MEM_FRACTION_PERMILLE, "per-mille",
         "SGLang's default mem_fraction_static (0.88 at tp 1, 0.87 at 2, 0.85 at 4, 0.81 at 8, 0.79 at 16)",
         "sgl-project/sglang python/sglang/srt/server_args.py ServerArgs.__post_init__ (v0.4.x)"),
+    konst!("serving::HOURS_PER_MONTH", crate::serving::HOURS_PER_MONTH, "hours",
+        "latency-target sizing: monthly cost from an hourly price", "8766 h per year (365.25 d) / 12"),
+    konst!("serving::MAX_SEARCH_BATCH", crate::serving::MAX_SEARCH_BATCH, "sequences",
+        "latency-target sizing: the largest batch per replica searched", "vLLM's max_num_seqs default on large cards (vllm/engine/arg_utils.py get_batch_defaults)"),
     konst!("memory::inference · llama.cpp n_ubatch", 512, "tokens",
         "llama.cpp compute buffer: one micro-batch through the widest layer plus its logits",
         "llama.cpp default n_ubatch 512 (data/reference/memory-model.md §4.2)"),

@@ -320,6 +320,9 @@ struct Fit {
     layout: Layout,
     /// vLLM: what the deployment needs outside the KV pool, and the pool's unit.
     vllm: Option<crate::vllm::Demand>,
+    /// vLLM on cards below [`crate::vllm::LARGE_CARD_BYTES`]: its smaller scheduler defaults
+    /// profile fewer tokens (`VllmOptions::scheduler_defaults`).
+    vllm_small: Option<crate::vllm::Demand>,
 }
 
 impl Fit {
@@ -327,7 +330,8 @@ impl Fit {
     fn on(&self, mem: u64, w: &Workload) -> Option<(u64, Option<u64>)> {
         match self.vllm {
             None => (self.total <= mem).then_some((self.total, None)),
-            Some(d) => {
+            Some(large) => {
+                let d = if mem < crate::vllm::LARGE_CARD_BYTES { self.vllm_small.unwrap_or(large) } else { large };
                 let s = crate::vllm::size(&d, mem, w.gpu_memory_utilization_permille);
                 let seqs = s.pool.max_concurrent_sequences;
                 (s.fits && seqs >= 1).then_some((d.non_kv() + s.kv_bytes, Some(seqs)))
@@ -557,11 +561,12 @@ impl<'a> Search<'a> {
         if self.vllm {
             // The pool is sized per card from this one demand (`Fit::on`).
             let layout = wl.validate(&self.model.arch).ok()?;
-            let d = crate::memory::vllm_demand(self.model, &wl).ok()?;
-            return Some(Fit { total: d.non_kv(), layout, vllm: Some(d) });
+            let d = crate::memory::vllm_demand(self.model, &Workload { gpu_memory_bytes: crate::vllm::LARGE_CARD_BYTES, ..wl.clone() }).ok()?;
+            let small = crate::memory::vllm_demand(self.model, &Workload { gpu_memory_bytes: crate::vllm::LARGE_CARD_BYTES - 1, ..wl }).ok();
+            return Some(Fit { total: d.non_kv(), layout, vllm: Some(d), vllm_small: small });
         }
         let e = estimate(self.model, &wl).ok()?;
-        Some(Fit { total: e.total_bytes, layout: e.layout, vllm: None })
+        Some(Fit { total: e.total_bytes, layout: e.layout, vllm: None, vllm_small: None })
     }
 
     /// The fit at (n, tp, pp, zero) placed on the card: (fit, bytes per GPU, vLLM sequences).

@@ -1,1 +1,281 @@
-//! Sizing a deployment to a latency target (issue 14 §3).
+//! Sizing a deployment to a latency target (issue 14 §3): per card, the largest batch per
+//! replica whose time per output token (TPOT) and time to first token (TTFT) meet the
+//! targets, the replicas the load needs, throughput and cost.
+//!
+//! Per replica of `n` cards (tensor parallel) at `b` concurrent sequences:
+//! - a decode step is [`crate::throughput::speed`]'s per-kernel roofline at batch `b`: the
+//!   weights read once, each sequence's KV at its mean context, against the GEMM FLOPs, plus
+//!   the TP all-reduces;
+//! - prefill runs chunked inside the same steps (vLLM V1 and SGLang schedule prompt chunks
+//!   beside decodes): the share of the replica's time spent on prompts is
+//!   `ρ = λ · P_new / prefill_rate`, where `P_new = P · (1 − prompt_cache_share)` tokens are
+//!   computed per request and `λ` is the replica's request rate; decodes get `1 − ρ`, so
+//!   `TPOT = step / (1 − ρ)`;
+//! - TTFT = the prompt's own prefill time + the mean wait of an M/D/1 queue of prompts at
+//!   utilisation ρ: `ρ · t_p / (2 (1 − ρ))` (Kleinrock, *Queueing Systems* vol. 1, §5.6,
+//!   Pollaczek–Khinchine with deterministic service);
+//! - the replica's request rate at batch `b` is Little's law: `λ = b / (TTFT + M · TPOT)`.
+//!
+//! The load is either requests per second (replicas = ⌈R / λ(b)⌉) or concurrent users
+//! (replicas = ⌈U / b⌉, each user with one request in flight).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::catalog::{Catalog, Gpu};
+use crate::cost::{cost, usd_per_million_tokens, CostInputs};
+use crate::memory::{estimate, Engine, Mode, Model, Workload};
+use crate::throughput::{speed, Efficiency};
+
+/// The load a deployment serves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Load {
+    /// Requests per second (Poisson arrivals).
+    Rps(f64),
+    /// Concurrent users, one request in flight each.
+    Users(u64),
+}
+
+/// Targets and request mix.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Target {
+    pub ttft_s: f64,
+    pub tpot_s: f64,
+    pub load: Load,
+    /// Share of prompt tokens served from the prefix cache (0..1).
+    pub prompt_cache_share: f64,
+}
+
+/// Hours in a month (8766 h a year / 12), for monthly costs.
+pub const HOURS_PER_MONTH: f64 = 730.5;
+/// Largest batch per replica searched (vLLM's default `max_num_seqs` on large cards, 1024).
+pub const MAX_SEARCH_BATCH: u64 = crate::vllm::SERVE_MAX_NUM_SEQS_LARGE;
+
+/// The latency of one replica at one batch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub batch: u64,
+    pub tpot_s: f64,
+    pub ttft_s: f64,
+    /// Requests per second one replica completes.
+    pub requests_per_s: f64,
+    /// Output tokens per second per GPU.
+    pub tokens_per_s_per_gpu: f64,
+    /// Output tokens per second each user sees (1 / TPOT).
+    pub tokens_per_s_per_user: f64,
+}
+
+/// One card's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sizing {
+    pub gpu_id: String,
+    /// Cards per replica (tensor parallel).
+    pub cards_per_replica: u64,
+    /// The largest batch meeting both targets, and its latencies (None: not reachable).
+    pub best: Option<Point>,
+    pub replicas: u64,
+    pub total_cards: u64,
+    /// Output tokens per second of all replicas.
+    pub throughput_tokens_per_s: f64,
+    pub usd_per_million_own: Option<f64>,
+    pub usd_per_million_rent: Option<f64>,
+    pub monthly_own_usd: Option<f64>,
+    pub monthly_rent_usd: Option<f64>,
+    /// When no batch meets the targets: which failed ("ttft" or "tpot") and the best reachable
+    /// value at batch 1 (seconds).
+    pub failed: Option<(&'static str, f64)>,
+}
+
+/// The latency of a replica of `layout` at batch `b` under the target's load.
+fn point(model: &Model, w: &Workload, gpu: &Gpu, eff: &Efficiency, t: &Target, b: u64) -> Option<Point> {
+    let wb = Workload { batch: b, ..w.clone() };
+    let e = estimate(model, &wb).ok()?;
+    let s = speed(model, &wb, gpu, &e.layout, eff);
+    let step = s.time_per_output_token_s;
+    let prompt_new = (w.prompt as f64 * (1.0 - t.prompt_cache_share.clamp(0.0, 1.0))).max(1.0);
+    let t_p = prompt_new / s.prefill_tokens_per_s.max(1e-9);
+    let m = w.new_tokens.max(1) as f64;
+    // Fixed point: λ depends on TTFT and TPOT, which depend on ρ = λ · t_p.
+    let mut rho = 0.0f64;
+    let (mut tpot, mut ttft, mut lambda) = (step, t_p, 0.0);
+    for _ in 0..20 {
+        tpot = step / (1.0 - rho);
+        ttft = t_p + rho * t_p / (2.0 * (1.0 - rho));
+        lambda = b as f64 / (ttft + m * tpot);
+        let next = (lambda * t_p).min(0.95);
+        if (next - rho).abs() < 1e-6 {
+            break;
+        }
+        rho = next;
+    }
+    let gpus = e.layout.tensor_parallel * e.layout.pipeline_parallel;
+    Some(Point {
+        batch: b,
+        tpot_s: tpot,
+        ttft_s: ttft,
+        requests_per_s: lambda,
+        tokens_per_s_per_gpu: lambda * m / gpus as f64,
+        tokens_per_s_per_user: 1.0 / tpot,
+    })
+}
+
+/// Whether the pool (vLLM/SGLang) or memory holds `b` sequences on one replica.
+fn fits(model: &Model, w: &Workload, b: u64) -> bool {
+    let wb = Workload { batch: b, ..w.clone() };
+    match estimate(model, &wb) {
+        Ok(e) => match (e.vllm, e.sglang) {
+            (Some(p), _) => e.verdict != crate::Verdict::DoesNotFit && p.max_concurrent_sequences >= b,
+            (_, Some(p)) => p.max_total_num_tokens / (w.prompt + w.new_tokens).max(1) >= b,
+            _ => e.total_bytes <= w.gpu_memory_bytes,
+        },
+        Err(_) => false,
+    }
+}
+
+/// The largest batch of one replica meeting `t` on `gpu` with `cards` cards (tensor parallel).
+pub fn size_card(model: &Model, w: &Workload, gpu: &Gpu, cards: u64, eff: &Efficiency, t: &Target, inputs: &CostInputs) -> Option<Sizing> {
+    let w = Workload { mode: Mode::Inference, gpus: cards, tensor_parallel: cards, pipeline_parallel: 1, gpu_memory_bytes: gpu.memory_bytes, ..w.clone() };
+    if !fits(model, &w, 1) {
+        return None;
+    }
+    let ok = |p: &Point| p.tpot_s <= t.tpot_s && p.ttft_s <= t.ttft_s;
+    let first = point(model, &w, gpu, eff, t, 1)?;
+    let mut sizing = Sizing {
+        gpu_id: gpu.id.clone(),
+        cards_per_replica: cards,
+        best: None,
+        replicas: 0,
+        total_cards: 0,
+        throughput_tokens_per_s: 0.0,
+        usd_per_million_own: None,
+        usd_per_million_rent: None,
+        monthly_own_usd: None,
+        monthly_rent_usd: None,
+        failed: None,
+    };
+    if !ok(&first) {
+        sizing.failed = Some(if first.tpot_s > t.tpot_s { ("tpot", first.tpot_s) } else { ("ttft", first.ttft_s) });
+        return Some(sizing);
+    }
+    // TPOT and TTFT grow with the batch: binary search the largest batch that meets both and fits.
+    let (mut lo, mut hi) = (1u64, MAX_SEARCH_BATCH);
+    let mut best = first;
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        match point(model, &w, gpu, eff, t, mid).filter(|p| ok(p) && fits(model, &w, mid)) {
+            Some(p) => {
+                best = p;
+                lo = mid;
+            }
+            None => hi = mid - 1,
+        }
+    }
+    let replicas = match t.load {
+        Load::Rps(r) => libm::ceil(r / best.requests_per_s.max(1e-12)).max(1.0) as u64,
+        Load::Users(u) => u.div_ceil(best.batch).max(1),
+    };
+    let total = replicas * cards;
+    let tokens_per_s = best.tokens_per_s_per_gpu * total as f64;
+    let c = cost(gpu, total, inputs);
+    let years = inputs.years.max(1e-9);
+    sizing.best = Some(best);
+    sizing.replicas = replicas;
+    sizing.total_cards = total;
+    sizing.throughput_tokens_per_s = tokens_per_s;
+    sizing.usd_per_million_own = c.own_usd_per_hour.map(|h| usd_per_million_tokens(h, tokens_per_s));
+    sizing.usd_per_million_rent = c.rent_usd_per_hour.map(|h| usd_per_million_tokens(h, tokens_per_s));
+    sizing.monthly_own_usd = c.own_total_usd.map(|o| o / (years * 12.0));
+    sizing.monthly_rent_usd = c.rent_usd_per_hour.map(|h| h * HOURS_PER_MONTH);
+    Some(sizing)
+}
+
+/// Every card of the catalog (the smallest tensor-parallel group of 1, 2, 4 or 8 that holds the
+/// model): the pure function behind `plan --ttft-ms/--tpot-ms --json`.
+pub fn size_catalog(model: &Model, w: &Workload, catalog: &Catalog, eff: &Efficiency, t: &Target, inputs: &CostInputs) -> Vec<Sizing> {
+    let mut out = Vec::new();
+    for gpu in &catalog.gpus {
+        if !crate::plan::runs_on(gpu, w, w.weights) {
+            continue;
+        }
+        let ok_tp = |n: u64| model.arch.heads.is_multiple_of(n);
+        if let Some(s) = [1u64, 2, 4, 8].iter().filter(|n| ok_tp(**n)).find_map(|&n| size_card(model, w, gpu, n, eff, t, inputs)) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+impl Sizing {
+    pub fn to_json(&self) -> crate::json::Value {
+        use crate::json::{object, Value};
+        let best = self.best.map_or(Value::Null, |p| {
+            object([
+                ("batch", p.batch.into()),
+                ("tpot_ms", (p.tpot_s * 1e3).into()),
+                ("ttft_ms", (p.ttft_s * 1e3).into()),
+                ("requests_per_s_per_replica", p.requests_per_s.into()),
+                ("tokens_per_s_per_gpu", p.tokens_per_s_per_gpu.into()),
+                ("tokens_per_s_per_user", p.tokens_per_s_per_user.into()),
+            ])
+        });
+        let opt = |x: Option<f64>| x.filter(|v| v.is_finite()).map_or(Value::Null, Value::from);
+        let mut v = object([
+            ("gpu_id", self.gpu_id.as_str().into()),
+            ("cards_per_replica", self.cards_per_replica.into()),
+            ("best", best),
+            ("replicas", self.replicas.into()),
+            ("total_cards", self.total_cards.into()),
+            ("throughput_tokens_per_s", self.throughput_tokens_per_s.into()),
+            ("usd_per_million_tokens_own", opt(self.usd_per_million_own)),
+            ("usd_per_million_tokens_rent", opt(self.usd_per_million_rent)),
+            ("monthly_own_usd", opt(self.monthly_own_usd)),
+            ("monthly_rent_usd", opt(self.monthly_rent_usd)),
+        ]);
+        if let (Some((which, best)), Some(o)) = (self.failed, v.as_object_mut()) {
+            let msg = alloc::format!("no batch meets the {which} target; the best reachable {which} on this card is {:.1} ms", best * 1e3);
+            o.insert("failed".into(), which.into());
+            o.insert("best_reachable_ms".into(), (best * 1e3).into());
+            o.insert("message".into(), msg.as_str().into());
+        }
+        v
+    }
+}
+
+/// Engines that batch continuously (the sizing assumes it).
+pub fn continuous_batching(engine: Engine) -> bool {
+    matches!(engine, Engine::Vllm | Engine::Sglang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looser_targets_never_give_a_smaller_batch_and_impossible_ones_say_which() {
+        let cat = crate::catalog::load().unwrap();
+        let model = Model::new(cat.model("llama-3.1-8b").unwrap().arch().unwrap());
+        let w = Workload { engine: Engine::Vllm, prompt: 1000, new_tokens: 200, ..Workload::default() };
+        let gpu = cat.gpu("nvidia-h100-sxm5-80gb").unwrap();
+        let eff = Efficiency::default_for(Engine::Vllm);
+        let inputs = CostInputs::from_catalog(&cat);
+        let t = |tpot_ms: f64| Target { ttft_s: 2.0, tpot_s: tpot_ms / 1e3, load: Load::Rps(10.0), prompt_cache_share: 0.0 };
+        let tight = size_card(&model, &w, gpu, 1, &eff, &t(20.0), &inputs).unwrap();
+        let loose = size_card(&model, &w, gpu, 1, &eff, &t(60.0), &inputs).unwrap();
+        let (bt, bl) = (tight.best.unwrap(), loose.best.unwrap());
+        assert!(bl.batch >= bt.batch && bt.tpot_s <= 0.020 && bl.tpot_s <= 0.060, "{bt:?} {bl:?}");
+        // Known defect (report): replicas are not monotonic in the target yet (a larger batch can
+        // lower the per-replica rate once prompts take most of the replica); not asserted here.
+        assert!(tight.replicas as f64 * bt.requests_per_s >= 10.0);
+        let never = size_card(&model, &w, gpu, 1, &eff, &t(0.5), &inputs).unwrap();
+        assert!(never.best.is_none());
+        let (which, best) = never.failed.unwrap();
+        assert_eq!(which, "tpot");
+        assert!(best > 0.0005);
+        // A prefix cache shortens TTFT.
+        let tt = Target { ttft_s: 10.0, tpot_s: 1.0, load: Load::Users(1), prompt_cache_share: 0.0 };
+        let cached = Target { prompt_cache_share: 0.9, ..tt };
+        let a = point(&model, &Workload { gpu_memory_bytes: gpu.memory_bytes, ..w.clone() }, gpu, &eff, &tt, 8).unwrap();
+        let b = point(&model, &Workload { gpu_memory_bytes: gpu.memory_bytes, ..w.clone() }, gpu, &eff, &cached, 8).unwrap();
+        assert!(b.ttft_s < a.ttft_s);
+    }
+}
