@@ -26,6 +26,13 @@ const KEEP: &[&str] = &[
     "num_experts", "n_routed_experts", "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size",
     "n_shared_experts", "topk_method", "first_k_dense_replace", "moe_layer_freq", "decoder_sparse_step", "mlp_only_layers",
     "sliding_window", "sliding_window_pattern", "use_sliding_window", "max_window_layers", "layer_types",
+    // Issue 15's architectures (model.rs `read_ext`, model/hybrid.rs, model/vision.rs).
+    "vision_config", "depth", "patch_size", "temporal_patch_size", "spatial_merge_size", "out_hidden_size", "in_chans",
+    "in_channels", "num_position_embeddings", "deepstack_visual_indexes", "linear_num_key_heads", "linear_key_head_dim",
+    "linear_num_value_heads", "linear_value_head_dim", "linear_conv_kernel_dim", "full_attention_interval",
+    "attn_output_gate", "use_qk_norm", "qk_norm_type", "use_routing_bias", "intermediate_size_mlp", "moe_layers",
+    "interleave_moe_layer_step", "attention_chunk_size", "no_rope_layers", "index_n_heads", "index_head_dim",
+    "num_nextn_predict_layers", "mtp_num_hidden_layers",
 ];
 
 fn main() {
@@ -77,8 +84,10 @@ fn main() {
                     }
                     if let Some(serde_json::Value::Object(cfg)) = m.get_mut("config") {
                         cfg.retain(|k, _| KEEP.contains(&k.as_str()));
-                        if let Some(serde_json::Value::Object(tc)) = cfg.get_mut("text_config") {
-                            tc.retain(|k, _| KEEP.contains(&k.as_str()));
+                        for inner in ["text_config", "vision_config"] {
+                            if let Some(serde_json::Value::Object(tc)) = cfg.get_mut(inner) {
+                                tc.retain(|k, _| KEEP.contains(&k.as_str()));
+                            }
                         }
                     }
                 }

@@ -566,6 +566,9 @@ impl Model {
         self.arch
             .layer_kinds
             .iter()
+            // Linear-attention layers (Qwen3-Next's Gated DeltaNet) keep no KV cache; their fixed
+            // per-sequence state is `Arch::linear_state_bytes`.
+            .filter(|k| !k.linear)
             .map(|k| kv.bytes(mul(&[per_layer, if k.sliding { tokens_sliding } else { tokens_full }])))
             .fold(0u64, |a, b| a.saturating_add(b))
     }
@@ -683,6 +686,7 @@ fn lora_params(modules: &[LoraModule], rank: u64) -> u64 {
 pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     let layout = w.validate(&model.arch)?;
     let mut notes = Vec::new();
+    notes.extend(model.arch.ext.notes.iter().cloned());
     notes.extend(model.arch.context_note(if w.mode == Mode::Inference { w.prompt + w.new_tokens } else { w.seq }));
     let model_weight_bytes = model.weight_bytes(w.weights);
     let kv_per_token = model.kv_bytes_per_token(w.kv_cache);
@@ -814,7 +818,8 @@ fn inference(
             let stored = (w.prompt + w.new_tokens).saturating_sub(1).max(1);
             let kv_full = mul(&[w.batch, model.kv_bytes(w.kv_cache, stored, stored.min(window.saturating_sub(1).max(1)), kv_div)]) / pp;
             let prompt_kv = mul(&[w.batch, model.kv_bytes(w.kv_cache, w.prompt, w.prompt.min(window.saturating_sub(1).max(1)), kv_div)]) / pp;
-            b.kv_cache = kv_full;
+            // A hybrid model's linear layers add a fixed state per sequence (conv + recurrent).
+            b.kv_cache = kv_full.saturating_add(mul(&[w.batch, arch.linear_state_bytes(act_b)]) / pp);
             let tokens = mul(&[w.batch, w.prompt]);
             let grouped_kv = arch.mla.is_none() && arch.kv_heads < arch.heads;
             let per_token = if act_b >= 4 && grouped_kv {

@@ -13,6 +13,9 @@ use crate::json::Value;
 
 use crate::error::InputError;
 
+pub mod hybrid;
+pub mod vision;
+
 /// Which code family the config belongs to; it decides the per-family rules (biases, norms…).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
@@ -30,6 +33,14 @@ pub enum Family {
     DeepseekV2,
     DeepseekV3,
     GptOss,
+    /// Qwen3-Next: Gated DeltaNet + gated full attention, Qwen MoE with a shared expert.
+    Qwen3Next,
+    /// GLM-4.5/4.6/4.7 (`glm4_moe`): DeepSeek-V3-style MoE with GQA attention.
+    Glm4Moe,
+    /// MiniMax-M2 (`minimax_m2`): GQA, full-width q/k RMSNorm, 256 routed experts.
+    MinimaxM2,
+    /// Llama 4 (`llama4_text`): interleaved MoE with a shared expert, chunked attention.
+    Llama4,
     /// Typed in by hand: a Llama-style decoder (SwiGLU, RMSNorm, no biases).
     Custom,
 }
@@ -51,6 +62,17 @@ impl Family {
             "deepseek_v2" => Family::DeepseekV2,
             "deepseek_v3" => Family::DeepseekV3,
             "gpt_oss" => Family::GptOss,
+            // Kimi K2 is DeepseekV3ForCausalLM; V3.2 adds the indexer (read from its fields).
+            "kimi_k2" | "deepseek_v32" => Family::DeepseekV3,
+            // Qwen3.5/3.6 keep Qwen3-Next's hybrid decoder (their text_config model types).
+            "qwen3_next" | "qwen3_5" | "qwen3_5_text" | "qwen3_5_moe" | "qwen3_5_moe_text" => Family::Qwen3Next,
+            "glm4_moe" => Family::Glm4Moe,
+            "minimax_m2" => Family::MinimaxM2,
+            "llama4" | "llama4_text" => Family::Llama4,
+            // The text decoders of the Qwen vision-language checkpoints.
+            "qwen2_5_vl" | "qwen2_5_vl_text" => Family::Qwen2,
+            "qwen3_vl" | "qwen3_vl_text" => Family::Qwen3,
+            "qwen3_vl_moe" | "qwen3_vl_moe_text" => Family::Qwen3Moe,
             _ => return None,
         })
     }
@@ -82,11 +104,15 @@ impl Family {
             | Family::DeepseekV2
             | Family::DeepseekV3
             | Family::GptOss
+            | Family::Qwen3Next
+            | Family::Glm4Moe
+            | Family::MinimaxM2
+            | Family::Llama4
             | Family::Custom => false,
         }
     }
 
-    pub const SUPPORTED: &'static str = "llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3_text, phi3, deepseek_v2, deepseek_v3, gpt_oss";
+    pub const SUPPORTED: &'static str = "llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3_text, phi3, deepseek_v2, deepseek_v3, deepseek_v32, kimi_k2, gpt_oss, qwen3_next, glm4_moe, minimax_m2, llama4, qwen2_5_vl, qwen3_vl, qwen3_vl_moe (any other model_type is read as a Llama-style decoder, with a note)";
 }
 
 /// Multi-head latent attention (DeepSeek-V2/V3). Source: DeepSeek-V3 `inference/model.py`.
@@ -129,6 +155,40 @@ pub struct LayerKind {
     pub moe: bool,
     /// Sliding-window attention (else full attention).
     pub sliding: bool,
+    /// A linear-attention layer (Gated DeltaNet): a fixed state per sequence, no KV cache.
+    pub linear: bool,
+}
+
+/// The parts of the architectures of 2025–2026 that older families do not have; all empty
+/// (`Ext::default()`) for them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ext {
+    /// The linear-attention mixer of the layers marked `linear` (Qwen3-Next).
+    pub linear: Option<hybrid::LinearAttn>,
+    /// Qwen3-Next gated attention: `q_proj` also yields a per-head output gate (h → 2·n_q·d).
+    /// Source: transformers `modeling_qwen3_next.py` `Qwen3NextAttention`.
+    pub attn_gate: bool,
+    /// MiniMax-M2 `qk_norm_type: "per_layer"`: RMSNorm over all query heads (n_q·d) and all key
+    /// heads (n_kv·d) instead of one head's d. Source: MiniMaxAI/MiniMax-M2
+    /// `modeling_minimax_m2.py` (`MiniMaxM2Attention.q_norm/k_norm`).
+    pub qk_norm_full: bool,
+    /// DeepSeek-V3.2 lightning indexer (`index_n_heads`, `index_head_dim`): per layer `wq_b`
+    /// (q_lora_rank → n·d), `wk` (h → d), `k_norm` LayerNorm(d, weight and bias),
+    /// `weights_proj` (h → n); its key cache holds d elements per token per layer. Source:
+    /// deepseek-ai/DeepSeek-V3.2-Exp `inference/model.py` class `Indexer`.
+    pub indexer: Option<(u64, u64)>,
+    /// Multi-token-prediction layers (`num_nextn_predict_layers`): stored in the checkpoint, not
+    /// run by the forward pass (transformers drops them on load); counted by
+    /// [`Arch::checkpoint_params`], not by [`Arch::param_counts`].
+    pub mtp_layers: u64,
+    /// The MTP module stores its own copy of the embedding and the output head (DeepSeek-V3 and
+    /// GLM-4.5, whose MTP layer vLLM `glm4_moe_mtp.py` loads with the same names; DeepSeek-V3:
+    /// `model.layers.61.embed_tokens`, `shared_head.head`; README_WEIGHTS.md "MTP Modules").
+    pub mtp_embed_head: bool,
+    /// The vision encoder of a vision-language checkpoint.
+    pub vision: Option<vision::Vision>,
+    /// What was assumed while reading the config (unknown `model_type`, image size…).
+    pub notes: Vec<String>,
 }
 
 /// A decoder-only transformer, as much as memory, speed and cost need.
@@ -164,6 +224,8 @@ pub struct Arch {
     pub max_context: u64,
     /// Name for display (`model_type` or "custom").
     pub model_type: String,
+    /// Newer architectures' parts (empty for the older families).
+    pub ext: Ext,
 }
 
 /// What a weight tensor does; decides which tensors stay in high precision per format.
@@ -373,9 +435,10 @@ impl ManualModel {
             mla: None,
             moe,
             sliding_window: None,
-            layer_kinds: vec![LayerKind { moe: moe.is_some(), sliding: false }; layers as usize],
+            layer_kinds: vec![LayerKind { moe: moe.is_some(), sliding: false, linear: false }; layers as usize],
             max_context: 0,
             model_type: "custom".to_string(),
+            ext: Ext::default(),
         })
     }
 }
@@ -437,28 +500,55 @@ fn read_moe(f: &Fields, family: Family, intermediate: u64) -> Result<Option<Moe>
         .unwrap_or(0);
     let is_moe_family = matches!(
         family,
-        Family::Mixtral | Family::Qwen2Moe | Family::Qwen3Moe | Family::DeepseekV2 | Family::DeepseekV3 | Family::GptOss
+        Family::Mixtral
+            | Family::Qwen2Moe
+            | Family::Qwen3Moe
+            | Family::DeepseekV2
+            | Family::DeepseekV3
+            | Family::GptOss
+            | Family::Qwen3Next
+            | Family::Glm4Moe
+            | Family::MinimaxM2
+            | Family::Llama4
+            | Family::Custom
     );
     Ok(if is_moe_family && experts > 0 {
-        let top_k = f.req_u64("num_experts_per_tok", 1, experts)?;
+        let top_k = match (family, f.opt_u64("num_experts_per_tok", experts)?) {
+            (_, Some(k)) if k >= 1 => k,
+            // An unknown model type without the field: one expert per token is assumed (it
+            // only changes the active count), and the note says so.
+            (Family::Custom, _) => 1,
+            _ => f.req_u64("num_experts_per_tok", 1, experts)?,
+        };
+        // Llama 4: experts and the shared expert are `intermediate_size` wide, the dense layers
+        // `intermediate_size_mlp` (the `intermediate` passed in); MiniMax-M2's experts are
+        // `intermediate_size` wide. Sources: transformers `modeling_llama4.py` (Llama4TextMoe),
+        // MiniMax-M2 `modeling_minimax_m2.py` (MiniMaxM2SparseMoeBlock).
+        let raw_intermediate = f.opt_u64("intermediate_size", MAX_INTERMEDIATE)?.unwrap_or(intermediate);
         let expert_intermediate = match family {
             Family::Mixtral | Family::GptOss => intermediate,
+            Family::MinimaxM2 | Family::Llama4 => raw_intermediate,
+            Family::Custom => f.opt_u64("moe_intermediate_size", MAX_INTERMEDIATE)?.unwrap_or(intermediate),
             _ => f.req_u64("moe_intermediate_size", 1, MAX_INTERMEDIATE)?,
         };
         let (shared_experts, shared_intermediate, shared_gate) = match family {
-            Family::Qwen2Moe => match f.opt_u64("shared_expert_intermediate_size", MAX_INTERMEDIATE)? {
+            Family::Qwen2Moe | Family::Qwen3Next => match f.opt_u64("shared_expert_intermediate_size", MAX_INTERMEDIATE)? {
                 Some(w) if w > 0 => (1, w, true),
                 _ => (0, 0, false),
             },
-            Family::DeepseekV2 | Family::DeepseekV3 => {
+            Family::DeepseekV2 | Family::DeepseekV3 | Family::Glm4Moe | Family::Custom => {
                 (f.opt_u64("n_shared_experts", MAX_EXPERTS)?.unwrap_or(0), expert_intermediate, false)
             }
+            Family::Llama4 => (1, raw_intermediate, false),
             _ => (0, 0, false),
         };
         let router_bias = match family {
             Family::GptOss => true,
-            // DeepSeek-V3's noaux_tc router carries e_score_correction_bias.
+            // DeepSeek-V3's noaux_tc router carries e_score_correction_bias; so do GLM-4.5's
+            // (`Glm4MoeTopkRouter`) and MiniMax-M2's with `use_routing_bias`.
             Family::DeepseekV3 => f.opt_str("topk_method").is_none_or(|m| m == "noaux_tc"),
+            Family::Glm4Moe => true,
+            Family::MinimaxM2 => f.opt_bool("use_routing_bias")?.unwrap_or(true),
             _ => false,
         };
         Some(Moe {
@@ -489,15 +579,26 @@ fn read_layer_kinds(f: &Fields, family: Family, layers: u64, has_moe: bool) -> R
         .unwrap_or_default();
     let sparse_step = f.opt_u64("decoder_sparse_step", MAX_LAYERS)?.unwrap_or(1).max(1);
     let first_dense = f.opt_u64("first_k_dense_replace", MAX_LAYERS)?.unwrap_or(0);
-    let moe_freq = f.opt_u64("moe_layer_freq", MAX_LAYERS)?.unwrap_or(1).max(1);
+    // `moe_layer_freq` is a number (DeepSeek) or, in some newer configs, one 0/1 per layer.
+    let moe_list: Option<Vec<bool>> = f.obj.get("moe_layer_freq").and_then(|v| v.as_array()).filter(|a| a.len() as u64 == layers).map(|a| a.iter().map(|x| x.as_u64().unwrap_or(0) != 0).collect());
+    let moe_freq = if moe_list.is_some() { 1 } else { f.opt_u64("moe_layer_freq", MAX_LAYERS)?.unwrap_or(1).max(1) };
+    let llama4_moe: Option<Vec<u64>> = f.obj.get("moe_layers").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_u64()).collect());
+    let llama4_step = f.opt_u64("interleave_moe_layer_step", MAX_LAYERS)?.unwrap_or(1).max(1);
     for i in 0..layers {
         let is_moe = has_moe
+            && moe_list.as_ref().is_none_or(|l| l[i as usize])
             && match family {
-                Family::Qwen2Moe | Family::Qwen3Moe => !mlp_only.contains(&i) && (i + 1) % sparse_step == 0,
-                Family::DeepseekV2 | Family::DeepseekV3 => i >= first_dense && i % moe_freq == 0,
+                Family::Qwen2Moe | Family::Qwen3Moe | Family::Qwen3Next => !mlp_only.contains(&i) && (i + 1) % sparse_step == 0,
+                Family::DeepseekV2 | Family::DeepseekV3 | Family::Glm4Moe | Family::Custom => i >= first_dense && i % moe_freq == 0,
+                // Llama4TextConfig: `moe_layers` when given, else every
+                // `interleave_moe_layer_step`-th layer, starting at step − 1.
+                Family::Llama4 => match &llama4_moe {
+                    Some(list) => list.contains(&i),
+                    None => (i + 1) % llama4_step == 0,
+                },
                 _ => true,
             };
-        layer_kinds.push(LayerKind { moe: is_moe, sliding: false });
+        layer_kinds.push(LayerKind { moe: is_moe, sliding: false, linear: false });
     }
 
     // Sliding-window layers. Source: memory-model.md §3.3.
@@ -537,8 +638,80 @@ fn read_layer_kinds(f: &Fields, family: Family, layers: u64, has_moe: bool) -> R
             _ => {}
         }
     }
+    if family == Family::Llama4 {
+        if let Some(chunk) = f.opt_u64("attention_chunk_size", u64::MAX >> 8)?.filter(|c| *c > 0) {
+            // Chunked attention: a token attends only within its chunk of `attention_chunk_size`,
+            // so the cache of those layers never needs more than one chunk — read here as a
+            // window of that size. The layers with RoPE are chunked, the NoPE ones (every 4th,
+            // `no_rope_layers` = 0) global. Source: transformers `modeling_llama4.py`
+            // (`Llama4TextAttention.use_rope`, `attention_type`), configuration_llama4.py.
+            let no_rope: Option<Vec<u64>> = f.obj.get("no_rope_layers").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_u64()).collect());
+            for (i, k) in layer_kinds.iter_mut().enumerate() {
+                k.sliding = match &no_rope {
+                    Some(r) if r.len() == layers as usize => r[i] != 0,
+                    _ => !(i as u64 + 1).is_multiple_of(4),
+                };
+            }
+            return Ok((layer_kinds, Some(chunk)));
+        }
+    }
     let sliding_window = if layer_kinds.iter().any(|k| k.sliding) { window } else { None };
     Ok((layer_kinds, sliding_window))
+}
+
+/// The newer architectures' parts of a config ([`Ext`]); marks the linear layers.
+fn read_ext(
+    f: &Fields,
+    outer: &crate::json::Map,
+    family: Family,
+    model_type: &str,
+    layer_kinds: &mut [LayerKind],
+    mla: bool,
+    mut notes: Vec<String>,
+) -> Result<Ext, InputError> {
+    let linear = if family == Family::Qwen3Next { hybrid::LinearAttn::read(f)? } else { None };
+    if linear.is_some() {
+        let pattern = hybrid::LinearAttn::layer_pattern(f, layer_kinds.len() as u64)?;
+        for (k, lin) in layer_kinds.iter_mut().zip(pattern) {
+            k.linear = lin;
+        }
+    }
+    let indexer = match (f.opt_u64("index_n_heads", MAX_HEADS)?, f.opt_u64("index_head_dim", MAX_HEAD_DIM)?) {
+        (Some(n), Some(d)) if mla && n > 0 && d > 0 => Some((n, d)),
+        _ => None,
+    };
+    // Qwen3-Next's config names no MTP layer, but its checkpoint stores one (`mtp.*`, which
+    // transformers' `Qwen3NextForCausalLM._keys_to_ignore_on_load_unexpected = [r"^mtp.*"]`
+    // drops; vLLM `qwen3_next_mtp.py` loads it); Qwen3.5 says `mtp_num_hidden_layers`.
+    let mtp_layers = match f.opt_u64("num_nextn_predict_layers", MAX_LAYERS)?.or(f.opt_u64("mtp_num_hidden_layers", MAX_LAYERS)?) {
+        Some(n) => n,
+        None if family == Family::Qwen3Next => 1,
+        None => 0,
+    };
+    let outer_type = outer.get("model_type").and_then(Value::as_str).unwrap_or(model_type);
+    let vision = vision::read(outer_type, outer)?;
+    if let Some(v) = &vision {
+        notes.push(v.note.clone());
+    }
+    Ok(Ext {
+        linear,
+        attn_gate: family == Family::Qwen3Next && f.opt_bool("attn_output_gate")?.unwrap_or(true),
+        qk_norm_full: family == Family::MinimaxM2
+            && f.opt_bool("use_qk_norm")?.unwrap_or(false)
+            && f.opt_str("qk_norm_type").is_none_or(|t| t == "per_layer"),
+        indexer,
+        mtp_layers,
+        mtp_embed_head: matches!(family, Family::DeepseekV3 | Family::Glm4Moe),
+        vision,
+        notes,
+    })
+}
+
+/// Adds a tensor when none of its sizes is 0.
+fn push(t: &mut Vec<Tensor>, role: Role, layer: u32, out: u64, inp: u64, count: u64) {
+    if out > 0 && inp > 0 && count > 0 {
+        t.push(Tensor { role, layer, out, inp, count });
+    }
 }
 
 impl Arch {
@@ -566,10 +739,30 @@ impl Arch {
             .opt_str("model_type")
             .or_else(|| outer.get("model_type").and_then(|v| v.as_str()))
             .ok_or_else(|| InputError::new("model_type", format!("is missing; supported: {}", Family::SUPPORTED)))?;
-        let family = Family::from_model_type(model_type).ok_or_else(|| {
-            InputError::new("model_type", format!("\"{model_type}\" is not supported; supported: {}", Family::SUPPORTED))
-        })?;
+        let mut notes: Vec<String> = Vec::new();
+        let family = Family::from_model_type(model_type).unwrap_or_else(|| {
+            notes.push(format!(
+                "model_type \"{model_type}\" is not one gpuplan knows ({}); it was read as a Llama-style decoder from its fields: SwiGLU MLP, RMSNorm, q/k/v/o biases only with attention_bias, experts and shared experts where the config names them (num_local_experts/num_experts/n_routed_experts, n_shared_experts), MLA where it gives kv_lora_rank; any other part of the model is not counted",
+                Family::SUPPORTED
+            ));
+            Family::Custom
+        });
 
+        if family == Family::Custom {
+            // An unknown type is read only when it has a decoder's fields; otherwise the type is
+            // what is wrong (an encoder such as BERT names its sizes the same way but is refused
+            // here for lacking the rest).
+            let missing: Vec<&str> = ["hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size"]
+                .into_iter()
+                .filter(|k| f.get(k).is_none())
+                .collect();
+            if !missing.is_empty() {
+                return Err(InputError::new(
+                    "model_type",
+                    format!("\"{model_type}\" is not supported and its config lacks {} to be read as a decoder; supported: {}", missing.join(", "), Family::SUPPORTED),
+                ));
+            }
+        }
         let hidden = f.req_u64("hidden_size", 1, MAX_HIDDEN)?;
         let layers = f.req_u64("num_hidden_layers", 1, MAX_LAYERS)?;
         let heads = f.req_u64("num_attention_heads", 1, MAX_HEADS)?;
@@ -585,8 +778,21 @@ impl Arch {
             return Err(InputError::new("head_dim", "is 0 (hidden_size / num_attention_heads rounds to 0)"));
         }
         let vocab = f.req_u64("vocab_size", 1, MAX_VOCAB)?;
-        let intermediate = f.opt_u64("intermediate_size", MAX_INTERMEDIATE)?.unwrap_or(4 * hidden);
-        let tied = f.opt_bool("tie_word_embeddings")?.unwrap_or(family.ties_embeddings_by_default());
+        let intermediate = match family {
+            // Llama 4's dense layers are `intermediate_size_mlp` wide (its experts `intermediate_size`).
+            Family::Llama4 => f.opt_u64("intermediate_size_mlp", MAX_INTERMEDIATE)?,
+            _ => None,
+        };
+        let intermediate = match intermediate {
+            Some(i) => i,
+            None => f.opt_u64("intermediate_size", MAX_INTERMEDIATE)?.unwrap_or(4 * hidden),
+        };
+        // A multimodal wrapper may keep `tie_word_embeddings` at its top level (Qwen3-VL-2B/4B).
+        let outer_tie = match outer.get("tie_word_embeddings") {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        };
+        let tied = f.opt_bool("tie_word_embeddings")?.or(outer_tie).unwrap_or(family.ties_embeddings_by_default());
         let max_context = f.opt_u64("max_position_embeddings", u64::MAX >> 8)?.unwrap_or(0);
 
         let attention_bias = f.opt_bool("attention_bias")?.unwrap_or(false);
@@ -599,7 +805,10 @@ impl Arch {
             }
             _ => (attention_bias, attention_bias),
         };
-        let qk_norm = matches!(family, Family::Qwen3 | Family::Qwen3Moe | Family::Gemma3);
+        // Qwen3-Next's and GLM's (`use_qk_norm`) per-head q/k RMSNorm; Llama 4's qk norm is an
+        // L2 norm without weights (`Llama4TextL2Norm`), MiniMax-M2's spans all heads (ext).
+        let qk_norm = matches!(family, Family::Qwen3 | Family::Qwen3Moe | Family::Gemma3 | Family::Qwen3Next)
+            || (family == Family::Glm4Moe && f.opt_bool("use_qk_norm")?.unwrap_or(false));
         let norms_per_layer = if matches!(family, Family::Gemma2 | Family::Gemma3) { 4 } else { 2 };
         // modeling_gemma2.py Gemma2ForCausalLM.forward: `if self.config.final_logit_softcapping is
         // not None` (Gemma2Config default 30.0; Gemma3TextConfig default None).
@@ -609,7 +818,7 @@ impl Arch {
             None => family == Family::Gemma2,
         };
 
-        let mla = if matches!(family, Family::DeepseekV2 | Family::DeepseekV3) {
+        let mla = if matches!(family, Family::DeepseekV2 | Family::DeepseekV3) || (family == Family::Custom && f.get("kv_lora_rank").is_some()) {
             Some(Mla {
                 q_lora_rank: f.opt_u64("q_lora_rank", MAX_HIDDEN)?.unwrap_or(0),
                 kv_lora_rank: f.req_u64("kv_lora_rank", 1, MAX_HIDDEN)?,
@@ -623,7 +832,8 @@ impl Arch {
 
         let moe = read_moe(&f, family, intermediate)?;
 
-        let (layer_kinds, sliding_window) = read_layer_kinds(&f, family, layers, moe.is_some())?;
+        let (mut layer_kinds, sliding_window) = read_layer_kinds(&f, family, layers, moe.is_some())?;
+        let ext = read_ext(&f, outer, family, model_type, &mut layer_kinds, mla.is_some(), notes)?;
 
         Ok(Arch {
             family,
@@ -647,6 +857,7 @@ impl Arch {
             layer_kinds,
             max_context,
             model_type: model_type.to_string(),
+            ext,
         })
     }
 
@@ -672,92 +883,143 @@ impl Arch {
     }
 
     /// Every weight tensor, layer by layer (memory-model.md §11 step 2). Experts are one entry
-    /// with `count = E`.
+    /// with `count = E`. The multi-token-prediction layers are not here (not in the forward
+    /// pass; see [`Arch::mtp_params`]); a vision tower is one high-precision entry outside the
+    /// layers.
     pub fn tensors(&self) -> Vec<Tensor> {
         let h = self.hidden;
         let mut t = Vec::with_capacity(self.layers as usize * 16 + 4);
-        let mut push = |role, layer, out, inp, count| {
-            if out > 0 && inp > 0 && count > 0 {
-                t.push(Tensor { role, layer, out, inp, count });
-            }
-        };
-        push(Role::Embed, NO_LAYER, self.vocab, h, 1);
+        push(&mut t, Role::Embed, NO_LAYER, self.vocab, h, 1);
         for (i, kind) in self.layer_kinds.iter().enumerate() {
-            let l = i as u32;
-            // Attention.
-            match self.mla {
-                Some(m) => {
-                    let qk = m.qk_nope_head_dim + m.qk_rope_head_dim;
-                    if m.q_lora_rank > 0 {
-                        push(Role::AttnLatent, l, m.q_lora_rank, h, 1); // q_a_proj
-                        push(Role::Vector, l, 1, m.q_lora_rank, 1); // q_a_layernorm
-                        push(Role::AttnQ, l, self.heads * qk, m.q_lora_rank, 1); // q_b_proj
-                    } else {
-                        push(Role::AttnQ, l, self.heads * qk, h, 1);
-                    }
-                    push(Role::AttnLatent, l, m.kv_lora_rank + m.qk_rope_head_dim, h, 1); // kv_a_proj_with_mqa
-                    push(Role::Vector, l, 1, m.kv_lora_rank, 1); // kv_a_layernorm
-                    push(Role::AttnV, l, self.heads * (m.qk_nope_head_dim + m.v_head_dim), m.kv_lora_rank, 1); // kv_b_proj
-                    push(Role::AttnO, l, h, self.heads * m.v_head_dim, 1);
-                }
-                None => {
-                    let hq = self.heads * self.head_dim;
-                    let hkv = self.kv_width();
-                    push(Role::AttnQ, l, hq, h, 1);
-                    push(Role::AttnK, l, hkv, h, 1);
-                    push(Role::AttnV, l, hkv, h, 1);
-                    push(Role::AttnO, l, h, hq, 1);
-                    if self.qkv_bias {
-                        push(Role::Vector, l, 1, hq + 2 * hkv, 1);
-                    }
-                    if self.o_bias {
-                        push(Role::Vector, l, 1, h, 1);
-                    }
-                }
-            }
-            if self.qk_norm {
-                push(Role::Vector, l, 1, 2 * self.head_dim, 1);
-            }
-            if self.attention_sinks {
-                push(Role::Vector, l, 1, self.heads, 1);
-            }
-            push(Role::Vector, l, 1, self.norms_per_layer * h, 1);
-            // MLP.
-            match (kind.moe, self.moe) {
-                (true, Some(m)) => {
-                    let ie = m.expert_intermediate;
-                    push(Role::Router, l, m.experts, h, 1);
-                    if m.router_bias {
-                        push(Role::Vector, l, 1, m.experts, 1);
-                    }
-                    push(Role::ExpertGate, l, ie, h, m.experts);
-                    push(Role::ExpertUp, l, ie, h, m.experts);
-                    push(Role::ExpertDown, l, h, ie, m.experts);
-                    if m.expert_bias {
-                        push(Role::Vector, l, 1, 2 * ie + h, m.experts);
-                    }
-                    if m.shared_experts > 0 {
-                        let w = m.shared_experts * m.shared_intermediate;
-                        push(Role::MlpGate, l, w, h, 1);
-                        push(Role::MlpUp, l, w, h, 1);
-                        push(Role::MlpDown, l, h, w, 1);
-                        if m.shared_gate {
-                            push(Role::Vector, l, 1, h, 1);
-                        }
-                    }
-                }
-                _ => {
-                    push(Role::MlpGate, l, self.intermediate, h, 1);
-                    push(Role::MlpUp, l, self.intermediate, h, 1);
-                    push(Role::MlpDown, l, h, self.intermediate, 1);
-                }
-            }
+            self.layer_tensors(i as u32, *kind, &mut t);
         }
-        push(Role::Vector, NO_LAYER, 1, h, 1); // final norm
+        push(&mut t, Role::Vector, NO_LAYER, 1, h, 1); // final norm
         if !self.tied_embeddings {
-            push(Role::Head, NO_LAYER, self.vocab, h, 1);
+            push(&mut t, Role::Head, NO_LAYER, self.vocab, h, 1);
+        }
+        if let Some(v) = &self.ext.vision {
+            push(&mut t, Role::Vector, NO_LAYER, 1, v.params, 1);
         }
         t
+    }
+
+    /// The weights of decoder layer `l` of kind `kind`.
+    fn layer_tensors(&self, l: u32, kind: LayerKind, t: &mut Vec<Tensor>) {
+        let h = self.hidden;
+        // Attention (or the linear-attention mixer).
+        match (kind.linear, self.ext.linear, self.mla) {
+            (true, Some(la), _) => la.push_tensors(h, l, t),
+            (_, _, Some(m)) => {
+                let qk = m.qk_nope_head_dim + m.qk_rope_head_dim;
+                if m.q_lora_rank > 0 {
+                    push(t, Role::AttnLatent, l, m.q_lora_rank, h, 1); // q_a_proj
+                    push(t, Role::Vector, l, 1, m.q_lora_rank, 1); // q_a_layernorm
+                    push(t, Role::AttnQ, l, self.heads * qk, m.q_lora_rank, 1); // q_b_proj
+                } else {
+                    push(t, Role::AttnQ, l, self.heads * qk, h, 1);
+                }
+                push(t, Role::AttnLatent, l, m.kv_lora_rank + m.qk_rope_head_dim, h, 1); // kv_a_proj_with_mqa
+                push(t, Role::Vector, l, 1, m.kv_lora_rank, 1); // kv_a_layernorm
+                push(t, Role::AttnV, l, self.heads * (m.qk_nope_head_dim + m.v_head_dim), m.kv_lora_rank, 1); // kv_b_proj
+                push(t, Role::AttnO, l, h, self.heads * m.v_head_dim, 1);
+                if let Some((n, d)) = self.ext.indexer {
+                    push(t, Role::AttnLatent, l, n * d, m.q_lora_rank.max(1), 1); // indexer wq_b
+                    push(t, Role::AttnLatent, l, d, h, 1); // indexer wk
+                    push(t, Role::Vector, l, 1, 2 * d, 1); // indexer k_norm (LayerNorm)
+                    push(t, Role::AttnLatent, l, n, h, 1); // indexer weights_proj
+                }
+            }
+            _ => {
+                let hq = self.heads * self.head_dim;
+                let hkv = self.kv_width();
+                let q_out = if self.ext.attn_gate { 2 * hq } else { hq };
+                push(t, Role::AttnQ, l, q_out, h, 1);
+                push(t, Role::AttnK, l, hkv, h, 1);
+                push(t, Role::AttnV, l, hkv, h, 1);
+                push(t, Role::AttnO, l, h, hq, 1);
+                if self.qkv_bias {
+                    push(t, Role::Vector, l, 1, hq + 2 * hkv, 1);
+                }
+                if self.o_bias {
+                    push(t, Role::Vector, l, 1, h, 1);
+                }
+                if self.ext.qk_norm_full {
+                    push(t, Role::Vector, l, 1, hq + hkv, 1);
+                }
+            }
+        }
+        if self.qk_norm && !kind.linear {
+            push(t, Role::Vector, l, 1, 2 * self.head_dim, 1);
+        }
+        if self.attention_sinks {
+            push(t, Role::Vector, l, 1, self.heads, 1);
+        }
+        push(t, Role::Vector, l, 1, self.norms_per_layer * h, 1);
+        // MLP.
+        match (kind.moe, self.moe) {
+            (true, Some(m)) => {
+                let ie = m.expert_intermediate;
+                push(t, Role::Router, l, m.experts, h, 1);
+                if m.router_bias {
+                    push(t, Role::Vector, l, 1, m.experts, 1);
+                }
+                push(t, Role::ExpertGate, l, ie, h, m.experts);
+                push(t, Role::ExpertUp, l, ie, h, m.experts);
+                push(t, Role::ExpertDown, l, h, ie, m.experts);
+                if m.expert_bias {
+                    push(t, Role::Vector, l, 1, 2 * ie + h, m.experts);
+                }
+                if m.shared_experts > 0 {
+                    let w = m.shared_experts * m.shared_intermediate;
+                    push(t, Role::MlpGate, l, w, h, 1);
+                    push(t, Role::MlpUp, l, w, h, 1);
+                    push(t, Role::MlpDown, l, h, w, 1);
+                    if m.shared_gate {
+                        push(t, Role::Vector, l, 1, h, 1);
+                    }
+                }
+            }
+            _ => {
+                push(t, Role::MlpGate, l, self.intermediate, h, 1);
+                push(t, Role::MlpUp, l, self.intermediate, h, 1);
+                push(t, Role::MlpDown, l, h, self.intermediate, 1);
+            }
+        }
+    }
+
+    /// Parameters of the multi-token-prediction layers the checkpoint stores beside the model
+    /// (`num_nextn_predict_layers`), which the forward pass does not run: per layer one decoder
+    /// layer like the last one but with full attention, the two input norms (`enorm`, `hnorm`),
+    /// the projection `eh_proj` (2h → h) and the head's norm, plus (DeepSeek-V3) a copy of the
+    /// embedding and the head. Sources: DeepSeek-V3 `README_WEIGHTS.md` "MTP Modules", vLLM
+    /// `model_executor/models/deepseek_mtp.py` (`DeepSeekMultiTokenPredictorLayer`) and
+    /// `glm4_moe_mtp.py`.
+    pub fn mtp_params(&self) -> u64 {
+        if self.ext.mtp_layers == 0 {
+            return 0;
+        }
+        let h = self.hidden;
+        let last = self.layer_kinds.last().copied().unwrap_or(LayerKind { moe: false, sliding: false, linear: false });
+        let mut t = Vec::new();
+        self.layer_tensors(0, LayerKind { moe: last.moe, sliding: false, linear: false }, &mut t);
+        let layer: u64 = t.iter().map(Tensor::total_elems).sum();
+        let copies = if self.ext.mtp_embed_head { 2 * self.vocab * h } else { 0 };
+        self.ext.mtp_layers * (layer + 3 * h + 2 * h * h + copies)
+    }
+
+    /// What the published checkpoint holds: the forward pass's parameters
+    /// ([`Arch::param_counts`]) plus the multi-token-prediction layers ([`Arch::mtp_params`]).
+    pub fn checkpoint_params(&self) -> u64 {
+        self.param_counts().0 + self.mtp_params()
+    }
+
+    /// Bytes of linear-attention state one sequence keeps over all linear layers, independent of
+    /// its length (0 without linear layers); `act_bytes` is the activation dtype's size.
+    pub fn linear_state_bytes(&self, act_bytes: u64) -> u64 {
+        match self.ext.linear {
+            Some(la) => self.layer_kinds.iter().filter(|k| k.linear).count() as u64 * la.state_bytes(act_bytes),
+            None => 0,
+        }
     }
 
     /// A warning when a context of `tokens` exceeds the longest the model was built for
@@ -912,9 +1174,11 @@ impl Arch {
 
     /// KV-cache elements per token per full-attention layer (K and V; MLA: the latent + rope key).
     /// Sources: memory-model.md §3.1–3.2.
+    /// DeepSeek-V3.2 adds its indexer's key (index_head_dim) per token and layer.
     pub fn kv_elems_per_token_layer(&self) -> u64 {
+        let indexer = self.ext.indexer.map_or(0, |(_, d)| d);
         match self.mla {
-            Some(m) => m.kv_lora_rank + m.qk_rope_head_dim,
+            Some(m) => m.kv_lora_rank + m.qk_rope_head_dim + indexer,
             None => 2 * self.kv_heads * self.head_dim,
         }
     }
@@ -1157,10 +1421,14 @@ impl Family {
             Family::DeepseekV2 => "deepseek_v2",
             Family::DeepseekV3 => "deepseek_v3",
             Family::GptOss => "gpt_oss",
+            Family::Qwen3Next => "qwen3_next",
+            Family::Glm4Moe => "glm4_moe",
+            Family::MinimaxM2 => "minimax_m2",
+            Family::Llama4 => "llama4",
             Family::Custom => "custom",
         }
     }
-    const ALL: [Family; 15] = [
+    const ALL: [Family; 19] = [
         Family::Llama,
         Family::Mistral,
         Family::Mixtral,
@@ -1175,8 +1443,93 @@ impl Family {
         Family::DeepseekV2,
         Family::DeepseekV3,
         Family::GptOss,
+        Family::Qwen3Next,
+        Family::Glm4Moe,
+        Family::MinimaxM2,
+        Family::Llama4,
         Family::Custom,
     ];
+}
+
+impl Ext {
+    fn to_json(&self) -> Value {
+        use crate::json::object;
+        let linear = self.linear.map_or(Value::Null, |l| {
+            object([
+                ("key_heads", l.key_heads.into()),
+                ("key_head_dim", l.key_head_dim.into()),
+                ("value_heads", l.value_heads.into()),
+                ("value_head_dim", l.value_head_dim.into()),
+                ("conv_kernel", l.conv_kernel.into()),
+            ])
+        });
+        let indexer = self.indexer.map_or(Value::Null, |(n, d)| object([("heads", n.into()), ("head_dim", d.into())]));
+        let vision = self.vision.as_ref().map_or(Value::Null, |v| {
+            object([("params", v.params.into()), ("tokens_per_image", v.tokens_per_image.into()), ("note", v.note.as_str().into())])
+        });
+        let notes: Vec<Value> = self.notes.iter().map(|n| n.as_str().into()).collect();
+        object([
+            ("linear", linear),
+            ("attn_gate", self.attn_gate.into()),
+            ("qk_norm_full", self.qk_norm_full.into()),
+            ("indexer", indexer),
+            ("mtp_layers", self.mtp_layers.into()),
+            ("mtp_embed_head", self.mtp_embed_head.into()),
+            ("vision", vision),
+            ("notes", Value::Array(notes)),
+        ])
+    }
+
+    fn from_json(m: &crate::json::Map) -> Result<Ext, InputError> {
+        let f = ArchFields(m, "model.ext");
+        let sized = |k: &str, v: u64, max: u64| crate::error::check_range(k, v, 0, max);
+        let linear = match f.obj("linear")? {
+            None => None,
+            Some(o) => {
+                let g = ArchFields(o, "model.ext.linear");
+                Some(hybrid::LinearAttn {
+                    key_heads: sized("key_heads", g.u("key_heads")?, MAX_HEADS)?,
+                    key_head_dim: sized("key_head_dim", g.u("key_head_dim")?, MAX_HEAD_DIM)?,
+                    value_heads: sized("value_heads", g.u("value_heads")?, MAX_HEADS)?,
+                    value_head_dim: sized("value_head_dim", g.u("value_head_dim")?, MAX_HEAD_DIM)?,
+                    conv_kernel: sized("conv_kernel", g.u("conv_kernel")?, 1024)?,
+                })
+            }
+        };
+        let indexer = match f.obj("indexer")? {
+            None => None,
+            Some(o) => {
+                let g = ArchFields(o, "model.ext.indexer");
+                Some((sized("heads", g.u("heads")?, MAX_HEADS)?, sized("head_dim", g.u("head_dim")?, MAX_HEAD_DIM)?))
+            }
+        };
+        let vision = match f.obj("vision")? {
+            None => None,
+            Some(o) => {
+                let g = ArchFields(o, "model.ext.vision");
+                Some(vision::Vision {
+                    params: sized("params", g.u("params")?, MAX_VOCAB * MAX_HIDDEN)?,
+                    tokens_per_image: sized("tokens_per_image", g.u("tokens_per_image")?, MAX_VOCAB)?,
+                    note: String::from(o.get("note").and_then(Value::as_str).unwrap_or("")),
+                })
+            }
+        };
+        let notes = m
+            .get("notes")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+            .unwrap_or_default();
+        Ok(Ext {
+            linear,
+            attn_gate: f.b("attn_gate")?,
+            qk_norm_full: f.b("qk_norm_full")?,
+            indexer,
+            mtp_layers: sized("mtp_layers", f.u("mtp_layers")?, MAX_LAYERS)?,
+            mtp_embed_head: f.b("mtp_embed_head")?,
+            vision,
+            notes,
+        })
+    }
 }
 
 /// Reads the fields of one JSON object of the [`Arch`] form, naming the missing or bad one.
@@ -1228,8 +1581,18 @@ impl Arch {
                 ("expert_bias", m.expert_bias.into()),
             ])
         });
-        let kinds: Vec<Value> = self.layer_kinds.iter().map(|k| object([("moe", k.moe.into()), ("sliding", k.sliding.into())])).collect();
-        object([
+        let kinds: Vec<Value> = self
+            .layer_kinds
+            .iter()
+            .map(|k| {
+                let mut o = object([("moe", k.moe.into()), ("sliding", k.sliding.into())]);
+                if k.linear {
+                    o["linear"] = true.into();
+                }
+                o
+            })
+            .collect();
+        let mut out = object([
             ("family", self.family.json_name().into()),
             ("hidden", self.hidden.into()),
             ("layers", self.layers.into()),
@@ -1251,7 +1614,12 @@ impl Arch {
             ("layer_kinds", Value::Array(kinds)),
             ("max_context", self.max_context.into()),
             ("model_type", self.model_type.as_str().into()),
-        ])
+        ]);
+        // Only the newer architectures carry `ext`, so older stored forms stay as they were.
+        if self.ext != Ext::default() {
+            out["ext"] = self.ext.to_json();
+        }
+        out
     }
 
     /// Reads [`Arch::to_json`]'s form back. The sizes are checked as a config's are, so a link
@@ -1305,7 +1673,7 @@ impl Arch {
             .map(|k| {
                 let o = k.as_object().ok_or_else(|| f.bad("layer_kinds"))?;
                 let g = ArchFields(o, "model.layer_kinds");
-                Ok(LayerKind { moe: g.b("moe")?, sliding: g.b("sliding")? })
+                Ok(LayerKind { moe: g.b("moe")?, sliding: g.b("sliding")?, linear: o.get("linear").and_then(Value::as_bool).unwrap_or(false) })
             })
             .collect::<Result<Vec<_>, InputError>>()?;
         let arch = Arch {
@@ -1330,6 +1698,10 @@ impl Arch {
             layer_kinds,
             max_context: f.u("max_context")?,
             model_type: String::from(m.get("model_type").and_then(Value::as_str).ok_or_else(|| f.bad("model_type"))?),
+            ext: match f.obj("ext")? {
+                None => Ext::default(),
+                Some(o) => Ext::from_json(o)?,
+            },
         };
         if let Some(moe) = &arch.moe {
             crate::error::check_range("experts", moe.experts, 1, MAX_EXPERTS)?;
