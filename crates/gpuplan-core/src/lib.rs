@@ -16,6 +16,7 @@ pub mod model;
 pub mod plan;
 pub mod sort;
 pub mod throughput;
+pub mod unified;
 #[cfg(test)]
 mod test_csv;
 pub mod vllm;
