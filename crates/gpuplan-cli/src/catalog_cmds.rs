@@ -113,7 +113,7 @@ pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
         );
     }
     s += "\nlabel GB: the vendor's capacity (10⁹ bytes); GiB (2³⁰ bytes): what the driver reports, which fits are checked against";
-    s += "\nApple (unified memory): GiB is the RAM; fits are checked against macOS's GPU wired limit (2/3 of it up to 32 GiB, 3/4 above: `--json` gpu_usable_bytes), which `--wired-limit-mb` changes";
+    s += "\nApple (unified memory): GiB is the RAM; fits are checked against macOS's GPU wired limit (2/3 of it up to 32 GiB, 3/4 above: `--json` gpu_usable_bytes), which `--wired-limit-mb` changes; MLX is not modelled (llama.cpp/Metal and transformers/MPS are)";
     s += "\nTFLOPS dense (no sparsity); prices are indicative estimates with their date; `--json` adds sources.";
     Ok(s)
 }

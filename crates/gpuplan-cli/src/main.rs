@@ -107,6 +107,9 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     }
     let mut e = estimate(&model, &a.workload)?;
     e.notes.extend(note);
+    if a.gpu_usable.is_some_and(|u| u.basis != gpuplan_core::unified::UsableBasis::Card) {
+        e.notes.push(format!("on a Mac this is the {} estimate; MLX (mlx-lm) is not modelled", a.workload.engine.name()));
+    }
     let accuracy = gpuplan_core::accuracy::of(&a.workload);
     let card = card_capacity(&a, args)?;
     Ok(if a.json {

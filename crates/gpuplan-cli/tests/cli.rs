@@ -396,6 +396,8 @@ fn a_mac_is_judged_against_its_gpu_wired_limit() {
     let t = gpuplan(&["estimate", "--config", "llama-3.1-8b.json", "--gpu", "apple-m3-ultra"]);
     let t = String::from_utf8(t.stdout).unwrap();
     assert!(t.contains("verdict on M3 Ultra (Mac Studio 2025) (384.00 GiB)") && t.contains("iogpu.wired_limit_mb"), "{t}");
+    assert!(t.contains("MLX (mlx-lm) is not modelled"), "{t}");
+    assert!(d["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("MLX (mlx-lm) is not modelled")));
     for (args, needle) in [
         (vec!["estimate", "--config", "llama-3.1-8b.json", "--gpu", "apple-m4-pro-24gb", "--wired-limit-mb", "24577"], "--wired-limit-mb: 24577 is too large; must be a whole number from 0 (macOS's default) to 24576"),
         (vec!["estimate", "--config", "llama-3.1-8b.json", "--gpu", "nvidia-l40s", "--wired-limit-mb", "1000"], "--wired-limit-mb: applies to Apple"),
