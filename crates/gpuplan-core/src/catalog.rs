@@ -1,4 +1,5 @@
-//! The catalog: 48 GPUs with their sources and dates, Hugging Face `config.json` presets for the
+//! The catalog: 48 GPUs with their sources and dates (and 11 Apple configurations beside them, each
+//! a chip × memory with its own price), host memory presets, Hugging Face `config.json` presets for the
 //! common open models, the source articles' four user profiles and model-size table, and the
 //! USD/CNY rate. All of it is one data file, `data/catalog.json`, embedded at compile time
 //! ([`CATALOG_JSON`]); [`load`] parses it and hands the value to the caller (no global state).
