@@ -65,6 +65,9 @@ pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
                     ("memory_label_gb", g.memory_label_gb.into()),
                     ("memory_basis", g.memory_basis.name().into()),
                     ("memory_source", g.memory_source.as_str().into()),
+                    // What its GPU may use: a Mac's default GPU wired limit, a card's memory.
+                    ("gpu_usable_bytes", g.usable_bytes().into()),
+                    ("usable_basis", if gpuplan_core::unified::is_unified(g) { "macos_default" } else { "card" }.into()),
                     ("bandwidth_gbps", g.bandwidth_gbps.into()),
                     ("tflops", g.tflops.to_json()),
                     ("precision", g.precision.to_json()),
@@ -110,7 +113,53 @@ pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
         );
     }
     s += "\nlabel GB: the vendor's capacity (10⁹ bytes); GiB (2³⁰ bytes): what the driver reports, which fits are checked against";
+    s += "\nApple (unified memory): GiB is the RAM; fits are checked against macOS's GPU wired limit (2/3 of it up to 32 GiB, 3/4 above: `--json` gpu_usable_bytes), which `--wired-limit-mb` changes; MLX is not modelled (llama.cpp/Metal and transformers/MPS are)";
     s += "\nTFLOPS dense (no sparsity); prices are indicative estimates with their date; `--json` adds sources.";
+    Ok(s)
+}
+
+const HOSTS_USAGE: &str = "gpuplan hosts [--json]";
+
+/// `gpuplan hosts [--json]`: the host memory presets `--host` takes.
+pub fn cmd_hosts(args: &[&str]) -> Result<String, InputError> {
+    let mut as_json = false;
+    for a in args {
+        match *a {
+            "--json" => as_json = true,
+            "--help" | "-h" => return Ok(HOSTS_USAGE.to_string()),
+            other => return Err(InputError::new(other, format!("is not an option of hosts; usage: {HOSTS_USAGE}"))),
+        }
+    }
+    let cat = load_catalog()?;
+    if as_json {
+        let rows: Vec<json::Value> = cat
+            .hosts
+            .iter()
+            .map(|h| {
+                let mut v = crate::host_json(h);
+                let text: Vec<String> = h.source_ids.iter().map(|id| format!("{id}: {}", cat.source(id).unwrap_or(""))).collect();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("source".into(), text.join(" | ").into());
+                }
+                v
+            })
+            .collect();
+        return Ok(crate::json_text(json::object([("hosts", rows.into())])));
+    }
+    let mut s = format!("{:<26} {:<48} {:>8} {:>9}  {:<24} {:<10}\n", "id", "label", "GB/s", "measured", "sizes GB", "as of");
+    for h in &cat.hosts {
+        let sizes: Vec<String> = h.capacity_gb.iter().map(|g| g.to_string()).collect();
+        s += &format!(
+            "{:<26} {:<48} {:>8.1} {:>9}  {:<24} {:<10}\n",
+            h.id,
+            truncate(&h.label, 48),
+            h.bandwidth_bytes_per_s as f64 / 1e9,
+            opt(h.achieved_bytes_per_s.map(|b| b as f64 / 1e9), 1),
+            sizes.join("/"),
+            h.as_of
+        );
+    }
+    s += "\nGB/s: theoretical peak (channels × 8 bytes × MT/s; Apple: the chip's figure); measured: a memory-read benchmark where one is sourced; `--json` adds sources.";
     Ok(s)
 }
 
@@ -213,9 +262,13 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
             _ => rest.push(a),
         }
     }
-    let a = parse_estimate_args(&rest)?;
+    let mut a = parse_estimate_args(&rest)?;
     let (model, _) = crate::load_model(&a)?;
     let cat = load_catalog()?;
+    // --wired-limit-mb is checked against the --gpu Mac's RAM (it needs --gpu).
+    if a.wired_limit_mb.is_some() {
+        a.apply_gpu(&cat)?;
+    }
     let mut catalog = cat.clone();
     if let Some(id) = &a.gpu {
         catalog.gpus.retain(|g| &g.id == id);
@@ -232,6 +285,7 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
         formats,
         objective,
         top_n: top,
+        wired_limit_mb: a.wired_limit_mb,
         ..Constraints::default()
     };
     let mut eff = Efficiency::default_for(a.workload.engine);

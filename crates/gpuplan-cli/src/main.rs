@@ -18,6 +18,7 @@ usage:
   gpuplan gpus [--json]  the GPU catalog with sources and dates
   gpuplan presets [--json]
                          the model presets (--preset ID): ids, names, sizes, origins
+  gpuplan hosts [--json] the host memory presets (--host ID): bandwidth, sizes, sources
   gpuplan plan <estimate arguments> [--target-tokens-per-s N] [--budget USD] [--json]
                          cheapest GPU × count × format plans that fit
   gpuplan formats        weight formats and their names";
@@ -51,6 +52,7 @@ fn run(args: &[&str]) -> Result<String, InputError> {
         Some("estimate") => cmd_estimate(&args[1..]),
         Some("gpus") => catalog_cmds::cmd_gpus(&args[1..]),
         Some("presets") => catalog_cmds::cmd_presets(&args[1..]),
+        Some("hosts") => catalog_cmds::cmd_hosts(&args[1..]),
         Some("plan") => catalog_cmds::cmd_plan(&args[1..]),
         Some("formats") => Ok(gpuplan_core::formats::ALL_FORMATS.iter().map(|f| f.name()).collect::<Vec<_>>().join("\n")),
         Some("help") | Some("--help") | Some("-h") | None => Ok(USAGE.to_string()),
@@ -84,9 +86,11 @@ fn preset_arch(id: &str) -> Result<Arch, InputError> {
 
 fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     let mut a = parse_estimate_args(args)?;
-    if a.gpu.is_some() {
+    let mut host = None;
+    if a.gpu.is_some() || a.host.is_some() {
         let catalog = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
         a.apply_gpu(&catalog)?;
+        host = a.host_preset(&catalog)?.cloned();
     }
     let (model, file_format) = load_model(&a)?;
     let mut note = None;
@@ -103,9 +107,64 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     }
     let mut e = estimate(&model, &a.workload)?;
     e.notes.extend(note);
+    if a.gpu_usable.is_some_and(|u| u.basis != gpuplan_core::unified::UsableBasis::Card) {
+        e.notes.push(format!("on a Mac this is the {} estimate; MLX (mlx-lm) is not modelled", a.workload.engine.name()));
+    }
     let accuracy = gpuplan_core::accuracy::of(&a.workload);
     let card = card_capacity(&a, args)?;
-    Ok(if a.json { to_json(&e, model.file_weights, &accuracy) } else { table(&e, &a, card, &accuracy) })
+    Ok(if a.json {
+        let mut v = json_value(&e, model.file_weights, &accuracy);
+        if let Some(o) = v.as_object_mut() {
+            // What the named card's GPU may use (a Mac's wired limit), and the host preset.
+            if let Some(u) = a.gpu_usable {
+                o.insert("gpu_usable_bytes".into(), u.bytes.into());
+                o.insert("usable_basis".into(), u.basis.name().into());
+            }
+            if let Some(h) = &host {
+                o.insert("host_preset".into(), host_json(h));
+            }
+        }
+        json_text(v)
+    } else {
+        let mut s = table(&e, &a, card, &accuracy);
+        if let Some(u) = a.gpu_usable {
+            s += &usable_line(u);
+        }
+        if let Some(h) = &host {
+            s += &format!("host memory: {} ({}), {:.1} GB/s theoretical\n", h.label, h.id, h.bandwidth_bytes_per_s as f64 / 1e9);
+        }
+        s
+    })
+}
+
+/// The line that says what a Mac's GPU may use and how to change it (nothing for a card).
+fn usable_line(u: gpuplan_core::unified::Usable) -> String {
+    use gpuplan_core::unified::UsableBasis;
+    match u.basis {
+        UsableBasis::Card => String::new(),
+        UsableBasis::MacosDefault => format!(
+            "GPU wired limit: {} (macOS's default: 2/3 of the RAM up to 32 GiB, 3/4 above); `sudo sysctl iogpu.wired_limit_mb=N` raises it (--wired-limit-mb N)\n",
+            gib(u.bytes).trim()
+        ),
+        UsableBasis::WiredLimitMb(mb) => format!("GPU wired limit: {} (iogpu.wired_limit_mb={mb})\n", gib(u.bytes).trim()),
+    }
+}
+
+/// A host memory preset in `--json` (`host_preset`) and `hosts --json`.
+pub fn host_json(h: &gpuplan_core::catalog::Host) -> json::Value {
+    json::object([
+        ("id", h.id.as_str().into()),
+        ("label", h.label.as_str().into()),
+        ("kind", h.kind.as_str().into()),
+        ("channels", u64::from(h.channels).into()),
+        ("mt_per_s", u64::from(h.mt_per_s).into()),
+        ("bandwidth_bytes_per_s", h.bandwidth_bytes_per_s.into()),
+        ("achieved_bytes_per_s", h.achieved_bytes_per_s.into()),
+        ("achieved_note", h.achieved_note.as_str().into()),
+        ("capacity_gb", json::Value::Array(h.capacity_gb.iter().map(|&g| u64::from(g).into()).collect())),
+        ("source_ids", json::Value::Array(h.source_ids.iter().map(|s| s.as_str().into()).collect())),
+        ("as_of", h.as_of.as_str().into()),
+    ])
 }
 
 /// The card the user named, for the verdict line: `--gpu ID` (its catalog memory) or
@@ -114,14 +173,15 @@ fn card_capacity(a: &EstimateArgs, args: &[&str]) -> Result<Option<(String, u64)
     if let Some(id) = &a.gpu {
         let cat = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
         return match cat.gpus.iter().find(|g| &g.id == id) {
-            Some(g) => Ok(Some((g.name.clone(), g.memory_bytes))),
+            // What its GPU may use (`apply_gpu`: a Mac's wired limit, a card's memory).
+            Some(g) => Ok(Some((g.name.clone(), a.workload.gpu_memory_bytes))),
             None => Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; `gpuplan gpus` lists the ids"))),
         };
     }
     Ok(args.contains(&"--gpu-memory-gib").then(|| ("the card".to_string(), a.workload.gpu_memory_bytes)))
 }
 
-fn to_json(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accuracy: &Accuracy) -> String {
+fn json_value(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accuracy: &Accuracy) -> json::Value {
     let mut v = e.to_json();
     if let Some(o) = v.as_object_mut() {
         if let Some((format, bytes)) = file {
@@ -129,7 +189,7 @@ fn to_json(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accura
         }
         o.insert("accuracy".into(), accuracy.to_json());
     }
-    json_text(v)
+    v
 }
 
 /// The `--json` text of every command: keys sorted at every depth (the order these outputs

@@ -373,3 +373,59 @@ fn the_readme_cli_examples_run_as_written() {
     assert!(ran >= 7, "{ran} examples");
     assert!(section.contains("cargo install --path crates/gpuplan-cli"));
 }
+
+/// Issue 13 §5: on a Mac the verdict is against the GPU wired limit, which `--wired-limit-mb`
+/// sets; the JSON says which (`gpu_usable_bytes`, `usable_basis`).
+#[test]
+fn a_mac_is_judged_against_its_gpu_wired_limit() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["estimate", "--config", "llama-3.1-8b.json", "--weights", "bf16", "--prompt", "16384", "--new-tokens", "0", "--batch", "1", "--gpu", "apple-m4-pro-24gb", "--json"];
+        args.extend_from_slice(extra);
+        let out = gpuplan(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let d = run(&[]);
+    assert_eq!((d["gpu_usable_bytes"].as_u64(), d["usable_basis"].as_str()), (Some(16 << 30), Some("macos_default")), "2/3 of 24 GiB");
+    let need = d["total_bytes"].as_u64().unwrap();
+    assert!(need > 16 << 30 && need < 24 << 30, "{need}");
+    assert_eq!(d["verdict"], "does_not_fit");
+    let r = run(&["--wired-limit-mb", "24576"]);
+    assert_eq!((r["gpu_usable_bytes"].as_u64(), r["usable_basis"].as_str(), r["verdict"].as_str()), (Some(24 << 30), Some("wired_limit_mb"), Some("fits")));
+    // The table says so and how to raise it.
+    let t = gpuplan(&["estimate", "--config", "llama-3.1-8b.json", "--gpu", "apple-m3-ultra"]);
+    let t = String::from_utf8(t.stdout).unwrap();
+    assert!(t.contains("verdict on M3 Ultra (Mac Studio 2025) (384.00 GiB)") && t.contains("iogpu.wired_limit_mb"), "{t}");
+    assert!(t.contains("MLX (mlx-lm) is not modelled"), "{t}");
+    assert!(d["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("MLX (mlx-lm) is not modelled")));
+    for (args, needle) in [
+        (vec!["estimate", "--config", "llama-3.1-8b.json", "--gpu", "apple-m4-pro-24gb", "--wired-limit-mb", "24577"], "--wired-limit-mb: 24577 is too large; must be a whole number from 0 (macOS's default) to 24576"),
+        (vec!["estimate", "--config", "llama-3.1-8b.json", "--gpu", "nvidia-l40s", "--wired-limit-mb", "1000"], "--wired-limit-mb: applies to Apple"),
+        (vec!["estimate", "--config", "llama-3.1-8b.json", "--wired-limit-mb", "1000"], "--wired-limit-mb: is a Mac's GPU wired limit"),
+        (vec!["estimate", "--config", "llama-3.1-8b.json", "--gpu", "apple-m4-max", "--wired-limit-mb", "lots"], "--wired-limit-mb: \"lots\" is not a number"),
+        (vec!["plan", "--config", "llama-3.1-8b.json", "--gpu", "apple-m4-max", "--wired-limit-mb", "140000"], "--wired-limit-mb: 140000 is too large"),
+        (vec!["estimate", "--config", "llama-3.1-8b.json", "--host", "ddr3"], "--host: \"ddr3\" is not a host preset"),
+    ] {
+        let out = gpuplan(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn hosts_lists_the_presets_with_sources() {
+    let out = gpuplan(&["hosts", "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hosts = v["hosts"].as_array().unwrap();
+    let h = hosts.iter().find(|h| h["id"] == "epyc-12ch-ddr5-4800").unwrap();
+    assert_eq!(h["bandwidth_bytes_per_s"], 460_800_000_000u64);
+    assert!(h["source"].as_str().unwrap().contains("HM1: "));
+    assert!(hosts.iter().all(|h| !h["source"].as_str().unwrap().is_empty() && h["as_of"].is_string()));
+    let text = String::from_utf8(gpuplan(&["hosts"]).stdout).unwrap();
+    assert!(text.contains("ddr5-6400-2ch") && text.contains("102.4"), "{text}");
+    let e = gpuplan(&["estimate", "--config", "llama-3.1-8b.json", "--host", "ddr5-6400-2ch", "--json"]);
+    let e: serde_json::Value = serde_json::from_slice(&e.stdout).unwrap();
+    assert_eq!(e["host_preset"]["bandwidth_bytes_per_s"], 102_400_000_000u64);
+}

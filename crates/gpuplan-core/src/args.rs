@@ -31,6 +31,14 @@ pub struct EstimateArgs {
     pub budget_usd: Option<u64>,
     /// Catalog GPU id for the fit verdict.
     pub gpu: Option<String>,
+    /// `--wired-limit-mb N`: a Mac's `iogpu.wired_limit_mb` (0 = macOS's default); needs an
+    /// Apple `--gpu`, whose RAM bounds it ([`crate::unified::wired_limit_bytes`]).
+    pub wired_limit_mb: Option<u64>,
+    /// What the `--gpu` card's GPU may use, and why (set by [`EstimateArgs::apply_gpu`]).
+    pub gpu_usable: Option<crate::unified::Usable>,
+    /// `--host ID`: a host memory preset of the catalog (`gpuplan hosts`), read by
+    /// [`EstimateArgs::host_preset`].
+    pub host: Option<String>,
 }
 
 pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH | --safetensors PATH [--config PATH] | --preset ID)
@@ -41,14 +49,17 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     [--engine hf|vllm|llama.cpp|sglang] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N]
     [--max-model-len N] [--max-num-seqs N] [--max-num-batched-tokens N] [--enforce-eager] (vLLM)
     [--mem-fraction-static F] [--context-length N] (SGLang)
-    [--gpu-memory-gib N | --gpu ID] [--json]
+    [--gpu-memory-gib N | --gpu ID [--wired-limit-mb N]] [--host ID] [--json]
   Only the model is required (`gpuplan presets` lists the preset ids). Defaults:
     --mode inference; --weights bf16 (nf4 with --mode qlora; with --gguf or --safetensors the
     file's own format, q4_k_m for a GGUF of unknown type); --kv-cache bf16 (fp16 with fp16 or
     GGUF weights, fp32 with fp32); --batch 1; --prompt 2048; --new-tokens 256; --seq 2048;
     --precision bf16; --optimizer adamw; --lora-rank 16; --lora-targets all-linear; --gpus 1; --tp every GPU for
     inference, else 1; --pp 1; --zero 0; --engine hf (llama.cpp for GGUF weights);
-    --gpu-memory-utilization 0.9; --gpu-layers all; --double-quant off; --static-cache off (transformers' DynamicCache).";
+    --gpu-memory-utilization 0.9; --gpu-layers all; --double-quant off; --static-cache off (transformers' DynamicCache).
+  On an Apple --gpu the GPU may use macOS's default wired limit (2/3 of the RAM up to 32 GiB,
+    3/4 above); --wired-limit-mb N is `sudo sysctl iogpu.wired_limit_mb=N` (0 = the default, at
+    most the RAM in MiB). --host ID: a host memory preset (`gpuplan hosts` lists them).";
 
 /// A whole number with no bound of its own (the core's checks bound it).
 fn number(flag: &str, v: &str) -> Result<u64, InputError> {
@@ -73,6 +84,8 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     let mut target = None;
     let mut budget = None;
     let mut gpu = None;
+    let mut wired_limit_mb = None;
+    let mut host = None;
     let mut saw_mode = false;
     let mut gpu_memory_given = false;
     let mut it = args.iter().peekable();
@@ -146,6 +159,9 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--enforce-eager" => w.vllm.enforce_eager = true,
             "--mem-fraction-static" => w.sglang.mem_fraction_static_permille = Some(fraction(flag, &value(flag)?)?),
             "--context-length" => w.sglang.context_length = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            // Bounded by the machine's RAM once the card is known (`apply_gpu`).
+            "--wired-limit-mb" => wired_limit_mb = Some(number(flag, &value(flag)?)?),
+            "--host" => host = Some(value(flag)?),
             "--target-tokens-per-s" => target = Some(number(flag, &value(flag)?)?),
             "--budget" => budget = Some(number(flag, &value(flag)?)?),
             other => {
@@ -181,7 +197,10 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     if gpu_memory_given && gpu.is_some() {
         return Err(InputError::new("--gpu-memory-gib", "give either --gpu ID (the card's own memory) or --gpu-memory-gib N, not both"));
     }
-    Ok(EstimateArgs { model, config, workload: w, json, target_tokens_per_s: target, budget_usd: budget, gpu })
+    if wired_limit_mb.is_some() && gpu.is_none() {
+        return Err(InputError::new("--wired-limit-mb", "is a Mac's GPU wired limit: give the Mac with --gpu ID (an apple-… id of `gpuplan gpus`)"));
+    }
+    Ok(EstimateArgs { model, config, workload: w, json, target_tokens_per_s: target, budget_usd: budget, gpu, wired_limit_mb, gpu_usable: None, host })
 }
 
 /// A fraction in (0, 1] as per-mille (`--mem-fraction-static 0.88` → 880).
@@ -208,13 +227,16 @@ fn gib_bytes(flag: &str, v: &str) -> Result<u64, InputError> {
 }
 
 impl EstimateArgs {
-    /// `--gpu ID`: the card's memory as its driver reports it becomes the workload's GPU memory
-    /// (what vLLM's pool is sized from and the fit note compares against).
+    /// `--gpu ID`: what the card's GPU may use becomes the workload's GPU memory (what vLLM's
+    /// pool is sized from and the fit note compares against): a discrete card's memory as its
+    /// driver reports it, a Mac's GPU wired limit (macOS's default, or `--wired-limit-mb`).
     pub fn apply_gpu(&mut self, catalog: &crate::catalog::Catalog) -> Result<(), InputError> {
         let Some(id) = &self.gpu else { return Ok(()) };
         match catalog.gpu(id) {
             Some(g) => {
-                self.workload.gpu_memory_bytes = g.memory_bytes;
+                let usable = crate::unified::gpu_usable(g, self.wired_limit_mb)?;
+                self.workload.gpu_memory_bytes = usable.bytes;
+                self.gpu_usable = Some(usable);
                 // vLLM keeps its small scheduler defaults on A100s ("a100" in the device name).
                 self.workload.vllm.card_is_a100 = g.id.contains("a100");
                 Ok(())
@@ -224,6 +246,18 @@ impl EstimateArgs {
                 Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; allowed: {}", ids.join(", "))))
             }
         }
+    }
+}
+
+impl EstimateArgs {
+    /// `--host ID`: the host memory preset it names (its bandwidth is what the part of a model
+    /// kept in system RAM is read at), `None` without the flag, an error naming the ids.
+    pub fn host_preset<'c>(&self, catalog: &'c crate::catalog::Catalog) -> Result<Option<&'c crate::catalog::Host>, InputError> {
+        let Some(id) = &self.host else { return Ok(None) };
+        catalog.host(id).map(Some).ok_or_else(|| {
+            let ids: Vec<&str> = catalog.hosts.iter().map(|h| h.id.as_str()).collect();
+            InputError::new("--host", format!("\"{id}\" is not a host preset; allowed: {} (`gpuplan hosts` lists them)", ids.join(", ")))
+        })
     }
 }
 
@@ -327,5 +361,49 @@ mod tests {
         assert_eq!(a.workload.gpu_memory_bytes, cat.gpu("nvidia-l40s").unwrap().memory_bytes);
         let mut a = parse_estimate_args(&split("--config c --gpu nvidia-nope")).unwrap();
         assert_eq!(a.apply_gpu(&cat).unwrap_err().field, "--gpu");
+    }
+
+    /// Issue 13 §5: a Mac's GPU may use its wired limit, not the whole RAM.
+    #[test]
+    fn apple_gpu_uses_the_wired_limit() {
+        use crate::unified::{Usable, UsableBasis};
+        let cat = crate::catalog::load().unwrap();
+        let mut a = parse_estimate_args(&split("--config c --gpu apple-m4-max")).unwrap();
+        a.apply_gpu(&cat).unwrap();
+        assert_eq!(a.workload.gpu_memory_bytes, 96 * GIB, "3/4 of 128 GiB");
+        assert_eq!(a.gpu_usable, Some(Usable { bytes: 96 * GIB, basis: UsableBasis::MacosDefault }));
+        let mut a = parse_estimate_args(&split("--config c --gpu apple-m4-max --wired-limit-mb 120000")).unwrap();
+        a.apply_gpu(&cat).unwrap();
+        assert_eq!(a.workload.gpu_memory_bytes, 120_000 << 20);
+        assert_eq!(a.gpu_usable.unwrap().basis, UsableBasis::WiredLimitMb(120_000));
+        for (line, apply) in [
+            ("--config c --gpu apple-m4-max --wired-limit-mb 131073", true),
+            ("--config c --gpu nvidia-l40s --wired-limit-mb 1000", true),
+            ("--config c --wired-limit-mb 1000", false),
+            ("--config c --gpu apple-m4-max --wired-limit-mb 1.5", false),
+            ("--config c --gpu apple-m4-max --wired-limit-mb -1", false),
+        ] {
+            let e = match parse_estimate_args(&split(line)) {
+                Ok(mut a) if apply => a.apply_gpu(&cat).unwrap_err(),
+                Ok(_) => panic!("{line}: accepted"),
+                Err(e) => e,
+            };
+            assert_eq!(e.field, "--wired-limit-mb", "{line}: {e}");
+        }
+        let e = parse_estimate_args(&split("--config c --gpu apple-m4-max --wired-limit-mb 131073")).unwrap().apply_gpu(&cat).unwrap_err();
+        assert!(e.to_string().contains("from 0 (macOS's default) to 131072"), "{e}");
+    }
+
+    #[test]
+    fn host_flag_names_a_preset() {
+        let cat = crate::catalog::load().unwrap();
+        let a = parse_estimate_args(&split("--config c --host ddr5-6400-2ch")).unwrap();
+        assert_eq!(a.host_preset(&cat).unwrap().map(|h| h.bandwidth_bytes_per_s), Some(102_400_000_000));
+        let a = parse_estimate_args(&split("--config c")).unwrap();
+        assert_eq!(a.host_preset(&cat).unwrap(), None);
+        let a = parse_estimate_args(&split("--config c --host ddr3")).unwrap();
+        let e = a.host_preset(&cat).unwrap_err();
+        assert!(e.field == "--host" && e.message.contains("ddr4-3200-2ch"), "{e}");
+        assert_eq!(parse_estimate_args(&split("--config c --host")).unwrap_err().field, "--host");
     }
 }

@@ -1,4 +1,5 @@
-//! The catalog: 48 GPUs with their sources and dates, Hugging Face `config.json` presets for the
+//! The catalog: 48 GPUs with their sources and dates (and 11 Apple configurations beside them, each
+//! a chip × memory with its own price), host memory presets, Hugging Face `config.json` presets for the
 //! common open models, the source articles' four user profiles and model-size table, and the
 //! USD/CNY rate. All of it is one data file, `data/catalog.json`, embedded at compile time
 //! ([`CATALOG_JSON`]); [`load`] parses it and hands the value to the caller (no global state).
@@ -61,6 +62,9 @@ pub struct Catalog {
     pub profiles: Vec<Profile>,
     /// The source article's model-size table (7B … 300B+ × training / fine-tuning / inference).
     pub size_tiers: Vec<SizeTier>,
+    /// Host (system) memory presets: the RAM llama.cpp offloads to (`--host ID`). The file's
+    /// `hosts` section; absent = none.
+    pub hosts: Vec<Host>,
     pub fx: Fx,
 }
 
@@ -82,6 +86,38 @@ impl Catalog {
     pub fn size_tier(&self, tier: &str) -> Option<&SizeTier> {
         self.size_tiers.iter().find(|t| t.tier == tier)
     }
+    /// A host memory preset (`"ddr5-6400-2ch"`).
+    pub fn host(&self, id: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| h.id == id)
+    }
+}
+
+/// A host (system) memory preset: what the part of a model llama.cpp keeps in RAM is read at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Host {
+    /// `ddr5-6400-2ch`, `epyc-12ch-ddr5-4800`, `apple-unified-m4-max`, …
+    pub id: String,
+    pub label: String,
+    /// `"ddr"` (DIMMs on a CPU's memory channels) or `"unified"` (an Apple SoC's memory, which
+    /// the GPU and the CPU share).
+    pub kind: String,
+    /// Memory channels (64-bit DDR4 channels, or DDR5 DIMMs of two 32-bit subchannels); 0 for
+    /// unified memory.
+    pub channels: u32,
+    /// Transfers per second of the DIMMs, in millions (DDR5-6400 → 6400); 0 for unified memory.
+    pub mt_per_s: u32,
+    /// Theoretical peak: channels × 8 bytes × MT/s for DDR; the chip's published figure for
+    /// unified memory.
+    pub bandwidth_bytes_per_s: u64,
+    /// A measured figure (memory-read benchmark) where one is sourced.
+    pub achieved_bytes_per_s: Option<u64>,
+    /// How `achieved_bytes_per_s` was measured (empty when there is none).
+    pub achieved_note: String,
+    /// Typical capacities sold for this memory, in GB.
+    pub capacity_gb: Vec<u32>,
+    /// Ids into [`Catalog::sources`].
+    pub source_ids: Vec<String>,
+    pub as_of: String,
 }
 
 /// Exchange rate used to show CNY prices.
@@ -315,6 +351,13 @@ impl Gpu {
     /// Memory in bytes, as the driver reports it (see [`Gpu::memory_bytes`] field docs).
     pub fn memory_bytes(&self) -> u64 {
         self.memory_bytes
+    }
+
+    /// The bytes its GPU may use by default: a discrete card's memory, or an Apple
+    /// configuration's default GPU wired limit (`crate::unified`, about 2/3 or 3/4 of the RAM).
+    /// What the fit verdicts and the planner compare against.
+    pub fn usable_bytes(&self) -> u64 {
+        crate::unified::gpu_usable(self, None).map_or(self.memory_bytes, |u| u.bytes)
     }
 
     /// Board power in W, `None` when not published.
@@ -614,6 +657,70 @@ fn validate_gpu(cat: &Catalog, i: usize, g: &Gpu, bad: &mut dyn FnMut(String)) {
     if !(g.interconnect.gbps_per_gpu.is_finite() && g.interconnect.gbps_per_gpu > 0.0) {
         bad(format!("gpu {id}: interconnect bandwidth {} is not positive", g.interconnect.gbps_per_gpu));
     }
+    // Apple configurations: each entry is one machine (chip × memory) with its own price, so
+    // the planner never prices 512 GB at the 96 GB model's price.
+    if g.interconnect.kind == "unified" {
+        if g.price.purchase_usd.is_none() || g.price.purchase_basis.trim().is_empty() || g.source_ids.is_empty() {
+            bad(format!("gpu {id}: an Apple configuration needs its own sourced list price (price.purchase_usd, price.purchase_basis, source_ids)"));
+        }
+        if g.memory_basis != MemoryBasis::Binary {
+            bad(format!("gpu {id}: macOS reports a Mac's RAM as the label × 2³⁰ (hw.memsize): memory_basis must be binary"));
+        }
+    }
+}
+
+/// The checks of one host memory preset (see [`validate`]).
+fn validate_host(cat: &Catalog, i: usize, h: &Host, bad: &mut dyn FnMut(String)) {
+    let id = &h.id;
+    if id.is_empty() || id.bytes().any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')) {
+        bad(format!("host #{i}: id \"{id}\" must be lowercase letters, digits or '-'"));
+    }
+    if cat.hosts[..i].iter().any(|o| &o.id == id) {
+        bad(format!("host {id}: duplicate id"));
+    }
+    if h.label.trim().is_empty() {
+        bad(format!("host {id}: empty label"));
+    }
+    if h.source_ids.is_empty() {
+        bad(format!("host {id}: no source"));
+    }
+    for s in &h.source_ids {
+        if !cat.sources.contains_key(s) {
+            bad(format!("host {id}: source id {s} is not in the sources table"));
+        }
+    }
+    if !is_date(&h.as_of) {
+        bad(format!("host {id}: as_of \"{}\" is not YYYY-MM(-DD)", h.as_of));
+    }
+    match h.kind.as_str() {
+        // A DDR4 channel and a DDR5 DIMM (two 32-bit subchannels) move 8 bytes a transfer.
+        "ddr" => {
+            let peak = h.channels as u64 * 8 * h.mt_per_s as u64 * 1_000_000;
+            if h.channels == 0 || h.mt_per_s == 0 || h.bandwidth_bytes_per_s != peak {
+                bad(format!(
+                    "host {id}: bandwidth_bytes_per_s {} is not channels {} × 8 bytes × {} MT/s = {peak}",
+                    h.bandwidth_bytes_per_s, h.channels, h.mt_per_s
+                ));
+            }
+        }
+        "unified" => {
+            if h.bandwidth_bytes_per_s == 0 {
+                bad(format!("host {id}: no bandwidth_bytes_per_s"));
+            }
+        }
+        other => bad(format!("host {id}: kind \"{other}\" is not \"ddr\" or \"unified\"")),
+    }
+    if !(10_000_000_000..=2_000_000_000_000).contains(&h.bandwidth_bytes_per_s) {
+        bad(format!("host {id}: bandwidth {} B/s outside 10–2000 GB/s", h.bandwidth_bytes_per_s));
+    }
+    if let Some(a) = h.achieved_bytes_per_s {
+        if a == 0 || a > h.bandwidth_bytes_per_s || h.achieved_note.trim().is_empty() {
+            bad(format!("host {id}: achieved_bytes_per_s {a} must be positive, at most the theoretical {} and say how it was measured", h.bandwidth_bytes_per_s));
+        }
+    }
+    if h.capacity_gb.is_empty() || h.capacity_gb.windows(2).any(|w| w[0] >= w[1]) || h.capacity_gb[0] == 0 {
+        bad(format!("host {id}: capacity_gb {:?} must be positive sizes in increasing order", h.capacity_gb));
+    }
 }
 
 /// Checks the catalog's plausibility; returns one readable sentence per problem (empty = ok).
@@ -623,7 +730,9 @@ fn validate_gpu(cat: &Catalog, i: usize, g: &Gpu, bad: &mut dyn FnMut(String)) {
 /// label read as decimal (× 10⁹) and as binary (× 2³⁰) GB, exactly the binary reading when no
 /// driver total was found, and a source for it, bandwidth 50–20 000 GB/s,
 /// BF16 1–10 000 TFLOPS when present, other peaks positive, TDP 10–3000 W when published,
-/// prices positive when present, unique ids. Models: unique ids, source, date, and a config
+/// prices positive when present, unique ids; an Apple (unified-memory) configuration has its own
+/// sourced list price and the binary capacity macOS reports. Hosts: unique ids, sources, dates,
+/// DDR bandwidth = channels × 8 bytes × MT/s, a measured figure at most that and explained. Models: unique ids, source, date, and a config
 /// with `model_type`, `hidden_size` and `num_hidden_layers`. Profiles: known mode, model and GPU.
 pub fn validate(cat: &Catalog) -> Vec<String> {
     let mut out = Vec::new();
@@ -644,6 +753,9 @@ pub fn validate(cat: &Catalog) -> Vec<String> {
     }
     for (i, g) in cat.gpus.iter().enumerate() {
         validate_gpu(cat, i, g, &mut bad);
+    }
+    for (i, h) in cat.hosts.iter().enumerate() {
+        validate_host(cat, i, h, &mut bad);
     }
     for (i, m) in cat.models.iter().enumerate() {
         let id = &m.id;
@@ -748,7 +860,10 @@ mod tests {
         let c = cat();
         let problems = validate(&c);
         assert!(problems.is_empty(), "catalog problems:\n{}", problems.join("\n"));
-        assert_eq!(c.gpus.len(), 48);
+        // The 48 rows of gpu-specs.csv, then the Apple configurations (no CSV row: each is
+        // one machine of a chip × memory, with its own sources).
+        assert_eq!(c.gpus.iter().filter(|g| !g.csv.is_empty()).count(), 48);
+        assert!(c.gpus.iter().filter(|g| g.csv.is_empty()).all(|g| g.vendor == "Apple" && g.interconnect.kind == "unified"));
     }
 
     #[test]
@@ -793,11 +908,13 @@ mod tests {
         let header = &rows[0];
         let rows: Vec<&Vec<String>> = rows[1..].iter().filter(|r| !(r.len() == 1 && r[0].is_empty())).collect();
         let c = cat();
-        let ids: Vec<&str> = c.gpus.iter().map(|g| g.id.as_str()).collect();
+        // Every GPU with a CSV row (all but the Apple configurations added beside them).
+        let from_csv: Vec<&Gpu> = c.gpus.iter().filter(|g| !g.csv.is_empty()).collect();
+        let ids: Vec<&str> = from_csv.iter().map(|g| g.id.as_str()).collect();
         let csv_ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
         assert_eq!(ids, csv_ids, "same ids in the same order");
         let num = |s: &str| if s.trim().is_empty() { None } else { Some(s.trim().parse::<f64>().expect(s)) };
-        for (g, r) in c.gpus.iter().zip(rows) {
+        for (g, r) in from_csv.into_iter().zip(rows) {
             assert_eq!(r.len(), header.len(), "{}: column count", g.id);
             let row: BTreeMap<String, String> = header.iter().cloned().zip(r.iter().cloned()).collect();
             assert_eq!(g.csv, row, "{}: csv columns differ", g.id);
@@ -1011,6 +1128,96 @@ mod tests {
         assert_eq!(parse(CATALOG_JSON).unwrap(), cat());
         assert!(parse("{}").is_err());
         assert!(matches!(parse("not json"), Err(CatalogError::Json(_))));
+    }
+
+    /// Issue 13 §5: each Apple configuration is its own machine with its own memory, bandwidth
+    /// and price; the existing ids keep the memory they had (the CSV rows' 512 GB and 128 GB).
+    #[test]
+    fn apple_configurations_have_their_own_memory_and_price() {
+        let c = cat();
+        let g = |id: &str| c.gpu(id).unwrap_or_else(|| panic!("{id}"));
+        // (id, GB, GB/s, USD): module data/catalog.json, sources AP1–AP6.
+        let want: &[(&str, u32, f64, f64)] = &[
+            ("apple-m3-ultra-96gb", 96, 819.0, 3999.0),
+            ("apple-m3-ultra-256gb", 256, 819.0, 5999.0),
+            ("apple-m3-ultra", 512, 819.0, 9499.0),
+            ("apple-m4-max-36gb", 36, 410.0, 1999.0),
+            ("apple-m4-max-48gb", 48, 546.0, 2499.0),
+            ("apple-m4-max-64gb", 64, 546.0, 2699.0),
+            ("apple-m4-max", 128, 546.0, 3499.0),
+            ("apple-m4-pro-24gb", 24, 273.0, 1399.0),
+            ("apple-m4-pro-48gb", 48, 273.0, 1799.0),
+            ("apple-m4-pro-64gb", 64, 273.0, 1999.0),
+            ("apple-m2-ultra-64gb", 64, 800.0, 3999.0),
+            ("apple-m2-ultra-128gb", 128, 800.0, 4799.0),
+            ("apple-m2-ultra-192gb", 192, 800.0, 5599.0),
+        ];
+        for &(id, gb, bw, usd) in want {
+            let x = g(id);
+            assert_eq!((x.memory_label_gb, x.memory_bytes, x.bandwidth_gbps, x.price.purchase_usd), (gb, (gb as u64) << 30, bw, Some(usd)), "{id}");
+            assert!(!x.price.purchase_basis.is_empty() && is_date(&x.price.as_of), "{id}");
+        }
+        assert_eq!(c.gpus.iter().filter(|x| x.vendor == "Apple").count(), want.len(), "every Apple entry is listed here");
+        // Within a chip, more memory never costs less.
+        for (a, b) in want.iter().zip(&want[1..]) {
+            if a.0.split('-').nth(1) == b.0.split('-').nth(1) && a.0.split('-').nth(2) == b.0.split('-').nth(2) {
+                assert!(a.1 < b.1 && a.3 < b.3, "{} → {}", a.0, b.0);
+            }
+        }
+    }
+
+    #[test]
+    fn apple_configuration_without_price_or_source_fails_validation() {
+        let mut c = cat();
+        let i = c.gpus.iter().position(|g| g.id == "apple-m3-ultra-256gb").unwrap();
+        c.gpus[i].price.purchase_usd = None;
+        let p = validate(&c);
+        assert!(p.iter().any(|s| s.contains("apple-m3-ultra-256gb: an Apple configuration needs its own sourced list price")), "{p:?}");
+        let mut c = cat();
+        c.gpus[i].source.clear();
+        c.gpus[i].source_ids.clear();
+        let p = validate(&c);
+        assert!(p.iter().any(|s| s.contains("apple-m3-ultra-256gb: no source")), "{p:?}");
+        let mut c = cat();
+        c.gpus[i].memory_basis = MemoryBasis::Driver;
+        assert!(validate(&c).iter().any(|s| s.contains("memory_basis must be binary")));
+    }
+
+    #[test]
+    fn host_presets_read_and_validate() {
+        let c = cat();
+        let h = |id: &str| c.host(id).unwrap_or_else(|| panic!("{id}"));
+        // Theoretical peak = channels × 8 bytes × MT/s.
+        for (id, bw) in [
+            ("ddr4-3200-2ch", 51_200_000_000u64),
+            ("ddr5-5600-2ch", 89_600_000_000),
+            ("ddr5-6400-2ch", 102_400_000_000),
+            ("xeon-8ch-ddr5-4800", 307_200_000_000),
+            ("xeon-8ch-ddr5-5600", 358_400_000_000),
+            ("epyc-12ch-ddr5-4800", 460_800_000_000),
+            ("apple-unified-m4-max", 546_000_000_000),
+            ("apple-unified-m3-ultra", 819_000_000_000),
+        ] {
+            assert_eq!(h(id).bandwidth_bytes_per_s, bw, "{id}");
+        }
+        assert_eq!(h("ddr4-3200-2ch").achieved_bytes_per_s, Some(46_000_000_000), "Guru3D AIDA64 read");
+        assert!(c.host("ddr9-nope").is_none());
+        // Each unified preset is the bandwidth of an Apple configuration of the catalog.
+        for u in c.hosts.iter().filter(|h| h.kind == "unified") {
+            assert!(c.gpus.iter().any(|g| g.vendor == "Apple" && g.bandwidth_gbps * 1e9 == u.bandwidth_bytes_per_s as f64), "{}", u.id);
+        }
+        let mut bad = c.clone();
+        bad.hosts[1].bandwidth_bytes_per_s += 1;
+        bad.hosts[2].source_ids.clear();
+        bad.hosts[3].achieved_bytes_per_s = Some(bad.hosts[3].bandwidth_bytes_per_s + 1);
+        bad.hosts[4].id = bad.hosts[0].id.clone();
+        bad.hosts[5].kind = "hbm".into();
+        let p = validate(&bad);
+        assert!(p.iter().any(|s| s.contains("ddr5-5600-2ch: bandwidth_bytes_per_s 89600000001 is not channels 2 × 8 bytes × 5600 MT/s")), "{p:?}");
+        assert!(p.iter().any(|s| s.contains("ddr5-6400-2ch: no source")), "{p:?}");
+        assert!(p.iter().any(|s| s.contains("xeon-8ch-ddr5-4800: achieved_bytes_per_s")), "{p:?}");
+        assert!(p.iter().any(|s| s.contains("duplicate id")), "{p:?}");
+        assert!(p.iter().any(|s| s.contains("kind \"hbm\"")), "{p:?}");
     }
 
     #[test]

@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 66] = [
+static CONSTANTS: [Constant; 70] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -502,6 +502,19 @@ static CONSTANTS: [Constant; 66] = [
         "the source article's 8×A800 row: 120 万 operations against a 1360 万 purchase over 3–5 years ⇒ 2–3 % a year"),
     konst!("cost::CostInputs::new · hours_per_year", 8760.0, "hours",
         "hours in a year", "365 × 24"),
+    // What the GPU of a Mac may use (unified.rs).
+    konst!("unified::MACOS_TWO_THIRDS_MAX_RAM", crate::unified::MACOS_TWO_THIRDS_MAX_RAM, "bytes",
+        "Apple configurations: the largest RAM whose default GPU wired limit is 2/3 of it (3/4 above)",
+        "llama.cpp ggml_metal_init logs of recommendedMaxWorkingSetSize: 32 GiB → 21845.34 MB (ollama/ollama#434), 64 GiB → 49152.00 MiB (llama.cpp#1870)"),
+    konst!("unified::default_wired_limit_bytes · share up to 32 GiB", 2.0 / 3.0, "fraction of RAM",
+        "Apple configurations: the GPU's default wired limit on 8–32 GiB machines (macOS 13–15)",
+        "recommendedMaxWorkingSetSize 10922.67 MB on 16 GiB (llama.cpp#2209), 21845.34 MB on 32 GiB (ollama/ollama#434)"),
+    konst!("unified::default_wired_limit_bytes · share above 32 GiB", 0.75, "fraction of RAM",
+        "Apple configurations: the GPU's default wired limit on machines of more than 32 GiB (macOS 13–15; macOS 26 reports more on 128 GiB, so this errs low)",
+        "recommendedMaxWorkingSetSize 49152 MiB on 64 GiB (llama.cpp#1870), 73728 MB on 96 GiB (llama.cpp#3213), 98304 MB on a 128 GiB M2 Ultra"),
+    konst!("unified::APPLE_PAGE_BYTES", crate::unified::APPLE_PAGE_BYTES, "bytes",
+        "Apple configurations: the default wired limit is a whole number of pages (2/3 of 32 GiB logs as 21845.34, not .33, MiB)",
+        "Apple developer documentation, Addressing architectural differences in your macOS code: the page size on Apple silicon is 16 KB"),
 ];
 
 /// Every constant the estimator uses, with its value, what it is for and its source.
@@ -596,6 +609,12 @@ mod tests {
             Some(b as f64)
         };
         let v = match name {
+            "unified::default_wired_limit_bytes · share up to 32 GiB" => {
+                crate::unified::default_wired_limit_bytes(24 << 30) as f64 / (24u64 << 30) as f64
+            }
+            "unified::default_wired_limit_bytes · share above 32 GiB" => {
+                crate::unified::default_wired_limit_bytes(64 << 30) as f64 / (64u64 << 30) as f64
+            }
             "memory::inference · llama.cpp n_ubatch" => {
                 let a = estimate(&m, &cpp).ok()?.breakdown.activations;
                 (a / ((4 * h + 3 * i) * 4 + 32000 * 4)) as f64

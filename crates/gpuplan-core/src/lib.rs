@@ -18,6 +18,7 @@ pub mod serving;
 pub mod sglang;
 pub mod sort;
 pub mod throughput;
+pub mod unified;
 #[cfg(test)]
 mod test_csv;
 #[cfg(test)]

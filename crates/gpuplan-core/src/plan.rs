@@ -50,6 +50,10 @@ pub struct Constraints {
     pub top_n: usize,
     /// At most this many plans per card type (default 2), so the list shows different cards.
     pub max_per_gpu: usize,
+    /// A Mac's `iogpu.wired_limit_mb` (`--wired-limit-mb`): what the GPU of an Apple
+    /// configuration may use instead of macOS's default wired limit, where it is at most that
+    /// machine's RAM (`unified::gpu_usable`); `None` = the default.
+    pub wired_limit_mb: Option<u64>,
 }
 
 impl Default for Constraints {
@@ -62,6 +66,7 @@ impl Default for Constraints {
             objective: Objective::Own,
             top_n: 10,
             max_per_gpu: 2,
+            wired_limit_mb: None,
         }
     }
 }
@@ -635,7 +640,8 @@ impl<'a> Search<'a> {
             support,
             peak,
             link: link(gpu),
-            mem: gpu.memory_bytes,
+            // What its GPU may use: an Apple configuration's GPU wired limit, not its RAM.
+            mem: crate::unified::gpu_usable(gpu, self.constraints.wired_limit_mb).map_or(gpu.usable_bytes(), |u| u.bytes),
             per_card_bound,
             step_bytes_min,
             replica_max: Vec::new(),
@@ -1225,6 +1231,46 @@ mod tests {
         let c = Constraints { formats: vec![WeightFormat::Bf16], ..Constraints::default() };
         let p = plan(&m, &w, &only, &c, &Efficiency::default_for(w.engine), &CostInputs::from_catalog(&only));
         assert_eq!(p.first().map(|p| (p.count, p.per_gpu_bytes)), Some((1, need)), "one 4090 holds {:.2} GiB", need as f64 / GIB as f64);
+    }
+
+    /// Issue 13 §5: each Apple configuration is planned at its own price and its own GPU wired
+    /// limit, so the 512 GB M3 Ultra's price is used only for the 512 GB machine.
+    #[test]
+    fn macs_are_planned_at_their_own_configurations_price() {
+        let mut macs = cat().clone();
+        macs.gpus.retain(|g| g.vendor == "Apple");
+        let q4 = WeightFormat::Gguf(crate::formats::GgufType::Q4KM);
+        let c = Constraints { formats: vec![q4], top_n: 50, max_per_gpu: 1, ..Constraints::default() };
+        let w = Workload { engine: Engine::LlamaCpp, weights: q4, kv_cache: crate::formats::KvFormat::Fp16, batch: 1, prompt: 4096, new_tokens: 256, ..Workload::default() };
+        let run_on = |m: &Model| plan(m, &w, &macs, &c, &Efficiency::default_for(w.engine), &CostInputs::from_catalog(&macs));
+        let price = |id: &str| macs.gpu(id).unwrap().price.purchase_usd.unwrap();
+        // Llama-3.1-405B's shape at q4_k_m: more than the 256 GB machine's 192 GiB GPU limit,
+        // less than the 512 GB machine's 384 GiB.
+        let big = model(126, 16384, 128, 8, 53248, 128256);
+        let plans = run_on(&big);
+        show("405B q4_k_m on Macs", &plans);
+        let need = plans.first().map(|p| p.per_gpu_bytes).unwrap();
+        assert!(need > 192 * GIB && need < 384 * GIB, "{:.1} GiB", need as f64 / GIB as f64);
+        assert_eq!(plans.iter().map(|p| (p.gpu_id.as_str(), p.count, p.cost.purchase_usd)).collect::<Vec<_>>(), [("apple-m3-ultra", 1, Some(9499.0))]);
+        assert_eq!(plans[0].gpu_memory_bytes, 384 * GIB, "the GPU wired limit, not the 512 GiB of RAM");
+        // Raising the 256 GB machine's limit to 250 GiB (iogpu.wired_limit_mb=256000) fits it.
+        let mut only256 = macs.clone();
+        only256.gpus.retain(|g| g.id == "apple-m3-ultra-256gb");
+        let raised = Constraints { wired_limit_mb: Some(256_000), ..c.clone() };
+        let p = plan(&big, &w, &only256, &raised, &Efficiency::default_for(w.engine), &CostInputs::from_catalog(&only256));
+        assert_eq!(p.iter().map(|p| (p.gpu_id.as_str(), p.cost.purchase_usd, p.gpu_memory_bytes)).collect::<Vec<_>>(), [("apple-m3-ultra-256gb", Some(5999.0), 256_000 << 20)]);
+        // An 8B model fits every Mac: each plan carries its own configuration's price, and the
+        // cheapest is the 24 GB M4 Pro, not a 512 GB price on a small machine.
+        let small = model(32, 4096, 32, 8, 14336, 128256);
+        let plans = run_on(&small);
+        show("8B q4_k_m on Macs", &plans);
+        assert_eq!(plans.len(), macs.gpus.len());
+        for p in &plans {
+            assert_eq!(p.cost.purchase_usd, Some(price(&p.gpu_id)), "{}", p.gpu_id);
+            assert_eq!(p.gpu_memory_bytes, macs.gpu(&p.gpu_id).unwrap().usable_bytes(), "{}", p.gpu_id);
+        }
+        assert_eq!((plans[0].gpu_id.as_str(), plans[0].cost.purchase_usd), ("apple-m4-pro-24gb", Some(1399.0)));
+        assert_eq!(plans.iter().filter(|p| p.cost.purchase_usd == Some(9499.0)).map(|p| p.gpu_id.as_str()).collect::<Vec<_>>(), ["apple-m3-ultra"]);
     }
 
     #[test]

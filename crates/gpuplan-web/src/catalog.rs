@@ -13,6 +13,8 @@ pub struct CardSpec {
     pub id: String,
     pub name: String,
     pub vendor: String,
+    /// What the card's GPU may use: its memory as the driver reports it, or an Apple
+    /// configuration's default GPU wired limit (`Gpu::usable_bytes`).
     pub memory_bytes: u64,
     pub purchase_usd: Option<f64>,
     pub rent_usd_per_hour: Option<f64>,
@@ -44,7 +46,8 @@ pub fn spec_of(g: &Gpu) -> CardSpec {
         id: g.id.clone(),
         name: g.name.clone(),
         vendor: g.vendor.clone(),
-        memory_bytes: g.memory_bytes,
+        // What its GPU may use: a Mac's default GPU wired limit (core `unified`), a card's memory.
+        memory_bytes: g.usable_bytes(),
         purchase_usd: g.price.purchase_usd,
         rent_usd_per_hour: g.price.cloud_usd_per_hour,
     }
@@ -111,6 +114,7 @@ pub fn load() -> Data {
                 models: Vec::new(),
                 profiles: Vec::new(),
                 size_tiers: Vec::new(),
+                hosts: Vec::new(),
                 fx: catalog::Fx { cny_per_usd: 7.1, source: String::new(), as_of: String::new() },
             },
             Some(format!("{e}")),

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 
 use crate::json::{Map, Value};
 
-use super::{Catalog, CatalogError, Fx, Gpu, Interconnect, MemoryBasis, ModelPreset, PrecisionMap, PrecisionSupport, Price, Profile, SizeTier, Tflops};
+use super::{Catalog, CatalogError, Fx, Gpu, Host, Interconnect, MemoryBasis, ModelPreset, PrecisionMap, PrecisionSupport, Price, Profile, SizeTier, Tflops};
 
 type R<T> = Result<T, CatalogError>;
 
@@ -144,7 +144,36 @@ fn catalog(v: Value) -> R<Catalog> {
         models: o.each("models", model)?,
         profiles: o.each("profiles", profile)?,
         size_tiers: o.each("size_tiers", size_tier)?,
+        // Absent in catalogs written before the section existed: no presets then.
+        hosts: if o.map.contains_key("hosts") { o.each("hosts", host)? } else { Vec::new() },
         fx: fx(o.obj("fx")?)?,
+    })
+}
+
+fn host(mut o: Obj) -> R<Host> {
+    let achieved = match o.map.remove("achieved_bytes_per_s") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().ok_or_else(|| err(&o.at("achieved_bytes_per_s"), "expected a whole number of bytes/s or null"))?),
+    };
+    let path = o.at("capacity_gb");
+    let capacity_gb = o
+        .list("capacity_gb")?
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| v.as_u64().filter(|&n| n <= u32::MAX as u64).map(|n| n as u32).ok_or_else(|| err(&format!("{path}[{i}]"), "expected a whole number of GB")))
+        .collect::<R<Vec<u32>>>()?;
+    Ok(Host {
+        id: o.str("id")?,
+        label: o.str("label")?,
+        kind: o.str("kind")?,
+        channels: o.uint("channels", u32::MAX as u64)? as u32,
+        mt_per_s: o.uint("mt_per_s", u32::MAX as u64)? as u32,
+        bandwidth_bytes_per_s: o.uint("bandwidth_bytes_per_s", u64::MAX)?,
+        achieved_bytes_per_s: achieved,
+        achieved_note: o.str_or_empty("achieved_note")?,
+        capacity_gb,
+        source_ids: o.strings("source_ids")?,
+        as_of: o.str("as_of")?,
     })
 }
 
@@ -306,6 +335,10 @@ mod tests {
       "size_tiers": [{"tier": "7B", "tier_zh": "7B參數", "params": 7e9, "training": "t", "training_zh": "t zh",
         "fine_tuning": "f", "fine_tuning_zh": "f zh", "inference": "i", "inference_zh": "i zh", "production": "p",
         "production_zh": "p zh", "source": "s"}],
+      "hosts": [{"id": "h", "label": "H", "kind": "ddr", "channels": 2, "mt_per_s": 6400, "bandwidth_bytes_per_s": 102400000000,
+        "achieved_bytes_per_s": 90000000000, "achieved_note": "an", "capacity_gb": [32, 64], "source_ids": ["S1"], "as_of": "2026-12"},
+        {"id": "u", "label": "U", "kind": "unified", "channels": 0, "mt_per_s": 0, "bandwidth_bytes_per_s": 546000000000,
+        "achieved_bytes_per_s": null, "capacity_gb": [48], "source_ids": ["S2"], "as_of": "2026-12-02"}],
       "fx": {"usd_cny": 7.1, "source": "fx source", "as_of": "2026-11"}}"#;
 
     #[test]
@@ -397,9 +430,41 @@ mod tests {
                 production_zh: s("p zh"),
                 source: s("s"),
             }],
+            hosts: vec![
+                Host {
+                    id: s("h"),
+                    label: s("H"),
+                    kind: s("ddr"),
+                    channels: 2,
+                    mt_per_s: 6400,
+                    bandwidth_bytes_per_s: 102_400_000_000,
+                    achieved_bytes_per_s: Some(90_000_000_000),
+                    achieved_note: s("an"),
+                    capacity_gb: vec![32, 64],
+                    source_ids: vec![s("S1")],
+                    as_of: s("2026-12"),
+                },
+                Host {
+                    id: s("u"),
+                    label: s("U"),
+                    kind: s("unified"),
+                    channels: 0,
+                    mt_per_s: 0,
+                    bandwidth_bytes_per_s: 546_000_000_000,
+                    achieved_bytes_per_s: None,
+                    achieved_note: String::new(),
+                    capacity_gb: vec![48],
+                    source_ids: vec![s("S2")],
+                    as_of: s("2026-12-02"),
+                },
+            ],
             fx: Fx { cny_per_usd: 7.1, source: s("fx source"), as_of: s("2026-11") },
         };
         assert_eq!(catalog(crate::json::parse(SMALL).unwrap()).unwrap(), want);
+        // A catalog without the hosts section (older copies) reads with none.
+        let mut v = crate::json::parse(SMALL).unwrap();
+        v.as_object_mut().unwrap().remove("hosts");
+        assert!(catalog(v).unwrap().hosts.is_empty());
     }
 
     /// On `data/catalog.json`: every card's numbers are the file's, each under its own key.
@@ -453,6 +518,11 @@ mod tests {
         assert!(catalog(v.clone()).unwrap_err().to_string().contains("schema"));
         v["schema"] = Value::from(1);
         assert!(catalog(v.clone()).is_ok());
+        v["hosts"][2]["capacity_gb"][1] = Value::from("lots");
+        assert!(catalog(v.clone()).unwrap_err().to_string().contains("hosts[2].capacity_gb[1]: expected a whole number of GB"));
+        v["hosts"][2]["capacity_gb"][1] = Value::from(64);
+        v["hosts"][0].as_object_mut().unwrap().remove("bandwidth_bytes_per_s");
+        assert!(catalog(v.clone()).unwrap_err().to_string().contains("hosts[0]: missing field `bandwidth_bytes_per_s`"));
         assert!(catalog(Value::from(3)).is_err());
     }
 }
