@@ -14,7 +14,7 @@
 //                                                    (the "output buffer size" line)
 //
 // usage: probe MODEL.gguf < configs
-//   each config line: case n_ctx n_seq n_ubatch n_batch fa(on|off) type_k type_v kv_unified(0|1)
+//   each config line: case n_ctx n_seq n_ubatch n_batch fa(on|off) type_k type_v kv_unified(0|1) swa_full(0|1)
 //   each output line (CSV): case,n_ctx,n_ctx_seq,model_bytes,kv_bytes,kv_swa_bytes,
 //     compute_bytes,output_bytes,kv_k_bytes,kv_v_bytes,kv_swa_k_bytes,kv_swa_v_bytes,
 //     model_buffers,flash_attn_used
@@ -89,8 +89,8 @@ int main(int argc, char ** argv) {
         }
         std::istringstream in(line);
         std::string cs, fa, tk, tv;
-        uint32_t n_ctx, n_seq, n_ubatch, n_batch, unified;
-        in >> cs >> n_ctx >> n_seq >> n_ubatch >> n_batch >> fa >> tk >> tv >> unified;
+        uint32_t n_ctx, n_seq, n_ubatch, n_batch, unified, swa_full;
+        in >> cs >> n_ctx >> n_seq >> n_ubatch >> n_batch >> fa >> tk >> tv >> unified >> swa_full;
 
         llama_context_params cp = llama_context_default_params();
         cp.n_ctx           = n_ctx;
@@ -101,6 +101,7 @@ int main(int argc, char ** argv) {
         cp.type_k          = parse_type(tk);
         cp.type_v          = parse_type(tv);
         cp.kv_unified      = unified != 0;
+        cp.swa_full        = swa_full != 0; // library default is true; llama-server/llama-cli (common.h) use false
         cp.n_threads       = 1;
         cp.n_threads_batch = 1;
 

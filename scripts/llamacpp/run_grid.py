@@ -15,9 +15,9 @@ HEADER = ["case", "model", "ftype", "n_ctx_req", "n_seq", "n_ubatch", "n_batch",
           "n_ctx", "model_bytes", "kv_bytes", "kv_swa_bytes", "compute_bytes", "output_bytes",
           # extra columns (after the contract's): llama_n_ctx_seq, the kv_unified flag, the K and V parts
           # of each KV cache (llama_kv_cache::size_k_bytes/size_v_bytes) and the model buffers by type
-          "n_ctx_seq", "kv_unified", "kv_k_bytes", "kv_v_bytes", "kv_swa_k_bytes", "kv_swa_v_bytes", "model_buffers"]
+          "n_ctx_seq", "kv_unified", "swa_full", "kv_k_bytes", "kv_v_bytes", "kv_swa_k_bytes", "kv_swa_v_bytes", "model_buffers"]
 
-# n_ctx, n_seq, n_ubatch, n_batch, flash_attn, type_k, type_v, kv_unified
+# n_ctx, n_seq, n_ubatch, n_batch, flash_attn, type_k, type_v, kv_unified (swa_full = 0 unless SWA_FULL)
 BASE = [
     (4096, 1, 512, 2048, "off", "f16", "f16", 0),
     (4096, 1, 512, 2048, "on", "f16", "f16", 0),
@@ -41,11 +41,16 @@ LONG = {
     "gpt-oss-20b": [(65536, 1, 512, 2048, "on", "f16", "f16", 0), (131072, 1, 512, 2048, "on", "f16", "f16", 0)],
     "deepseek-v2-lite": [(65536, 1, 512, 2048, "on", "f16", "f16", 0), (131072, 1, 512, 2048, "on", "q8_0", "q8_0", 0)],
 }
+SWA = {"gemma-3-12b", "gpt-oss-20b"}
+# --swa-full (the library's default; llama-server/llama-cli default to a small SWA cache)
+SWA_FULL = [(8192, 1, 512, 2048, "on", "f16", "f16", 0), (16384, 4, 512, 2048, "on", "f16", "f16", 0)]
 MLA = {"deepseek-v2-lite"}  # llama.cpp refuses type_k != type_v for MLA models (llama-context.cpp)
 
 
 def grid(model):
-    rows = BASE + LONG.get(model, [])
+    rows = [r + (0,) for r in BASE + LONG.get(model, [])]
+    if model in SWA:
+        rows += [r + (1,) for r in SWA_FULL]
     if model in MLA:
         rows = [r for r in rows if r[5] == r[6]]
     return rows
@@ -58,10 +63,11 @@ def main():
     for spec in sys.argv[4:]:
         model, ftype = spec.split(":")
         lines, meta = [], {}
-        for (n_ctx, n_seq, ub, b, fa, tk, tv, uni) in grid(model):
-            case = f"{model}-{ftype}-c{n_ctx}-s{n_seq}-u{ub}-b{b}-fa{fa}-{tk}-{tv}" + ("-unified" if uni else "")
-            meta[case] = (model, ftype, n_ctx, n_seq, ub, b, fa, tk, tv, uni)
-            lines.append(f"{case} {n_ctx} {n_seq} {ub} {b} {fa} {tk} {tv} {uni}\n")
+        for (n_ctx, n_seq, ub, b, fa, tk, tv, uni, swf) in grid(model):
+            case = f"{model}-{ftype}-c{n_ctx}-s{n_seq}-u{ub}-b{b}-fa{fa}-{tk}-{tv}" + ("-unified" if uni else "") \
+                + ("-swafull" if swf else "")
+            meta[case] = (model, ftype, n_ctx, n_seq, ub, b, fa, tk, tv, uni, swf)
+            lines.append(f"{case} {n_ctx} {n_seq} {ub} {b} {fa} {tk} {tv} {uni} {swf}\n")
         path = os.path.join(gguf_dir, f"{model}-{ftype}.gguf")
         res = subprocess.run([probe, path], input="".join(lines), capture_output=True, text=True)
         if res.returncode != 0:
@@ -75,7 +81,7 @@ def main():
             m = meta[case]
             assert fa_used == m[6], (case, fa_used)
             out.append([case, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], n_ctx, model_b, kv, kv_swa,
-                        comp, outb, n_ctx_seq, m[9], kk, kvv, sk, sv, bufs])
+                        comp, outb, n_ctx_seq, m[9], m[10], kk, kvv, sk, sv, bufs])
         print(spec, "rows:", sum(1 for r in out if r[1] == model and r[2] == ftype), file=sys.stderr)
     with open(out_csv, "w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
