@@ -2,13 +2,13 @@
 # Regenerates data/llamacpp/ (buffers.csv and models/*.json): llama.cpp's own buffer sizes.
 #
 # NEVER run this in CI: it downloads the llama-cpp-python sdist, builds llama.cpp (CPU) from the
-# llama.cpp it vendors, writes ~10 sparse GGUF files (about 120 GB apparent size, ~0 on disk) and
+# llama.cpp it vendors, writes 10 sparse GGUF files (104 GB apparent size, ~40 MB on disk) and
 # loads each of them with ~15 context configurations, allocating KV buffers of up to 4 GiB.
 # The tests read the committed table; nothing in the test suite calls this script.
 #
 # Needs: Debian's cmake and g++ (apt-get install cmake g++), python3 with numpy, network access
 # to PyPI. Scratch files go to $LLAMACPP_WORK (default /tmp/gpuplan-llamacpp), outside the repo.
-# Takes about 20 minutes on 2 shared cores (see data/llamacpp/README.md).
+# Takes about 12 minutes on 2 shared cores (see data/llamacpp/README.md).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
