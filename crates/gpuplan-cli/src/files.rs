@@ -122,7 +122,10 @@ pub fn load_gguf(path: &str) -> Result<(Model, Option<WeightFormat>), InputError
         None => gguf_header(p)?,
     };
     let f = model_from_gguf(&header).map_err(|e| InputError::new("--gguf", format!("{path}: {e}")))?;
-    Ok(to_model(f))
+    let (mut model, format) = to_model(f);
+    // llama.cpp places tensors by name: keep each one's exact bytes.
+    model.gguf_tensors = header.tensors.iter().map(|t| (t.name.clone(), t.bytes)).collect();
+    Ok((model, format))
 }
 
 fn safetensors_header(path: &Path) -> Result<SafetensorsHeader, InputError> {

@@ -105,7 +105,19 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     e.notes.extend(note);
     let accuracy = gpuplan_core::accuracy::of(&a.workload);
     let card = card_capacity(&a, args)?;
-    Ok(if a.json { to_json(&e, model.file_weights, &accuracy) } else { table(&e, &a, card, &accuracy) })
+    let llama = match a.workload.engine {
+        gpuplan_core::Engine::LlamaCpp if a.workload.mode == gpuplan_core::Mode::Inference => Some(gpuplan_core::memory::llama_cpp_report(&model, &a.workload, e.layout.gpus)?),
+        _ => None,
+    };
+    Ok(if a.json {
+        let mut v = to_json(&e, model.file_weights, &accuracy);
+        if let Some(r) = &llama {
+            v.as_object_mut().map(|o| o.insert("llama_cpp".into(), r.to_json()));
+        }
+        json_text(v)
+    } else {
+        table(&e, &a, card, &accuracy) + &llama.map(|r| llama_table(&r)).unwrap_or_default()
+    })
 }
 
 /// The card the user named, for the verdict line: `--gpu ID` (its catalog memory) or
@@ -113,7 +125,8 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
 fn card_capacity(a: &EstimateArgs, args: &[&str]) -> Result<Option<(String, u64)>, InputError> {
     if let Some(id) = &a.gpu {
         let cat = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
-        return match cat.gpus.iter().find(|g| &g.id == id) {
+        let id = id.split(',').next().unwrap_or(id).trim();
+        return match cat.gpus.iter().find(|g| g.id == id) {
             Some(g) => Ok(Some((g.name.clone(), g.memory_bytes))),
             None => Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; `gpuplan gpus` lists the ids"))),
         };
@@ -121,7 +134,33 @@ fn card_capacity(a: &EstimateArgs, args: &[&str]) -> Result<Option<(String, u64)
     Ok(args.contains(&"--gpu-memory-gib").then(|| ("the card".to_string(), a.workload.gpu_memory_bytes)))
 }
 
-fn to_json(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accuracy: &Accuracy) -> String {
+/// llama.cpp's buffers per device and host, as it prints them at load.
+fn llama_table(r: &gpuplan_core::llamacpp::Report) -> String {
+    let mut s = format!(
+        "\nllama.cpp: n_ctx {} ({} per sequence × {}), -ngl {}, --n-cpu-moe {}, flash attention {}, cache {}/{}\n",
+        r.acc.n_ctx,
+        r.acc.n_ctx_seq,
+        r.params.n_seq,
+        r.acc.n_gpu_layers,
+        r.params.n_cpu_moe,
+        if r.params.flash_attn { "on" } else { "off" },
+        r.params.type_k.name(),
+        r.params.type_v.name()
+    );
+    s += &format!("  {:<24} {:>13} {:>13} {:>13} {:>13}  fits\n", "device", "model", "KV", "compute", "free");
+    for ((b, c), f) in r.acc.devices.iter().zip(&r.cards).zip(&r.fits) {
+        s += &format!("  {:<24} {} {} {} {}  {}\n", c.id, gib(b.model), gib(b.kv + b.kv_swa), gib(b.compute), gib(c.free_bytes), if *f { "yes" } else { "no" });
+    }
+    let h = &r.acc.host;
+    s += &format!("  {:<24} {} {} {} {}  {}\n", "host", gib(h.model), gib(h.kv + h.kv_swa), gib(h.compute), r.host.ram_bytes.map_or("    unlimited".to_string(), gib), if r.host_fits { "yes" } else { "no" });
+    s += &format!("  output buffer {} · largest context {} · {} sequences at this context · {:.1} tokens/s\n", gib(r.acc.output).trim(), r.max_ctx, r.max_parallel, r.tokens_per_s);
+    if let Some(c) = r.slowest.and_then(|i| r.cards.get(i)) {
+        s += &format!("  slowest link: {}\n", c.id);
+    }
+    s
+}
+
+fn to_json(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accuracy: &Accuracy) -> json::Value {
     let mut v = e.to_json();
     if let Some(o) = v.as_object_mut() {
         if let Some((format, bytes)) = file {
@@ -129,7 +168,7 @@ fn to_json(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accura
         }
         o.insert("accuracy".into(), accuracy.to_json());
     }
-    json_text(v)
+    v
 }
 
 /// The `--json` text of every command: keys sorted at every depth (the order these outputs

@@ -73,6 +73,8 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     let mut gpu = None;
     let mut saw_mode = false;
     let mut gpu_memory_given = false;
+    let mut kv_v: Option<String> = None;
+    let mut host_ram_gb: Option<f64> = None;
     let mut it = args.iter().peekable();
     while let Some(&flag) = it.next() {
         let mut value = |name: &str| -> Result<String, InputError> {
@@ -132,7 +134,33 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
                 }
                 w.gpu_memory_utilization_permille = libm::round(f * 1000.0) as u32;
             }
-            "--gpu-layers" | "--n-gpu-layers" => w.gpu_layers = Some(number(flag, &value(flag)?)?),
+            "--gpu-layers" | "--n-gpu-layers" => {
+                let v = value(flag)?;
+                if v == "auto" {
+                    w.llama_cpp.gpu_layers_auto = true;
+                } else {
+                    let n = number(flag, &v).map_err(|e| InputError::new(flag, format!("{}, or auto", e.message)))?;
+                    w.gpu_layers = Some(n);
+                }
+            }
+            "--ctx" | "--ctx-size" => w.llama_cpp.ctx = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            "--parallel" => w.llama_cpp.parallel = Some(whole(flag, &value(flag)?, 1, MAX_BATCH)?),
+            "--ubatch" | "--ubatch-size" => w.llama_cpp.ubatch = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            "--batch-size" => w.llama_cpp.batch_size = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            "--flash-attn" => {
+                w.llama_cpp.flash_attn = match value(flag)?.as_str() {
+                    "on" | "1" | "true" => Some(true),
+                    "off" | "0" | "false" => Some(false),
+                    "auto" => None,
+                    other => return Err(InputError::new(flag, format!("\"{other}\" is not a flash-attention mode; allowed: on, off, auto"))),
+                }
+            }
+            "--kv-cache-v" => kv_v = Some(value(flag)?),
+            "--n-cpu-moe" => w.llama_cpp.n_cpu_moe = Some(number(flag, &value(flag)?)?),
+            "--tensor-split" => w.llama_cpp.tensor_split = tensor_split(&value(flag)?)?,
+            "--host-ram-gb" => host_ram_gb = Some(decimal(flag, &value(flag)?, 0.5, 1_048_576.0)?),
+            "--host-bw-gbs" => w.llama_cpp.host_bw_gbs = Some(decimal(flag, &value(flag)?, 0.1, 100_000.0)?),
+            "--runtime" => w.llama_cpp.runtime = Some(crate::llamacpp::Runtime::parse(&value(flag)?)?),
             "--gpu-memory-gib" => {
                 w.gpu_memory_bytes = gib_bytes(flag, &value(flag)?)?;
                 gpu_memory_given = true;
@@ -156,22 +184,66 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     // and the calibration's QLoRA runs ("NF4 double-quant") pass --double-quant explicitly.
     // (The former `double_quant || qlora && nf4 && double_quant` reduced to this.)
     w.weights = WeightFormat::parse(&weights_name, double_quant)?;
-    if let Some(k) = kv {
-        w.kv_cache = KvFormat::parse(&k)?;
+    let gguf = matches!(w.weights, WeightFormat::Gguf(_)) || matches!(model, ModelSource::Gguf(_));
+    if (gguf || w.llama_cpp.runtime.is_some()) && !args.contains(&"--engine") {
+        w.engine = Engine::LlamaCpp;
+    }
+    if let Some(r) = w.llama_cpp.runtime {
+        if w.engine != Engine::LlamaCpp {
+            return Err(InputError::new("--runtime", format!("{} runs llama.cpp; use it with --engine llama.cpp", r.defaults().id)));
+        }
+    }
+    w.llama_cpp.host_ram_bytes = host_ram_gb.map(|g| libm::round(g * GIB as f64) as u64);
+    if let Some(k) = &kv {
+        // llama.cpp's own cache types (q5_0, iq4_nl, …) are taken for llama.cpp only.
+        w.llama_cpp.type_k = crate::llamacpp::CacheType::parse("--kv-cache", k).ok();
+        match KvFormat::parse(k) {
+            Ok(f) => w.kv_cache = f,
+            Err(e) if w.llama_cpp.type_k.is_none() || w.engine != Engine::LlamaCpp => return Err(e),
+            Err(_) => w.kv_cache = KvFormat::Fp16,
+        }
+        if w.engine == Engine::LlamaCpp && w.llama_cpp.type_k.is_none() {
+            return Err(InputError::new("--kv-cache", format!("\"{k}\" is not a llama.cpp cache type; allowed: {}", crate::llamacpp::CacheType::NAMES)));
+        }
     } else if w.weights == WeightFormat::Fp32 {
         w.kv_cache = KvFormat::Fp32;
-    } else if w.weights == WeightFormat::Fp16 {
+    } else if w.weights == WeightFormat::Fp16 || gguf {
         w.kv_cache = KvFormat::Fp16;
-    } else if matches!(w.weights, WeightFormat::Gguf(_)) || matches!(model, ModelSource::Gguf(_)) {
-        w.kv_cache = KvFormat::Fp16;
-        if !args.contains(&"--engine") {
-            w.engine = Engine::LlamaCpp;
-        }
+    }
+    if let Some(v) = &kv_v {
+        w.llama_cpp.type_v = Some(crate::llamacpp::CacheType::parse("--kv-cache-v", v)?);
     }
     if gpu_memory_given && gpu.is_some() {
         return Err(InputError::new("--gpu-memory-gib", "give either --gpu ID (the card's own memory) or --gpu-memory-gib N, not both"));
     }
     Ok(EstimateArgs { model, config, workload: w, json, target_tokens_per_s: target, budget_usd: budget, gpu })
+}
+
+/// A decimal number in `min..=max` (`--host-ram-gb`, `--host-bw-gbs`).
+fn decimal(flag: &str, v: &str, min: f64, max: f64) -> Result<f64, InputError> {
+    let range = format!("allowed {min} to {max} (decimals accepted)");
+    let x: f64 = v.trim().parse().map_err(|_| InputError::new(flag, format!("\"{v}\" is not a number; {range}")))?;
+    if !(min..=max).contains(&x) {
+        return Err(InputError::new(flag, format!("{v} is out of range; {range}")));
+    }
+    Ok(x)
+}
+
+/// `--tensor-split a,b,…`: one non-negative share per card (llama.cpp's `-ts`).
+fn tensor_split(v: &str) -> Result<Vec<f64>, InputError> {
+    let parts: Result<Vec<f64>, InputError> = v
+        .split(',')
+        .map(|p| {
+            p.trim().parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0).ok_or_else(|| {
+                InputError::new("--tensor-split", format!("\"{p}\" is not a non-negative number; give one share per card, e.g. 3,1"))
+            })
+        })
+        .collect();
+    let parts = parts?;
+    if parts.iter().sum::<f64>() <= 0.0 {
+        return Err(InputError::new("--tensor-split", "the shares add up to 0; give at least one positive share"));
+    }
+    Ok(parts)
 }
 
 /// Smallest and largest `--gpu-memory-gib` (the workload accepts 1 MiB to 2⁵⁰ bytes).
@@ -192,17 +264,38 @@ impl EstimateArgs {
     /// `--gpu ID`: the card's memory as its driver reports it becomes the workload's GPU memory
     /// (what vLLM's pool is sized from and the fit note compares against).
     pub fn apply_gpu(&mut self, catalog: &crate::catalog::Catalog) -> Result<(), InputError> {
-        let Some(id) = &self.gpu else { return Ok(()) };
-        match catalog.gpu(id) {
-            Some(g) => {
-                self.workload.gpu_memory_bytes = g.memory_bytes;
-                Ok(())
-            }
-            None => {
-                let ids: Vec<&str> = catalog.gpus.iter().map(|g| g.id.as_str()).collect();
-                Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; allowed: {}", ids.join(", "))))
+        let Some(spec) = &self.gpu else { return Ok(()) };
+        // `--gpu ID,ID,…`: several cards, each by its catalog id (llama.cpp splits layers).
+        let mut gpus = Vec::new();
+        for id in spec.split(',').map(str::trim) {
+            match catalog.gpu(id) {
+                Some(g) => gpus.push(g),
+                None => {
+                    let ids: Vec<&str> = catalog.gpus.iter().map(|g| g.id.as_str()).collect();
+                    return Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; allowed: {}", ids.join(", "))));
+                }
             }
         }
+        let w = &mut self.workload;
+        w.gpu_memory_bytes = gpus[0].memory_bytes;
+        if gpus.len() > 1 {
+            if w.gpus != 1 && w.gpus != gpus.len() as u64 {
+                return Err(InputError::new("--gpus", format!("{} does not match the {} cards of --gpu; give --gpus N with one card id, or a list of ids", w.gpus, gpus.len())));
+            }
+            if w.engine != Engine::LlamaCpp {
+                return Err(InputError::new("--gpu", "a list of different cards is for --engine llama.cpp (its layer split); other engines take one card id and --gpus N"));
+            }
+            w.gpus = gpus.len() as u64;
+        }
+        if w.engine == Engine::LlamaCpp {
+            let count = if gpus.len() > 1 { 1 } else { w.gpus.min(crate::memory::MAX_GPUS) };
+            let reserve = crate::memory::LLAMA_CPP_CONTEXT_BYTES + w.llama_cpp.reserve_per_gpu();
+            w.llama_cpp.cards = gpus
+                .iter()
+                .flat_map(|g| (0..count).map(move |_| crate::llamacpp::Card { id: g.id.clone(), free_bytes: g.memory_bytes.saturating_sub(reserve), bandwidth_gbs: g.bandwidth_gbps }))
+                .collect();
+        }
+        Ok(())
     }
 }
 
