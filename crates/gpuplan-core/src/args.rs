@@ -156,6 +156,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
                 }
             }
             "--kv-cache-v" => kv_v = Some(value(flag)?),
+            "--kv-unified" => w.llama_cpp.kv_unified = Some(true),
             "--n-cpu-moe" => w.llama_cpp.n_cpu_moe = Some(number(flag, &value(flag)?)?),
             "--tensor-split" => w.llama_cpp.tensor_split = tensor_split(&value(flag)?)?,
             "--host-ram-gb" => host_ram_gb = Some(decimal(flag, &value(flag)?, 0.5, 1_048_576.0)?),

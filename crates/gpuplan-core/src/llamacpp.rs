@@ -513,45 +513,50 @@ struct Graph<'a> {
 }
 
 impl Graph<'_> {
-    /// The KQ masks (`build_attn_inp_kq_mask`: `n_kv × n_tokens`, f16 with flash attention,
-    /// else f32), one per cache: inputs, alive through the whole graph on each backend that
-    /// runs attention.
-    fn masks(&self) -> u64 {
+    /// The KQ mask of a layer's cache (`build_attn_inp_kq_mask`: `n_kv × n_tokens`, f16 with
+    /// flash attention, else f32): a graph input, alive until the last layer's attention.
+    fn mask(&self, swa: bool) -> u64 {
         let elem = if self.p.flash_attn { 2 } else { F32 };
-        let full = if self.shape.layers.iter().any(|l| !l.swa) { self.n_kv } else { 0 };
-        let swa = if self.any_swa { self.swa_cells } else { 0 };
-        (full + swa).saturating_mul(self.n_tokens).saturating_mul(elem)
+        let n_kv = if swa { self.swa_cells } else { self.n_kv };
+        n_kv.saturating_mul(self.n_tokens).saturating_mul(elem)
     }
 
-    /// The f32 intermediates alive at the peak of one layer: the attention (residual, its
-    /// norm, Q, K, V of the ubatch, and the scores `n_kv × n_tokens × n_head` without flash
-    /// attention, or the attention output with it), then the FFN (residual, norm, gate and up
-    /// of the active width, the router's logits and weights for MoE).
+    /// Both masks while any layer still needs them.
+    fn masks(&self) -> u64 {
+        let full = if self.shape.layers.iter().any(|l| !l.swa) { self.mask(false) } else { 0 };
+        let swa = if self.any_swa { self.mask(true) } else { 0 };
+        full + swa
+    }
+
+    /// The bytes alive at the peak of one layer. Attention: the scores `n_kv × n_tokens ×
+    /// n_head` in f32 without flash attention (softmax runs in place), the masks, and per
+    /// token the residual stream and its norm, the Q, K and V projections and their rotated
+    /// and permuted copies (4·n_embd + q + k + v floats) with the token, position and cache
+    /// index inputs (4). FFN: the residual and its norm, gate and up of the active width, the
+    /// router's logits and its softmax for MoE, with the masks still alive.
     fn layer_peak(&self, l: &Layer) -> u64 {
         let t = self.n_tokens;
         let e = self.shape.n_embd;
         let n_kv = if l.swa { self.swa_cells } else { self.n_kv };
-        let qkv = 2 * e + l.q_width + l.k_width + l.v_width.max(l.k_width);
-        let scores = if self.p.flash_attn { l.q_width } else { n_kv.saturating_mul(l.n_head) };
-        let attn = t.saturating_mul(qkv.saturating_add(scores)).saturating_mul(F32);
+        let scores = if self.p.flash_attn { 0 } else { n_kv.saturating_mul(t).saturating_mul(l.n_head).saturating_mul(F32) };
+        let attn = t.saturating_mul(4 * e + l.q_width + l.k_width + l.v_width + 4).saturating_mul(F32).saturating_add(scores);
         let ffn = t.saturating_mul(2 * e + 2 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32);
-        attn.max(ffn)
+        attn.max(ffn).saturating_add(self.masks())
     }
 
-    /// The output stage: the final norm and the logits of `min(n_tokens, n_batch)` outputs.
+    /// The output stage, after the last attention (the masks are freed): the logits of
+    /// `min(n_tokens, n_batch)` outputs, the final norm's input and output, the output ids.
     fn output_peak(&self) -> u64 {
         let outputs = self.n_tokens.min(self.p.n_batch.min(self.n_ctx));
-        outputs.saturating_mul(self.shape.n_vocab + 2 * self.shape.n_embd).saturating_mul(F32)
+        outputs.saturating_mul(self.shape.n_vocab + 2 * self.shape.n_embd + 1).saturating_mul(F32)
     }
 
-    /// The compute buffer of device `dev` (`None` = the host).
+    /// The compute buffer of device `dev` (`None` = the host): the largest stage it runs.
     fn compute(&self, place: &[Option<usize>], dev: Option<usize>, n_cpu_moe: u64) -> u64 {
         let n_layer = self.shape.layers.len();
         let mut peak = 0u64;
-        let mut runs_layers = false;
         for (il, l) in self.shape.layers.iter().enumerate() {
             if place[il] == dev {
-                runs_layers = true;
                 peak = peak.max(self.layer_peak(l));
             }
         }
@@ -559,13 +564,9 @@ impl Graph<'_> {
             peak = peak.max(self.output_peak());
         }
         let t = self.n_tokens;
-        let mut total = peak;
-        if runs_layers {
-            total += self.masks();
-        }
         match dev {
-            // The inputs: token ids, positions, output ids (i32) and the embeddings' rows.
-            None => total += t.saturating_mul(3 * 4 + self.shape.n_embd * F32),
+            // The input stage runs on the host: token ids, positions and the embeddings' rows.
+            None => peak.max(t.saturating_mul(self.shape.n_embd + 3).saturating_mul(F32)),
             // The first GPU runs the matmuls of host-resident weights once a ubatch has
             // OP_OFFLOAD_MIN_BATCH tokens: the largest such weight is copied into its buffer.
             Some(0) if t >= OP_OFFLOAD_MIN_BATCH => {
@@ -575,11 +576,10 @@ impl Graph<'_> {
                         largest = largest.max(l.largest_tensor);
                     }
                 }
-                total += largest;
+                peak.saturating_add(largest)
             }
-            Some(_) => {}
+            Some(_) => peak,
         }
-        total
     }
 }
 
@@ -914,6 +914,8 @@ pub struct Options {
     pub host_ram_bytes: Option<u64>,
     pub host_bw_gbs: Option<f64>,
     pub runtime: Option<Runtime>,
+    /// `--kv-unified`: one cache stream shared by all sequences (`None`: the runtime's).
+    pub kv_unified: Option<bool>,
     /// The cards by name (`--gpu ID,ID,…`), free memory already net of the runtime; empty:
     /// `--gpus` cards of the workload's memory.
     pub cards: Vec<Card>,
@@ -945,7 +947,7 @@ impl Options {
             type_k,
             type_v: self.type_v.or(self.type_k).unwrap_or(kv_default),
             swa_full: false,
-            kv_unified: rt.is_some_and(|r| r.kv_unified) && self.parallel.is_none(),
+            kv_unified: self.kv_unified.unwrap_or(rt.is_some_and(|r| r.kv_unified) && self.parallel.is_none()),
             n_gpu_layers: gpu_layers.unwrap_or(u64::MAX),
             n_cpu_moe: self.n_cpu_moe.unwrap_or(0),
         }
