@@ -38,8 +38,17 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     [--kv-cache FORMAT] [--batch N] [--prompt N] [--new-tokens N] [--seq N]
     [--precision bf16|mixed] [--optimizer adamw|adamw8bit|sgd|adafactor|lion] [--grad-ckpt]
     [--lora-rank N] [--lora-targets all-linear|attention|NAME,NAME] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
-    [--engine hf|vllm|llama.cpp] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N]
-    [--gpu-memory-gib N | --gpu ID] [--json]
+    [--engine hf|vllm|llama.cpp] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N|auto]
+    [--gpu-memory-gib N | --gpu ID | --gpu ID,ID,…] [--json]
+  llama.cpp (--engine llama.cpp): [--runtime llama-server|ollama|lm-studio] [--ctx N] [--parallel N]
+    [--ubatch N] [--batch-size N] [--flash-attn on|off|auto] [--kv-cache TYPE] [--kv-cache-v TYPE]
+    [--kv-unified] [--n-cpu-moe N] [--tensor-split a,b,…] [--host-ram-gb N] [--host-bw-gbs N]
+    (--gpu-layers counts the output layer as llama.cpp's -ngl does: layers + 1 = everything;
+    --ctx is the whole context of all sequences, default (prompt + new tokens) × --parallel;
+    --parallel defaults to --batch; --ubatch 512, --batch-size 2048, flash attention auto (on);
+    --kv-cache f16 sets K and V unless --kv-cache-v is given; --host-ram-gb in GiB, default
+    unlimited; --host-bw-gbs 89.6 (dual-channel DDR5-5600); a runtime's defaults apply where
+    a flag is not given)
   Only the model is required (`gpuplan presets` lists the preset ids). Defaults:
     --mode inference; --weights bf16 (nf4 with --mode qlora; with --gguf or --safetensors the
     file's own format, q4_k_m for a GGUF of unknown type); --kv-cache bf16 (fp16 with fp16 or

@@ -1078,3 +1078,197 @@ impl Report {
         ])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Llama-3.1-8B's shape in llama.cpp's terms (Q4_K_M-like layer bytes).
+    fn llama8b() -> Shape {
+        let layer = Layer { bytes: 140_000_000, largest_tensor: 60_000_000, n_head: 32, k_width: 1024, v_width: 1024, q_width: 4096, ffn_width: 14336, ..Layer::default() };
+        Shape { n_embd: 4096, n_vocab: 128_256, layers: vec![layer; 32], tok_embd_bytes: 290_000_000, output_bytes: 430_000_000, n_ctx_train: 131_072, ..Shape::default() }
+    }
+
+    fn card(id: &str, gib: u64, bw: f64) -> Card {
+        Card { id: id.into(), free_bytes: gib << 30, bandwidth_gbs: bw }
+    }
+
+    const HOST: HostMemory = HostMemory { ram_bytes: None, bandwidth_gbs: 89.6 };
+
+    #[test]
+    fn n_ctx_is_padded_as_llama_context_does() {
+        let p = |n_ctx, n_seq, unified| context_sizes(&Params { n_seq, kv_unified: unified, ..Params::new(n_ctx) });
+        assert_eq!(p(5000, 1, false), (5120, 5120, 2048, 512));
+        // 8192 / 3 = 2730 → 2816 per sequence, n_ctx rounded to 3 × 2816.
+        assert_eq!(p(8192, 3, false).0, 8448);
+        assert_eq!(p(8192, 3, true), (8192, 8192, 2048, 512));
+        // n_batch is capped by the context asked (before padding), n_ubatch by n_batch.
+        assert_eq!(p(100, 1, false), (256, 256, 100, 100));
+    }
+
+    #[test]
+    fn gpu_layers_count_from_the_output_layer() {
+        let all = placement(32, 33, &[1.0]);
+        assert!(all.iter().all(|d| *d == Some(0)));
+        assert!(placement(32, 0, &[1.0]).iter().all(|d| d.is_none()));
+        let twenty = placement(32, 20, &[1.0]);
+        assert_eq!(twenty.iter().filter(|d| d.is_some()).count(), 20);
+        assert!(twenty[..13].iter().all(|d| d.is_none()) && twenty[32] == Some(0), "the last 19 layers and the output");
+        // Two equal cards: (il − start) / 33 below 0.5 on the first.
+        let two = placement(32, 33, &[24.0, 24.0]);
+        assert_eq!(two.iter().filter(|d| **d == Some(0)).count(), 17);
+        assert_eq!(two[32], Some(1));
+        let three_to_one = placement(32, 33, &[3.0, 1.0]);
+        assert_eq!(three_to_one.iter().filter(|d| **d == Some(0)).count(), 25);
+    }
+
+    #[test]
+    fn kv_buffers_per_layer_and_type() {
+        let s = llama8b();
+        let a = account(&s, &Params { flash_attn: false, ..Params::new(4096) }, &[]).unwrap();
+        // 32 layers × 4096 cells × (1024 K + 1024 V) × 2 B: the measured 536 870 912.
+        assert_eq!(a.host.kv, 536_870_912);
+        let q8 = account(&s, &Params { type_k: CacheType::Q8_0, type_v: CacheType::Q8_0, ..Params::new(8192) }, &[]).unwrap();
+        assert_eq!(q8.host.kv, 2 * 32 * 8192 * (1024 / 32 * 34));
+        // MLA: K only, kv_lora_rank + rope wide.
+        let mut mla = s.clone();
+        mla.mla = true;
+        for l in &mut mla.layers {
+            l.k_width = 512 + 64;
+            l.v_width = 0;
+        }
+        assert_eq!(account(&mla, &Params::new(4096), &[]).unwrap().host.kv, 32 * 4096 * 576 * 2);
+    }
+
+    #[test]
+    fn sliding_window_layers_keep_the_window_plus_a_ubatch() {
+        let mut s = llama8b();
+        s.n_swa = 4096;
+        for (i, l) in s.layers.iter_mut().enumerate() {
+            l.swa = i % 2 == 0;
+        }
+        let a = account(&s, &Params::new(32768), &[]).unwrap();
+        assert_eq!(a.swa_cells, 4608, "pad(min(32768, 4096 + 512), 256)");
+        assert_eq!(a.host.kv_swa, 16 * 4608 * 2048 * 2);
+        assert_eq!(a.host.kv, 16 * 32768 * 2048 * 2);
+        let full = account(&s, &Params { swa_full: true, ..Params::new(32768) }, &[]).unwrap();
+        assert_eq!(full.swa_cells, 32768);
+        // Unified cache of 4 sequences: n_swa × 4 + n_ubatch.
+        let u = account(&s, &Params { n_seq: 4, kv_unified: true, ..Params::new(32768) }, &[]).unwrap();
+        assert_eq!(u.swa_cells, (4 * 4096 + 512u64).div_ceil(256) * 256);
+    }
+
+    #[test]
+    fn without_flash_attention_the_scores_dominate_the_compute_buffer() {
+        let s = llama8b();
+        let off = account(&s, &Params { flash_attn: false, ..Params::new(32768) }, &[]).unwrap();
+        let on = account(&s, &Params::new(32768), &[]).unwrap();
+        assert!(off.host.compute > 32768 * 512 * 32 * 4, "the f32 scores of one ubatch");
+        // With flash attention the logits of the ubatch are the peak.
+        assert_eq!(on.host.compute, 512 * (128_256 + 2 * 4096 + 1) * 4);
+        assert_eq!(on.output, 128_256 * 4);
+    }
+
+    #[test]
+    fn bad_settings_name_their_flag() {
+        let s = llama8b();
+        let e = |p: Params| account(&s, &p, &[]).unwrap_err().field;
+        assert_eq!(e(Params { flash_attn: false, type_v: CacheType::Q8_0, ..Params::new(4096) }), "--kv-cache-v");
+        assert_eq!(e(Params { n_gpu_layers: 34, ..Params::new(4096) }), "--gpu-layers");
+        assert_eq!(e(Params { n_cpu_moe: 33, ..Params::new(4096) }), "--n-cpu-moe");
+        assert_eq!(e(Params::new(0)), "--ctx");
+        let cards = [card("a", 24, 936.0), card("b", 24, 1008.0)];
+        assert_eq!(check_split(&cards, &[1.0]).unwrap_err().field, "--tensor-split");
+        assert!(check_split(&cards, &[3.0, 1.0]).is_ok());
+    }
+
+    #[test]
+    fn the_largest_context_is_exact_to_the_padding() {
+        let s = llama8b();
+        let cards = [card("rtx-3060", 12, 360.0)];
+        let p = Params { n_gpu_layers: 33, ..Params::new(4096) };
+        let max = max_ctx(&s, &p, &cards, &[1.0], &HOST, 131_072).unwrap();
+        assert!(max > 4096 && max % CTX_PAD == 0, "{max}");
+        let at = |n| all_fit(&account(&s, &Params { n_ctx: n, ..p.clone() }, &[1.0]).unwrap(), &cards, &HOST);
+        assert!(at(max) && !at(max + 1), "{max} fits, one more token does not");
+        let seqs = max_parallel(&s, &p, 4096, &cards, &[1.0], &HOST, 1024).unwrap();
+        let at_n = |n: u64| all_fit(&account(&s, &Params { n_seq: n, n_ctx: 4096 * n, ..p.clone() }, &[1.0]).unwrap(), &cards, &HOST);
+        assert!(seqs >= 1 && at_n(seqs) && !at_n(seqs + 1), "{seqs}");
+    }
+
+    #[test]
+    fn offload_takes_the_most_layers_that_fit_and_moe_experts_go_first() {
+        let s = llama8b();
+        let cards = [card("small", 3, 360.0)];
+        let p = Params::new(8192);
+        let o = offload_search(&s, &p, &cards, &[1.0], &HOST, 0.5).unwrap();
+        assert!(o.fits && o.n_gpu_layers > 0 && o.n_gpu_layers < 33, "{o:?}");
+        let fit = |ngl| all_fit(&account(&s, &Params { n_gpu_layers: ngl, ..p.clone() }, &[1.0]).unwrap(), &cards, &HOST);
+        assert!(fit(o.n_gpu_layers) && !fit(o.n_gpu_layers + 1));
+        // A MoE model: keeping experts on the host lets every layer's attention on the card.
+        let mut moe = llama8b();
+        for l in &mut moe.layers {
+            l.bytes = 600_000_000;
+            l.expert_bytes = 560_000_000;
+            l.n_expert = 128;
+            l.n_expert_used = 8;
+            l.largest_tensor = 190_000_000;
+        }
+        let m = offload_search(&moe, &p, &[card("12g", 12, 360.0)], &[1.0], &HOST, 0.5).unwrap();
+        assert!(m.fits && m.n_gpu_layers == 33 && m.n_cpu_moe > 0, "{m:?}");
+        // Faster than the same card with whole layers left on the host.
+        let layers_only = offload_search(&moe, &Params { n_cpu_moe: 0, ..p.clone() }, &[card("12g", 12, 360.0)], &[1.0], &HOST, 0.5).unwrap();
+        assert!(m.tokens_per_s >= layers_only.tokens_per_s);
+    }
+
+    #[test]
+    fn mixed_cards_split_by_free_memory_and_name_the_slowest() {
+        let s = llama8b();
+        let cards = [card("rtx-3090", 24, 936.0), card("rtx-4090", 24, 1008.0), card("rtx-3060", 12, 360.0)];
+        let split = split_of(&cards, &[]);
+        let a = account(&s, &Params::new(8192), &split).unwrap();
+        assert!(a.devices[2].model < a.devices[0].model, "half the memory, fewer layers");
+        let (tps, slowest) = tokens_per_s(&s, &a, &Params::new(8192), &cards, &HOST, 0.5);
+        assert!(tps > 0.0);
+        assert_eq!(slowest, Some(2), "the 3060 reads its share slowest");
+        let fits_each = fits(&a, &cards, &HOST).0;
+        assert_eq!(fits_each, vec![true, true, true]);
+    }
+
+    #[test]
+    fn runtime_presets_set_their_defaults_and_flags_win() {
+        let o = Options { runtime: Some(Runtime::Ollama), ..Options::default() };
+        let p = o.params(2304, 1, 12 << 30, None);
+        assert_eq!((p.n_ctx, p.n_seq, p.n_batch, p.n_ubatch), (4096, 1, 512, 512));
+        assert_eq!(o.params(2304, 1, 24 << 30, None).n_ctx, 32_768);
+        assert_eq!(o.params(2304, 1, 80 << 30, None).n_ctx, 262_144);
+        assert_eq!(o.reserve_per_gpu(), 457 << 20);
+        let explicit = Options { ctx: Some(8192), parallel: Some(2), ..o };
+        let p = explicit.params(2304, 1, 12 << 30, None);
+        assert_eq!((p.n_ctx, p.n_seq), (8192, 2));
+        let server = Options { runtime: Some(Runtime::LlamaServer), ..Options::default() }.params(1000, 1, 24 << 30, None);
+        assert_eq!((server.n_seq, server.kv_unified, server.n_batch), (4, true, 2048));
+        for r in RUNTIMES {
+            assert!(!r.source.is_empty() && !r.as_of.is_empty(), "{}", r.id);
+            assert_eq!(Runtime::parse(r.id).unwrap(), r.runtime);
+        }
+        assert_eq!(Runtime::parse("vllm").unwrap_err().field, "--runtime");
+        // --kv-cache sets both unless --kv-cache-v is given.
+        let kv = Options { type_k: Some(CacheType::Q8_0), ..Options::default() }.params(100, 1, 0, None);
+        assert_eq!((kv.type_k, kv.type_v), (CacheType::Q8_0, CacheType::Q8_0));
+    }
+
+    #[test]
+    fn the_model_shape_follows_the_estimators_tensors() {
+        let m = Model::new(crate::model::ManualModel::default().to_arch().unwrap());
+        let f = WeightFormat::Gguf(crate::formats::GgufType::Q4KM);
+        let s = Shape::from_model(&m, f);
+        let total: u64 = s.layers.iter().map(|l| l.bytes).sum::<u64>() + s.tok_embd_bytes + s.output_bytes;
+        assert_eq!(total, m.weight_bytes(f));
+        assert_eq!(s.n_layer(), m.arch.layers);
+        // GGUF names replace the formula's bytes.
+        let g = s.with_tensors([("token_embd.weight", 10), ("blk.0.attn_q.weight", 7), ("blk.0.ffn_up_exps.weight", 5), ("output_norm.weight", 1)]);
+        assert_eq!((g.tok_embd_bytes, g.layers[0].bytes, g.layers[0].expert_bytes), (10, 12, 5));
+        assert!(g.output_is_tok_embd && g.output_bytes == 11, "no output.weight: tied");
+    }
+}
