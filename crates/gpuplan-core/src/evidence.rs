@@ -579,7 +579,6 @@ mod tests {
     /// can be built from), measured through the public functions that use it.
     fn observed(name: &str) -> Option<f64> {
         let m = model(32000);
-        let (h, i) = (m.arch.hidden, m.arch.intermediate);
         let block = |f: WeightFormat, bytes: &dyn Fn(&Tensor, u64) -> u64| -> Option<f64> {
             // The block size among powers of two that reproduces the estimator's bytes.
             let b = (2..=12).map(|p| 1u64 << p).find(|&b| linears(&m, |t| bytes(t, b)) == m.weight_bytes(f))?;

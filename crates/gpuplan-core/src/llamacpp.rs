@@ -981,6 +981,22 @@ pub struct Report {
     pub host: HostMemory,
 }
 
+/// The split (`--tensor-split` checked, else free memory), `--gpu-layers auto` resolved by
+/// [`offload_search`], and the accounting: what an estimate needs, without the searches of
+/// [`report`].
+pub fn resolve(shape: &Shape, opts: &Options, base: Params, cards: &[Card], mbu: f64) -> Result<(Params, Vec<f64>, Accounting), InputError> {
+    check_split(cards, &opts.tensor_split)?;
+    let split = split_of(cards, &opts.tensor_split);
+    let mut p = base;
+    if opts.gpu_layers_auto {
+        let o = offload_search(shape, &p, cards, &split, &opts.host(), mbu)?;
+        p.n_gpu_layers = o.n_gpu_layers;
+        p.n_cpu_moe = o.n_cpu_moe;
+    }
+    let acc = account(shape, &p, &split)?;
+    Ok((p, split, acc))
+}
+
 /// The ceiling of the context searches: the model's trained context per sequence (or the
 /// estimator's token bound when unknown).
 fn ctx_ceiling(shape: &Shape, p: &Params) -> u64 {
@@ -992,16 +1008,8 @@ fn ctx_ceiling(shape: &Shape, p: &Params) -> u64 {
 /// fit, the largest context and parallel sequences, tokens/s. Too little `--host-ram-gb` for
 /// what stays on the host is an error naming it.
 pub fn report(shape: &Shape, opts: &Options, base: Params, cards: &[Card], mbu: f64) -> Result<Report, InputError> {
-    check_split(cards, &opts.tensor_split)?;
-    let split = split_of(cards, &opts.tensor_split);
+    let (p, split, acc) = resolve(shape, opts, base, cards, mbu)?;
     let host = opts.host();
-    let mut p = base;
-    if opts.gpu_layers_auto {
-        let o = offload_search(shape, &p, cards, &split, &host, mbu)?;
-        p.n_gpu_layers = o.n_gpu_layers;
-        p.n_cpu_moe = o.n_cpu_moe;
-    }
-    let acc = account(shape, &p, &split)?;
     let (fits, host_fits) = fits(&acc, cards, &host);
     if let (false, Some(ram)) = (host_fits, host.ram_bytes) {
         return Err(InputError::new(
@@ -1188,7 +1196,7 @@ mod tests {
         let cards = [card("rtx-3060", 12, 360.0)];
         let p = Params { n_gpu_layers: 33, ..Params::new(4096) };
         let max = max_ctx(&s, &p, &cards, &[1.0], &HOST, 131_072).unwrap();
-        assert!(max > 4096 && max % CTX_PAD == 0, "{max}");
+        assert!(max > 4096 && max.is_multiple_of(CTX_PAD), "{max}");
         let at = |n| all_fit(&account(&s, &Params { n_ctx: n, ..p.clone() }, &[1.0]).unwrap(), &cards, &HOST);
         assert!(at(max) && !at(max + 1), "{max} fits, one more token does not");
         let seqs = max_parallel(&s, &p, 4096, &cards, &[1.0], &HOST, 1024).unwrap();

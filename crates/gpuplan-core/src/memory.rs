@@ -852,16 +852,17 @@ fn inference(
         Engine::LlamaCpp => {
             // llama.cpp's own accounting (`crate::llamacpp`) on `layout.gpus` cards of this
             // workload's memory, layers split by free memory (equal cards: evenly).
-            let r = llama_cpp_report(model, w, layout.gpus)?;
-            let most = r.acc.devices.iter().max_by_key(|d| d.total()).copied().unwrap_or_default();
+            let (shape, opts, p, cards) = llama_cpp_inputs(model, w, layout.gpus);
+            let (_, _, acc) = crate::llamacpp::resolve(&shape, opts, p, &cards, crate::throughput::Efficiency::default_for(Engine::LlamaCpp).mbu_decode)?;
+            let most = acc.devices.iter().max_by_key(|d| d.total()).copied().unwrap_or_default();
             b.weights = most.model;
             b.kv_cache = most.kv + most.kv_swa;
             b.activations = most.compute;
             b.runtime = LLAMA_CPP_CONTEXT_BYTES;
-            *host_bytes = r.acc.host_total();
+            *host_bytes = acc.host_total();
             let layers = arch.layers + 1;
-            if r.acc.n_gpu_layers < layers {
-                notes.push(format!("llama.cpp: {} of {layers} layers (the output layer counted) on the GPU; the rest run from CPU memory", r.acc.n_gpu_layers));
+            if acc.n_gpu_layers < layers {
+                notes.push(format!("llama.cpp: {} of {layers} layers (the output layer counted) on the GPU; the rest run from CPU memory", acc.n_gpu_layers));
             }
             Ok((b, None))
         }
@@ -871,6 +872,12 @@ fn inference(
 /// llama.cpp's accounting for `model` and `w` on `gpus` cards of `w.gpu_memory_bytes` each
 /// (named `gpu0`, `gpu1`, …): what the estimate's llama.cpp branch reports per GPU.
 pub fn llama_cpp_report(model: &Model, w: &Workload, gpus: u64) -> Result<crate::llamacpp::Report, InputError> {
+    let (shape, opts, p, cards) = llama_cpp_inputs(model, w, gpus);
+    crate::llamacpp::report(&shape, opts, p, &cards, crate::throughput::Efficiency::default_for(Engine::LlamaCpp).mbu_decode)
+}
+
+/// The shape, options, parameters and cards of a llama.cpp workload on `gpus` cards.
+fn llama_cpp_inputs<'w>(model: &Model, w: &'w Workload, gpus: u64) -> (crate::llamacpp::Shape, &'w crate::llamacpp::Options, crate::llamacpp::Params, Vec<crate::llamacpp::Card>) {
     use crate::llamacpp as ll;
     let shape = ll::Shape::for_model(model, w.weights);
     let total_vram = w.gpu_memory_bytes.saturating_mul(gpus);
@@ -883,7 +890,7 @@ pub fn llama_cpp_report(model: &Model, w: &Workload, gpus: u64) -> Result<crate:
     } else {
         w.llama_cpp.cards.clone()
     };
-    ll::report(&shape, &w.llama_cpp, p, &cards, crate::throughput::Efficiency::default_for(Engine::LlamaCpp).mbu_decode)
+    (shape, &w.llama_cpp, p, cards)
 }
 
 /// vLLM's default scheduler limits the profile run uses: `max_num_batched_tokens` 8192 and
