@@ -692,54 +692,55 @@ pub struct Offload {
 }
 
 /// The largest `-ngl` that fits the cards (and the RAM the rest), and for MoE models the
-/// smallest `--n-cpu-moe` with every layer on the cards; the faster of the two.
+/// smallest `--n-cpu-moe` with every layer on the cards; the faster of the two. More layers on
+/// the cards never needs less card memory nor more host memory, so the cards alone bound the
+/// search (a binary search) and the host is checked at its answer.
 pub fn offload_search(shape: &Shape, p: &Params, cards: &[Card], split: &[f64], host: &HostMemory, mbu: f64) -> Result<Offload, InputError> {
     let n_layer = shape.n_layer();
-    let try_one = |ngl: u64, ncmoe: u64| -> Result<Option<Offload>, InputError> {
+    let none = Offload { n_gpu_layers: 0, n_cpu_moe: p.n_cpu_moe, tokens_per_s: 0.0, fits: false };
+    let cards_fit = |ngl: u64, ncmoe: u64| -> Result<bool, InputError> {
+        let acc = account(shape, &Params { n_gpu_layers: ngl, n_cpu_moe: ncmoe, ..p.clone() }, split)?;
+        Ok(fits(&acc, cards, host).0.iter().all(|x| *x))
+    };
+    let finish = |ngl: u64, ncmoe: u64| -> Result<Offload, InputError> {
         let q = Params { n_gpu_layers: ngl, n_cpu_moe: ncmoe, ..p.clone() };
         let acc = account(shape, &q, split)?;
-        if !all_fit(&acc, cards, host) {
-            return Ok(None);
-        }
+        let ok = all_fit(&acc, cards, host);
         let (tps, _) = tokens_per_s(shape, &acc, &q, cards, host, mbu);
-        Ok(Some(Offload { n_gpu_layers: ngl, n_cpu_moe: ncmoe, tokens_per_s: tps, fits: true }))
+        Ok(Offload { n_gpu_layers: ngl, n_cpu_moe: ncmoe, tokens_per_s: if ok { tps } else { 0.0 }, fits: ok })
     };
-    // More layers on the cards never needs less card memory: binary search the largest.
-    let mut best: Option<Offload> = None;
-    let (mut lo, mut hi) = (0u64, n_layer + 1);
     if cards.is_empty() {
-        hi = 0;
+        return finish(0, p.n_cpu_moe);
     }
-    if try_one(0, p.n_cpu_moe)?.is_some() {
+    let mut best = none;
+    if cards_fit(0, p.n_cpu_moe)? {
+        let (mut lo, mut hi) = (0u64, n_layer + 1);
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
-            if try_one(mid, p.n_cpu_moe)?.is_some() {
+            if cards_fit(mid, p.n_cpu_moe)? {
                 lo = mid;
             } else {
                 hi = mid - 1;
             }
         }
-        best = try_one(lo, p.n_cpu_moe)?;
+        best = finish(lo, p.n_cpu_moe)?;
     }
-    if shape.layers.iter().any(|l| l.expert_bytes > 0) && !cards.is_empty() {
+    if shape.layers.iter().any(|l| l.expert_bytes > 0) && cards_fit(n_layer + 1, n_layer)? {
         let (mut lo, mut hi) = (0u64, n_layer);
-        if try_one(n_layer + 1, hi)?.is_some() {
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                if try_one(n_layer + 1, mid)?.is_some() {
-                    hi = mid;
-                } else {
-                    lo = mid + 1;
-                }
-            }
-            if let Some(o) = try_one(n_layer + 1, lo)? {
-                if best.is_none_or(|b| o.tokens_per_s > b.tokens_per_s) {
-                    best = Some(o);
-                }
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if cards_fit(n_layer + 1, mid)? {
+                hi = mid;
+            } else {
+                lo = mid + 1;
             }
         }
+        let o = finish(n_layer + 1, lo)?;
+        if (o.fits && !best.fits) || (o.fits == best.fits && o.tokens_per_s > best.tokens_per_s) {
+            best = o;
+        }
     }
-    Ok(best.unwrap_or(Offload { n_gpu_layers: 0, n_cpu_moe: p.n_cpu_moe, tokens_per_s: 0.0, fits: false }))
+    Ok(best)
 }
 
 /// The largest `-c` (a multiple of the padding, so exact) with which every buffer fits, up to
