@@ -92,8 +92,10 @@ fn the_measured_llama_cpp_buffers_are_reproduced() {
             args.push(flag.into());
             args.push(v.into());
         }
-        if header.contains(&"kv_unified") && g("kv_unified") == "1" {
-            args.push("--kv-unified".into());
+        for (column, flag) in [("kv_unified", "--kv-unified"), ("swa_full", "--swa-full")] {
+            if header.contains(&column) && g(column) == "1" {
+                args.push(flag.into());
+            }
         }
         let out = Command::new(env!("CARGO_BIN_EXE_gpuplan")).args(&args).output().unwrap();
         assert!(out.status.success(), "{}: {}", g("case"), String::from_utf8_lossy(&out.stderr));

@@ -166,6 +166,8 @@ pub struct Layer {
     pub n_expert: u64,
     /// Experts per token.
     pub n_expert_used: u64,
+    /// Shared experts (DeepSeek): their output is added to the routed experts' sum.
+    pub shared_experts: u64,
 }
 
 /// A model in llama.cpp's terms: its layers, the tensors outside them and the vocabulary.
@@ -216,7 +218,8 @@ impl Shape {
                     (true, Some(m)) => (m.top_k * m.expert_intermediate + m.shared_experts * m.shared_intermediate, m.experts, m.top_k),
                     _ => (a.intermediate, 0, 0),
                 };
-                Layer { n_head: a.heads, k_width, v_width, q_width, swa: kind.is_some_and(|k| k.sliding), ffn_width, n_expert, n_expert_used, ..Layer::default() }
+                let shared_experts = if n_expert > 0 { a.moe.map_or(0, |m| m.shared_experts) } else { 0 };
+                Layer { n_head: a.heads, k_width, v_width, q_width, swa: kind.is_some_and(|k| k.sliding), ffn_width, n_expert, n_expert_used, shared_experts, ..Layer::default() }
             })
             .collect();
         let mut s = Shape { n_embd: a.hidden, n_vocab: a.vocab, n_swa: a.sliding_window.unwrap_or(0), mla: a.mla.is_some(), n_ctx_train: a.max_context, ..Shape::default() };
@@ -546,9 +549,20 @@ impl Graph<'_> {
 
     /// The output stage, after the last attention (the masks are freed): the logits of
     /// `min(n_tokens, n_batch)` outputs, the final norm's input and output, the output ids.
+    /// ggml-alloc places the logits above the highest live tensor. When the last layer adds
+    /// shared experts to the routed ones (DeepSeek's `ggml_add(moe_out, ffn_shexp)`, not in
+    /// place), the layer's output lands above everything its MoE allocated before that add:
+    /// the routed experts' outputs (`n_embd × n_expert_used` per token), their sum and the
+    /// shared experts' output (`n_embd` each), the router's logits and probabilities and the
+    /// selected weights; that much sits under the logits too (seen in the table's
+    /// DeepSeek-V2-Lite rows; routed-only MoE layers, Qwen3 and gpt-oss, leave nothing).
     fn output_peak(&self) -> u64 {
         let outputs = self.n_tokens.min(self.p.n_batch.min(self.n_ctx));
-        outputs.saturating_mul(self.shape.n_vocab + 2 * self.shape.n_embd + 1).saturating_mul(F32)
+        let below = match self.shape.layers.last() {
+            Some(l) if l.shared_experts > 0 => self.shape.n_embd * (l.n_expert_used + 2) + 2 * l.n_expert + l.n_expert_used,
+            _ => 0,
+        };
+        outputs.saturating_mul(self.shape.n_vocab + 2 * self.shape.n_embd + 1).saturating_add(self.n_tokens.saturating_mul(below)).saturating_mul(F32)
     }
 
     /// The compute buffer of device `dev` (`None` = the host): the largest stage it runs.
@@ -917,6 +931,9 @@ pub struct Options {
     pub runtime: Option<Runtime>,
     /// `--kv-unified`: one cache stream shared by all sequences (`None`: the runtime's).
     pub kv_unified: Option<bool>,
+    /// `--swa-full`: the sliding-window layers keep the whole context (llama-server's default
+    /// is off, `common/common.h` `swa_full = false`).
+    pub swa_full: bool,
     /// The cards by name (`--gpu ID,ID,…`), free memory already net of the runtime; empty:
     /// `--gpus` cards of the workload's memory.
     pub cards: Vec<Card>,
@@ -947,7 +964,7 @@ impl Options {
             flash_attn: self.flash_attn.or(rt.and_then(|r| r.flash_attn)).unwrap_or(true),
             type_k,
             type_v: self.type_v.or(self.type_k).unwrap_or(kv_default),
-            swa_full: false,
+            swa_full: self.swa_full,
             kv_unified: self.kv_unified.unwrap_or(rt.is_some_and(|r| r.kv_unified) && self.parallel.is_none()),
             n_gpu_layers: gpu_layers.unwrap_or(u64::MAX),
             n_cpu_moe: self.n_cpu_moe.unwrap_or(0),
