@@ -35,7 +35,7 @@ fn the_llama_cpp_object_has_the_documented_fields() {
     assert_eq!(l["kv_bytes"].as_u64().unwrap(), kv, "kv_bytes sums devices and host");
     // 18 GB of q4_k_m weights cannot all sit on a 12 GB card: experts go to the host.
     assert!(l["n_cpu_moe"].as_u64().unwrap() > 0 || l["gpu_layers"].as_u64().unwrap() < 49, "{l}");
-    assert!(l["max_ctx"].as_u64().unwrap() >= 32768 && l["max_ctx"].as_u64().unwrap() % 256 == 0);
+    assert!(l["max_ctx"].as_u64().unwrap() >= 32768 && l["max_ctx"].as_u64().unwrap().is_multiple_of(256));
 }
 
 #[test]
