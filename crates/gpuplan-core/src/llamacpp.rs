@@ -869,7 +869,7 @@ pub const RUNTIMES: [RuntimeDefaults; 3] = [
         cache_type: CacheType::F16,
         kv_unified: false,
         reserve_per_gpu_bytes: OLLAMA_MIN_MEMORY_BYTES,
-        source: "ollama/ollama fb30760: envconfig/config.go (OLLAMA_CONTEXT_LENGTH 0 = by VRAM 4k/32k/256k, OLLAMA_NUM_PARALLEL 1, OLLAMA_FLASH_ATTENTION unset = llama-server --flash-attn auto where supported, OLLAMA_KV_CACHE_TYPE unset = f16, OLLAMA_GPU_OVERHEAD 0); server/routes.go VRAM tiers; api/types.go num_batch 512 (-b and -ub); ml/device.go 457 MiB per GPU. Earlier: num_ctx 2048 until v0.6.x, then 4096",
+        source: "ollama/ollama fb30760: envconfig/config.go (OLLAMA_CONTEXT_LENGTH 0 = by VRAM 4k/32k/256k, OLLAMA_NUM_PARALLEL 1, OLLAMA_FLASH_ATTENTION unset = llama-server --flash-attn auto where supported, OLLAMA_KV_CACHE_TYPE unset = f16, OLLAMA_GPU_OVERHEAD 0); server/routes.go VRAM tiers; api/types.go num_batch 512 (-b and -ub); ml/device.go 457 MiB per GPU. The default context's history (envconfig/config.go): 2048 until v0.6.6, 4096 from v0.6.7 (commit 44b466e, 2025-04-28), the VRAM tiers from v0.15.5 (commit 0334ffa, 2026-01-27)",
         undocumented: "",
         as_of: "2026-08-21",
     },
