@@ -91,6 +91,10 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
         let catalog = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
         a.apply_gpu(&catalog)?;
         host = a.host_preset(&catalog)?.cloned();
+        // `--host ID` sets the bandwidth the host part is read at; `--host-bw-gbs` wins.
+        if let (Some(h), None) = (&host, a.workload.llama_cpp.host_bw_gbs) {
+            a.workload.llama_cpp.host_bw_gbs = Some(h.bandwidth_bytes_per_s as f64 / 1e9);
+        }
     }
     let (model, file_format) = load_model(&a)?;
     let mut note = None;
@@ -112,9 +116,16 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     }
     let accuracy = gpuplan_core::accuracy::of(&a.workload);
     let card = card_capacity(&a, args)?;
+    let llama = match a.workload.engine {
+        gpuplan_core::Engine::LlamaCpp if a.workload.mode == gpuplan_core::Mode::Inference => Some(gpuplan_core::memory::llama_cpp_report(&model, &a.workload, e.layout.gpus)?),
+        _ => None,
+    };
     Ok(if a.json {
         let mut v = json_value(&e, model.file_weights, &accuracy);
         if let Some(o) = v.as_object_mut() {
+            if let Some(r) = &llama {
+                o.insert("llama_cpp".into(), r.to_json());
+            }
             // What the named card's GPU may use (a Mac's wired limit), and the host preset.
             if let Some(u) = a.gpu_usable {
                 o.insert("gpu_usable_bytes".into(), u.bytes.into());
@@ -126,7 +137,7 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
         }
         json_text(v)
     } else {
-        let mut s = table(&e, &a, card, &accuracy);
+        let mut s = table(&e, &a, card, &accuracy) + &llama.map(|r| llama_table(&r)).unwrap_or_default();
         if let Some(u) = a.gpu_usable {
             s += &usable_line(u);
         }
@@ -172,13 +183,40 @@ pub fn host_json(h: &gpuplan_core::catalog::Host) -> json::Value {
 fn card_capacity(a: &EstimateArgs, args: &[&str]) -> Result<Option<(String, u64)>, InputError> {
     if let Some(id) = &a.gpu {
         let cat = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
-        return match cat.gpus.iter().find(|g| &g.id == id) {
+        let id = id.split(',').next().unwrap_or(id).trim();
+        return match cat.gpus.iter().find(|g| g.id == id) {
             // What its GPU may use (`apply_gpu`: a Mac's wired limit, a card's memory).
             Some(g) => Ok(Some((g.name.clone(), a.workload.gpu_memory_bytes))),
             None => Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; `gpuplan gpus` lists the ids"))),
         };
     }
     Ok(args.contains(&"--gpu-memory-gib").then(|| ("the card".to_string(), a.workload.gpu_memory_bytes)))
+}
+
+/// llama.cpp's buffers per device and host, as it prints them at load.
+fn llama_table(r: &gpuplan_core::llamacpp::Report) -> String {
+    let mut s = format!(
+        "\nllama.cpp: n_ctx {} ({} per sequence × {}), -ngl {}, --n-cpu-moe {}, flash attention {}, cache {}/{}\n",
+        r.acc.n_ctx,
+        r.acc.n_ctx_seq,
+        r.params.n_seq,
+        r.acc.n_gpu_layers,
+        r.params.n_cpu_moe,
+        if r.params.flash_attn { "on" } else { "off" },
+        r.params.type_k.name(),
+        r.params.type_v.name()
+    );
+    s += &format!("  {:<24} {:>13} {:>13} {:>13} {:>13}  fits\n", "device", "model", "KV", "compute", "free");
+    for ((b, c), f) in r.acc.devices.iter().zip(&r.cards).zip(&r.fits) {
+        s += &format!("  {:<24} {} {} {} {}  {}\n", c.id, gib(b.model), gib(b.kv + b.kv_swa), gib(b.compute), gib(c.free_bytes), if *f { "yes" } else { "no" });
+    }
+    let h = &r.acc.host;
+    s += &format!("  {:<24} {} {} {} {}  {}\n", "host", gib(h.model), gib(h.kv + h.kv_swa), gib(h.compute), r.host.ram_bytes.map_or("    unlimited".to_string(), gib), if r.host_fits { "yes" } else { "no" });
+    s += &format!("  output buffer {} · largest context {} · {} sequences at this context · {:.1} tokens/s\n", gib(r.acc.output).trim(), r.max_ctx, r.max_parallel, r.tokens_per_s);
+    if let Some(c) = r.slowest.and_then(|i| r.cards.get(i)) {
+        s += &format!("  slowest link: {}\n", c.id);
+    }
+    s
 }
 
 fn json_value(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accuracy: &Accuracy) -> json::Value {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod evidence;
 pub mod formats;
 pub mod json;
+pub mod llamacpp;
 pub mod memory;
 pub mod model;
 pub mod plan;
