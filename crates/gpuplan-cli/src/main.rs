@@ -83,6 +83,9 @@ fn preset_arch(id: &str) -> Result<Arch, InputError> {
 }
 
 fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
+    // `--spec draft|eagle|mtp [--spec-accept X] [--spec-steps N] [--draft-preset ID]` (issue 14 §4).
+    let (spec, rest) = gpuplan_core::speculative::split_flags(args)?;
+    let args = &rest[..];
     let mut a = parse_estimate_args(args)?;
     if a.gpu.is_some() {
         let catalog = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
@@ -105,7 +108,62 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     e.notes.extend(note);
     let accuracy = gpuplan_core::accuracy::of(&a.workload);
     let card = card_capacity(&a, args)?;
-    Ok(if a.json { to_json(&e, model.file_weights, &accuracy) } else { table(&e, &a, card, &accuracy) })
+    let spec = match spec {
+        Some(o) => Some(speculative(&model, &a, &e, &o)?),
+        None => None,
+    };
+    if a.json {
+        let text = to_json(&e, model.file_weights, &accuracy);
+        return Ok(match spec {
+            Some(s) => {
+                let mut v = json::parse(&text).map_err(|e| InputError::new("json", e.to_string()))?;
+                let mut o = s.to_json();
+                if let Some(m) = o.as_object_mut() {
+                    m.insert("total_with_draft_bytes".into(), (e.total_bytes + s.draft_weights_bytes + s.draft_kv_bytes).into());
+                }
+                if let Some(m) = v.as_object_mut() {
+                    m.insert("speculative".into(), o);
+                }
+                json_text(v)
+            }
+            None => text,
+        });
+    }
+    let mut out = table(&e, &a, card, &accuracy);
+    if let Some(s) = spec {
+        out += &format!(
+            "speculative ({}): {} draft tokens, acceptance length {:.2} ({}); draft {} per GPU{}\n",
+            s.method.name(),
+            s.draft_tokens,
+            s.acceptance_length,
+            s.acceptance_source,
+            gib(s.draft_weights_bytes + s.draft_kv_bytes).trim(),
+            s.speedup().map_or(String::new(), |u| format!(
+                "; TPOT {:.1} → {:.1} ms ({u:.2}×)",
+                s.tpot_s_without.unwrap_or(0.0) * 1e3,
+                s.tpot_s_with.unwrap_or(0.0) * 1e3
+            ))
+        );
+    }
+    Ok(out)
+}
+
+/// The `speculative` object of `estimate`: the draft (`--draft-preset`), the checkpoint's MTP
+/// modules (a preset's or `--config`'s `num_nextn_predict_layers`), the card of `--gpu`.
+fn speculative(model: &Model, a: &EstimateArgs, e: &Estimate, o: &gpuplan_core::speculative::SpecOptions) -> Result<gpuplan_core::speculative::Speculative, InputError> {
+    let cat = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
+    let draft = match &o.draft_preset {
+        Some(id) => Some(Model::new(preset_arch(id).map_err(|e| InputError::new("--draft-preset", e.message))?)),
+        None => None,
+    };
+    let nextn = match &a.model {
+        ModelSource::Preset(id) => cat.model(id).and_then(|p| gpuplan_core::speculative::nextn_layers(&p.config)),
+        ModelSource::Config(path) => json::parse(&files::read_config(path)?).ok().and_then(|v| gpuplan_core::speculative::nextn_layers(&v)),
+        _ => None,
+    };
+    let gpu = a.gpu.as_ref().and_then(|id| cat.gpu(id));
+    let w = gpuplan_core::memory::Workload { gpus: e.layout.gpus, tensor_parallel: e.layout.tensor_parallel, pipeline_parallel: e.layout.pipeline_parallel, ..a.workload.clone() };
+    gpuplan_core::speculative::evaluate(model, &w, draft.as_ref(), nextn, o, gpu, &gpuplan_core::throughput::Efficiency::default_for(w.engine))
 }
 
 /// The card the user named, for the verdict line: `--gpu ID` (its catalog memory) or

@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 71] = [
+static CONSTANTS: [Constant; 76] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -384,6 +384,21 @@ static CONSTANTS: [Constant; 71] = [
     konst!("sglang::ALLOC_ROUND_LARGE", crate::sglang::ALLOC_ROUND_LARGE, "bytes",
         "SGLang pool: such a segment is rounded up to this multiple",
         "pytorch c10/cuda/CUDACachingAllocator.cpp kRoundLarge = 2 MiB (get_allocation_size)"),
+    konst!("speculative::DRAFT_ALPHA_PERMILLE", crate::speculative::DRAFT_ALPHA_PERMILLE, "per-mille",
+        "speculative decoding with a draft model: default per-token acceptance rate (editable: --spec-accept)",
+        "Leviathan et al., Fast Inference from Transformers via Speculative Decoding (ICML 2023) Table 3: alpha 0.5-0.9 for small same-family drafts"),
+    konst!("speculative::DRAFT_STEPS", crate::speculative::DRAFT_STEPS, "tokens",
+        "speculative decoding with a draft model: draft tokens per step (editable: --spec-steps)",
+        "vLLM docs features/spec_decode, draft-model example: num_speculative_tokens 4"),
+    konst!("speculative::EAGLE_TAU_PERMILLE", crate::speculative::EAGLE_TAU_PERMILLE, "per-mille",
+        "speculative decoding with an EAGLE head: default acceptance length (editable: --spec-accept)",
+        "Li et al., EAGLE-3 (arXiv 2503.01840 v3) Table 1: tau 6.48, LLaMA-Instruct 3.1 8B, GSM8K, T = 0"),
+    konst!("speculative::EAGLE_STEPS", crate::speculative::EAGLE_STEPS, "tokens",
+        "speculative decoding with an EAGLE head: draft depth (editable: --spec-steps)",
+        "the shortest chain that can keep tau 6.5 (tau <= k + 1)"),
+    konst!("speculative::MTP_ALPHA_PERMILLE", crate::speculative::MTP_ALPHA_PERMILLE, "per-mille",
+        "speculative decoding with MTP modules: default acceptance rate of each extra token (editable: --spec-accept)",
+        "DeepSeek-V3 Technical Report (arXiv 2412.19437) 5.4.3: second-token acceptance 85-90 %"),
     konst!("serving::HOURS_PER_MONTH", crate::serving::HOURS_PER_MONTH, "hours",
         "latency-target sizing: monthly cost from an hourly price", "8766 h per year (365.25 d) / 12"),
     konst!("serving::MAX_SEARCH_BATCH", crate::serving::MAX_SEARCH_BATCH, "sequences",

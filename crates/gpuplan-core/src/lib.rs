@@ -15,6 +15,7 @@ pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod serving;
+pub mod speculative;
 pub mod sglang;
 pub mod sort;
 pub mod throughput;
