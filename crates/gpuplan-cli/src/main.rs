@@ -9,6 +9,7 @@ use gpuplan_core::memory::{Model, GIB};
 use gpuplan_core::{estimate, json, Arch, Estimate, InputError};
 
 mod catalog_cmds;
+mod compare_cmd;
 mod files;
 
 const USAGE: &str = "gpuplan — LLM GPU memory, speed and cost planner
@@ -20,6 +21,8 @@ usage:
                          the model presets (--preset ID): ids, names, sizes, origins
   gpuplan plan <estimate arguments> [--target-tokens-per-s N] [--budget USD] [--json]
                          cheapest GPU × count × format plans that fit
+  gpuplan compare <model> --option SPEC … [--years N] [--json]
+                         up to four options (card × count × format × engine × own/rent) side by side
   gpuplan formats        weight formats and their names";
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn run(args: &[&str]) -> Result<String, InputError> {
         Some("gpus") => catalog_cmds::cmd_gpus(&args[1..]),
         Some("presets") => catalog_cmds::cmd_presets(&args[1..]),
         Some("plan") => catalog_cmds::cmd_plan(&args[1..]),
+        Some("compare") => compare_cmd::cmd_compare(&args[1..]),
         Some("formats") => Ok(gpuplan_core::formats::ALL_FORMATS.iter().map(|f| f.name()).collect::<Vec<_>>().join("\n")),
         Some("help") | Some("--help") | Some("-h") | None => Ok(USAGE.to_string()),
         Some(other) => Err(InputError::new(other, format!("is not a command\n{USAGE}"))),

@@ -33,3 +33,26 @@ fn speculative_object_per_method() {
     let (ok, _, err) = run(&["estimate", "--preset", "llama-3.1-70b", "--spec", "eagle", "--spec-accept", "x"]);
     assert!(!ok && err.contains("--spec-accept"), "{err}");
 }
+
+#[test]
+fn compare_the_articles_four_options_and_own_specs() {
+    let v = json(&["compare", "--preset-options", "articles-70b", "--years", "3", "--json"]);
+    let opts = v["options"].as_array().unwrap();
+    assert_eq!(opts.len(), 4);
+    assert_eq!(v["years"].as_f64(), Some(3.0));
+    for o in opts {
+        assert_eq!(o["fits"], true, "{o}");
+        assert!(o["tokens_per_s"].as_f64().unwrap() > 0.0 && o["usd_per_million_tokens"].as_f64().unwrap() > 0.0, "{o}");
+    }
+    assert!(opts[3]["label"].as_str().unwrap().starts_with("hybrid") && opts[3]["parts"].as_array().unwrap().len() == 2);
+    // Years scale the rented option's cost linearly.
+    let v4 = json(&["compare", "--preset-options", "articles-70b", "--years", "4", "--json"]);
+    let (c3, c4) = (opts[2]["total_usd"].as_f64().unwrap(), v4["options"][2]["total_usd"].as_f64().unwrap());
+    assert!((c4 / c3 - 4.0 / 3.0).abs() < 1e-9);
+    let own = json(&["compare", "--preset", "llama-3.1-8b", "--option", "nvidia-l40s:2:bf16:sglang:own", "--json"]);
+    assert_eq!(own["options"][0]["parts"][0]["engine"], "sglang");
+    let (ok, _, err) = run(&["compare", "--preset", "llama-3.1-8b", "--option", "a800:8:int8:vllm:own"]);
+    assert!(!ok && err.contains("--option") && err.contains("gpuplan gpus"), "{err}");
+    let (ok, _, err) = run(&["compare", "--preset", "llama-3.1-8b"]);
+    assert!(!ok && err.contains("--option"), "{err}");
+}

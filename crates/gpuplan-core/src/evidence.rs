@@ -725,7 +725,7 @@ mod tests {
 
     /// Numeric constants that are not part of the estimate: units, input bounds, sentinels and
     /// the JSON reader's limits.
-    const NOT_ESTIMATOR_CONSTANTS: [(&str, &str); 17] = [
+    const NOT_ESTIMATOR_CONSTANTS: [(&str, &str); 18] = [
         ("MIN_GPU_MEMORY_GIB", "input bound"),
         ("MAX_GPU_MEMORY_GIB", "input bound"),
         ("MAX_LORA_RANK", "input bound"),
@@ -742,6 +742,7 @@ mod tests {
         ("MAX_VOCAB", "input bound"),
         ("MAX_EXPERTS", "input bound"),
         ("NO_LAYER", "sentinel layer index"),
+        ("MAX_OPTIONS", "input bound: options side by side (issue 14: up to four)"),
         ("VLLM_REFERENCE_BYTES", "planner: a card-independent size whose pool arithmetic is redone per card"),
     ];
 
