@@ -253,6 +253,14 @@ fn best_rate(largest: Point, at: impl Fn(u64) -> Option<Point>) -> Point {
     best
 }
 
+/// The throughput–latency curve of one replica of `cards` × `gpu` (the chart: output
+/// tokens/s per GPU against tokens/s per user, one line per card): one [`Point`] per batch of
+/// `batches` that fits, in order. The page marks the target on it (`1 / tpot_s` per user).
+pub fn curve(model: &Model, w: &Workload, gpu: &Gpu, cards: u64, eff: &Efficiency, t: &Target, batches: &[u64]) -> Vec<Point> {
+    let w = Workload { mode: Mode::Inference, gpus: cards, tensor_parallel: cards, pipeline_parallel: 1, gpu_memory_bytes: gpu.memory_bytes, ..w.clone() };
+    batches.iter().filter_map(|&b| point_fit(model, &w, gpu, eff, t, b).filter(|(_, fit)| *fit).map(|(p, _)| p)).collect()
+}
+
 /// Every card of the catalog (the smallest tensor-parallel group of 1, 2, 4 or 8 that holds the
 /// model): the pure function behind `plan --ttft-ms/--tpot-ms --json`.
 pub fn size_catalog(model: &Model, w: &Workload, catalog: &Catalog, eff: &Efficiency, t: &Target, inputs: &CostInputs) -> Vec<Sizing> {
@@ -430,5 +438,28 @@ mod tests {
         }
         assert!(checked >= 4);
         assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn the_curve_trades_per_user_speed_for_throughput() {
+        let cat = crate::catalog::load().unwrap();
+        let model = Model::new(cat.model("llama-3.1-8b").unwrap().arch().unwrap());
+        let w = Workload { engine: Engine::Vllm, prompt: 1000, new_tokens: 200, ..Workload::default() };
+        let t = Target { ttft_s: 1e9, tpot_s: 1e9, load: Load::Users(1), prompt_cache_share: 0.0 };
+        let pts = curve(&model, &w, cat.gpu("nvidia-h100-sxm5-80gb").unwrap(), 1, &Efficiency::default_for(Engine::Vllm), &t, &[1, 4, 16, 64, 256]);
+        assert_eq!(pts.len(), 5);
+        for p in pts.windows(2) {
+            assert!(p[1].tokens_per_s_per_user < p[0].tokens_per_s_per_user, "{p:?}");
+        }
+        // Throughput rises with the batch until the prompts take the replica's compute
+        // (ρ → 1), then levels off: the last point within 10 % of the best.
+        for p in pts[..4].windows(2) {
+            assert!(p[1].tokens_per_s_per_gpu > p[0].tokens_per_s_per_gpu, "{p:?}");
+        }
+        let best = pts.iter().map(|p| p.tokens_per_s_per_gpu).fold(0.0, f64::max);
+        assert!(pts[4].tokens_per_s_per_gpu > 0.9 * best, "{pts:?}");
+        // A batch the pool cannot hold is left out.
+        let small = curve(&model, &w, cat.gpu("nvidia-l4").unwrap(), 1, &Efficiency::default_for(Engine::Vllm), &t, &[1, 1024]);
+        assert_eq!(small.iter().map(|p| p.batch).collect::<Vec<_>>(), [1]);
     }
 }
