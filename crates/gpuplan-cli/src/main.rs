@@ -9,6 +9,7 @@ use gpuplan_core::memory::{Model, GIB};
 use gpuplan_core::{estimate, json, Arch, Estimate, InputError};
 
 mod catalog_cmds;
+mod compare_cmd;
 mod files;
 
 const USAGE: &str = "gpuplan — LLM GPU memory, speed and cost planner
@@ -21,6 +22,8 @@ usage:
   gpuplan hosts [--json] the host memory presets (--host ID): bandwidth, sizes, sources
   gpuplan plan <estimate arguments> [--target-tokens-per-s N] [--budget USD] [--json]
                          cheapest GPU × count × format plans that fit
+  gpuplan compare <model> --option SPEC … [--years N] [--json]
+                         up to four options (card × count × format × engine × own/rent) side by side
   gpuplan formats        weight formats and their names";
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn run(args: &[&str]) -> Result<String, InputError> {
         Some("presets") => catalog_cmds::cmd_presets(&args[1..]),
         Some("hosts") => catalog_cmds::cmd_hosts(&args[1..]),
         Some("plan") => catalog_cmds::cmd_plan(&args[1..]),
+        Some("compare") => compare_cmd::cmd_compare(&args[1..]),
         Some("formats") => Ok(gpuplan_core::formats::ALL_FORMATS.iter().map(|f| f.name()).collect::<Vec<_>>().join("\n")),
         Some("help") | Some("--help") | Some("-h") | None => Ok(USAGE.to_string()),
         Some(other) => Err(InputError::new(other, format!("is not a command\n{USAGE}"))),
@@ -85,6 +89,9 @@ fn preset_arch(id: &str) -> Result<Arch, InputError> {
 }
 
 fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
+    // `--spec draft|eagle|mtp [--spec-accept X] [--spec-steps N] [--draft-preset ID]` (issue 14 §4).
+    let (spec, rest) = gpuplan_core::speculative::split_flags(args)?;
+    let args = &rest[..];
     let mut a = parse_estimate_args(args)?;
     let mut host = None;
     if a.gpu.is_some() || a.host.is_some() {
@@ -116,6 +123,10 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     }
     let accuracy = gpuplan_core::accuracy::of(&a.workload);
     let card = card_capacity(&a, args)?;
+    let spec = match spec {
+        Some(o) => Some(speculative(&model, &a, &e, &o)?),
+        None => None,
+    };
     let llama = match a.workload.engine {
         gpuplan_core::Engine::LlamaCpp if a.workload.mode == gpuplan_core::Mode::Inference => Some(gpuplan_core::memory::llama_cpp_report(&model, &a.workload, e.layout.gpus)?),
         _ => None,
@@ -125,6 +136,13 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
         if let Some(o) = v.as_object_mut() {
             if let Some(r) = &llama {
                 o.insert("llama_cpp".into(), r.to_json());
+            }
+            if let Some(sp) = &spec {
+                let mut so = sp.to_json();
+                if let Some(m) = so.as_object_mut() {
+                    m.insert("total_with_draft_bytes".into(), (e.total_bytes + sp.draft_weights_bytes + sp.draft_kv_bytes).into());
+                }
+                o.insert("speculative".into(), so);
             }
             // What the named card's GPU may use (a Mac's wired limit), and the host preset.
             if let Some(u) = a.gpu_usable {
@@ -143,6 +161,21 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
         }
         if let Some(h) = &host {
             s += &format!("host memory: {} ({}), {:.1} GB/s theoretical\n", h.label, h.id, h.bandwidth_bytes_per_s as f64 / 1e9);
+        }
+        if let Some(sp) = &spec {
+            s += &format!(
+                "speculative ({}): {} draft tokens, acceptance length {:.2} ({}); draft {} per GPU{}\n",
+                sp.method.name(),
+                sp.draft_tokens,
+                sp.acceptance_length,
+                sp.acceptance_source,
+                gib(sp.draft_weights_bytes + sp.draft_kv_bytes).trim(),
+                sp.speedup().map_or(String::new(), |u| format!(
+                    "; TPOT {:.1} → {:.1} ms ({u:.2}×)",
+                    sp.tpot_s_without.unwrap_or(0.0) * 1e3,
+                    sp.tpot_s_with.unwrap_or(0.0) * 1e3
+                ))
+            );
         }
         s
     })
@@ -176,6 +209,24 @@ pub fn host_json(h: &gpuplan_core::catalog::Host) -> json::Value {
         ("source_ids", json::Value::Array(h.source_ids.iter().map(|s| s.as_str().into()).collect())),
         ("as_of", h.as_of.as_str().into()),
     ])
+}
+
+/// The `speculative` object of `estimate`: the draft (`--draft-preset`), the checkpoint's MTP
+/// modules (a preset's or `--config`'s `num_nextn_predict_layers`), the card of `--gpu`.
+fn speculative(model: &Model, a: &EstimateArgs, e: &Estimate, o: &gpuplan_core::speculative::SpecOptions) -> Result<gpuplan_core::speculative::Speculative, InputError> {
+    let cat = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
+    let draft = match &o.draft_preset {
+        Some(id) => Some(Model::new(preset_arch(id).map_err(|e| InputError::new("--draft-preset", e.message))?)),
+        None => None,
+    };
+    let nextn = match &a.model {
+        ModelSource::Preset(id) => cat.model(id).and_then(|p| gpuplan_core::speculative::nextn_layers(&p.config)),
+        ModelSource::Config(path) => json::parse(&files::read_config(path)?).ok().and_then(|v| gpuplan_core::speculative::nextn_layers(&v)),
+        _ => None,
+    };
+    let gpu = a.gpu.as_ref().and_then(|id| cat.gpu(id));
+    let w = gpuplan_core::memory::Workload { gpus: e.layout.gpus, tensor_parallel: e.layout.tensor_parallel, pipeline_parallel: e.layout.pipeline_parallel, ..a.workload.clone() };
+    gpuplan_core::speculative::evaluate(model, &w, draft.as_ref(), nextn, o, gpu, &gpuplan_core::throughput::Efficiency::default_for(w.engine))
 }
 
 /// The card the user named, for the verdict line: `--gpu ID` (its catalog memory) or

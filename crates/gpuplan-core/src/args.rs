@@ -49,6 +49,7 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     [--engine hf|vllm|llama.cpp|sglang] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N|auto]
     [--max-model-len N] [--max-num-seqs N] [--max-num-batched-tokens N] [--enforce-eager] (vLLM)
     [--mem-fraction-static F] [--context-length N] (SGLang)
+    [--spec draft|eagle|mtp [--spec-accept X] [--spec-steps N] [--draft-preset ID]] (speculative decoding)
     [--gpu-memory-gib N | --gpu ID [--wired-limit-mb N] | --gpu ID,ID,…] [--host ID] [--json]
   llama.cpp (--engine llama.cpp): [--runtime llama-server|ollama|lm-studio] [--ctx N] [--parallel N]
     [--ubatch N] [--batch-size N] [--flash-attn on|off|auto] [--kv-cache TYPE] [--kv-cache-v TYPE]

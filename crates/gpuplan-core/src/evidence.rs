@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 75] = [
+static CONSTANTS: [Constant; 85] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -369,6 +369,36 @@ static CONSTANTS: [Constant; 75] = [
     konst!("sglang::DEFAULT_MEM_FRACTION_PERMILLE", crate::sglang::DEFAULT_MEM_FRACTION_PERMILLE, "per-mille",
         "SGLang's default mem_fraction_static (0.88 at tp 1, 0.87 at 2, 0.85 at 4, 0.81 at 8, 0.79 at 16)",
         "sgl-project/sglang python/sglang/srt/server_args.py ServerArgs.__post_init__ (v0.4.x)"),
+    konst!("sglang::RESERVED_BASE_MIB", crate::sglang::RESERVED_BASE_MIB, "MiB",
+        "SGLang's default mem_fraction_static: constant metadata reserve (with GPU_MEM_BANDS_MIB: chunked_prefill_size and cuda_graph_max_bs by card memory)",
+        "sgl-project/sglang python/sglang/srt/server_args.py ServerArgs._handle_gpu_memory_settings (v0.5.x): reserved_mem = 512"),
+    konst!("sglang::RESERVED_MIN_PREFILL_TOKENS", crate::sglang::RESERVED_MIN_PREFILL_TOKENS, "tokens",
+        "SGLang's default mem_fraction_static: activation reserve max(chunked_prefill_size, 2048) x 1.5 MiB",
+        "sgl-project/sglang python/sglang/srt/server_args.py ServerArgs._handle_gpu_memory_settings (v0.5.x)"),
+    konst!("sglang::RESERVED_LARGE_CARD_FLOOR_MIB", crate::sglang::RESERVED_LARGE_CARD_FLOOR_MIB, "MiB",
+        "SGLang's default mem_fraction_static: at least 10 GiB reserved on cards above 60 GiB",
+        "sgl-project/sglang python/sglang/srt/server_args.py ServerArgs._handle_gpu_memory_settings (v0.5.x): max(reserved_mem, 10 * 1024)"),
+    konst!("sglang::ALLOC_MIN_LARGE", crate::sglang::ALLOC_MIN_LARGE, "bytes",
+        "SGLang pool: weight tensors from this size get their own caching-allocator segment",
+        "pytorch c10/cuda/CUDACachingAllocator.cpp kMinLargeAlloc = 10 MiB (get_allocation_size)"),
+    konst!("sglang::ALLOC_ROUND_LARGE", crate::sglang::ALLOC_ROUND_LARGE, "bytes",
+        "SGLang pool: such a segment is rounded up to this multiple",
+        "pytorch c10/cuda/CUDACachingAllocator.cpp kRoundLarge = 2 MiB (get_allocation_size)"),
+    konst!("speculative::DRAFT_ALPHA_PERMILLE", crate::speculative::DRAFT_ALPHA_PERMILLE, "per-mille",
+        "speculative decoding with a draft model: default per-token acceptance rate (editable: --spec-accept)",
+        "Leviathan et al., Fast Inference from Transformers via Speculative Decoding (ICML 2023) Table 3: alpha 0.5-0.9 for small same-family drafts"),
+    konst!("speculative::DRAFT_STEPS", crate::speculative::DRAFT_STEPS, "tokens",
+        "speculative decoding with a draft model: draft tokens per step (editable: --spec-steps)",
+        "vLLM docs features/spec_decode, draft-model example: num_speculative_tokens 4"),
+    konst!("speculative::EAGLE_TAU_PERMILLE", crate::speculative::EAGLE_TAU_PERMILLE, "per-mille",
+        "speculative decoding with an EAGLE head: default acceptance length (editable: --spec-accept)",
+        "Li et al., EAGLE-3 (arXiv 2503.01840 v3) Table 1: tau 6.48, LLaMA-Instruct 3.1 8B, GSM8K, T = 0"),
+    konst!("speculative::EAGLE_STEPS", crate::speculative::EAGLE_STEPS, "tokens",
+        "speculative decoding with an EAGLE head: draft depth (editable: --spec-steps)",
+        "the shortest chain that can keep tau 6.5 (tau <= k + 1)"),
+    konst!("speculative::MTP_ALPHA_PERMILLE", crate::speculative::MTP_ALPHA_PERMILLE, "per-mille",
+        "speculative decoding with MTP modules: default acceptance rate of each extra token (editable: --spec-accept)",
+        "DeepSeek-V3 Technical Report (arXiv 2412.19437) 5.4.3: second-token acceptance 85-90 %"),
     konst!("serving::HOURS_PER_MONTH", crate::serving::HOURS_PER_MONTH, "hours",
         "latency-target sizing: monthly cost from an hourly price", "8766 h per year (365.25 d) / 12"),
     konst!("serving::MAX_SEARCH_BATCH", crate::serving::MAX_SEARCH_BATCH, "sequences",
@@ -718,7 +748,7 @@ mod tests {
 
     /// Numeric constants that are not part of the estimate: units, input bounds, sentinels and
     /// the JSON reader's limits.
-    const NOT_ESTIMATOR_CONSTANTS: [(&str, &str); 17] = [
+    const NOT_ESTIMATOR_CONSTANTS: [(&str, &str); 18] = [
         ("MIN_GPU_MEMORY_GIB", "input bound"),
         ("MAX_GPU_MEMORY_GIB", "input bound"),
         ("MAX_LORA_RANK", "input bound"),
@@ -735,6 +765,7 @@ mod tests {
         ("MAX_VOCAB", "input bound"),
         ("MAX_EXPERTS", "input bound"),
         ("NO_LAYER", "sentinel layer index"),
+        ("MAX_OPTIONS", "input bound: options side by side (issue 14: up to four)"),
         ("VLLM_REFERENCE_BYTES", "planner: a card-independent size whose pool arithmetic is redone per card"),
     ];
 

@@ -16,6 +16,8 @@ pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod serving;
+pub mod speculative;
+pub mod compare;
 pub mod sglang;
 pub mod sort;
 pub mod throughput;

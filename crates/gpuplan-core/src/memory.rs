@@ -1015,8 +1015,12 @@ fn sglang_pool_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
     let d = crate::sglang::Demand {
         weights: weights_per_gpu,
         context: crate::sglang::context_bytes(tp),
+        load_extra: crate::sglang::allocator_rounding(&model.arch, &model.tensors, w.weights, tp) / layout.pipeline_parallel + crate::sglang::rope_cache_bytes(&model.arch),
         cell_size: model.kv_bytes(w.kv_cache, 1, 1, kv_heads_split(&model.arch, tp)) / layout.pipeline_parallel,
-        mem_fraction_static_permille: w.sglang.mem_fraction_static_permille.unwrap_or_else(|| crate::sglang::default_mem_fraction_permille(tp)),
+        mem_fraction_static_permille: w
+            .sglang
+            .mem_fraction_static_permille
+            .unwrap_or_else(|| crate::sglang::default_mem_fraction_static_permille(card_bytes, tp, layout.pipeline_parallel)),
     };
     crate::sglang::size(&d, card_bytes)
 }
