@@ -568,7 +568,7 @@ impl Model {
             .iter()
             // Linear-attention layers (Qwen3-Next's Gated DeltaNet) keep no KV cache; their fixed
             // per-sequence state is `Arch::linear_state_bytes`.
-            .filter(|k| !k.linear)
+            .filter(|k| k.has_kv())
             .map(|k| kv.bytes(mul(&[per_layer, if k.sliding { tokens_sliding } else { tokens_full }])))
             .fold(0u64, |a, b| a.saturating_add(b))
     }
@@ -584,7 +584,14 @@ impl Model {
     fn prefill_dense_elems_per_token(&self) -> u64 {
         // Phi-3 fuses gate and up into one 2·I output whose storage stays alive while act(gate)
         // and the product exist (`modeling_phi3.py` Phi3MLP): 4·I instead of 3·I.
-        let mlp = if self.arch.family == crate::model::Family::Phi3 { 4 } else { 3 };
+        // An ungated MLP (BERT's GELU, Nemotron-H's ReLU²) keeps up and act(up): 2·I.
+        let mlp = if self.arch.family == crate::model::Family::Phi3 {
+            4
+        } else if self.arch.ext.mlp_ungated {
+            2
+        } else {
+            3
+        };
         mlp * self.arch.intermediate + 4 * self.arch.hidden
     }
 
@@ -816,8 +823,11 @@ fn inference(
             // DynamicCache stores prompt + new − 1 tokens (the last sampled token is never
             // written); sliding layers keep window − 1 (§3.1, §3.3).
             let stored = (w.prompt + w.new_tokens).saturating_sub(1).max(1);
-            let kv_full = mul(&[w.batch, model.kv_bytes(w.kv_cache, stored, stored.min(window.saturating_sub(1).max(1)), kv_div)]) / pp;
-            let prompt_kv = mul(&[w.batch, model.kv_bytes(w.kv_cache, w.prompt, w.prompt.min(window.saturating_sub(1).max(1)), kv_div)]) / pp;
+            // An embedding or reranker model runs one forward pass per request (`model(**batch)`,
+            // `use_cache` unused): no KV cache is kept and no logits over the vocabulary are made.
+            let generates = arch.ext.task == crate::model::Task::Generate;
+            let kv_full = if generates { mul(&[w.batch, model.kv_bytes(w.kv_cache, stored, stored.min(window.saturating_sub(1).max(1)), kv_div)]) / pp } else { 0 };
+            let prompt_kv = if generates { mul(&[w.batch, model.kv_bytes(w.kv_cache, w.prompt, w.prompt.min(window.saturating_sub(1).max(1)), kv_div)]) / pp } else { 0 };
             // A hybrid model's linear layers add a fixed state per sequence (conv + recurrent).
             b.kv_cache = kv_full.saturating_add(mul(&[w.batch, arch.linear_state_bytes(act_b)]) / pp);
             let tokens = mul(&[w.batch, w.prompt]);
@@ -844,7 +854,7 @@ fn inference(
                 prefill = prefill.saturating_add(mul(&[tokens, arch.intermediate, 4]) / tp);
             }
             // generate() keeps only the last position's logits, upcast to fp32 (§4.1).
-            let logits = mul(&[w.batch, arch.vocab, 2 + 4]);
+            let logits = if generates { mul(&[w.batch, arch.vocab, 2 + 4]) } else { 0 };
             b.activations = prefill.saturating_add(logits);
             // Caching-allocator slack (§4.3): the KV tensors written during prefill land in the
             // transient's freed segments, so later layers' transients need fresh segments. The
