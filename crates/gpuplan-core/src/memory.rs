@@ -996,6 +996,9 @@ fn vllm_demand_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
         non_torch,
         cuda_graph,
         max_model_len,
+        // The hybrid allocator's per-request state (Gated DeltaNet, Mamba): kernel − 1 conv
+        // columns and the recurrent/SSM state in the model dtype, split like the layers.
+        state_bytes_per_seq: arch.linear_state_bytes_vllm(w.weights.activation_bytes()) / layout.pipeline_parallel / tp.max(1),
     }
 }
 

@@ -206,3 +206,25 @@ mod tests {
         assert_eq!(a.linear_state_bytes_vllm(2), linear as u64 * (la.conv_dim() * 3 + la.value_heads * la.key_head_dim * la.value_head_dim) * 2);
     }
 }
+
+#[cfg(test)]
+mod vllm_tests {
+    use crate::memory::{vllm_demand, vllm_pool, Engine, Model, Workload};
+
+    #[test]
+    fn vllm_keeps_one_state_per_sequence_beside_the_kv_blocks() {
+        let cat = crate::catalog::parse(crate::catalog::CATALOG_JSON).unwrap();
+        let model = Model::new(cat.model("nemotron-3-nano-30b-a3b").unwrap().arch().unwrap());
+        let w = Workload { engine: Engine::Vllm, prompt: 4096, new_tokens: 1024, ..Workload::default() };
+        let d = vllm_demand(&model, &w).unwrap();
+        assert_eq!(d.state_bytes_per_seq, model.arch.linear_state_bytes_vllm(2));
+        assert!(d.state_bytes_per_seq > 0);
+        let with = vllm_pool(&model, &w, 141 << 30).unwrap();
+        let without = crate::vllm::size(&crate::vllm::Demand { state_bytes_per_seq: 0, ..d }, 141 << 30, 900);
+        assert!(with.pool.max_concurrent_sequences < without.pool.max_concurrent_sequences);
+        assert_eq!(with.pool.kv_capacity_tokens, without.pool.kv_capacity_tokens);
+        // A model without linear layers keeps none.
+        let dense = Model::new(cat.model("llama-3.1-8b").unwrap().arch().unwrap());
+        assert_eq!(vllm_demand(&dense, &w).unwrap().state_bytes_per_seq, 0);
+    }
+}
