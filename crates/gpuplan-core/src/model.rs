@@ -830,6 +830,21 @@ fn read_ext(
     })
 }
 
+/// A Gemma 3 text config with the `Gemma3TextConfig.__init__` defaults filled in where it is
+/// silent (transformers v4.57.0 `models/gemma3/configuration_gemma3.py`: 8 attention heads, 4 KV
+/// heads, head_dim 256, vocab_size 262208, max_position_embeddings 131072): google/gemma-3-4b-it's
+/// `config.json` names only hidden_size, intermediate_size, num_hidden_layers, rope_scaling and
+/// sliding_window in its `text_config`.
+fn gemma3_text_defaults(obj: &crate::json::Map) -> crate::json::Map {
+    let mut m = obj.clone();
+    for (k, v) in [("num_attention_heads", 8u64), ("num_key_value_heads", 4), ("head_dim", 256), ("vocab_size", 262_208), ("max_position_embeddings", 131_072)] {
+        if m.get(k).is_none_or(|x| *x == Value::Null) {
+            m.insert(String::from(k), Value::from(v));
+        }
+    }
+    m
+}
+
 /// Adds a tensor when none of its sizes is 0.
 fn push(t: &mut Vec<Tensor>, role: Role, layer: u32, out: u64, inp: u64, count: u64) {
     if out > 0 && inp > 0 && count > 0 {
@@ -871,6 +886,14 @@ impl Arch {
             Family::Custom
         });
 
+        // Gemma 3's multimodal configs store only what differs from Gemma3TextConfig.
+        let patched;
+        let f = if family == Family::Gemma3 {
+            patched = gemma3_text_defaults(obj);
+            Fields { obj: &patched }
+        } else {
+            f
+        };
         if family == Family::Custom {
             // An unknown type is read only when it has a decoder's fields; otherwise the type is
             // what is wrong (an encoder such as BERT names its sizes the same way but is refused

@@ -17,6 +17,22 @@
 //!   token per merge × merge patches; for a 1024 × 1024 image (the size assumed here, stated in
 //!   the note) that is (⌈1024 / (patch·merge)⌉)² tokens (Qwen2.5-VL 14·2 = 28 px: 37² = 1369;
 //!   Qwen3-VL 16·2 = 32 px: 32² = 1024).
+//! - Gemma 3: `models/siglip/modeling_siglip.py` — `SiglipVisionEmbeddings` (`patch_embedding`
+//!   Conv2d(3, h, patch, stride patch) with bias, `position_embedding` Embedding((image_size /
+//!   patch)², h)), per `SiglipEncoderLayer` LayerNorm ×2 (weight and bias), `q/k/v/out_proj`
+//!   Linear(h, h, bias), `mlp.fc1` Linear(h, I, bias), `fc2` Linear(I, h, bias),
+//!   `post_layernorm`; no head (`vision_use_head: false`). `models/gemma3/modeling_gemma3.py`
+//!   `Gemma3MultiModalProjector`: `mm_input_projection_weight` (h_vision × h_text) and
+//!   `mm_soft_emb_norm` RMSNorm(h_vision). An image is pooled to `mm_tokens_per_image` (256)
+//!   tokens whatever its size (`Gemma3Processor`: 896 × 896 input, 4 × 4 average pooling).
+//! - Mistral 3 (Mistral Small 3.1/3.2): `models/pixtral/modeling_pixtral.py` — `patch_conv`
+//!   Conv2d(3, h, patch, no bias), `ln_pre` RMSNorm(h), per block `attention_norm`/`ffn_norm`
+//!   RMSNorm(h), `q/k/v/o_proj` Linear(h, h) without bias, a gated MLP (`gate_proj`, `up_proj`
+//!   h → I, `down_proj` I → h, no bias); `models/mistral3/modeling_mistral3.py`
+//!   `Mistral3MultiModalProjector`: `norm` RMSNorm(h), `patch_merger.merging_layer`
+//!   Linear(h·m², h, no bias), `linear_1` Linear(h, h_text), `linear_2` Linear(h_text, h_text)
+//!   (bias = `multimodal_projector_bias`). Tokens: ⌈side / patch⌉ patches per side, merged m × m,
+//!   plus one `[IMG_BREAK]`/`[IMG_END]` per row (`PixtralProcessor`).
 
 use alloc::string::String;
 use alloc::format;
@@ -102,6 +118,98 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
                 note: format!("vision tower (Qwen3-VL ViT, {depth} blocks, {deepstack} deepstack mergers) counted; an image is taken as {side}×{side} px = {} tokens", per_side * per_side),
             }))
         }
+        "gemma3" => {
+            // SiglipVisionConfig defaults where the config is silent.
+            let h = v.u("hidden_size", Some(768))?;
+            let i = v.u("intermediate_size", Some(3072))?;
+            let depth = v.u("num_hidden_layers", Some(12))?;
+            let p = v.u("patch_size", Some(16))?.max(1);
+            let size = v.u("image_size", Some(224))?;
+            let c = v.u("num_channels", Some(3))?;
+            let text_h = text_hidden(outer)?;
+            let positions = (size / p) * (size / p);
+            let block = 4 * h + 4 * (h * h + h) + (h * i + i) + (i * h + h);
+            let tower = (c * p * p * h + h) + positions * h + depth * block + 2 * h;
+            let projector = h * text_h + h;
+            // Gemma3Config.mm_tokens_per_image (default 256).
+            let tokens = outer.get("mm_tokens_per_image").and_then(Value::as_u64).unwrap_or(256);
+            Ok(Some(Vision {
+                params: tower + projector,
+                tokens_per_image: tokens,
+                note: format!("vision tower (SigLIP, {depth} layers, {size}×{size} px) counted; an image takes {tokens} tokens whatever its size"),
+            }))
+        }
+        "mistral3" => {
+            // PixtralVisionConfig defaults where the config is silent.
+            let h = v.u("hidden_size", Some(1024))?;
+            let i = v.u("intermediate_size", Some(4096))?;
+            let depth = v.u("num_hidden_layers", Some(24))?;
+            let p = v.u("patch_size", Some(16))?.max(1);
+            let c = v.u("num_channels", Some(3))?;
+            let m = outer.get("spatial_merge_size").and_then(Value::as_u64).unwrap_or(2).max(1);
+            let bias = outer.get("multimodal_projector_bias").and_then(Value::as_bool).unwrap_or(false);
+            let text_h = text_hidden(outer)?;
+            let block = 2 * h + 4 * h * h + 3 * h * i;
+            let tower = c * p * p * h + h + depth * block;
+            let b = |n: u64| if bias { n } else { 0 };
+            let projector = h + h * m * m * h + (h * text_h + b(text_h)) + (text_h * text_h + b(text_h));
+            let per_side = side.div_ceil(p).div_ceil(m);
+            let tokens = per_side * per_side + per_side;
+            Ok(Some(Vision {
+                params: tower + projector,
+                tokens_per_image: tokens,
+                note: format!("vision tower (Pixtral, {depth} layers) counted; an image is taken as {side}×{side} px = {tokens} tokens ({per_side}² merged patches + one break per row)"),
+            }))
+        }
         _ => Ok(None),
+    }
+}
+
+/// The text decoder's width (`text_config.hidden_size`), which the projector maps the image
+/// features to.
+fn text_hidden(outer: &crate::json::Map) -> Result<u64, InputError> {
+    outer
+        .get("text_config")
+        .and_then(Value::as_object)
+        .and_then(|t| t.get("hidden_size"))
+        .or_else(|| outer.get("hidden_size"))
+        .and_then(Value::as_u64)
+        .filter(|n| *n <= 1_000_000)
+        .ok_or_else(|| InputError::new("text_config", "field `hidden_size` is missing or not a whole number up to 1000000"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Arch;
+
+    fn preset(id: &str) -> Arch {
+        crate::catalog::parse(crate::catalog::CATALOG_JSON).unwrap().model(id).unwrap().arch().unwrap()
+    }
+
+    #[test]
+    fn gemma3_reads_its_minimal_config_with_the_siglip_tower() {
+        let a = preset("gemma-3-4b-it");
+        let v = a.ext.vision.as_ref().unwrap();
+        // SigLIP 416,866,032 + projector 1152 × 2560 + 1152.
+        assert_eq!(v.params, 416_866_032 + 2_950_272);
+        assert_eq!(v.tokens_per_image, 256);
+        // The text_config names 6 fields; the rest are Gemma3TextConfig's defaults.
+        assert_eq!((a.heads, a.kv_heads, a.head_dim, a.vocab), (8, 4, 256, 262_208));
+        // 5 local layers (window 1024) per global one.
+        assert_eq!(a.sliding_window, Some(1024));
+        let global: Vec<usize> = a.layer_kinds.iter().enumerate().filter(|(_, k)| !k.sliding).map(|(i, _)| i).collect();
+        assert_eq!(global, [5, 11, 17, 23, 29]);
+        // The text part is the gemma-3-4b preset's.
+        assert_eq!(a.param_counts().0 - v.params, preset("gemma-3-4b").param_counts().0);
+    }
+
+    #[test]
+    fn mistral3_counts_the_pixtral_tower_and_its_merged_image_tokens() {
+        let a = preset("mistral-small-3.1-24b");
+        let v = a.ext.vision.as_ref().unwrap();
+        assert_eq!(v.params, 438_958_080);
+        assert_eq!(a.param_counts().0, 23_572_403_200 + 438_958_080);
+        // 1024 px: ⌈1024 / 14⌉ = 74 patches per side, merged 2 × 2 → 37, plus 37 row breaks.
+        assert_eq!(v.tokens_per_image, 37 * 37 + 37);
     }
 }
