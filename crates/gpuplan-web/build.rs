@@ -41,6 +41,8 @@ const KEEP: &[&str] = &[
     "moe_shared_expert_intermediate_size",
     // Gemma 3's SigLIP and Mistral 3's Pixtral towers (model/vision.rs).
     "image_size", "num_channels", "mm_tokens_per_image", "multimodal_projector_bias",
+    // Llama 3.2 Vision (mllama).
+    "cross_attention_layers", "num_global_layers", "max_num_tiles", "vision_output_dim", "supported_aspect_ratios",
 ];
 
 fn main() {

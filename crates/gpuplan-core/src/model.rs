@@ -81,6 +81,8 @@ impl Family {
             "bert" | "roberta" | "xlm-roberta" | "xlm_roberta" => Family::Encoder,
             "jamba" => Family::Jamba,
             "nemotron_h" => Family::NemotronH,
+            // Llama 3.2 Vision's text model: Llama layers plus gated cross-attention layers.
+            "mllama" | "mllama_text_model" => Family::Llama,
             // The text decoders of the Qwen vision-language checkpoints.
             "qwen2_5_vl" | "qwen2_5_vl_text" => Family::Qwen2,
             "qwen3_vl" | "qwen3_vl_text" => Family::Qwen3,
@@ -178,12 +180,15 @@ pub struct LayerKind {
     pub no_mixer: bool,
     /// A block without MLP (Nemotron-H's `M` Mamba and `*` attention blocks).
     pub no_mlp: bool,
+    /// A cross-attention layer (Llama 3.2 Vision's `cross_attention_layers`): its keys and values
+    /// come from the image states, fixed per image, not from the context.
+    pub cross: bool,
 }
 
 impl LayerKind {
     /// Whether the layer keeps a KV cache (an attention layer).
     pub fn has_kv(&self) -> bool {
-        !self.linear && !self.no_mixer
+        !self.linear && !self.no_mixer && !self.cross
     }
 }
 
@@ -252,6 +257,9 @@ pub struct Ext {
     pub mlp_ungated: bool,
     /// The MLP's Linears carry biases (BERT).
     pub mlp_bias: bool,
+    /// Embedding rows beyond `vocab` (Llama 3.2 Vision: `nn.Embedding(vocab_size + 8, h)`,
+    /// transformers `modeling_mllama.py` `MllamaTextModel`).
+    pub extra_embed_rows: u64,
 }
 
 /// A decoder-only transformer, as much as memory, speed and cost need.
@@ -776,6 +784,15 @@ fn read_ext(
         }
     }
     let h = f.req_u64("hidden_size", 1, MAX_HIDDEN)?;
+    // Llama 3.2 Vision: `cross_attention_layers` lists the gated cross-attention layers.
+    if let Some(list) = f.obj.get("cross_attention_layers").and_then(Value::as_array) {
+        for i in list.iter().filter_map(Value::as_u64) {
+            match layer_kinds.get_mut(i as usize) {
+                Some(k) => k.cross = true,
+                None => return Err(InputError::new("cross_attention_layers", format!("layer {i} is beyond num_hidden_layers ({})", layer_kinds.len()))),
+            }
+        }
+    }
     let ssm = match family {
         Family::Jamba => {
             let pattern = ssm::Ssm::jamba_pattern(f, layer_kinds.len() as u64)?;
@@ -827,6 +844,7 @@ fn read_ext(
         mlp_ungated: matches!(family, Family::Encoder | Family::NemotronH),
         // BERT's Linears all carry biases; NemotronHMLP's `mlp_bias` (default False).
         mlp_bias: family == Family::Encoder || (family == Family::NemotronH && f.opt_bool("mlp_bias")?.unwrap_or(false)),
+        extra_embed_rows: if model_type.starts_with("mllama") { 8 } else { 0 },
     })
 }
 
@@ -1053,7 +1071,7 @@ impl Arch {
     pub fn tensors(&self) -> Vec<Tensor> {
         let h = self.hidden;
         let mut t = Vec::with_capacity(self.layers as usize * 16 + 4);
-        push(&mut t, Role::Embed, NO_LAYER, self.vocab, h, 1);
+        push(&mut t, Role::Embed, NO_LAYER, self.vocab + self.ext.extra_embed_rows, h, 1);
         if let Some(e) = &self.ext.encoder {
             e.push_embeddings(h, &mut t);
         }
@@ -1084,6 +1102,15 @@ impl Arch {
         // Attention (or the linear-attention mixer).
         match (kind.linear, self.ext.linear, self.mla) {
             _ if kind.no_mixer => {}
+            // MllamaTextCrossAttention: q/k/v/o without bias, q_norm and k_norm (head_dim each),
+            // and the layer's two tanh gates (`cross_attn_attn_gate`, `cross_attn_mlp_gate`).
+            _ if kind.cross => {
+                push(t, Role::AttnQ, l, self.heads * self.head_dim, h, 1);
+                push(t, Role::AttnK, l, self.kv_width(), h, 1);
+                push(t, Role::AttnV, l, self.kv_width(), h, 1);
+                push(t, Role::AttnO, l, h, self.heads * self.head_dim, 1);
+                push(t, Role::Vector, l, 1, 2 * self.head_dim + 2, 1);
+            }
             (true, Some(la), _) => la.push_tensors(h, l, t),
             (true, None, _) if self.ext.ssm.is_some() => {
                 if let Some(m) = self.ext.ssm {
@@ -1798,6 +1825,9 @@ impl Ext {
                 out[k] = v.into();
             }
         }
+        if self.extra_embed_rows > 0 {
+            out["extra_embed_rows"] = self.extra_embed_rows.into();
+        }
         out
     }
 
@@ -1888,6 +1918,7 @@ impl Ext {
             ssm,
             mlp_ungated: flag("mlp_ungated"),
             mlp_bias: flag("mlp_bias"),
+            extra_embed_rows: sized("extra_embed_rows", m.get("extra_embed_rows").and_then(Value::as_u64).unwrap_or(0), MAX_VOCAB)?,
             linear,
             attn_gate: f.b("attn_gate")?,
             qk_norm_full: f.b("qk_norm_full")?,
@@ -1954,7 +1985,7 @@ impl Arch {
             .iter()
             .map(|k| {
                 let mut o = object([("moe", k.moe.into()), ("sliding", k.sliding.into())]);
-                for (name, on) in [("linear", k.linear), ("no_mixer", k.no_mixer), ("no_mlp", k.no_mlp)] {
+                for (name, on) in [("linear", k.linear), ("no_mixer", k.no_mixer), ("no_mlp", k.no_mlp), ("cross", k.cross)] {
                     if on {
                         o[name] = true.into();
                     }
@@ -2044,7 +2075,7 @@ impl Arch {
                 let o = k.as_object().ok_or_else(|| f.bad("layer_kinds"))?;
                 let g = ArchFields(o, "model.layer_kinds");
                 let flag = |k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false);
-                Ok(LayerKind { moe: g.b("moe")?, sliding: g.b("sliding")?, linear: flag("linear"), no_mixer: flag("no_mixer"), no_mlp: flag("no_mlp") })
+                Ok(LayerKind { moe: g.b("moe")?, sliding: g.b("sliding")?, linear: flag("linear"), no_mixer: flag("no_mixer"), no_mlp: flag("no_mlp"), cross: flag("cross") })
             })
             .collect::<Result<Vec<_>, InputError>>()?;
         let arch = Arch {

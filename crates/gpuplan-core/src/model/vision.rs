@@ -33,6 +33,18 @@
 //!   Linear(h·m², h, no bias), `linear_1` Linear(h, h_text), `linear_2` Linear(h_text, h_text)
 //!   (bias = `multimodal_projector_bias`). Tokens: ⌈side / patch⌉ patches per side, merged m × m,
 //!   plus one `[IMG_BREAK]`/`[IMG_END]` per row (`PixtralProcessor`).
+//! - Llama 3.2 Vision: `models/mllama/modeling_mllama.py` `MllamaVisionModel` — `patch_embedding`
+//!   Conv2d(3, h, patch, no bias), `class_embedding` (h), `gated_positional_embedding` (gate,
+//!   `embedding` (P + 1) × h with P = (image_size / patch)², `tile_embedding`
+//!   Embedding(max_aspect_ratio_id + 1, max_num_tiles·(P + 1)·h)), `pre_tile_positional_embedding`
+//!   and `post_tile_positional_embedding` (gate + Embedding(max_aspect_ratio_id + 1,
+//!   max_num_tiles·h)), `layernorm_pre`/`layernorm_post` (LayerNorm), `transformer`
+//!   (`num_hidden_layers` encoder layers: q/k/v/o without bias, fc1/fc2 with bias, two
+//!   LayerNorms) and `global_transformer` (`num_global_layers` gated ones: + `gate_attn`,
+//!   `gate_ffn`); `MllamaForConditionalGeneration.multi_modal_projector` Linear(vision_output_dim,
+//!   h_text, bias). max_aspect_ratio_id = len(`supported_aspect_ratios`). An image enters the
+//!   context as one `<|image|>` token; the text model's cross-attention layers attend to its
+//!   max_num_tiles·(P + 1) states instead.
 
 use alloc::string::String;
 use alloc::format;
@@ -161,6 +173,29 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
                 note: format!("vision tower (Pixtral, {depth} layers) counted; an image is taken as {side}×{side} px = {tokens} tokens ({per_side}² merged patches + one break per row)"),
             }))
         }
+        "mllama" => {
+            let h = v.u("hidden_size", Some(1280))?;
+            let i = v.u("intermediate_size", Some(5120))?;
+            let local = v.u("num_hidden_layers", Some(32))?;
+            let global = v.u("num_global_layers", Some(8))?;
+            let p = v.u("patch_size", Some(14))?.max(1);
+            let size = v.u("image_size", Some(560))?;
+            let c = v.u("num_channels", Some(3))?;
+            let tiles = v.u("max_num_tiles", Some(4))?;
+            let out = v.u("vision_output_dim", Some(7680))?;
+            let ratios = vc.get("supported_aspect_ratios").and_then(Value::as_array).map_or(8, |a| a.len() as u64);
+            let text_h = text_hidden(outer)?;
+            let patches = (size / p) * (size / p) + 1;
+            let layer = 4 * h * h + (h * i + i) + (i * h + h) + 4 * h;
+            let embeddings = c * p * p * h + h + (1 + patches * h + (ratios + 1) * tiles * patches * h) + 2 * (1 + (ratios + 1) * tiles * h) + 4 * h;
+            let tower = embeddings + local * layer + global * (layer + 2);
+            let states = tiles * patches;
+            Ok(Some(Vision {
+                params: tower + out * text_h + text_h,
+                tokens_per_image: 1,
+                note: format!("vision encoder ({local} + {global} global layers) counted; an image is one <|image|> token in the context, and each cross-attention layer attends to its {states} states ({tiles} tiles × {patches} patches), kept apart from the KV cache"),
+            }))
+        }
         _ => Ok(None),
     }
 }
@@ -201,6 +236,23 @@ mod tests {
         assert_eq!(global, [5, 11, 17, 23, 29]);
         // The text part is the gemma-3-4b preset's.
         assert_eq!(a.param_counts().0 - v.params, preset("gemma-3-4b").param_counts().0);
+    }
+
+    /// Llama-3.2-11B-Vision: 10,670,220,835 parameters (the Hub's safetensors count, BF16).
+    #[test]
+    fn mllama_counts_text_cross_attention_and_vision_exactly() {
+        let cfg = r#"{"architectures": ["MllamaForConditionalGeneration"], "image_token_index": 128256, "model_type": "mllama",
+            "text_config": {"cross_attention_layers": [3, 8, 13, 18, 23, 28, 33, 38], "hidden_size": 4096, "intermediate_size": 14336,
+              "max_position_embeddings": 131072, "model_type": "mllama_text_model", "num_attention_heads": 32, "num_hidden_layers": 40,
+              "num_key_value_heads": 8, "tie_word_embeddings": false, "vocab_size": 128256},
+            "vision_config": {"attention_heads": 16, "hidden_size": 1280, "image_size": 560, "intermediate_size": 5120, "max_num_tiles": 4,
+              "model_type": "mllama_vision_model", "num_channels": 3, "num_global_layers": 8, "num_hidden_layers": 32, "patch_size": 14,
+              "supported_aspect_ratios": [[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [3, 1], [4, 1]], "vision_output_dim": 7680}}"#;
+        let a = Arch::from_config_json(cfg).unwrap();
+        assert_eq!(a.param_counts().0, 10_670_220_835);
+        assert_eq!(a.ext.vision.as_ref().unwrap().params, 863_567_379 + 31_461_376);
+        // The 8 cross-attention layers keep no context KV cache.
+        assert_eq!(a.layer_kinds.iter().filter(|k| k.has_kv()).count(), 32);
     }
 
     #[test]
