@@ -193,6 +193,10 @@ pub struct Workload {
     pub vllm: crate::vllm::VllmOptions,
     /// SGLang's options (`--mem-fraction-static`, `--context-length`).
     pub sglang: crate::sglang::SglangOptions,
+    /// Images per sequence (`--images`, inference): each adds its vision tokens to the prompt
+    /// ([`crate::model::vision::Vision::tokens_per_image`]), or, for Llama 3.2 Vision, its states
+    /// to every cross-attention layer's cache.
+    pub images: u64,
 }
 
 /// An H100 80GB as the driver reports it: 81559 MiB (calibration/README.md).
@@ -225,6 +229,7 @@ impl Default for Workload {
             gpu_layers: None,
             vllm: crate::vllm::VllmOptions::default(),
             sglang: crate::sglang::SglangOptions::default(),
+            images: 0,
         }
     }
 }
@@ -424,6 +429,7 @@ pub const VLLM_CUDA_GRAPH_BYTES: u64 = 512 * MIB;
 /// Largest accepted values (absurd inputs get a message, not an overflow).
 pub const MAX_BATCH: u64 = 1 << 16;
 pub const MAX_TOKENS: u64 = 1 << 24;
+pub const MAX_IMAGES: u64 = 1024;
 pub const MAX_GPUS: u64 = 1 << 16;
 pub const MAX_LORA_RANK: u64 = 1 << 16;
 
@@ -442,6 +448,13 @@ impl Workload {
             check_range("--new-tokens", self.new_tokens, 0, MAX_TOKENS)?;
         } else {
             check_range("--seq", self.seq, 1, MAX_TOKENS)?;
+        }
+        check_range("--images", self.images, 0, MAX_IMAGES)?;
+        if self.images > 0 && arch.ext.vision.is_none() {
+            return Err(InputError::new(
+                "--images",
+                format!("{} has no vision encoder in its config (no vision_config this estimator reads); images need a vision-language model, leave --images at 0", arch.model_type),
+            ));
         }
         if matches!(self.mode, Mode::Lora | Mode::Qlora) {
             check_range("--lora-rank", self.lora_rank, 1, MAX_LORA_RANK)?;
@@ -690,8 +703,36 @@ fn lora_params(modules: &[LoraModule], rank: u64) -> u64 {
 }
 
 /// The estimate for one model and workload.
+/// The workload with its images as prompt tokens (inference): `images ×
+/// tokens_per_image` more context per sequence, which every engine's KV cache and prefill see.
+fn with_image_tokens(arch: &Arch, w: &Workload) -> Workload {
+    match (&arch.ext.vision, w.mode) {
+        (Some(v), Mode::Inference) if w.images > 0 => Workload { prompt: w.prompt.saturating_add(w.images.saturating_mul(v.tokens_per_image)), ..w.clone() },
+        _ => w.clone(),
+    }
+}
+
+/// What images add beside their context tokens (inference, per GPU): Llama 3.2 Vision's
+/// cross-attention keys and values over each image's states (`MllamaTextCrossAttention`, kept in
+/// the cache for the whole generation), and the vision encoder's live activations while it
+/// encodes the batch's images, which run before the prefill (the peak is the larger of the two).
+fn add_image_memory(model: &Model, w: &Workload, layout: &Layout, b: &mut Breakdown) {
+    let arch = &model.arch;
+    let Some(v) = arch.ext.vision.as_ref().filter(|_| w.images > 0 && w.mode == Mode::Inference) else {
+        return;
+    };
+    let cross_layers = arch.layer_kinds.iter().filter(|k| k.cross).count() as u64;
+    let per_state = arch.kv_elems_per_token_layer() / kv_heads_split(arch, layout.tensor_parallel);
+    let cross = w.kv_cache.bytes(mul(&[w.batch, w.images, v.cross_states_per_image, cross_layers, per_state])) / layout.pipeline_parallel;
+    b.kv_cache = b.kv_cache.saturating_add(cross);
+    let encoder = mul(&[w.batch, w.images, v.act_elems_per_image, w.weights.activation_bytes()]);
+    b.activations = b.activations.max(encoder);
+}
+
 pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     let layout = w.validate(&model.arch)?;
+    let with_images = with_image_tokens(&model.arch, w);
+    let w = &with_images;
     let mut notes = Vec::new();
     notes.extend(model.arch.ext.notes.iter().cloned());
     notes.extend(model.arch.context_note(if w.mode == Mode::Inference { w.prompt + w.new_tokens } else { w.seq }));
@@ -707,7 +748,8 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     let mut sglang = None;
 
     let (mut b, trainable, vllm) = if w.mode == Mode::Inference {
-        let (b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes);
+        let (mut b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes);
+        add_image_memory(model, w, &layout, &mut b);
         if w.engine == Engine::Sglang {
             sglang = Some(sglang_pool_laid_out(model, w, &layout, weights_per_gpu, w.gpu_memory_bytes));
         }
@@ -1035,6 +1077,7 @@ pub fn vllm_accounting(model: &Model, w: &Workload, card_bytes: u64) -> Result<c
 /// [`vllm_demand_laid_out`] for a workload as given (its layout checked and derived first).
 pub fn vllm_demand(model: &Model, w: &Workload) -> Result<crate::vllm::Demand, InputError> {
     let layout = w.validate(&model.arch)?;
+    let w = &with_image_tokens(&model.arch, w);
     let (layer_bytes, outside_bytes) = model.weight_bytes_split(w.weights);
     let weights_per_gpu = layer_bytes / (layout.tensor_parallel * layout.pipeline_parallel) + outside_bytes / layout.tensor_parallel;
     Ok(vllm_demand_laid_out(model, w, &layout, weights_per_gpu))

@@ -130,7 +130,7 @@ impl Family {
         }
     }
 
-    pub const SUPPORTED: &'static str = "llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3_text, phi3, deepseek_v2, deepseek_v3, deepseek_v32, kimi_k2, gpt_oss, qwen3_next, glm4_moe, minimax_m2, llama4, qwen2_5_vl, qwen3_vl, qwen3_vl_moe, jamba, nemotron_h, bert, roberta, xlm-roberta (any other model_type is read as a Llama-style decoder, with a note)";
+    pub const SUPPORTED: &'static str = "llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3_text, phi3, deepseek_v2, deepseek_v3, deepseek_v32, kimi_k2, gpt_oss, qwen3_next, glm4_moe, minimax_m2, llama4, qwen2_5_vl, qwen3_vl, qwen3_vl_moe, jamba, nemotron_h, bert, roberta, xlm-roberta, gemma3 and mistral3 (with their vision towers), mllama (any other model_type is read as a Llama-style decoder, with a note)";
 }
 
 /// Multi-head latent attention (DeepSeek-V2/V3). Source: DeepSeek-V3 `inference/model.py`.
@@ -810,6 +810,9 @@ fn read_ext(
         Some(encoder::EncoderHead::None) => Task::Embed,
         _ => Task::Generate,
     };
+    if task != Task::Generate {
+        notes.push(format!("read as a{} encoder: one forward pass per request over batch × sequence tokens, no KV cache kept", if task == Task::Embed { "n embedding" } else { " reranker (cross-encoder)" }));
+    }
     let indexer = match (f.opt_u64("index_n_heads", MAX_HEADS)?, f.opt_u64("index_head_dim", MAX_HEAD_DIM)?) {
         (Some(n), Some(d)) if mla && n > 0 && d > 0 => Some((n, d)),
         _ => None,
@@ -1770,7 +1773,13 @@ impl Ext {
         });
         let indexer = self.indexer.map_or(Value::Null, |(n, d)| object([("heads", n.into()), ("head_dim", d.into())]));
         let vision = self.vision.as_ref().map_or(Value::Null, |v| {
-            object([("params", v.params.into()), ("tokens_per_image", v.tokens_per_image.into()), ("note", v.note.as_str().into())])
+            let mut o = object([("params", v.params.into()), ("tokens_per_image", v.tokens_per_image.into()), ("note", v.note.as_str().into())]);
+            for (k, x) in [("cross_states_per_image", v.cross_states_per_image), ("act_elems_per_image", v.act_elems_per_image)] {
+                if x > 0 {
+                    o[k] = x.into();
+                }
+            }
+            o
         });
         let notes: Vec<Value> = self.notes.iter().map(|n| n.as_str().into()).collect();
         let encoder = self.encoder.map_or(Value::Null, |e| {
@@ -1862,6 +1871,8 @@ impl Ext {
                     params: sized("params", g.u("params")?, MAX_VOCAB * MAX_HIDDEN)?,
                     tokens_per_image: sized("tokens_per_image", g.u("tokens_per_image")?, MAX_VOCAB)?,
                     note: String::from(o.get("note").and_then(Value::as_str).unwrap_or("")),
+                    cross_states_per_image: sized("cross_states_per_image", o.get("cross_states_per_image").and_then(Value::as_u64).unwrap_or(0), MAX_VOCAB)?,
+                    act_elems_per_image: sized("act_elems_per_image", o.get("act_elems_per_image").and_then(Value::as_u64).unwrap_or(0), MAX_VOCAB * MAX_HIDDEN)?,
                 })
             }
         };

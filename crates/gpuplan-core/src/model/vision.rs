@@ -59,6 +59,12 @@ pub struct Vision {
     pub tokens_per_image: u64,
     /// What was assumed about the image (shown in the estimate's notes).
     pub note: String,
+    /// Llama 3.2 Vision: the image states each cross-attention layer keeps keys and values for
+    /// (0 when images are context tokens).
+    pub cross_states_per_image: u64,
+    /// Elements live at one encoder layer's peak per image: its patch tokens × (4·h + the MLP's
+    /// live width: 3·I gated, 2·I plain), as [`crate::memory`]'s prefill rule for a decoder layer.
+    pub act_elems_per_image: u64,
 }
 
 /// The side of the image whose token count is reported (pixels); the Qwen processors' own
@@ -103,6 +109,8 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             Ok(Some(Vision {
                 params: patch + depth * block + merger,
                 tokens_per_image: per_side * per_side,
+                cross_states_per_image: 0,
+                act_elems_per_image: per_side * per_side * m * m * (3 * i + 4 * h),
                 note: format!("vision tower (Qwen2.5-VL ViT, {depth} blocks) counted; an image is taken as {side}×{side} px = {} tokens", per_side * per_side),
             }))
         }
@@ -127,6 +135,8 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             Ok(Some(Vision {
                 params: patch + pos * h + depth * block + merger + deep,
                 tokens_per_image: per_side * per_side,
+                cross_states_per_image: 0,
+                act_elems_per_image: per_side * per_side * m * m * (2 * i + 4 * h),
                 note: format!("vision tower (Qwen3-VL ViT, {depth} blocks, {deepstack} deepstack mergers) counted; an image is taken as {side}×{side} px = {} tokens", per_side * per_side),
             }))
         }
@@ -148,6 +158,8 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             Ok(Some(Vision {
                 params: tower + projector,
                 tokens_per_image: tokens,
+                cross_states_per_image: 0,
+                act_elems_per_image: positions * (2 * i + 4 * h),
                 note: format!("vision tower (SigLIP, {depth} layers, {size}×{size} px) counted; an image takes {tokens} tokens whatever its size"),
             }))
         }
@@ -170,6 +182,8 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             Ok(Some(Vision {
                 params: tower + projector,
                 tokens_per_image: tokens,
+                cross_states_per_image: 0,
+                act_elems_per_image: per_side * per_side * m * m * (3 * i + 4 * h),
                 note: format!("vision tower (Pixtral, {depth} layers) counted; an image is taken as {side}×{side} px = {tokens} tokens ({per_side}² merged patches + one break per row)"),
             }))
         }
@@ -193,6 +207,8 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             Ok(Some(Vision {
                 params: tower + out * text_h + text_h,
                 tokens_per_image: 1,
+                cross_states_per_image: states,
+                act_elems_per_image: states * (2 * i + 4 * h),
                 note: format!("vision encoder ({local} + {global} global layers) counted; an image is one <|image|> token in the context, and each cross-attention layer attends to its {states} states ({tiles} tiles × {patches} patches), kept apart from the KV cache"),
             }))
         }
@@ -253,6 +269,36 @@ mod tests {
         assert_eq!(a.ext.vision.as_ref().unwrap().params, 863_567_379 + 31_461_376);
         // The 8 cross-attention layers keep no context KV cache.
         assert_eq!(a.layer_kinds.iter().filter(|k| k.has_kv()).count(), 32);
+    }
+
+    #[test]
+    fn images_add_their_tokens_to_the_context_or_their_states_to_the_cross_attention() {
+        use crate::memory::{estimate, Model, Workload};
+        let w = Workload { batch: 2, prompt: 1000, new_tokens: 100, ..Workload::default() };
+        // Qwen3-VL: a 1024 px image is 1024 merged tokens of context.
+        let vl = Model::new(preset("qwen3-vl-8b"));
+        let kv_token = vl.kv_bytes_per_token(w.kv_cache);
+        let none = estimate(&vl, &w).unwrap();
+        let three = estimate(&vl, &Workload { images: 3, ..w.clone() }).unwrap();
+        assert_eq!(three.breakdown.kv_cache - none.breakdown.kv_cache, 2 * 3 * 1024 * kv_token);
+        // Gemma 3: 256 tokens an image, whatever its size.
+        let g = Model::new(preset("gemma-3-4b-it"));
+        let a = estimate(&g, &Workload { prompt: 1256, ..w.clone() }).unwrap();
+        let b = estimate(&g, &Workload { images: 1, ..w.clone() }).unwrap();
+        assert_eq!(a.breakdown.kv_cache, b.breakdown.kv_cache);
+        // Llama 3.2 Vision: one token in the context, the states in 8 cross-attention layers.
+        let m = Model::new(preset("llama-3.2-11b-vision"));
+        let plain = estimate(&m, &Workload { prompt: 1001, ..w.clone() }).unwrap();
+        let img = estimate(&m, &Workload { images: 1, ..w.clone() }).unwrap();
+        let per_state = m.arch.kv_elems_per_token_layer() * 2; // bf16
+        assert_eq!(img.breakdown.kv_cache - plain.breakdown.kv_cache, 2 * 4 * 1601 * 8 * per_state);
+        // A text-only model refuses images, naming the flag.
+        let llama = Model::new(preset("llama-3.1-8b"));
+        assert_eq!(estimate(&llama, &Workload { images: 1, ..w.clone() }).unwrap_err().field, "--images");
+        assert_eq!(estimate(&vl, &Workload { images: 1025, ..w }).unwrap_err().field, "--images");
+        let args = crate::args::parse_estimate_args(&["--preset", "qwen3-vl-8b", "--images", "4"]).unwrap();
+        assert_eq!(args.workload.images, 4);
+        assert_eq!(crate::args::parse_estimate_args(&["--preset", "x", "--images", "-1"]).unwrap_err().field, "--images");
     }
 
     #[test]
