@@ -33,6 +33,16 @@ const KEEP: &[&str] = &[
     "attn_output_gate", "use_qk_norm", "qk_norm_type", "use_routing_bias", "intermediate_size_mlp", "moe_layers",
     "interleave_moe_layer_step", "attention_chunk_size", "no_rope_layers", "index_n_heads", "index_head_dim",
     "num_nextn_predict_layers", "mtp_num_hidden_layers",
+    // Encoders, embedding and reranker models, Mamba hybrids (model/encoder.rs, model/ssm.rs).
+    "architectures", "type_vocab_size", "id2label", "num_labels", "mamba_expand", "mamba_dt_rank", "mamba_d_state",
+    "mamba_d_conv", "mamba_conv_bias", "mamba_proj_bias", "attn_layer_period", "attn_layer_offset", "expert_layer_period",
+    "expert_layer_offset", "layers_block_type", "hybrid_override_pattern", "mamba_num_heads", "mamba_head_dim",
+    "ssm_state_size", "n_groups", "conv_kernel", "use_conv_bias", "use_bias", "mlp_bias",
+    "moe_shared_expert_intermediate_size",
+    // Gemma 3's SigLIP and Mistral 3's Pixtral towers (model/vision.rs).
+    "image_size", "num_channels", "mm_tokens_per_image", "multimodal_projector_bias",
+    // Llama 3.2 Vision (mllama).
+    "cross_attention_layers", "num_global_layers", "max_num_tiles", "vision_output_dim", "supported_aspect_ratios",
 ];
 
 fn main() {

@@ -43,7 +43,7 @@ pub struct EstimateArgs {
 
 pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH | --safetensors PATH [--config PATH] | --preset ID)
     [--mode inference|full|pretrain|lora|qlora] [--weights FORMAT] [--double-quant]
-    [--kv-cache FORMAT] [--batch N] [--prompt N] [--new-tokens N] [--seq N]
+    [--kv-cache FORMAT] [--batch N] [--prompt N] [--new-tokens N] [--images N] [--seq N]
     [--precision bf16|mixed] [--optimizer adamw|adamw8bit|sgd|adafactor|lion] [--grad-ckpt]
     [--lora-rank N] [--lora-targets all-linear|attention|NAME,NAME] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
     [--engine hf|vllm|llama.cpp|sglang] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N|auto]
@@ -63,7 +63,7 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
   Only the model is required (`gpuplan presets` lists the preset ids). Defaults:
     --mode inference; --weights bf16 (nf4 with --mode qlora; with --gguf or --safetensors the
     file's own format, q4_k_m for a GGUF of unknown type); --kv-cache bf16 (fp16 with fp16 or
-    GGUF weights, fp32 with fp32); --batch 1; --prompt 2048; --new-tokens 256; --seq 2048;
+    GGUF weights, fp32 with fp32); --batch 1; --prompt 2048; --new-tokens 256; --images 0; --seq 2048;
     --precision bf16; --optimizer adamw; --lora-rank 16; --lora-targets all-linear; --gpus 1; --tp every GPU for
     inference, else 1; --pp 1; --zero 0; --engine hf (llama.cpp for GGUF weights);
     --gpu-memory-utilization 0.9; --gpu-layers all; --double-quant off; --static-cache off (transformers' DynamicCache).
@@ -137,6 +137,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--batch" => w.batch = whole(flag, &value(flag)?, 1, MAX_BATCH)?,
             "--prompt" => w.prompt = whole(flag, &value(flag)?, 1, MAX_TOKENS)?,
             "--new-tokens" => w.new_tokens = whole(flag, &value(flag)?, 0, MAX_TOKENS)?,
+            "--images" => w.images = whole(flag, &value(flag)?, 0, crate::memory::MAX_IMAGES)?,
             "--seq" => w.seq = whole(flag, &value(flag)?, 1, MAX_TOKENS)?,
             "--precision" => w.precision = Precision::parse(&value(flag)?)?,
             "--optimizer" => w.optimizer = Optimizer::parse(&value(flag)?)?,

@@ -473,12 +473,24 @@ pub struct ModelPreset {
     pub notes: String,
     /// The `config.json` fields, as published.
     pub config: Value,
+    /// What the checkpoint is run for when its `config.json` cannot say: "embed" for a
+    /// sentence-transformers decoder (Qwen3-Embedding's config names `Qwen3ForCausalLM`, but the
+    /// checkpoint holds `Qwen3Model` without the LM head); empty = read from the config.
+    pub task: String,
 }
 
 impl ModelPreset {
-    /// The architecture, parsed by the same code as a user's `config.json`.
+    /// The architecture, parsed by the same code as a user's `config.json`, then set to the
+    /// preset's `task` when it has one.
     pub fn arch(&self) -> Result<crate::model::Arch, crate::error::InputError> {
-        crate::model::Arch::from_config_value(&self.config)
+        let arch = crate::model::Arch::from_config_value(&self.config)?;
+        match self.task.as_str() {
+            "" => Ok(arch),
+            t => match crate::model::Task::parse(t) {
+                Some(task) => Ok(arch.with_task(task)),
+                None => Err(crate::error::InputError::new("task", format!("\"{t}\" is not one of generate, embed, score"))),
+            },
+        }
     }
 }
 

@@ -748,7 +748,7 @@ mod tests {
 
     /// Numeric constants that are not part of the estimate: units, input bounds, sentinels and
     /// the JSON reader's limits.
-    const NOT_ESTIMATOR_CONSTANTS: [(&str, &str); 18] = [
+    const NOT_ESTIMATOR_CONSTANTS: [(&str, &str); 19] = [
         ("MIN_GPU_MEMORY_GIB", "input bound"),
         ("MAX_GPU_MEMORY_GIB", "input bound"),
         ("MAX_LORA_RANK", "input bound"),
@@ -756,6 +756,7 @@ mod tests {
         ("GIB", "unit"),
         ("MAX_BATCH", "input bound"),
         ("MAX_TOKENS", "input bound"),
+        ("MAX_IMAGES", "input bound"),
         ("MAX_GPUS", "input bound"),
         ("MAX_HIDDEN", "input bound"),
         ("MAX_LAYERS", "input bound"),

@@ -196,6 +196,10 @@ pub struct Workload {
     pub sglang: crate::sglang::SglangOptions,
     /// llama.cpp's context, batch, cache, offload and runtime settings ([`crate::llamacpp`]).
     pub llama_cpp: crate::llamacpp::Options,
+    /// Images per sequence (`--images`, inference): each adds its vision tokens to the prompt
+    /// ([`crate::model::vision::Vision::tokens_per_image`]), or, for Llama 3.2 Vision, its states
+    /// to every cross-attention layer's cache.
+    pub images: u64,
 }
 
 /// An H100 80GB as the driver reports it: 81559 MiB (calibration/README.md).
@@ -229,6 +233,7 @@ impl Default for Workload {
             vllm: crate::vllm::VllmOptions::default(),
             sglang: crate::sglang::SglangOptions::default(),
             llama_cpp: crate::llamacpp::Options::default(),
+            images: 0,
         }
     }
 }
@@ -428,6 +433,7 @@ pub const VLLM_CUDA_GRAPH_BYTES: u64 = 512 * MIB;
 /// Largest accepted values (absurd inputs get a message, not an overflow).
 pub const MAX_BATCH: u64 = 1 << 16;
 pub const MAX_TOKENS: u64 = 1 << 24;
+pub const MAX_IMAGES: u64 = 1024;
 pub const MAX_GPUS: u64 = 1 << 16;
 pub const MAX_LORA_RANK: u64 = 1 << 16;
 
@@ -446,6 +452,13 @@ impl Workload {
             check_range("--new-tokens", self.new_tokens, 0, MAX_TOKENS)?;
         } else {
             check_range("--seq", self.seq, 1, MAX_TOKENS)?;
+        }
+        check_range("--images", self.images, 0, MAX_IMAGES)?;
+        if self.images > 0 && arch.ext.vision.is_none() {
+            return Err(InputError::new(
+                "--images",
+                format!("{} has no vision encoder in its config (no vision_config this estimator reads); images need a vision-language model, leave --images at 0", arch.model_type),
+            ));
         }
         if matches!(self.mode, Mode::Lora | Mode::Qlora) {
             check_range("--lora-rank", self.lora_rank, 1, MAX_LORA_RANK)?;
@@ -575,7 +588,7 @@ impl Model {
             .iter()
             // Linear-attention layers (Qwen3-Next's Gated DeltaNet) keep no KV cache; their fixed
             // per-sequence state is `Arch::linear_state_bytes`.
-            .filter(|k| !k.linear)
+            .filter(|k| k.has_kv())
             .map(|k| kv.bytes(mul(&[per_layer, if k.sliding { tokens_sliding } else { tokens_full }])))
             .fold(0u64, |a, b| a.saturating_add(b))
     }
@@ -591,7 +604,14 @@ impl Model {
     fn prefill_dense_elems_per_token(&self) -> u64 {
         // Phi-3 fuses gate and up into one 2·I output whose storage stays alive while act(gate)
         // and the product exist (`modeling_phi3.py` Phi3MLP): 4·I instead of 3·I.
-        let mlp = if self.arch.family == crate::model::Family::Phi3 { 4 } else { 3 };
+        // An ungated MLP (BERT's GELU, Nemotron-H's ReLU²) keeps up and act(up): 2·I.
+        let mlp = if self.arch.family == crate::model::Family::Phi3 {
+            4
+        } else if self.arch.ext.mlp_ungated {
+            2
+        } else {
+            3
+        };
         mlp * self.arch.intermediate + 4 * self.arch.hidden
     }
 
@@ -690,8 +710,36 @@ fn lora_params(modules: &[LoraModule], rank: u64) -> u64 {
 }
 
 /// The estimate for one model and workload.
+/// The workload with its images as prompt tokens (inference): `images ×
+/// tokens_per_image` more context per sequence, which every engine's KV cache and prefill see.
+fn with_image_tokens(arch: &Arch, w: &Workload) -> Workload {
+    match (&arch.ext.vision, w.mode) {
+        (Some(v), Mode::Inference) if w.images > 0 => Workload { prompt: w.prompt.saturating_add(w.images.saturating_mul(v.tokens_per_image)), ..w.clone() },
+        _ => w.clone(),
+    }
+}
+
+/// What images add beside their context tokens (inference, per GPU): Llama 3.2 Vision's
+/// cross-attention keys and values over each image's states (`MllamaTextCrossAttention`, kept in
+/// the cache for the whole generation), and the vision encoder's live activations while it
+/// encodes the batch's images, which run before the prefill (the peak is the larger of the two).
+fn add_image_memory(model: &Model, w: &Workload, layout: &Layout, b: &mut Breakdown) {
+    let arch = &model.arch;
+    let Some(v) = arch.ext.vision.as_ref().filter(|_| w.images > 0 && w.mode == Mode::Inference) else {
+        return;
+    };
+    let cross_layers = arch.layer_kinds.iter().filter(|k| k.cross).count() as u64;
+    let per_state = arch.kv_elems_per_token_layer() / kv_heads_split(arch, layout.tensor_parallel);
+    let cross = w.kv_cache.bytes(mul(&[w.batch, w.images, v.cross_states_per_image, cross_layers, per_state])) / layout.pipeline_parallel;
+    b.kv_cache = b.kv_cache.saturating_add(cross);
+    let encoder = mul(&[w.batch, w.images, v.act_elems_per_image, w.weights.activation_bytes()]);
+    b.activations = b.activations.max(encoder);
+}
+
 pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     let layout = w.validate(&model.arch)?;
+    let with_images = with_image_tokens(&model.arch, w);
+    let w = &with_images;
     let mut notes = Vec::new();
     notes.extend(model.arch.ext.notes.iter().cloned());
     notes.extend(model.arch.context_note(if w.mode == Mode::Inference { w.prompt + w.new_tokens } else { w.seq }));
@@ -707,7 +755,8 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     let mut sglang = None;
 
     let (mut b, trainable, vllm) = if w.mode == Mode::Inference {
-        let (b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes)?;
+        let (mut b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes)?;
+        add_image_memory(model, w, &layout, &mut b);
         if w.engine == Engine::Sglang {
             sglang = Some(sglang_pool_laid_out(model, w, &layout, weights_per_gpu, w.gpu_memory_bytes));
         }
@@ -823,8 +872,11 @@ fn inference(
             // DynamicCache stores prompt + new − 1 tokens (the last sampled token is never
             // written); sliding layers keep window − 1 (§3.1, §3.3).
             let stored = (w.prompt + w.new_tokens).saturating_sub(1).max(1);
-            let kv_full = mul(&[w.batch, model.kv_bytes(w.kv_cache, stored, stored.min(window.saturating_sub(1).max(1)), kv_div)]) / pp;
-            let prompt_kv = mul(&[w.batch, model.kv_bytes(w.kv_cache, w.prompt, w.prompt.min(window.saturating_sub(1).max(1)), kv_div)]) / pp;
+            // An embedding or reranker model runs one forward pass per request (`model(**batch)`,
+            // `use_cache` unused): no KV cache is kept and no logits over the vocabulary are made.
+            let generates = arch.ext.task == crate::model::Task::Generate;
+            let kv_full = if generates { mul(&[w.batch, model.kv_bytes(w.kv_cache, stored, stored.min(window.saturating_sub(1).max(1)), kv_div)]) / pp } else { 0 };
+            let prompt_kv = if generates { mul(&[w.batch, model.kv_bytes(w.kv_cache, w.prompt, w.prompt.min(window.saturating_sub(1).max(1)), kv_div)]) / pp } else { 0 };
             // A hybrid model's linear layers add a fixed state per sequence (conv + recurrent).
             b.kv_cache = kv_full.saturating_add(mul(&[w.batch, arch.linear_state_bytes(act_b)]) / pp);
             let tokens = mul(&[w.batch, w.prompt]);
@@ -851,7 +903,7 @@ fn inference(
                 prefill = prefill.saturating_add(mul(&[tokens, arch.intermediate, 4]) / tp);
             }
             // generate() keeps only the last position's logits, upcast to fp32 (§4.1).
-            let logits = mul(&[w.batch, arch.vocab, 2 + 4]);
+            let logits = if generates { mul(&[w.batch, arch.vocab, 2 + 4]) } else { 0 };
             b.activations = prefill.saturating_add(logits);
             // Caching-allocator slack (§4.3): the KV tensors written during prefill land in the
             // transient's freed segments, so later layers' transients need fresh segments. The
@@ -1006,6 +1058,9 @@ fn vllm_demand_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
         non_torch,
         cuda_graph,
         max_model_len,
+        // The hybrid allocator's per-request state (Gated DeltaNet, Mamba): kernel − 1 conv
+        // columns and the recurrent/SSM state in the model dtype, split like the layers.
+        state_bytes_per_seq: arch.linear_state_bytes_vllm(w.weights.activation_bytes()) / layout.pipeline_parallel / tp.max(1),
     }
 }
 
@@ -1046,6 +1101,7 @@ pub fn vllm_accounting(model: &Model, w: &Workload, card_bytes: u64) -> Result<c
 /// [`vllm_demand_laid_out`] for a workload as given (its layout checked and derived first).
 pub fn vllm_demand(model: &Model, w: &Workload) -> Result<crate::vllm::Demand, InputError> {
     let layout = w.validate(&model.arch)?;
+    let w = &with_image_tokens(&model.arch, w);
     let (layer_bytes, outside_bytes) = model.weight_bytes_split(w.weights);
     let weights_per_gpu = layer_bytes / (layout.tensor_parallel * layout.pipeline_parallel) + outside_bytes / layout.tensor_parallel;
     Ok(vllm_demand_laid_out(model, w, &layout, weights_per_gpu))

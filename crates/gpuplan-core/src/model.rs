@@ -13,7 +13,9 @@ use crate::json::Value;
 
 use crate::error::InputError;
 
+pub mod encoder;
 pub mod hybrid;
+pub mod ssm;
 pub mod vision;
 
 /// Which code family the config belongs to; it decides the per-family rules (biases, norms…).
@@ -41,6 +43,13 @@ pub enum Family {
     MinimaxM2,
     /// Llama 4 (`llama4_text`): interleaved MoE with a shared expert, chunked attention.
     Llama4,
+    /// BERT / RoBERTa / XLM-RoBERTa encoders (embedding and reranker models; `model/encoder.rs`).
+    Encoder,
+    /// Jamba (`jamba`): Mamba-1 and attention layers, MoE every other layer (`model/ssm.rs`).
+    Jamba,
+    /// Nemotron-H (`nemotron_h`): Mamba-2, attention, MLP and MoE blocks by
+    /// `hybrid_override_pattern` (`model/ssm.rs`).
+    NemotronH,
     /// Typed in by hand: a Llama-style decoder (SwiGLU, RMSNorm, no biases).
     Custom,
 }
@@ -69,6 +78,11 @@ impl Family {
             "glm4_moe" => Family::Glm4Moe,
             "minimax_m2" => Family::MinimaxM2,
             "llama4" | "llama4_text" => Family::Llama4,
+            "bert" | "roberta" | "xlm-roberta" | "xlm_roberta" => Family::Encoder,
+            "jamba" => Family::Jamba,
+            "nemotron_h" => Family::NemotronH,
+            // Llama 3.2 Vision's text model: Llama layers plus gated cross-attention layers.
+            "mllama" | "mllama_text_model" => Family::Llama,
             // The text decoders of the Qwen vision-language checkpoints.
             "qwen2_5_vl" | "qwen2_5_vl_text" => Family::Qwen2,
             "qwen3_vl" | "qwen3_vl_text" => Family::Qwen3,
@@ -92,7 +106,11 @@ impl Family {
     /// Custom (typed-in) models carry their own flag and never read a config.
     pub fn ties_embeddings_by_default(self) -> bool {
         match self {
-            Family::Gemma | Family::Gemma2 | Family::Gemma3 => true,
+            // BertConfig/XLMRobertaConfig leave PretrainedConfig's True (only the masked-LM head
+            // uses it).
+            Family::Gemma | Family::Gemma2 | Family::Gemma3 | Family::Encoder => true,
+            // JambaConfig and NemotronHConfig: tie_word_embeddings=False.
+            Family::Jamba | Family::NemotronH => false,
             Family::Llama
             | Family::Mistral
             | Family::Mixtral
@@ -112,7 +130,7 @@ impl Family {
         }
     }
 
-    pub const SUPPORTED: &'static str = "llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3_text, phi3, deepseek_v2, deepseek_v3, deepseek_v32, kimi_k2, gpt_oss, qwen3_next, glm4_moe, minimax_m2, llama4, qwen2_5_vl, qwen3_vl, qwen3_vl_moe (any other model_type is read as a Llama-style decoder, with a note)";
+    pub const SUPPORTED: &'static str = "llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3_text, phi3, deepseek_v2, deepseek_v3, deepseek_v32, kimi_k2, gpt_oss, qwen3_next, glm4_moe, minimax_m2, llama4, qwen2_5_vl, qwen3_vl, qwen3_vl_moe, jamba, nemotron_h, bert, roberta, xlm-roberta, gemma3 and mistral3 (with their vision towers), mllama (any other model_type is read as a Llama-style decoder, with a note)";
 }
 
 /// Multi-head latent attention (DeepSeek-V2/V3). Source: DeepSeek-V3 `inference/model.py`.
@@ -149,14 +167,53 @@ pub struct Moe {
 }
 
 /// What one decoder layer is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LayerKind {
     /// Sparse MoE MLP (else the dense MLP of width `intermediate`).
     pub moe: bool,
     /// Sliding-window attention (else full attention).
     pub sliding: bool,
-    /// A linear-attention layer (Gated DeltaNet): a fixed state per sequence, no KV cache.
+    /// A linear-attention layer (Gated DeltaNet) or a Mamba layer: a fixed state per sequence,
+    /// no KV cache.
     pub linear: bool,
+    /// A block without token mixer (Nemotron-H's `-` MLP and `E` MoE blocks): no KV cache.
+    pub no_mixer: bool,
+    /// A block without MLP (Nemotron-H's `M` Mamba and `*` attention blocks).
+    pub no_mlp: bool,
+    /// A cross-attention layer (Llama 3.2 Vision's `cross_attention_layers`): its keys and values
+    /// come from the image states, fixed per image, not from the context.
+    pub cross: bool,
+}
+
+impl LayerKind {
+    /// Whether the layer keeps a KV cache (an attention layer).
+    pub fn has_kv(&self) -> bool {
+        !self.linear && !self.no_mixer && !self.cross
+    }
+}
+
+/// What the model is run for: generation (a KV cache that grows with the context), or one
+/// forward pass per request (embedding and reranker models: no KV cache growth, the output is
+/// a pooled vector or a score, not logits over the vocabulary).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Task {
+    #[default]
+    Generate,
+    Embed,
+    Score,
+}
+
+impl Task {
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Generate => "generate",
+            Task::Embed => "embed",
+            Task::Score => "score",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Task> {
+        [Task::Generate, Task::Embed, Task::Score].into_iter().find(|t| t.name() == s)
+    }
 }
 
 /// The parts of the architectures of 2025–2026 that older families do not have; all empty
@@ -189,6 +246,20 @@ pub struct Ext {
     pub vision: Option<vision::Vision>,
     /// What was assumed while reading the config (unknown `model_type`, image size…).
     pub notes: Vec<String>,
+    /// Generation, or an embedding / reranker model run once per request.
+    pub task: Task,
+    /// An encoder's position/token-type embeddings, pooler and head.
+    pub encoder: Option<encoder::Encoder>,
+    /// The Mamba mixer of the layers marked `linear` (Jamba, Nemotron-H).
+    pub ssm: Option<ssm::Ssm>,
+    /// The MLP is `down(act(up(x)))` without a gate (BERT's GELU MLP, Nemotron-H's ReLU² MLP
+    /// and experts).
+    pub mlp_ungated: bool,
+    /// The MLP's Linears carry biases (BERT).
+    pub mlp_bias: bool,
+    /// Embedding rows beyond `vocab` (Llama 3.2 Vision: `nn.Embedding(vocab_size + 8, h)`,
+    /// transformers `modeling_mllama.py` `MllamaTextModel`).
+    pub extra_embed_rows: u64,
 }
 
 /// A decoder-only transformer, as much as memory, speed and cost need.
@@ -435,7 +506,7 @@ impl ManualModel {
             mla: None,
             moe,
             sliding_window: None,
-            layer_kinds: vec![LayerKind { moe: moe.is_some(), sliding: false, linear: false }; layers as usize],
+            layer_kinds: vec![LayerKind { moe: moe.is_some(), ..LayerKind::default() }; layers as usize],
             max_context: 0,
             model_type: "custom".to_string(),
             ext: Ext::default(),
@@ -510,6 +581,8 @@ fn read_moe(f: &Fields, family: Family, intermediate: u64) -> Result<Option<Moe>
             | Family::Glm4Moe
             | Family::MinimaxM2
             | Family::Llama4
+            | Family::Jamba
+            | Family::NemotronH
             | Family::Custom
     );
     Ok(if is_moe_family && experts > 0 {
@@ -526,7 +599,8 @@ fn read_moe(f: &Fields, family: Family, intermediate: u64) -> Result<Option<Moe>
         // MiniMax-M2 `modeling_minimax_m2.py` (MiniMaxM2SparseMoeBlock).
         let raw_intermediate = f.opt_u64("intermediate_size", MAX_INTERMEDIATE)?.unwrap_or(intermediate);
         let expert_intermediate = match family {
-            Family::Mixtral | Family::GptOss => intermediate,
+            // JambaSparseMoeBlock's experts are JambaMLP(intermediate_size).
+            Family::Mixtral | Family::GptOss | Family::Jamba => intermediate,
             Family::MinimaxM2 | Family::Llama4 => raw_intermediate,
             Family::Custom => f.opt_u64("moe_intermediate_size", MAX_INTERMEDIATE)?.unwrap_or(intermediate),
             _ => f.req_u64("moe_intermediate_size", 1, MAX_INTERMEDIATE)?,
@@ -540,6 +614,11 @@ fn read_moe(f: &Fields, family: Family, intermediate: u64) -> Result<Option<Moe>
                 (f.opt_u64("n_shared_experts", MAX_EXPERTS)?.unwrap_or(0), expert_intermediate, false)
             }
             Family::Llama4 => (1, raw_intermediate, false),
+            // NemotronHMOE: `shared_experts` = NemotronHMLP(moe_shared_expert_intermediate_size).
+            Family::NemotronH => match f.opt_u64("moe_shared_expert_intermediate_size", MAX_INTERMEDIATE)? {
+                Some(w) if w > 0 => (f.opt_u64("n_shared_experts", MAX_EXPERTS)?.unwrap_or(1).max(1), w, false),
+                _ => (0, 0, false),
+            },
             _ => (0, 0, false),
         };
         let router_bias = match family {
@@ -547,7 +626,8 @@ fn read_moe(f: &Fields, family: Family, intermediate: u64) -> Result<Option<Moe>
             // DeepSeek-V3's noaux_tc router carries e_score_correction_bias; so do GLM-4.5's
             // (`Glm4MoeTopkRouter`) and MiniMax-M2's with `use_routing_bias`.
             Family::DeepseekV3 => f.opt_str("topk_method").is_none_or(|m| m == "noaux_tc"),
-            Family::Glm4Moe => true,
+            // NemotronHTopkRouter keeps e_score_correction_bias (DeepSeek-V3's router).
+            Family::Glm4Moe | Family::NemotronH => true,
             Family::MinimaxM2 => f.opt_bool("use_routing_bias")?.unwrap_or(true),
             _ => false,
         };
@@ -584,6 +664,20 @@ fn read_layer_kinds(f: &Fields, family: Family, layers: u64, has_moe: bool) -> R
     let moe_freq = if moe_list.is_some() { 1 } else { f.opt_u64("moe_layer_freq", MAX_LAYERS)?.unwrap_or(1).max(1) };
     let llama4_moe: Option<Vec<u64>> = f.obj.get("moe_layers").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_u64()).collect());
     let llama4_step = f.opt_u64("interleave_moe_layer_step", MAX_LAYERS)?.unwrap_or(1).max(1);
+    let jamba_expert_period = f.opt_u64("expert_layer_period", MAX_LAYERS)?.unwrap_or(2).max(1);
+    let jamba_expert_offset = f.opt_u64("expert_layer_offset", MAX_LAYERS)?.unwrap_or(1);
+    let nemotron: &[u8] = if family == Family::NemotronH {
+        let pattern = f.opt_str("hybrid_override_pattern").unwrap_or("");
+        if pattern.len() as u64 != layers || !pattern.bytes().all(|c| matches!(c, b'M' | b'*' | b'-' | b'E')) {
+            return Err(InputError::new(
+                "hybrid_override_pattern",
+                format!("must have one of M, *, -, E per layer ({layers} layers), got \"{pattern}\""),
+            ));
+        }
+        pattern.as_bytes()
+    } else {
+        &[]
+    };
     for i in 0..layers {
         let is_moe = has_moe
             && moe_list.as_ref().is_none_or(|l| l[i as usize])
@@ -596,9 +690,22 @@ fn read_layer_kinds(f: &Fields, family: Family, layers: u64, has_moe: bool) -> R
                     Some(list) => list.contains(&i),
                     None => (i + 1) % llama4_step == 0,
                 },
+                // JambaConfig.layers_num_experts: experts where i % expert_layer_period ==
+                // expert_layer_offset (defaults 2 and 1).
+                Family::Jamba => i % jamba_expert_period == jamba_expert_offset,
+                Family::NemotronH => nemotron.get(i as usize) == Some(&b'E'),
                 _ => true,
             };
-        layer_kinds.push(LayerKind { moe: is_moe, sliding: false, linear: false });
+        let mut kind = LayerKind { moe: is_moe, ..LayerKind::default() };
+        if family == Family::NemotronH {
+            // NemotronHBlock: one mixer per block — M Mamba-2, * attention, - MLP, E MoE.
+            match nemotron.get(i as usize) {
+                Some(b'M') => (kind.linear, kind.no_mlp) = (true, true),
+                Some(b'*') => kind.no_mlp = true,
+                _ => kind.no_mixer = true,
+            }
+        }
+        layer_kinds.push(kind);
     }
 
     // Sliding-window layers. Source: memory-model.md §3.3.
@@ -676,6 +783,36 @@ fn read_ext(
             k.linear = lin;
         }
     }
+    let h = f.req_u64("hidden_size", 1, MAX_HIDDEN)?;
+    // Llama 3.2 Vision: `cross_attention_layers` lists the gated cross-attention layers.
+    if let Some(list) = f.obj.get("cross_attention_layers").and_then(Value::as_array) {
+        for i in list.iter().filter_map(Value::as_u64) {
+            match layer_kinds.get_mut(i as usize) {
+                Some(k) => k.cross = true,
+                None => return Err(InputError::new("cross_attention_layers", format!("layer {i} is beyond num_hidden_layers ({})", layer_kinds.len()))),
+            }
+        }
+    }
+    let ssm = match family {
+        Family::Jamba => {
+            let pattern = ssm::Ssm::jamba_pattern(f, layer_kinds.len() as u64)?;
+            for (k, m) in layer_kinds.iter_mut().zip(pattern) {
+                k.linear = m;
+            }
+            Some(ssm::Ssm::read_jamba(f, h)?)
+        }
+        Family::NemotronH => Some(ssm::Ssm::read_mamba2(f, h)?),
+        _ => None,
+    };
+    let encoder = if family == Family::Encoder { Some(encoder::read(f, model_type)?) } else { None };
+    let task = match encoder.map(|e| e.head) {
+        Some(encoder::EncoderHead::RobertaClassifier(_) | encoder::EncoderHead::BertClassifier(_)) => Task::Score,
+        Some(encoder::EncoderHead::None) => Task::Embed,
+        _ => Task::Generate,
+    };
+    if task != Task::Generate {
+        notes.push(format!("read as a{} encoder: one forward pass per request over batch × sequence tokens, no KV cache kept", if task == Task::Embed { "n embedding" } else { " reranker (cross-encoder)" }));
+    }
     let indexer = match (f.opt_u64("index_n_heads", MAX_HEADS)?, f.opt_u64("index_head_dim", MAX_HEAD_DIM)?) {
         (Some(n), Some(d)) if mla && n > 0 && d > 0 => Some((n, d)),
         _ => None,
@@ -704,7 +841,29 @@ fn read_ext(
         mtp_embed_head: matches!(family, Family::DeepseekV3 | Family::Glm4Moe),
         vision,
         notes,
+        task,
+        encoder,
+        ssm,
+        mlp_ungated: matches!(family, Family::Encoder | Family::NemotronH),
+        // BERT's Linears all carry biases; NemotronHMLP's `mlp_bias` (default False).
+        mlp_bias: family == Family::Encoder || (family == Family::NemotronH && f.opt_bool("mlp_bias")?.unwrap_or(false)),
+        extra_embed_rows: if model_type.starts_with("mllama") { 8 } else { 0 },
     })
+}
+
+/// A Gemma 3 text config with the `Gemma3TextConfig.__init__` defaults filled in where it is
+/// silent (transformers v4.57.0 `models/gemma3/configuration_gemma3.py`: 8 attention heads, 4 KV
+/// heads, head_dim 256, vocab_size 262208, max_position_embeddings 131072): google/gemma-3-4b-it's
+/// `config.json` names only hidden_size, intermediate_size, num_hidden_layers, rope_scaling and
+/// sliding_window in its `text_config`.
+fn gemma3_text_defaults(obj: &crate::json::Map) -> crate::json::Map {
+    let mut m = obj.clone();
+    for (k, v) in [("num_attention_heads", 8u64), ("num_key_value_heads", 4), ("head_dim", 256), ("vocab_size", 262_208), ("max_position_embeddings", 131_072)] {
+        if m.get(k).is_none_or(|x| *x == Value::Null) {
+            m.insert(String::from(k), Value::from(v));
+        }
+    }
+    m
 }
 
 /// Adds a tensor when none of its sizes is 0.
@@ -748,6 +907,14 @@ impl Arch {
             Family::Custom
         });
 
+        // Gemma 3's multimodal configs store only what differs from Gemma3TextConfig.
+        let patched;
+        let f = if family == Family::Gemma3 {
+            patched = gemma3_text_defaults(obj);
+            Fields { obj: &patched }
+        } else {
+            f
+        };
         if family == Family::Custom {
             // An unknown type is read only when it has a decoder's fields; otherwise the type is
             // what is wrong (an encoder such as BERT names its sizes the same way but is refused
@@ -799,7 +966,7 @@ impl Arch {
         let (qkv_bias, o_bias) = match family {
             // modeling_qwen2.py / qwen2_moe: q,k,v Linear(bias=True), o without.
             Family::Qwen2 | Family::Qwen2Moe => (true, false),
-            Family::GptOss => (true, true),
+            Family::GptOss | Family::Encoder => (true, true),
             Family::Gemma | Family::Gemma2 | Family::Gemma3 | Family::Phi3 | Family::Mistral | Family::Mixtral => {
                 (false, false)
             }
@@ -809,7 +976,13 @@ impl Arch {
         // L2 norm without weights (`Llama4TextL2Norm`), MiniMax-M2's spans all heads (ext).
         let qk_norm = matches!(family, Family::Qwen3 | Family::Qwen3Moe | Family::Gemma3 | Family::Qwen3Next)
             || (family == Family::Glm4Moe && f.opt_bool("use_qk_norm")?.unwrap_or(false));
-        let norms_per_layer = if matches!(family, Family::Gemma2 | Family::Gemma3) { 4 } else { 2 };
+        let norms_per_layer = match family {
+            // Two LayerNorms with weight and bias (BERT) or four RMSNorms (Gemma 2/3).
+            Family::Gemma2 | Family::Gemma3 | Family::Encoder => 4,
+            // NemotronHBlock: one RMSNorm before its single mixer.
+            Family::NemotronH => 1,
+            _ => 2,
+        };
         // modeling_gemma2.py Gemma2ForCausalLM.forward: `if self.config.final_logit_softcapping is
         // not None` (Gemma2Config default 30.0; Gemma3TextConfig default None).
         let logit_softcap = match obj.get("final_logit_softcapping") {
@@ -861,6 +1034,18 @@ impl Arch {
         })
     }
 
+    /// The model run for `task`: an embedding model's checkpoint (sentence-transformers' `*Model`)
+    /// stores no LM head, and one forward pass per request keeps no KV cache.
+    pub fn with_task(mut self, task: Task) -> Arch {
+        if task != self.ext.task {
+            self.ext.task = task;
+            if task != Task::Generate {
+                self.ext.notes.push(format!("read as a{} model: one forward pass per request, no KV cache kept, no LM head", if task == Task::Embed { "n embedding" } else { " reranker" }));
+            }
+        }
+        self
+    }
+
     /// Query projection width n_q·d (MLA: n_q·(nope + rope)).
     pub fn q_width(&self) -> u64 {
         match self.mla {
@@ -889,13 +1074,24 @@ impl Arch {
     pub fn tensors(&self) -> Vec<Tensor> {
         let h = self.hidden;
         let mut t = Vec::with_capacity(self.layers as usize * 16 + 4);
-        push(&mut t, Role::Embed, NO_LAYER, self.vocab, h, 1);
+        push(&mut t, Role::Embed, NO_LAYER, self.vocab + self.ext.extra_embed_rows, h, 1);
+        if let Some(e) = &self.ext.encoder {
+            e.push_embeddings(h, &mut t);
+        }
         for (i, kind) in self.layer_kinds.iter().enumerate() {
             self.layer_tensors(i as u32, *kind, &mut t);
         }
-        push(&mut t, Role::Vector, NO_LAYER, 1, h, 1); // final norm
-        if !self.tied_embeddings {
-            push(&mut t, Role::Head, NO_LAYER, self.vocab, h, 1);
+        match &self.ext.encoder {
+            // A post-norm encoder has no final norm; its pooler or head comes last.
+            Some(e) => e.push_head(h, self.vocab, &mut t),
+            None => {
+                push(&mut t, Role::Vector, NO_LAYER, 1, h, 1); // final norm
+                // An embedding model's checkpoint (`*Model`, loaded by sentence-transformers)
+                // stores no LM head.
+                if !self.tied_embeddings && self.ext.task == Task::Generate {
+                    push(&mut t, Role::Head, NO_LAYER, self.vocab, h, 1);
+                }
+            }
         }
         if let Some(v) = &self.ext.vision {
             push(&mut t, Role::Vector, NO_LAYER, 1, v.params, 1);
@@ -908,7 +1104,22 @@ impl Arch {
         let h = self.hidden;
         // Attention (or the linear-attention mixer).
         match (kind.linear, self.ext.linear, self.mla) {
+            _ if kind.no_mixer => {}
+            // MllamaTextCrossAttention: q/k/v/o without bias, q_norm and k_norm (head_dim each),
+            // and the layer's two tanh gates (`cross_attn_attn_gate`, `cross_attn_mlp_gate`).
+            _ if kind.cross => {
+                push(t, Role::AttnQ, l, self.heads * self.head_dim, h, 1);
+                push(t, Role::AttnK, l, self.kv_width(), h, 1);
+                push(t, Role::AttnV, l, self.kv_width(), h, 1);
+                push(t, Role::AttnO, l, h, self.heads * self.head_dim, 1);
+                push(t, Role::Vector, l, 1, 2 * self.head_dim + 2, 1);
+            }
             (true, Some(la), _) => la.push_tensors(h, l, t),
+            (true, None, _) if self.ext.ssm.is_some() => {
+                if let Some(m) = self.ext.ssm {
+                    m.push_tensors(h, l, t)
+                }
+            }
             (_, _, Some(m)) => {
                 let qk = m.qk_nope_head_dim + m.qk_rope_head_dim;
                 if m.q_lora_rank > 0 {
@@ -956,14 +1167,18 @@ impl Arch {
         }
         push(t, Role::Vector, l, 1, self.norms_per_layer * h, 1);
         // MLP.
+        let gated = !self.ext.mlp_ungated;
         match (kind.moe, self.moe) {
+            _ if kind.no_mlp => {}
             (true, Some(m)) => {
                 let ie = m.expert_intermediate;
                 push(t, Role::Router, l, m.experts, h, 1);
                 if m.router_bias {
                     push(t, Role::Vector, l, 1, m.experts, 1);
                 }
-                push(t, Role::ExpertGate, l, ie, h, m.experts);
+                if gated {
+                    push(t, Role::ExpertGate, l, ie, h, m.experts);
+                }
                 push(t, Role::ExpertUp, l, ie, h, m.experts);
                 push(t, Role::ExpertDown, l, h, ie, m.experts);
                 if m.expert_bias {
@@ -971,7 +1186,9 @@ impl Arch {
                 }
                 if m.shared_experts > 0 {
                     let w = m.shared_experts * m.shared_intermediate;
-                    push(t, Role::MlpGate, l, w, h, 1);
+                    if gated {
+                        push(t, Role::MlpGate, l, w, h, 1);
+                    }
                     push(t, Role::MlpUp, l, w, h, 1);
                     push(t, Role::MlpDown, l, h, w, 1);
                     if m.shared_gate {
@@ -980,9 +1197,14 @@ impl Arch {
                 }
             }
             _ => {
-                push(t, Role::MlpGate, l, self.intermediate, h, 1);
+                if gated {
+                    push(t, Role::MlpGate, l, self.intermediate, h, 1);
+                }
                 push(t, Role::MlpUp, l, self.intermediate, h, 1);
                 push(t, Role::MlpDown, l, h, self.intermediate, 1);
+                if self.ext.mlp_bias {
+                    push(t, Role::Vector, l, 1, self.intermediate + h, 1);
+                }
             }
         }
     }
@@ -999,9 +1221,9 @@ impl Arch {
             return 0;
         }
         let h = self.hidden;
-        let last = self.layer_kinds.last().copied().unwrap_or(LayerKind { moe: false, sliding: false, linear: false });
+        let last = self.layer_kinds.last().copied().unwrap_or_default();
         let mut t = Vec::new();
-        self.layer_tensors(0, LayerKind { moe: last.moe, sliding: false, linear: false }, &mut t);
+        self.layer_tensors(0, LayerKind { moe: last.moe, ..LayerKind::default() }, &mut t);
         let layer: u64 = t.iter().map(Tensor::total_elems).sum();
         let copies = if self.ext.mtp_embed_head { 2 * self.vocab * h } else { 0 };
         self.ext.mtp_layers * (layer + 3 * h + 2 * h * h + copies)
@@ -1015,11 +1237,38 @@ impl Arch {
 
     /// Bytes of linear-attention state one sequence keeps over all linear layers, independent of
     /// its length (0 without linear layers); `act_bytes` is the activation dtype's size.
+    /// transformers' caches: Gated DeltaNet's recurrent state in float32, Mamba's conv window
+    /// of `conv_kernel` columns and its SSM state in the model dtype (`model/ssm.rs`).
     pub fn linear_state_bytes(&self, act_bytes: u64) -> u64 {
-        match self.ext.linear {
-            Some(la) => self.layer_kinds.iter().filter(|k| k.linear).count() as u64 * la.state_bytes(act_bytes),
-            None => 0,
+        let layers = self.layer_kinds.iter().filter(|k| k.linear).count() as u64;
+        match (self.ext.linear, self.ext.ssm) {
+            (Some(la), _) => layers * la.state_bytes(act_bytes),
+            (None, Some(m)) => {
+                let (conv, state) = m.state_elems(m.conv_kernel);
+                layers * (conv + state) * act_bytes
+            }
+            (None, None) => 0,
         }
+    }
+
+    /// The same as vLLM's hybrid allocator keeps it per sequence (one state slot per request
+    /// and linear layer): Gated DeltaNet's conv window of kernel − 1 columns in the model dtype
+    /// and its recurrent state in the model dtype (vLLM v0.11.0 `mamba_utils.py`
+    /// `MambaStateShapeCalculator.gated_delta_net_state_shape`, `MambaStateDtypeCalculator`:
+    /// both `auto` = the model dtype), Mamba's conv (kernel − 1) and SSM state likewise.
+    pub fn linear_state_bytes_vllm(&self, act_bytes: u64) -> u64 {
+        let layers = self.layer_kinds.iter().filter(|k| k.linear).count() as u64;
+        let per_layer = match (self.ext.linear, self.ext.ssm) {
+            (Some(la), _) => {
+                la.conv_dim() * la.conv_kernel.saturating_sub(1) + la.value_heads * la.key_head_dim * la.value_head_dim
+            }
+            (None, Some(m)) => {
+                let (conv, state) = m.state_elems(m.conv_kernel.saturating_sub(1));
+                conv + state
+            }
+            (None, None) => 0,
+        };
+        layers * per_layer * act_bytes
     }
 
     /// A warning when a context of `tokens` exceeds the longest the model was built for
@@ -1097,8 +1346,73 @@ impl Arch {
             }
         };
         let fused = self.family == Family::Phi3;
+        let bert = self.family == Family::Encoder;
         for (l, kind) in self.layer_kinds.iter().enumerate() {
             let l = l as u32;
+            match (self.ext.linear, self.ext.ssm) {
+                _ if kind.no_mixer => {}
+                // A linear-attention layer has no q/k/v/o: its mixer's Linears are the targets
+                // (`Qwen3NextGatedDeltaNet.in_proj_qkvz/in_proj_ba/out_proj`; Mamba's
+                // `in_proj/x_proj/dt_proj/out_proj`, `nn.Linear`s all; the conv1d is an
+                // `nn.Conv1d`, which all-linear leaves out). Not attention projections.
+                (Some(la), _) if kind.linear => {
+                    push("in_proj_qkvz", false, Role::AttnQ, l, 2 * la.key_dim() + 2 * la.value_dim(), h);
+                    push("in_proj_ba", false, Role::AttnK, l, 2 * la.value_heads, h);
+                    push("out_proj", false, Role::AttnO, l, h, la.value_dim());
+                }
+                (_, Some(m)) if kind.linear => {
+                    let in_out = if m.version == 1 { 2 * m.d_inner } else { 2 * m.d_inner + 2 * m.groups * m.d_state + m.dt_rank_or_heads };
+                    push("in_proj", false, Role::AttnQ, l, in_out, h);
+                    if m.version == 1 {
+                        push("x_proj", false, Role::AttnLatent, l, m.dt_rank_or_heads + 2 * m.d_state, m.d_inner);
+                        push("dt_proj", false, Role::AttnLatent, l, m.d_inner, m.dt_rank_or_heads);
+                    }
+                    push("out_proj", false, Role::AttnO, l, h, m.d_inner);
+                }
+                // BertSelfAttention `query/key/value`, BertSelfOutput `dense`.
+                _ if bert => {
+                    push("query", true, Role::AttnQ, l, h, h);
+                    push("key", true, Role::AttnK, l, h, h);
+                    push("value", true, Role::AttnV, l, h, h);
+                    push("dense", true, Role::AttnO, l, h, h);
+                }
+                _ => self.lora_attention(l, fused, &mut push),
+            }
+            if kind.no_mlp {
+                continue;
+            }
+            if bert {
+                // BertIntermediate `dense` (h → I), BertOutput `dense` (I → h).
+                push("dense", false, Role::MlpUp, l, self.intermediate, h);
+                push("dense", false, Role::MlpDown, l, h, self.intermediate);
+                continue;
+            }
+            let mlp_width = match (kind.moe, self.moe) {
+                (true, Some(m)) => {
+                    if m.shared_gate {
+                        push("shared_expert_gate", false, Role::Router, l, 1, h);
+                    }
+                    m.shared_experts * m.shared_intermediate
+                }
+                _ => self.intermediate,
+            };
+            if fused {
+                push("gate_up_proj", false, Role::MlpUp, l, 2 * mlp_width, h);
+            } else {
+                if !self.ext.mlp_ungated {
+                    push("gate_proj", false, Role::MlpGate, l, mlp_width, h);
+                }
+                push("up_proj", false, Role::MlpUp, l, mlp_width, h);
+            }
+            push("down_proj", false, Role::MlpDown, l, h, mlp_width);
+        }
+        out
+    }
+
+    /// The attention projections of layer `l` under their module names ([`Arch::lora_modules`]).
+    fn lora_attention(&self, l: u32, fused: bool, push: &mut impl FnMut(&'static str, bool, Role, u32, u64, u64)) {
+        let h = self.hidden;
+        {
             match self.mla {
                 Some(m) => {
                     let qk = m.qk_nope_head_dim + m.qk_rope_head_dim;
@@ -1117,30 +1431,15 @@ impl Arch {
                     push("o_proj", true, Role::AttnO, l, h, self.q_width());
                 }
                 None => {
-                    push("q_proj", true, Role::AttnQ, l, self.q_width(), h);
+                    // Qwen3-Next's gated attention: q_proj also yields the output gate.
+                    let q_out = if self.ext.attn_gate { 2 * self.q_width() } else { self.q_width() };
+                    push("q_proj", true, Role::AttnQ, l, q_out, h);
                     push("k_proj", true, Role::AttnK, l, self.kv_width(), h);
                     push("v_proj", true, Role::AttnV, l, self.kv_width(), h);
                     push("o_proj", true, Role::AttnO, l, h, self.q_width());
                 }
             }
-            let mlp_width = match (kind.moe, self.moe) {
-                (true, Some(m)) => {
-                    if m.shared_gate {
-                        push("shared_expert_gate", false, Role::Router, l, 1, h);
-                    }
-                    m.shared_experts * m.shared_intermediate
-                }
-                _ => self.intermediate,
-            };
-            if fused {
-                push("gate_up_proj", false, Role::MlpUp, l, 2 * mlp_width, h);
-            } else {
-                push("gate_proj", false, Role::MlpGate, l, mlp_width, h);
-                push("up_proj", false, Role::MlpUp, l, mlp_width, h);
-            }
-            push("down_proj", false, Role::MlpDown, l, h, mlp_width);
         }
-        out
     }
 
     /// The modules a `--lora-targets` choice wraps; a name that matches no module of this
@@ -1380,7 +1679,10 @@ mod tests {
         for (text, field) in [
             ("{", "config.json"),
             ("[]", "config.json"),
-            (r#"{"model_type":"bert"}"#, "model_type"),
+            // An encoder is read now (issue 15: embedding and reranker models); this one lacks
+            // its sizes. A type with no decoder or encoder fields is still refused.
+            (r#"{"model_type":"bert"}"#, "hidden_size"),
+            (r#"{"model_type":"t5"}"#, "model_type"),
             (r#"{"model_type":"llama"}"#, "hidden_size"),
             (r#"{"model_type":"llama","hidden_size":-5}"#, "hidden_size"),
             (r#"{"model_type":"llama","hidden_size":4096,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":5,"vocab_size":10}"#, "num_key_value_heads"),
@@ -1425,10 +1727,13 @@ impl Family {
             Family::Glm4Moe => "glm4_moe",
             Family::MinimaxM2 => "minimax_m2",
             Family::Llama4 => "llama4",
+            Family::Encoder => "encoder",
+            Family::Jamba => "jamba",
+            Family::NemotronH => "nemotron_h",
             Family::Custom => "custom",
         }
     }
-    const ALL: [Family; 19] = [
+    const ALL: [Family; 22] = [
         Family::Llama,
         Family::Mistral,
         Family::Mixtral,
@@ -1447,6 +1752,9 @@ impl Family {
         Family::Glm4Moe,
         Family::MinimaxM2,
         Family::Llama4,
+        Family::Encoder,
+        Family::Jamba,
+        Family::NemotronH,
         Family::Custom,
     ];
 }
@@ -1465,10 +1773,44 @@ impl Ext {
         });
         let indexer = self.indexer.map_or(Value::Null, |(n, d)| object([("heads", n.into()), ("head_dim", d.into())]));
         let vision = self.vision.as_ref().map_or(Value::Null, |v| {
-            object([("params", v.params.into()), ("tokens_per_image", v.tokens_per_image.into()), ("note", v.note.as_str().into())])
+            let mut o = object([("params", v.params.into()), ("tokens_per_image", v.tokens_per_image.into()), ("note", v.note.as_str().into())]);
+            for (k, x) in [("cross_states_per_image", v.cross_states_per_image), ("act_elems_per_image", v.act_elems_per_image)] {
+                if x > 0 {
+                    o[k] = x.into();
+                }
+            }
+            o
         });
         let notes: Vec<Value> = self.notes.iter().map(|n| n.as_str().into()).collect();
-        object([
+        let encoder = self.encoder.map_or(Value::Null, |e| {
+            let (head, labels) = match e.head {
+                encoder::EncoderHead::None => ("none", 0),
+                encoder::EncoderHead::RobertaClassifier(n) => ("roberta_classifier", n),
+                encoder::EncoderHead::BertClassifier(n) => ("bert_classifier", n),
+                encoder::EncoderHead::MaskedLm => ("masked_lm", 0),
+            };
+            object([
+                ("positions", e.positions.into()),
+                ("token_types", e.token_types.into()),
+                ("pooler", e.pooler.into()),
+                ("head", head.into()),
+                ("labels", labels.into()),
+            ])
+        });
+        let ssm = self.ssm.map_or(Value::Null, |m| {
+            object([
+                ("version", u64::from(m.version).into()),
+                ("d_inner", m.d_inner.into()),
+                ("d_state", m.d_state.into()),
+                ("conv_kernel", m.conv_kernel.into()),
+                ("dt_rank_or_heads", m.dt_rank_or_heads.into()),
+                ("groups", m.groups.into()),
+                ("conv_bias", m.conv_bias.into()),
+                ("proj_bias", m.proj_bias.into()),
+                ("inner_norms", m.inner_norms.into()),
+            ])
+        });
+        let mut out = object([
             ("linear", linear),
             ("attn_gate", self.attn_gate.into()),
             ("qk_norm_full", self.qk_norm_full.into()),
@@ -1477,7 +1819,25 @@ impl Ext {
             ("mtp_embed_head", self.mtp_embed_head.into()),
             ("vision", vision),
             ("notes", Value::Array(notes)),
-        ])
+        ]);
+        // Written only when set, so the forms stored before they existed read back unchanged.
+        if self.task != Task::Generate {
+            out["task"] = self.task.name().into();
+        }
+        for (k, v) in [("encoder", encoder), ("ssm", ssm)] {
+            if v != Value::Null {
+                out[k] = v;
+            }
+        }
+        for (k, v) in [("mlp_ungated", self.mlp_ungated), ("mlp_bias", self.mlp_bias)] {
+            if v {
+                out[k] = v.into();
+            }
+        }
+        if self.extra_embed_rows > 0 {
+            out["extra_embed_rows"] = self.extra_embed_rows.into();
+        }
+        out
     }
 
     fn from_json(m: &crate::json::Map) -> Result<Ext, InputError> {
@@ -1511,6 +1871,8 @@ impl Ext {
                     params: sized("params", g.u("params")?, MAX_VOCAB * MAX_HIDDEN)?,
                     tokens_per_image: sized("tokens_per_image", g.u("tokens_per_image")?, MAX_VOCAB)?,
                     note: String::from(o.get("note").and_then(Value::as_str).unwrap_or("")),
+                    cross_states_per_image: sized("cross_states_per_image", o.get("cross_states_per_image").and_then(Value::as_u64).unwrap_or(0), MAX_VOCAB)?,
+                    act_elems_per_image: sized("act_elems_per_image", o.get("act_elems_per_image").and_then(Value::as_u64).unwrap_or(0), MAX_VOCAB * MAX_HIDDEN)?,
                 })
             }
         };
@@ -1519,7 +1881,55 @@ impl Ext {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
             .unwrap_or_default();
+        let encoder = match f.obj("encoder")? {
+            None => None,
+            Some(o) => {
+                let g = ArchFields(o, "model.ext.encoder");
+                let labels = sized("labels", g.u("labels")?, MAX_VOCAB)?;
+                let head = match o.get("head").and_then(Value::as_str) {
+                    Some("none") => encoder::EncoderHead::None,
+                    Some("roberta_classifier") => encoder::EncoderHead::RobertaClassifier(labels),
+                    Some("bert_classifier") => encoder::EncoderHead::BertClassifier(labels),
+                    Some("masked_lm") => encoder::EncoderHead::MaskedLm,
+                    _ => return Err(g.bad("head")),
+                };
+                Some(encoder::Encoder {
+                    positions: sized("positions", g.u("positions")?, MAX_VOCAB)?,
+                    token_types: sized("token_types", g.u("token_types")?, MAX_VOCAB)?,
+                    pooler: g.b("pooler")?,
+                    head,
+                })
+            }
+        };
+        let ssm = match f.obj("ssm")? {
+            None => None,
+            Some(o) => {
+                let g = ArchFields(o, "model.ext.ssm");
+                Some(ssm::Ssm {
+                    version: sized("version", g.u("version")?, 2)?.max(1) as u8,
+                    d_inner: sized("d_inner", g.u("d_inner")?, MAX_INTERMEDIATE)?,
+                    d_state: sized("d_state", g.u("d_state")?, 1 << 16)?,
+                    conv_kernel: sized("conv_kernel", g.u("conv_kernel")?, 1024)?,
+                    dt_rank_or_heads: sized("dt_rank_or_heads", g.u("dt_rank_or_heads")?, MAX_HIDDEN)?,
+                    groups: sized("groups", g.u("groups")?, MAX_HEADS)?,
+                    conv_bias: g.b("conv_bias")?,
+                    proj_bias: g.b("proj_bias")?,
+                    inner_norms: g.b("inner_norms")?,
+                })
+            }
+        };
+        let task = match m.get("task") {
+            None | Some(Value::Null) => Task::Generate,
+            Some(v) => v.as_str().and_then(Task::parse).ok_or_else(|| f.bad("task"))?,
+        };
+        let flag = |k: &str| m.get(k).and_then(Value::as_bool).unwrap_or(false);
         Ok(Ext {
+            task,
+            encoder,
+            ssm,
+            mlp_ungated: flag("mlp_ungated"),
+            mlp_bias: flag("mlp_bias"),
+            extra_embed_rows: sized("extra_embed_rows", m.get("extra_embed_rows").and_then(Value::as_u64).unwrap_or(0), MAX_VOCAB)?,
             linear,
             attn_gate: f.b("attn_gate")?,
             qk_norm_full: f.b("qk_norm_full")?,
@@ -1586,8 +1996,10 @@ impl Arch {
             .iter()
             .map(|k| {
                 let mut o = object([("moe", k.moe.into()), ("sliding", k.sliding.into())]);
-                if k.linear {
-                    o["linear"] = true.into();
+                for (name, on) in [("linear", k.linear), ("no_mixer", k.no_mixer), ("no_mlp", k.no_mlp), ("cross", k.cross)] {
+                    if on {
+                        o[name] = true.into();
+                    }
                 }
                 o
             })
@@ -1673,7 +2085,8 @@ impl Arch {
             .map(|k| {
                 let o = k.as_object().ok_or_else(|| f.bad("layer_kinds"))?;
                 let g = ArchFields(o, "model.layer_kinds");
-                Ok(LayerKind { moe: g.b("moe")?, sliding: g.b("sliding")?, linear: o.get("linear").and_then(Value::as_bool).unwrap_or(false) })
+                let flag = |k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false);
+                Ok(LayerKind { moe: g.b("moe")?, sliding: g.b("sliding")?, linear: flag("linear"), no_mixer: flag("no_mixer"), no_mlp: flag("no_mlp"), cross: flag("cross") })
             })
             .collect::<Result<Vec<_>, InputError>>()?;
         let arch = Arch {

@@ -320,8 +320,8 @@ pub fn expected_experts(experts: u64, top_k: u64, tokens: f64) -> f64 {
 /// sliding-window layers), whole model.
 fn kv_split_per_token(model: &Model, w: &Workload) -> (f64, f64) {
     let per_layer = w.kv_cache.bytes(model.arch.kv_elems_per_token_layer()) as f64;
-    let sliding = model.arch.layer_kinds.iter().filter(|k| k.sliding && !k.linear).count() as f64;
-    let full = model.arch.layer_kinds.iter().filter(|k| !k.linear).count() as f64 - sliding;
+    let sliding = model.arch.layer_kinds.iter().filter(|k| k.sliding && k.has_kv()).count() as f64;
+    let full = model.arch.layer_kinds.iter().filter(|k| k.has_kv()).count() as f64 - sliding;
     (per_layer * full, per_layer * sliding)
 }
 

@@ -64,6 +64,11 @@ pub struct Demand {
     pub cuda_graph: u64,
     /// `max_model_len`: the request length vLLM's "Maximum concurrency" line divides by.
     pub max_model_len: u64,
+    /// Linear-attention / Mamba state one running sequence holds in the pool on this GPU,
+    /// whatever its length (0 without such layers): vLLM's hybrid allocator gives each request
+    /// one state slot per linear layer (`vllm/v1/kv_cache_interface.py` `MambaSpec`, one block
+    /// per request; v0.11.0).
+    pub state_bytes_per_seq: u64,
 }
 
 /// vLLM's options that change its memory accounting (`vllm serve` flags). `None` = vLLM's
@@ -200,7 +205,12 @@ pub fn size(d: &Demand, card_bytes: u64, utilization_permille: u32) -> PoolOnCar
     let page = d.kv_bytes_per_token.max(1).saturating_mul(BLOCK_SIZE);
     let blocks = available / page;
     let capacity = blocks.saturating_mul(BLOCK_SIZE);
-    let seqs = capacity / d.seq_len.max(1);
+    // A sequence takes its KV blocks plus, in a hybrid model, its fixed state.
+    let seqs = if d.state_bytes_per_seq == 0 {
+        capacity / d.seq_len.max(1)
+    } else {
+        available / d.seq_len.max(1).div_ceil(BLOCK_SIZE).saturating_mul(page).saturating_add(d.state_bytes_per_seq)
+    };
     let fits = non_kv <= requested;
     PoolOnCard {
         pool: VllmPool { kv_capacity_tokens: capacity, max_concurrent_sequences: seqs, block_size: BLOCK_SIZE, requested_bytes: requested },
@@ -216,7 +226,7 @@ mod tests {
     const MIB: u64 = 1 << 20;
 
     fn demand() -> Demand {
-        Demand { weights: 15 << 30, profile_activations: 2 << 30, runtime: 1 << 30, kv_bytes_per_token: 128 << 10, seq_len: 4096, non_torch: 1 << 30, cuda_graph: 0, max_model_len: 8192 }
+        Demand { weights: 15 << 30, profile_activations: 2 << 30, runtime: 1 << 30, kv_bytes_per_token: 128 << 10, seq_len: 4096, non_torch: 1 << 30, cuda_graph: 0, max_model_len: 8192, state_bytes_per_seq: 0 }
     }
 
     #[test]

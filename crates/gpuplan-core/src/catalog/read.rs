@@ -262,6 +262,7 @@ fn model(mut o: Obj) -> R<ModelPreset> {
         verified: o.str("verified")?,
         notes: o.str_or_empty("notes")?,
         config: o.take("config")?,
+        task: o.str_or_empty("task")?,
     })
 }
 
@@ -395,6 +396,7 @@ mod tests {
                 verified: s("verbatim"),
                 notes: String::new(),
                 config: crate::json::parse(r#"{"model_type": "llama", "hidden_size": 64}"#).unwrap(),
+                task: String::new(),
             }],
             profiles: vec![Profile {
                 id: s("p"),

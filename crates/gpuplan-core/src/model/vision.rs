@@ -17,6 +17,34 @@
 //!   token per merge × merge patches; for a 1024 × 1024 image (the size assumed here, stated in
 //!   the note) that is (⌈1024 / (patch·merge)⌉)² tokens (Qwen2.5-VL 14·2 = 28 px: 37² = 1369;
 //!   Qwen3-VL 16·2 = 32 px: 32² = 1024).
+//! - Gemma 3: `models/siglip/modeling_siglip.py` — `SiglipVisionEmbeddings` (`patch_embedding`
+//!   Conv2d(3, h, patch, stride patch) with bias, `position_embedding` Embedding((image_size /
+//!   patch)², h)), per `SiglipEncoderLayer` LayerNorm ×2 (weight and bias), `q/k/v/out_proj`
+//!   Linear(h, h, bias), `mlp.fc1` Linear(h, I, bias), `fc2` Linear(I, h, bias),
+//!   `post_layernorm`; no head (`vision_use_head: false`). `models/gemma3/modeling_gemma3.py`
+//!   `Gemma3MultiModalProjector`: `mm_input_projection_weight` (h_vision × h_text) and
+//!   `mm_soft_emb_norm` RMSNorm(h_vision). An image is pooled to `mm_tokens_per_image` (256)
+//!   tokens whatever its size (`Gemma3Processor`: 896 × 896 input, 4 × 4 average pooling).
+//! - Mistral 3 (Mistral Small 3.1/3.2): `models/pixtral/modeling_pixtral.py` — `patch_conv`
+//!   Conv2d(3, h, patch, no bias), `ln_pre` RMSNorm(h), per block `attention_norm`/`ffn_norm`
+//!   RMSNorm(h), `q/k/v/o_proj` Linear(h, h) without bias, a gated MLP (`gate_proj`, `up_proj`
+//!   h → I, `down_proj` I → h, no bias); `models/mistral3/modeling_mistral3.py`
+//!   `Mistral3MultiModalProjector`: `norm` RMSNorm(h), `patch_merger.merging_layer`
+//!   Linear(h·m², h, no bias), `linear_1` Linear(h, h_text), `linear_2` Linear(h_text, h_text)
+//!   (bias = `multimodal_projector_bias`). Tokens: ⌈side / patch⌉ patches per side, merged m × m,
+//!   plus one `[IMG_BREAK]`/`[IMG_END]` per row (`PixtralProcessor`).
+//! - Llama 3.2 Vision: `models/mllama/modeling_mllama.py` `MllamaVisionModel` — `patch_embedding`
+//!   Conv2d(3, h, patch, no bias), `class_embedding` (h), `gated_positional_embedding` (gate,
+//!   `embedding` (P + 1) × h with P = (image_size / patch)², `tile_embedding`
+//!   Embedding(max_aspect_ratio_id + 1, max_num_tiles·(P + 1)·h)), `pre_tile_positional_embedding`
+//!   and `post_tile_positional_embedding` (gate + Embedding(max_aspect_ratio_id + 1,
+//!   max_num_tiles·h)), `layernorm_pre`/`layernorm_post` (LayerNorm), `transformer`
+//!   (`num_hidden_layers` encoder layers: q/k/v/o without bias, fc1/fc2 with bias, two
+//!   LayerNorms) and `global_transformer` (`num_global_layers` gated ones: + `gate_attn`,
+//!   `gate_ffn`); `MllamaForConditionalGeneration.multi_modal_projector` Linear(vision_output_dim,
+//!   h_text, bias). max_aspect_ratio_id = len(`supported_aspect_ratios`). An image enters the
+//!   context as one `<|image|>` token; the text model's cross-attention layers attend to its
+//!   max_num_tiles·(P + 1) states instead.
 
 use alloc::string::String;
 use alloc::format;
@@ -31,6 +59,12 @@ pub struct Vision {
     pub tokens_per_image: u64,
     /// What was assumed about the image (shown in the estimate's notes).
     pub note: String,
+    /// Llama 3.2 Vision: the image states each cross-attention layer keeps keys and values for
+    /// (0 when images are context tokens).
+    pub cross_states_per_image: u64,
+    /// Elements live at one encoder layer's peak per image: its patch tokens × (4·h + the MLP's
+    /// live width: 3·I gated, 2·I plain), as [`crate::memory`]'s prefill rule for a decoder layer.
+    pub act_elems_per_image: u64,
 }
 
 /// The side of the image whose token count is reported (pixels); the Qwen processors' own
@@ -75,6 +109,8 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             Ok(Some(Vision {
                 params: patch + depth * block + merger,
                 tokens_per_image: per_side * per_side,
+                cross_states_per_image: 0,
+                act_elems_per_image: per_side * per_side * m * m * (3 * i + 4 * h),
                 note: format!("vision tower (Qwen2.5-VL ViT, {depth} blocks) counted; an image is taken as {side}×{side} px = {} tokens", per_side * per_side),
             }))
         }
@@ -99,9 +135,179 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             Ok(Some(Vision {
                 params: patch + pos * h + depth * block + merger + deep,
                 tokens_per_image: per_side * per_side,
+                cross_states_per_image: 0,
+                act_elems_per_image: per_side * per_side * m * m * (2 * i + 4 * h),
                 note: format!("vision tower (Qwen3-VL ViT, {depth} blocks, {deepstack} deepstack mergers) counted; an image is taken as {side}×{side} px = {} tokens", per_side * per_side),
             }))
         }
+        "gemma3" => {
+            // SiglipVisionConfig defaults where the config is silent.
+            let h = v.u("hidden_size", Some(768))?;
+            let i = v.u("intermediate_size", Some(3072))?;
+            let depth = v.u("num_hidden_layers", Some(12))?;
+            let p = v.u("patch_size", Some(16))?.max(1);
+            let size = v.u("image_size", Some(224))?;
+            let c = v.u("num_channels", Some(3))?;
+            let text_h = text_hidden(outer)?;
+            let positions = (size / p) * (size / p);
+            let block = 4 * h + 4 * (h * h + h) + (h * i + i) + (i * h + h);
+            let tower = (c * p * p * h + h) + positions * h + depth * block + 2 * h;
+            let projector = h * text_h + h;
+            // Gemma3Config.mm_tokens_per_image (default 256).
+            let tokens = outer.get("mm_tokens_per_image").and_then(Value::as_u64).unwrap_or(256);
+            Ok(Some(Vision {
+                params: tower + projector,
+                tokens_per_image: tokens,
+                cross_states_per_image: 0,
+                act_elems_per_image: positions * (2 * i + 4 * h),
+                note: format!("vision tower (SigLIP, {depth} layers, {size}×{size} px) counted; an image takes {tokens} tokens whatever its size"),
+            }))
+        }
+        "mistral3" => {
+            // PixtralVisionConfig defaults where the config is silent.
+            let h = v.u("hidden_size", Some(1024))?;
+            let i = v.u("intermediate_size", Some(4096))?;
+            let depth = v.u("num_hidden_layers", Some(24))?;
+            let p = v.u("patch_size", Some(16))?.max(1);
+            let c = v.u("num_channels", Some(3))?;
+            let m = outer.get("spatial_merge_size").and_then(Value::as_u64).unwrap_or(2).max(1);
+            let bias = outer.get("multimodal_projector_bias").and_then(Value::as_bool).unwrap_or(false);
+            let text_h = text_hidden(outer)?;
+            let block = 2 * h + 4 * h * h + 3 * h * i;
+            let tower = c * p * p * h + h + depth * block;
+            let b = |n: u64| if bias { n } else { 0 };
+            let projector = h + h * m * m * h + (h * text_h + b(text_h)) + (text_h * text_h + b(text_h));
+            let per_side = side.div_ceil(p).div_ceil(m);
+            let tokens = per_side * per_side + per_side;
+            Ok(Some(Vision {
+                params: tower + projector,
+                tokens_per_image: tokens,
+                cross_states_per_image: 0,
+                act_elems_per_image: per_side * per_side * m * m * (3 * i + 4 * h),
+                note: format!("vision tower (Pixtral, {depth} layers) counted; an image is taken as {side}×{side} px = {tokens} tokens ({per_side}² merged patches + one break per row)"),
+            }))
+        }
+        "mllama" => {
+            let h = v.u("hidden_size", Some(1280))?;
+            let i = v.u("intermediate_size", Some(5120))?;
+            let local = v.u("num_hidden_layers", Some(32))?;
+            let global = v.u("num_global_layers", Some(8))?;
+            let p = v.u("patch_size", Some(14))?.max(1);
+            let size = v.u("image_size", Some(560))?;
+            let c = v.u("num_channels", Some(3))?;
+            let tiles = v.u("max_num_tiles", Some(4))?;
+            let out = v.u("vision_output_dim", Some(7680))?;
+            let ratios = vc.get("supported_aspect_ratios").and_then(Value::as_array).map_or(8, |a| a.len() as u64);
+            let text_h = text_hidden(outer)?;
+            let patches = (size / p) * (size / p) + 1;
+            let layer = 4 * h * h + (h * i + i) + (i * h + h) + 4 * h;
+            let embeddings = c * p * p * h + h + (1 + patches * h + (ratios + 1) * tiles * patches * h) + 2 * (1 + (ratios + 1) * tiles * h) + 4 * h;
+            let tower = embeddings + local * layer + global * (layer + 2);
+            let states = tiles * patches;
+            Ok(Some(Vision {
+                params: tower + out * text_h + text_h,
+                tokens_per_image: 1,
+                cross_states_per_image: states,
+                act_elems_per_image: states * (2 * i + 4 * h),
+                note: format!("vision encoder ({local} + {global} global layers) counted; an image is one <|image|> token in the context, and each cross-attention layer attends to its {states} states ({tiles} tiles × {patches} patches), kept apart from the KV cache"),
+            }))
+        }
         _ => Ok(None),
+    }
+}
+
+/// The text decoder's width (`text_config.hidden_size`), which the projector maps the image
+/// features to.
+fn text_hidden(outer: &crate::json::Map) -> Result<u64, InputError> {
+    outer
+        .get("text_config")
+        .and_then(Value::as_object)
+        .and_then(|t| t.get("hidden_size"))
+        .or_else(|| outer.get("hidden_size"))
+        .and_then(Value::as_u64)
+        .filter(|n| *n <= 1_000_000)
+        .ok_or_else(|| InputError::new("text_config", "field `hidden_size` is missing or not a whole number up to 1000000"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Arch;
+
+    fn preset(id: &str) -> Arch {
+        crate::catalog::parse(crate::catalog::CATALOG_JSON).unwrap().model(id).unwrap().arch().unwrap()
+    }
+
+    #[test]
+    fn gemma3_reads_its_minimal_config_with_the_siglip_tower() {
+        let a = preset("gemma-3-4b-it");
+        let v = a.ext.vision.as_ref().unwrap();
+        // SigLIP 416,866,032 + projector 1152 × 2560 + 1152.
+        assert_eq!(v.params, 416_866_032 + 2_950_272);
+        assert_eq!(v.tokens_per_image, 256);
+        // The text_config names 6 fields; the rest are Gemma3TextConfig's defaults.
+        assert_eq!((a.heads, a.kv_heads, a.head_dim, a.vocab), (8, 4, 256, 262_208));
+        // 5 local layers (window 1024) per global one.
+        assert_eq!(a.sliding_window, Some(1024));
+        let global: Vec<usize> = a.layer_kinds.iter().enumerate().filter(|(_, k)| !k.sliding).map(|(i, _)| i).collect();
+        assert_eq!(global, [5, 11, 17, 23, 29]);
+        // The text part is the gemma-3-4b preset's.
+        assert_eq!(a.param_counts().0 - v.params, preset("gemma-3-4b").param_counts().0);
+    }
+
+    /// Llama-3.2-11B-Vision: 10,670,220,835 parameters (the Hub's safetensors count, BF16).
+    #[test]
+    fn mllama_counts_text_cross_attention_and_vision_exactly() {
+        let cfg = r#"{"architectures": ["MllamaForConditionalGeneration"], "image_token_index": 128256, "model_type": "mllama",
+            "text_config": {"cross_attention_layers": [3, 8, 13, 18, 23, 28, 33, 38], "hidden_size": 4096, "intermediate_size": 14336,
+              "max_position_embeddings": 131072, "model_type": "mllama_text_model", "num_attention_heads": 32, "num_hidden_layers": 40,
+              "num_key_value_heads": 8, "tie_word_embeddings": false, "vocab_size": 128256},
+            "vision_config": {"attention_heads": 16, "hidden_size": 1280, "image_size": 560, "intermediate_size": 5120, "max_num_tiles": 4,
+              "model_type": "mllama_vision_model", "num_channels": 3, "num_global_layers": 8, "num_hidden_layers": 32, "patch_size": 14,
+              "supported_aspect_ratios": [[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [3, 1], [4, 1]], "vision_output_dim": 7680}}"#;
+        let a = Arch::from_config_json(cfg).unwrap();
+        assert_eq!(a.param_counts().0, 10_670_220_835);
+        assert_eq!(a.ext.vision.as_ref().unwrap().params, 863_567_379 + 31_461_376);
+        // The 8 cross-attention layers keep no context KV cache.
+        assert_eq!(a.layer_kinds.iter().filter(|k| k.has_kv()).count(), 32);
+    }
+
+    #[test]
+    fn images_add_their_tokens_to_the_context_or_their_states_to_the_cross_attention() {
+        use crate::memory::{estimate, Model, Workload};
+        let w = Workload { batch: 2, prompt: 1000, new_tokens: 100, ..Workload::default() };
+        // Qwen3-VL: a 1024 px image is 1024 merged tokens of context.
+        let vl = Model::new(preset("qwen3-vl-8b"));
+        let kv_token = vl.kv_bytes_per_token(w.kv_cache);
+        let none = estimate(&vl, &w).unwrap();
+        let three = estimate(&vl, &Workload { images: 3, ..w.clone() }).unwrap();
+        assert_eq!(three.breakdown.kv_cache - none.breakdown.kv_cache, 2 * 3 * 1024 * kv_token);
+        // Gemma 3: 256 tokens an image, whatever its size.
+        let g = Model::new(preset("gemma-3-4b-it"));
+        let a = estimate(&g, &Workload { prompt: 1256, ..w.clone() }).unwrap();
+        let b = estimate(&g, &Workload { images: 1, ..w.clone() }).unwrap();
+        assert_eq!(a.breakdown.kv_cache, b.breakdown.kv_cache);
+        // Llama 3.2 Vision: one token in the context, the states in 8 cross-attention layers.
+        let m = Model::new(preset("llama-3.2-11b-vision"));
+        let plain = estimate(&m, &Workload { prompt: 1001, ..w.clone() }).unwrap();
+        let img = estimate(&m, &Workload { images: 1, ..w.clone() }).unwrap();
+        let per_state = m.arch.kv_elems_per_token_layer() * 2; // bf16
+        assert_eq!(img.breakdown.kv_cache - plain.breakdown.kv_cache, 2 * 4 * 1601 * 8 * per_state);
+        // A text-only model refuses images, naming the flag.
+        let llama = Model::new(preset("llama-3.1-8b"));
+        assert_eq!(estimate(&llama, &Workload { images: 1, ..w.clone() }).unwrap_err().field, "--images");
+        assert_eq!(estimate(&vl, &Workload { images: 1025, ..w }).unwrap_err().field, "--images");
+        let args = crate::args::parse_estimate_args(&["--preset", "qwen3-vl-8b", "--images", "4"]).unwrap();
+        assert_eq!(args.workload.images, 4);
+        assert_eq!(crate::args::parse_estimate_args(&["--preset", "x", "--images", "-1"]).unwrap_err().field, "--images");
+    }
+
+    #[test]
+    fn mistral3_counts_the_pixtral_tower_and_its_merged_image_tokens() {
+        let a = preset("mistral-small-3.1-24b");
+        let v = a.ext.vision.as_ref().unwrap();
+        assert_eq!(v.params, 438_958_080);
+        assert_eq!(a.param_counts().0, 23_572_403_200 + 438_958_080);
+        // 1024 px: ⌈1024 / 14⌉ = 74 patches per side, merged 2 × 2 → 37, plus 37 row breaks.
+        assert_eq!(v.tokens_per_image, 37 * 37 + 37);
     }
 }

@@ -53,7 +53,8 @@ pub fn build_model(data: &Data, key: &ModelKey, scenario: &Scenario) -> Result<M
     match key.source {
         Source::Preset => {
             let p = data.preset(&key.preset).ok_or(FieldError { field: Field::Preset, msg: Msg::UnknownPreset })?;
-            let arch = Arch::from_config_value(&p.config).map_err(core)?;
+            // `arch()` also applies the preset's `task` (an embedding checkpoint without LM head).
+            let arch = p.arch().map_err(core)?;
             Ok(ModelRef { model: Arc::new(Model::new(arch)), name: p.name.clone(), exact: None })
         }
         Source::Config => {
