@@ -122,7 +122,20 @@ pub fn load_gguf(path: &str) -> Result<(Model, Option<WeightFormat>), InputError
         None => gguf_header(p)?,
     };
     let f = model_from_gguf(&header).map_err(|e| InputError::new("--gguf", format!("{path}: {e}")))?;
-    Ok(to_model(f))
+    let (mut model, format) = to_model(f);
+    // llama.cpp places tensors by name: keep each one's bytes as its mapped buffer counts
+    // them, up to the next tensor's (aligned) offset in the same file (a CPU_Mapped buffer is
+    // the file range of its tensors, `llama_model_loader::get_mapping_range`).
+    let ts = &header.tensors;
+    model.gguf_tensors = ts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let spaced = ts.get(i + 1).filter(|n| n.offset > t.offset && n.offset - t.offset >= t.bytes && n.offset - t.offset - t.bytes < 64).map(|n| n.offset - t.offset);
+            (t.name.clone(), spaced.unwrap_or(t.bytes))
+        })
+        .collect();
+    Ok((model, format))
 }
 
 fn safetensors_header(path: &Path) -> Result<SafetensorsHeader, InputError> {

@@ -9,6 +9,7 @@ use gpuplan_core::memory::{Model, GIB};
 use gpuplan_core::{estimate, json, Arch, Estimate, InputError};
 
 mod catalog_cmds;
+mod compare_cmd;
 mod files;
 
 const USAGE: &str = "gpuplan — LLM GPU memory, speed and cost planner
@@ -21,6 +22,8 @@ usage:
   gpuplan hosts [--json] the host memory presets (--host ID): bandwidth, sizes, sources
   gpuplan plan <estimate arguments> [--target-tokens-per-s N] [--budget USD] [--json]
                          cheapest GPU × count × format plans that fit
+  gpuplan compare <model> --option SPEC … [--years N] [--json]
+                         up to four options (card × count × format × engine × own/rent) side by side
   gpuplan formats        weight formats and their names";
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn run(args: &[&str]) -> Result<String, InputError> {
         Some("presets") => catalog_cmds::cmd_presets(&args[1..]),
         Some("hosts") => catalog_cmds::cmd_hosts(&args[1..]),
         Some("plan") => catalog_cmds::cmd_plan(&args[1..]),
+        Some("compare") => compare_cmd::cmd_compare(&args[1..]),
         Some("formats") => Ok(gpuplan_core::formats::ALL_FORMATS.iter().map(|f| f.name()).collect::<Vec<_>>().join("\n")),
         Some("help") | Some("--help") | Some("-h") | None => Ok(USAGE.to_string()),
         Some(other) => Err(InputError::new(other, format!("is not a command\n{USAGE}"))),
@@ -85,12 +89,19 @@ fn preset_arch(id: &str) -> Result<Arch, InputError> {
 }
 
 fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
+    // `--spec draft|eagle|mtp [--spec-accept X] [--spec-steps N] [--draft-preset ID]` (issue 14 §4).
+    let (spec, rest) = gpuplan_core::speculative::split_flags(args)?;
+    let args = &rest[..];
     let mut a = parse_estimate_args(args)?;
     let mut host = None;
     if a.gpu.is_some() || a.host.is_some() {
         let catalog = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
         a.apply_gpu(&catalog)?;
         host = a.host_preset(&catalog)?.cloned();
+        // `--host ID` sets the bandwidth the host part is read at; `--host-bw-gbs` wins.
+        if let (Some(h), None) = (&host, a.workload.llama_cpp.host_bw_gbs) {
+            a.workload.llama_cpp.host_bw_gbs = Some(h.bandwidth_bytes_per_s as f64 / 1e9);
+        }
     }
     let (model, file_format) = load_model(&a)?;
     let mut note = None;
@@ -112,9 +123,27 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     }
     let accuracy = gpuplan_core::accuracy::of(&a.workload);
     let card = card_capacity(&a, args)?;
+    let spec = match spec {
+        Some(o) => Some(speculative(&model, &a, &e, &o)?),
+        None => None,
+    };
+    let llama = match a.workload.engine {
+        gpuplan_core::Engine::LlamaCpp if a.workload.mode == gpuplan_core::Mode::Inference => Some(gpuplan_core::memory::llama_cpp_report(&model, &a.workload, e.layout.gpus)?),
+        _ => None,
+    };
     Ok(if a.json {
         let mut v = json_value(&e, model.file_weights, &accuracy);
         if let Some(o) = v.as_object_mut() {
+            if let Some(r) = &llama {
+                o.insert("llama_cpp".into(), r.to_json());
+            }
+            if let Some(sp) = &spec {
+                let mut so = sp.to_json();
+                if let Some(m) = so.as_object_mut() {
+                    m.insert("total_with_draft_bytes".into(), (e.total_bytes + sp.draft_weights_bytes + sp.draft_kv_bytes).into());
+                }
+                o.insert("speculative".into(), so);
+            }
             // What the named card's GPU may use (a Mac's wired limit), and the host preset.
             if let Some(u) = a.gpu_usable {
                 o.insert("gpu_usable_bytes".into(), u.bytes.into());
@@ -126,12 +155,27 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
         }
         json_text(v)
     } else {
-        let mut s = table(&e, &a, card, &accuracy);
+        let mut s = table(&e, &a, card, &accuracy) + &llama.map(|r| llama_table(&r)).unwrap_or_default();
         if let Some(u) = a.gpu_usable {
             s += &usable_line(u);
         }
         if let Some(h) = &host {
             s += &format!("host memory: {} ({}), {:.1} GB/s theoretical\n", h.label, h.id, h.bandwidth_bytes_per_s as f64 / 1e9);
+        }
+        if let Some(sp) = &spec {
+            s += &format!(
+                "speculative ({}): {} draft tokens, acceptance length {:.2} ({}); draft {} per GPU{}\n",
+                sp.method.name(),
+                sp.draft_tokens,
+                sp.acceptance_length,
+                sp.acceptance_source,
+                gib(sp.draft_weights_bytes + sp.draft_kv_bytes).trim(),
+                sp.speedup().map_or(String::new(), |u| format!(
+                    "; TPOT {:.1} → {:.1} ms ({u:.2}×)",
+                    sp.tpot_s_without.unwrap_or(0.0) * 1e3,
+                    sp.tpot_s_with.unwrap_or(0.0) * 1e3
+                ))
+            );
         }
         s
     })
@@ -167,18 +211,63 @@ pub fn host_json(h: &gpuplan_core::catalog::Host) -> json::Value {
     ])
 }
 
+/// The `speculative` object of `estimate`: the draft (`--draft-preset`), the checkpoint's MTP
+/// modules (a preset's or `--config`'s `num_nextn_predict_layers`), the card of `--gpu`.
+fn speculative(model: &Model, a: &EstimateArgs, e: &Estimate, o: &gpuplan_core::speculative::SpecOptions) -> Result<gpuplan_core::speculative::Speculative, InputError> {
+    let cat = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
+    let draft = match &o.draft_preset {
+        Some(id) => Some(Model::new(preset_arch(id).map_err(|e| InputError::new("--draft-preset", e.message))?)),
+        None => None,
+    };
+    let nextn = match &a.model {
+        ModelSource::Preset(id) => cat.model(id).and_then(|p| gpuplan_core::speculative::nextn_layers(&p.config)),
+        ModelSource::Config(path) => json::parse(&files::read_config(path)?).ok().and_then(|v| gpuplan_core::speculative::nextn_layers(&v)),
+        _ => None,
+    };
+    let gpu = a.gpu.as_ref().and_then(|id| cat.gpu(id));
+    let w = gpuplan_core::memory::Workload { gpus: e.layout.gpus, tensor_parallel: e.layout.tensor_parallel, pipeline_parallel: e.layout.pipeline_parallel, ..a.workload.clone() };
+    gpuplan_core::speculative::evaluate(model, &w, draft.as_ref(), nextn, o, gpu, &gpuplan_core::throughput::Efficiency::default_for(w.engine))
+}
+
 /// The card the user named, for the verdict line: `--gpu ID` (its catalog memory) or
 /// `--gpu-memory-gib N`; `None` when neither was given.
 fn card_capacity(a: &EstimateArgs, args: &[&str]) -> Result<Option<(String, u64)>, InputError> {
     if let Some(id) = &a.gpu {
         let cat = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
-        return match cat.gpus.iter().find(|g| &g.id == id) {
+        let id = id.split(',').next().unwrap_or(id).trim();
+        return match cat.gpus.iter().find(|g| g.id == id) {
             // What its GPU may use (`apply_gpu`: a Mac's wired limit, a card's memory).
             Some(g) => Ok(Some((g.name.clone(), a.workload.gpu_memory_bytes))),
             None => Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; `gpuplan gpus` lists the ids"))),
         };
     }
     Ok(args.contains(&"--gpu-memory-gib").then(|| ("the card".to_string(), a.workload.gpu_memory_bytes)))
+}
+
+/// llama.cpp's buffers per device and host, as it prints them at load.
+fn llama_table(r: &gpuplan_core::llamacpp::Report) -> String {
+    let mut s = format!(
+        "\nllama.cpp: n_ctx {} ({} per sequence × {}), -ngl {}, --n-cpu-moe {}, flash attention {}, cache {}/{}\n",
+        r.acc.n_ctx,
+        r.acc.n_ctx_seq,
+        r.params.n_seq,
+        r.acc.n_gpu_layers,
+        r.params.n_cpu_moe,
+        if r.params.flash_attn { "on" } else { "off" },
+        r.params.type_k.name(),
+        r.params.type_v.name()
+    );
+    s += &format!("  {:<24} {:>13} {:>13} {:>13} {:>13}  fits\n", "device", "model", "KV", "compute", "free");
+    for ((b, c), f) in r.acc.devices.iter().zip(&r.cards).zip(&r.fits) {
+        s += &format!("  {:<24} {} {} {} {}  {}\n", c.id, gib(b.model), gib(b.kv + b.kv_swa), gib(b.compute), gib(c.free_bytes), if *f { "yes" } else { "no" });
+    }
+    let h = &r.acc.host;
+    s += &format!("  {:<24} {} {} {} {}  {}\n", "host", gib(h.model), gib(h.kv + h.kv_swa), gib(h.compute), r.host.ram_bytes.map_or("    unlimited".to_string(), gib), if r.host_fits { "yes" } else { "no" });
+    s += &format!("  output buffer {} · largest context {} · {} sequences at this context · {:.1} tokens/s\n", gib(r.acc.output).trim(), r.max_ctx, r.max_parallel, r.tokens_per_s);
+    if let Some(c) = r.slowest.and_then(|i| r.cards.get(i)) {
+        s += &format!("  slowest link: {}\n", c.id);
+    }
+    s
 }
 
 fn json_value(e: &Estimate, file: Option<(gpuplan_core::WeightFormat, u64)>, accuracy: &Accuracy) -> json::Value {

@@ -46,10 +46,20 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     [--kv-cache FORMAT] [--batch N] [--prompt N] [--new-tokens N] [--seq N]
     [--precision bf16|mixed] [--optimizer adamw|adamw8bit|sgd|adafactor|lion] [--grad-ckpt]
     [--lora-rank N] [--lora-targets all-linear|attention|NAME,NAME] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
-    [--engine hf|vllm|llama.cpp|sglang] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N]
+    [--engine hf|vllm|llama.cpp|sglang] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N|auto]
     [--max-model-len N] [--max-num-seqs N] [--max-num-batched-tokens N] [--enforce-eager] (vLLM)
     [--mem-fraction-static F] [--context-length N] (SGLang)
-    [--gpu-memory-gib N | --gpu ID [--wired-limit-mb N]] [--host ID] [--json]
+    [--spec draft|eagle|mtp [--spec-accept X] [--spec-steps N] [--draft-preset ID]] (speculative decoding)
+    [--gpu-memory-gib N | --gpu ID [--wired-limit-mb N] | --gpu ID,ID,…] [--host ID] [--json]
+  llama.cpp (--engine llama.cpp): [--runtime llama-server|ollama|lm-studio] [--ctx N] [--parallel N]
+    [--ubatch N] [--batch-size N] [--flash-attn on|off|auto] [--kv-cache TYPE] [--kv-cache-v TYPE]
+    [--kv-unified] [--swa-full] [--n-cpu-moe N] [--tensor-split a,b,…] [--host-ram-gb N] [--host-bw-gbs N]
+    (--gpu-layers counts the output layer as llama.cpp's -ngl does: layers + 1 = everything;
+    --ctx is the whole context of all sequences, default (prompt + new tokens) × --parallel;
+    --parallel defaults to --batch; --ubatch 512, --batch-size 2048, flash attention auto (on);
+    --kv-cache f16 sets K and V unless --kv-cache-v is given; --host-ram-gb in GiB, default
+    unlimited; --host-bw-gbs 89.6 (dual-channel DDR5-5600); a runtime's defaults apply where
+    a flag is not given)
   Only the model is required (`gpuplan presets` lists the preset ids). Defaults:
     --mode inference; --weights bf16 (nf4 with --mode qlora; with --gguf or --safetensors the
     file's own format, q4_k_m for a GGUF of unknown type); --kv-cache bf16 (fp16 with fp16 or
@@ -88,6 +98,8 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     let mut host = None;
     let mut saw_mode = false;
     let mut gpu_memory_given = false;
+    let mut kv_v: Option<String> = None;
+    let mut host_ram_gb: Option<f64> = None;
     let mut it = args.iter().peekable();
     while let Some(&flag) = it.next() {
         let mut value = |name: &str| -> Result<String, InputError> {
@@ -147,7 +159,35 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
                 }
                 w.gpu_memory_utilization_permille = libm::round(f * 1000.0) as u32;
             }
-            "--gpu-layers" | "--n-gpu-layers" => w.gpu_layers = Some(number(flag, &value(flag)?)?),
+            "--gpu-layers" | "--n-gpu-layers" => {
+                let v = value(flag)?;
+                if v == "auto" {
+                    w.llama_cpp.gpu_layers_auto = true;
+                } else {
+                    let n = number(flag, &v).map_err(|e| InputError::new(flag, format!("{}, or auto", e.message)))?;
+                    w.gpu_layers = Some(n);
+                }
+            }
+            "--ctx" | "--ctx-size" => w.llama_cpp.ctx = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            "--parallel" => w.llama_cpp.parallel = Some(whole(flag, &value(flag)?, 1, MAX_BATCH)?),
+            "--ubatch" | "--ubatch-size" => w.llama_cpp.ubatch = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            "--batch-size" => w.llama_cpp.batch_size = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            "--flash-attn" => {
+                w.llama_cpp.flash_attn = match value(flag)?.as_str() {
+                    "on" | "1" | "true" => Some(true),
+                    "off" | "0" | "false" => Some(false),
+                    "auto" => None,
+                    other => return Err(InputError::new(flag, format!("\"{other}\" is not a flash-attention mode; allowed: on, off, auto"))),
+                }
+            }
+            "--kv-cache-v" => kv_v = Some(value(flag)?),
+            "--kv-unified" => w.llama_cpp.kv_unified = Some(true),
+            "--swa-full" => w.llama_cpp.swa_full = true,
+            "--n-cpu-moe" => w.llama_cpp.n_cpu_moe = Some(number(flag, &value(flag)?)?),
+            "--tensor-split" => w.llama_cpp.tensor_split = tensor_split(&value(flag)?)?,
+            "--host-ram-gb" => host_ram_gb = Some(decimal(flag, &value(flag)?, 0.5, 1_048_576.0)?),
+            "--host-bw-gbs" => w.llama_cpp.host_bw_gbs = Some(decimal(flag, &value(flag)?, 0.1, 100_000.0)?),
+            "--runtime" => w.llama_cpp.runtime = Some(crate::llamacpp::Runtime::parse(&value(flag)?)?),
             "--gpu-memory-gib" => {
                 w.gpu_memory_bytes = gib_bytes(flag, &value(flag)?)?;
                 gpu_memory_given = true;
@@ -182,17 +222,34 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     w.weights = WeightFormat::parse(&weights_name, double_quant)?;
     // `--kv-cache auto` is vLLM's and SGLang's spelling of "the model's dtype": the default.
     let kv = kv.filter(|k| k != "auto");
-    if let Some(k) = kv {
-        w.kv_cache = KvFormat::parse(&k)?;
+    let gguf = matches!(w.weights, WeightFormat::Gguf(_)) || matches!(model, ModelSource::Gguf(_));
+    if (gguf || w.llama_cpp.runtime.is_some()) && !args.contains(&"--engine") {
+        w.engine = Engine::LlamaCpp;
+    }
+    if let Some(r) = w.llama_cpp.runtime {
+        if w.engine != Engine::LlamaCpp {
+            return Err(InputError::new("--runtime", format!("{} runs llama.cpp; use it with --engine llama.cpp", r.defaults().id)));
+        }
+    }
+    w.llama_cpp.host_ram_bytes = host_ram_gb.map(|g| libm::round(g * GIB as f64) as u64);
+    if let Some(k) = &kv {
+        // llama.cpp's own cache types (q5_0, iq4_nl, …) are taken for llama.cpp only.
+        w.llama_cpp.type_k = crate::llamacpp::CacheType::parse("--kv-cache", k).ok();
+        match KvFormat::parse(k) {
+            Ok(f) => w.kv_cache = f,
+            Err(e) if w.llama_cpp.type_k.is_none() || w.engine != Engine::LlamaCpp => return Err(e),
+            Err(_) => w.kv_cache = KvFormat::Fp16,
+        }
+        if w.engine == Engine::LlamaCpp && w.llama_cpp.type_k.is_none() {
+            return Err(InputError::new("--kv-cache", format!("\"{k}\" is not a llama.cpp cache type; allowed: {}", crate::llamacpp::CacheType::NAMES)));
+        }
     } else if w.weights == WeightFormat::Fp32 {
         w.kv_cache = KvFormat::Fp32;
-    } else if w.weights == WeightFormat::Fp16 {
+    } else if w.weights == WeightFormat::Fp16 || gguf {
         w.kv_cache = KvFormat::Fp16;
-    } else if matches!(w.weights, WeightFormat::Gguf(_)) || matches!(model, ModelSource::Gguf(_)) {
-        w.kv_cache = KvFormat::Fp16;
-        if !args.contains(&"--engine") {
-            w.engine = Engine::LlamaCpp;
-        }
+    }
+    if let Some(v) = &kv_v {
+        w.llama_cpp.type_v = Some(crate::llamacpp::CacheType::parse("--kv-cache-v", v)?);
     }
     if gpu_memory_given && gpu.is_some() {
         return Err(InputError::new("--gpu-memory-gib", "give either --gpu ID (the card's own memory) or --gpu-memory-gib N, not both"));
@@ -210,6 +267,33 @@ fn fraction(flag: &str, v: &str) -> Result<u32, InputError> {
         return Err(InputError::new(flag, format!("{v} is out of range; must be a number from 0.05 to 1")));
     }
     Ok(libm::round(f * 1000.0) as u32)
+}
+
+/// A decimal number in `min..=max` (`--host-ram-gb`, `--host-bw-gbs`).
+fn decimal(flag: &str, v: &str, min: f64, max: f64) -> Result<f64, InputError> {
+    let range = format!("allowed {min} to {max} (decimals accepted)");
+    let x: f64 = v.trim().parse().map_err(|_| InputError::new(flag, format!("\"{v}\" is not a number; {range}")))?;
+    if !(min..=max).contains(&x) {
+        return Err(InputError::new(flag, format!("{v} is out of range; {range}")));
+    }
+    Ok(x)
+}
+
+/// `--tensor-split a,b,…`: one non-negative share per card (llama.cpp's `-ts`).
+fn tensor_split(v: &str) -> Result<Vec<f64>, InputError> {
+    let parts: Result<Vec<f64>, InputError> = v
+        .split(',')
+        .map(|p| {
+            p.trim().parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0).ok_or_else(|| {
+                InputError::new("--tensor-split", format!("\"{p}\" is not a non-negative number; give one share per card, e.g. 3,1"))
+            })
+        })
+        .collect();
+    let parts = parts?;
+    if parts.iter().sum::<f64>() <= 0.0 {
+        return Err(InputError::new("--tensor-split", "the shares add up to 0; give at least one positive share"));
+    }
+    Ok(parts)
 }
 
 /// Smallest and largest `--gpu-memory-gib` (the workload accepts 1 MiB to 2⁵⁰ bytes).
@@ -231,21 +315,47 @@ impl EstimateArgs {
     /// pool is sized from and the fit note compares against): a discrete card's memory as its
     /// driver reports it, a Mac's GPU wired limit (macOS's default, or `--wired-limit-mb`).
     pub fn apply_gpu(&mut self, catalog: &crate::catalog::Catalog) -> Result<(), InputError> {
-        let Some(id) = &self.gpu else { return Ok(()) };
-        match catalog.gpu(id) {
-            Some(g) => {
-                let usable = crate::unified::gpu_usable(g, self.wired_limit_mb)?;
-                self.workload.gpu_memory_bytes = usable.bytes;
-                self.gpu_usable = Some(usable);
-                // vLLM keeps its small scheduler defaults on A100s ("a100" in the device name).
-                self.workload.vllm.card_is_a100 = g.id.contains("a100");
-                Ok(())
-            }
-            None => {
-                let ids: Vec<&str> = catalog.gpus.iter().map(|g| g.id.as_str()).collect();
-                Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; allowed: {}", ids.join(", "))))
+        let Some(spec) = &self.gpu else { return Ok(()) };
+        // `--gpu ID,ID,…`: several cards, each by its catalog id (llama.cpp splits layers).
+        let mut gpus = Vec::new();
+        for id in spec.split(',').map(str::trim) {
+            match catalog.gpu(id) {
+                Some(g) => gpus.push(g),
+                None => {
+                    let ids: Vec<&str> = catalog.gpus.iter().map(|g| g.id.as_str()).collect();
+                    return Err(InputError::new("--gpu", format!("\"{id}\" is not in the catalog; allowed: {}", ids.join(", "))));
+                }
             }
         }
+        // What each card's GPU may use: a discrete card's memory, a Mac's wired limit.
+        let mut usable = Vec::with_capacity(gpus.len());
+        for g in &gpus {
+            usable.push(crate::unified::gpu_usable(g, self.wired_limit_mb)?);
+        }
+        self.gpu_usable = Some(usable[0]);
+        let w = &mut self.workload;
+        w.gpu_memory_bytes = usable[0].bytes;
+        // vLLM keeps its small scheduler defaults on A100s ("a100" in the device name).
+        w.vllm.card_is_a100 = gpus[0].id.contains("a100");
+        if gpus.len() > 1 {
+            if w.gpus != 1 && w.gpus != gpus.len() as u64 {
+                return Err(InputError::new("--gpus", format!("{} does not match the {} cards of --gpu; give --gpus N with one card id, or a list of ids", w.gpus, gpus.len())));
+            }
+            if w.engine != Engine::LlamaCpp {
+                return Err(InputError::new("--gpu", "a list of different cards is for --engine llama.cpp (its layer split); other engines take one card id and --gpus N"));
+            }
+            w.gpus = gpus.len() as u64;
+        }
+        if w.engine == Engine::LlamaCpp {
+            let count = if gpus.len() > 1 { 1 } else { w.gpus.min(crate::memory::MAX_GPUS) };
+            let reserve = crate::memory::LLAMA_CPP_CONTEXT_BYTES + w.llama_cpp.reserve_per_gpu();
+            w.llama_cpp.cards = gpus
+                .iter()
+                .zip(&usable)
+                .flat_map(|(g, u)| (0..count).map(move |_| crate::llamacpp::Card { id: g.id.clone(), free_bytes: u.bytes.saturating_sub(reserve), bandwidth_gbs: g.bandwidth_gbps }))
+                .collect();
+        }
+        Ok(())
     }
 }
 

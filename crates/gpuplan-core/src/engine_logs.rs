@@ -1,7 +1,7 @@
 //! Test-only: vLLM's and SGLang's accounting against the logs users published
 //! (`data/engines/vllm-logs.csv`, one row per log with its URL, version, card and flags):
-//! KV tokens and vLLM's maximum concurrency within each row's `tolerance` (5 % for vLLM; the
-//! one SGLang row 10 %, its note says why).
+//! KV tokens and vLLM's maximum concurrency within each row's `tolerance` (5 % for vLLM and
+//! SGLang; one SGLang row, Qwen3-235B-A22B-FP8, 10 %: its note says why).
 
 extern crate std;
 use std::string::String;
@@ -70,7 +70,8 @@ fn within(ours: f64, theirs: f64, tol: f64) -> bool {
 fn published_engine_logs_within_five_percent() {
     let cat = crate::catalog::load().unwrap();
     let rows = rows();
-    assert!(rows.iter().filter(|r| r.engine == "vllm").count() >= 3 && rows.iter().any(|r| r.engine == "sglang"));
+    assert!(rows.iter().filter(|r| r.engine == "vllm").count() >= 3 && rows.iter().filter(|r| r.engine == "sglang").count() >= 2);
+    assert!(rows.iter().filter(|r| r.engine == "sglang" && r.tolerance > 0.05).count() <= 1, "one SGLang row at most is allowed 10 %");
     assert!(rows.iter().all(|r| r.tolerance <= if r.engine == "vllm" { 0.05 } else { 0.10 }), "vLLM rows are held to 5 %");
     let mut failures = Vec::new();
     for r in &rows {

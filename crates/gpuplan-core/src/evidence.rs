@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 70] = [
+static CONSTANTS: [Constant; 85] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -369,16 +369,61 @@ static CONSTANTS: [Constant; 70] = [
     konst!("sglang::DEFAULT_MEM_FRACTION_PERMILLE", crate::sglang::DEFAULT_MEM_FRACTION_PERMILLE, "per-mille",
         "SGLang's default mem_fraction_static (0.88 at tp 1, 0.87 at 2, 0.85 at 4, 0.81 at 8, 0.79 at 16)",
         "sgl-project/sglang python/sglang/srt/server_args.py ServerArgs.__post_init__ (v0.4.x)"),
+    konst!("sglang::RESERVED_BASE_MIB", crate::sglang::RESERVED_BASE_MIB, "MiB",
+        "SGLang's default mem_fraction_static: constant metadata reserve (with GPU_MEM_BANDS_MIB: chunked_prefill_size and cuda_graph_max_bs by card memory)",
+        "sgl-project/sglang python/sglang/srt/server_args.py ServerArgs._handle_gpu_memory_settings (v0.5.x): reserved_mem = 512"),
+    konst!("sglang::RESERVED_MIN_PREFILL_TOKENS", crate::sglang::RESERVED_MIN_PREFILL_TOKENS, "tokens",
+        "SGLang's default mem_fraction_static: activation reserve max(chunked_prefill_size, 2048) x 1.5 MiB",
+        "sgl-project/sglang python/sglang/srt/server_args.py ServerArgs._handle_gpu_memory_settings (v0.5.x)"),
+    konst!("sglang::RESERVED_LARGE_CARD_FLOOR_MIB", crate::sglang::RESERVED_LARGE_CARD_FLOOR_MIB, "MiB",
+        "SGLang's default mem_fraction_static: at least 10 GiB reserved on cards above 60 GiB",
+        "sgl-project/sglang python/sglang/srt/server_args.py ServerArgs._handle_gpu_memory_settings (v0.5.x): max(reserved_mem, 10 * 1024)"),
+    konst!("sglang::ALLOC_MIN_LARGE", crate::sglang::ALLOC_MIN_LARGE, "bytes",
+        "SGLang pool: weight tensors from this size get their own caching-allocator segment",
+        "pytorch c10/cuda/CUDACachingAllocator.cpp kMinLargeAlloc = 10 MiB (get_allocation_size)"),
+    konst!("sglang::ALLOC_ROUND_LARGE", crate::sglang::ALLOC_ROUND_LARGE, "bytes",
+        "SGLang pool: such a segment is rounded up to this multiple",
+        "pytorch c10/cuda/CUDACachingAllocator.cpp kRoundLarge = 2 MiB (get_allocation_size)"),
+    konst!("speculative::DRAFT_ALPHA_PERMILLE", crate::speculative::DRAFT_ALPHA_PERMILLE, "per-mille",
+        "speculative decoding with a draft model: default per-token acceptance rate (editable: --spec-accept)",
+        "Leviathan et al., Fast Inference from Transformers via Speculative Decoding (ICML 2023) Table 3: alpha 0.5-0.9 for small same-family drafts"),
+    konst!("speculative::DRAFT_STEPS", crate::speculative::DRAFT_STEPS, "tokens",
+        "speculative decoding with a draft model: draft tokens per step (editable: --spec-steps)",
+        "vLLM docs features/spec_decode, draft-model example: num_speculative_tokens 4"),
+    konst!("speculative::EAGLE_TAU_PERMILLE", crate::speculative::EAGLE_TAU_PERMILLE, "per-mille",
+        "speculative decoding with an EAGLE head: default acceptance length (editable: --spec-accept)",
+        "Li et al., EAGLE-3 (arXiv 2503.01840 v3) Table 1: tau 6.48, LLaMA-Instruct 3.1 8B, GSM8K, T = 0"),
+    konst!("speculative::EAGLE_STEPS", crate::speculative::EAGLE_STEPS, "tokens",
+        "speculative decoding with an EAGLE head: draft depth (editable: --spec-steps)",
+        "the shortest chain that can keep tau 6.5 (tau <= k + 1)"),
+    konst!("speculative::MTP_ALPHA_PERMILLE", crate::speculative::MTP_ALPHA_PERMILLE, "per-mille",
+        "speculative decoding with MTP modules: default acceptance rate of each extra token (editable: --spec-accept)",
+        "DeepSeek-V3 Technical Report (arXiv 2412.19437) 5.4.3: second-token acceptance 85-90 %"),
     konst!("serving::HOURS_PER_MONTH", crate::serving::HOURS_PER_MONTH, "hours",
         "latency-target sizing: monthly cost from an hourly price", "8766 h per year (365.25 d) / 12"),
     konst!("serving::MAX_SEARCH_BATCH", crate::serving::MAX_SEARCH_BATCH, "sequences",
         "latency-target sizing: the largest batch per replica searched", "vLLM's max_num_seqs default on large cards (vllm/engine/arg_utils.py get_batch_defaults)"),
-    konst!("memory::inference · llama.cpp n_ubatch", 512, "tokens",
-        "llama.cpp compute buffer: one micro-batch through the widest layer plus its logits",
-        "llama.cpp default n_ubatch 512 (data/reference/memory-model.md §4.2)"),
-    konst!("memory::inference · llama.cpp n_ctx padding", 256, "tokens",
-        "llama.cpp KV cache: n_ctx rounded up to this multiple",
-        "llama.cpp src/llama-kv-cache.cpp get_padding (256 with flash attention)"),
+    konst!("llamacpp::DEFAULT_UBATCH", crate::llamacpp::DEFAULT_UBATCH, "tokens",
+        "llama.cpp compute buffer: the worst-case graph runs min(n_ctx, n_ubatch) tokens",
+        "llama.cpp 0c1e570 common/common.h n_ubatch = 512; src/llama-context.cpp sched_reserve"),
+    konst!("llamacpp::DEFAULT_BATCH", crate::llamacpp::DEFAULT_BATCH, "tokens",
+        "llama.cpp n_batch (caps n_ubatch and the outputs of the reserved graph)",
+        "llama.cpp 0c1e570 common/common.h n_batch = 2048"),
+    konst!("llamacpp::CTX_PAD", crate::llamacpp::CTX_PAD, "tokens",
+        "llama.cpp KV cache: n_ctx, n_ctx_seq and the SWA cache rounded up to this multiple",
+        "llama.cpp 0c1e570 src/llama-context.cpp GGML_PAD(cparams.n_ctx, 256); src/llama-kv-cache-iswa.cpp (SWA cache padded to 256)"),
+    konst!("llamacpp::F32", crate::llamacpp::F32, "bytes",
+        "llama.cpp compute and output buffers: graph intermediates and logits are f32",
+        "ggml: ggml_mul_mat and the norms produce GGML_TYPE_F32; src/llama-context.cpp output_reserve sizes logits with sizeof(float)"),
+    konst!("llamacpp::OP_OFFLOAD_MIN_BATCH", crate::llamacpp::OP_OFFLOAD_MIN_BATCH, "tokens",
+        "llama.cpp partial offload: from this ubatch size the first GPU runs host weights' matmuls, copying the weight into its compute buffer",
+        "ggml/src/ggml-cuda/ggml-cuda.cu ggml_backend_cuda_device_offload_op: get_op_batch_size(op) >= min_batch_size (32)"),
+    konst!("llamacpp::OLLAMA_MIN_MEMORY_BYTES", crate::llamacpp::OLLAMA_MIN_MEMORY_BYTES, "bytes",
+        "Ollama runtime preset: memory set aside on each GPU before layers are placed",
+        "ollama/ollama fb30760 (2026-08-21) ml/device.go DeviceInfo.MinimumMemory: 457 MiB (Metal 512 MiB)"),
+    konst!("llamacpp::DEFAULT_HOST_BW_GBS", crate::llamacpp::DEFAULT_HOST_BW_GBS, "GB/s",
+        "llama.cpp offload speed: system RAM bandwidth when --host-bw-gbs is not given",
+        "dual-channel DDR5-5600: 2 × 64-bit channels × 5600 MT/s = 89.6 GB/s (JEDEC JESD79-5 data rates)"),
     konst!("memory::BNB_OPTIM_BLOCK", memory::BNB_OPTIM_BLOCK, "parameters",
         "bitsandbytes 8-bit AdamW states: one fp32 absmax per block of m and of v",
         "bitsandbytes/optim/optimizer.py Optimizer2State.init_state, blocksize = 256 (bitsandbytes 95f9af3)"),
@@ -601,8 +646,6 @@ mod tests {
     /// can be built from), measured through the public functions that use it.
     fn observed(name: &str) -> Option<f64> {
         let m = model(32000);
-        let (h, i) = (m.arch.hidden, m.arch.intermediate);
-        let cpp = Workload { engine: Engine::LlamaCpp, weights: WeightFormat::Fp16, ..Workload::default() };
         let block = |f: WeightFormat, bytes: &dyn Fn(&Tensor, u64) -> u64| -> Option<f64> {
             // The block size among powers of two that reproduces the estimator's bytes.
             let b = (2..=12).map(|p| 1u64 << p).find(|&b| linears(&m, |t| bytes(t, b)) == m.weight_bytes(f))?;
@@ -614,15 +657,6 @@ mod tests {
             }
             "unified::default_wired_limit_bytes · share above 32 GiB" => {
                 crate::unified::default_wired_limit_bytes(64 << 30) as f64 / (64u64 << 30) as f64
-            }
-            "memory::inference · llama.cpp n_ubatch" => {
-                let a = estimate(&m, &cpp).ok()?.breakdown.activations;
-                (a / ((4 * h + 3 * i) * 4 + 32000 * 4)) as f64
-            }
-            "memory::inference · llama.cpp n_ctx padding" => {
-                // One token of context is padded to a whole multiple.
-                let e = estimate(&m, &Workload { prompt: 1, new_tokens: 0, ..cpp }).ok()?;
-                (e.breakdown.kv_cache / e.kv_bytes_per_token) as f64
             }
             "formats · nf4 block" => block(WeightFormat::Nf4 { double_quant: false }, &|t, b| t.elems().div_ceil(2) + t.elems().div_ceil(b) * 4)?,
             "formats · nf4 double-quant block" => block(WeightFormat::Nf4 { double_quant: true }, &|t, b| {
@@ -714,7 +748,7 @@ mod tests {
 
     /// Numeric constants that are not part of the estimate: units, input bounds, sentinels and
     /// the JSON reader's limits.
-    const NOT_ESTIMATOR_CONSTANTS: [(&str, &str); 17] = [
+    const NOT_ESTIMATOR_CONSTANTS: [(&str, &str); 18] = [
         ("MIN_GPU_MEMORY_GIB", "input bound"),
         ("MAX_GPU_MEMORY_GIB", "input bound"),
         ("MAX_LORA_RANK", "input bound"),
@@ -731,6 +765,7 @@ mod tests {
         ("MAX_VOCAB", "input bound"),
         ("MAX_EXPERTS", "input bound"),
         ("NO_LAYER", "sentinel layer index"),
+        ("MAX_OPTIONS", "input bound: options side by side (issue 14: up to four)"),
         ("VLLM_REFERENCE_BYTES", "planner: a card-independent size whose pool arithmetic is redone per card"),
     ];
 

@@ -505,6 +505,12 @@ pub fn weight_bytes_split(arch: &Arch, tensors: &[Tensor], format: WeightFormat)
     (layers, outside)
 }
 
+/// Bytes of each tensor of `tensors` in `format`, in order (llama.cpp's per-device buffers).
+pub fn tensor_bytes_each(arch: &Arch, tensors: &[Tensor], format: WeightFormat) -> Vec<u64> {
+    let ctx = GgufCounters { n_layer: arch.layers };
+    tensors.iter().map(|t| tensor_bytes(arch, t, format, &ctx)).collect()
+}
+
 /// Bytes of routed-expert weights (read only partly per decode step).
 pub fn expert_bytes(arch: &Arch, tensors: &[Tensor], format: WeightFormat) -> u64 {
     let ctx = GgufCounters { n_layer: arch.layers };

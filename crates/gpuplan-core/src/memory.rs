@@ -186,13 +186,16 @@ pub struct Workload {
     pub gpu_memory_utilization_permille: u32,
     /// Memory of one GPU in bytes (vLLM sizes its pool from it; fit verdicts compare to it).
     pub gpu_memory_bytes: u64,
-    /// llama.cpp `--n-gpu-layers` (None = all layers on the GPU).
+    /// llama.cpp `--n-gpu-layers` as llama.cpp counts it: the output layer is layer
+    /// `n_layer`, so `n_layer + 1` puts everything on the GPUs (None = all).
     pub gpu_layers: Option<u64>,
     /// vLLM's scheduler and graph options (`--max-model-len`, `--max-num-seqs`,
     /// `--max-num-batched-tokens`, `--enforce-eager`).
     pub vllm: crate::vllm::VllmOptions,
     /// SGLang's options (`--mem-fraction-static`, `--context-length`).
     pub sglang: crate::sglang::SglangOptions,
+    /// llama.cpp's context, batch, cache, offload and runtime settings ([`crate::llamacpp`]).
+    pub llama_cpp: crate::llamacpp::Options,
 }
 
 /// An H100 80GB as the driver reports it: 81559 MiB (calibration/README.md).
@@ -225,6 +228,7 @@ impl Default for Workload {
             gpu_layers: None,
             vllm: crate::vllm::VllmOptions::default(),
             sglang: crate::sglang::SglangOptions::default(),
+            llama_cpp: crate::llamacpp::Options::default(),
         }
     }
 }
@@ -475,7 +479,7 @@ impl Workload {
             ));
         }
         if let Some(n) = self.gpu_layers {
-            check_range("--gpu-layers", n, 0, arch.layers)?;
+            check_range("--gpu-layers", n, 0, arch.layers + 1)?;
         }
         if self.mode == Mode::Qlora && !matches!(self.weights, WeightFormat::Nf4 { .. }) {
             return Err(InputError::new("--weights", "QLoRA trains on an nf4 base; use --weights nf4"));
@@ -503,6 +507,9 @@ pub struct Model {
     weight_cache: Vec<(WeightFormat, u64, u64)>,
     /// [`Arch::largest_layer_params`], computed once.
     largest_layer_params: u64,
+    /// A GGUF's tensors by name with their exact bytes (llama.cpp's per-device buffers);
+    /// empty for other sources.
+    pub gguf_tensors: Vec<(String, u64)>,
 }
 
 impl Model {
@@ -517,7 +524,7 @@ impl Model {
             }
         }
         let largest_layer_params = arch.largest_layer_params();
-        Model { arch, tensors, params, active_params, file_weights: None, weight_cache, largest_layer_params }
+        Model { arch, tensors, params, active_params, file_weights: None, weight_cache, largest_layer_params, gguf_tensors: Vec::new() }
     }
 
     /// The formula's (layer, outside) bytes, from the cache when the format is in it.
@@ -700,7 +707,7 @@ pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {
     let mut sglang = None;
 
     let (mut b, trainable, vllm) = if w.mode == Mode::Inference {
-        let (b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes);
+        let (b, vllm) = inference(model, w, &layout, weights_per_gpu, &mut host_bytes, &mut allocator_slack, &mut notes)?;
         if w.engine == Engine::Sglang {
             sglang = Some(sglang_pool_laid_out(model, w, &layout, weights_per_gpu, w.gpu_memory_bytes));
         }
@@ -802,7 +809,7 @@ fn inference(
     host_bytes: &mut u64,
     allocator_slack: &mut u64,
     notes: &mut Vec<String>,
-) -> (Breakdown, Option<VllmPool>) {
+) -> Result<(Breakdown, Option<VllmPool>), InputError> {
     let arch = &model.arch;
     let tp = layout.tensor_parallel;
     let pp = layout.pipeline_parallel;
@@ -852,7 +859,7 @@ fn inference(
             let slack = prompt_kv.min(prefill / 2).max(bnb4_load_residue(model, w.weights) / tp);
             *allocator_slack = slack;
             b.runtime = TORCH_NON_POOL_BYTES + CUBLAS_WORKSPACE_BYTES + nccl + slack;
-            (b, None)
+            Ok((b, None))
         }
         Engine::Vllm => {
             // vLLM requests util × total, profiles activations at max_num_batched_tokens, and
@@ -879,7 +886,7 @@ fn inference(
                     sized.pool.requested_bytes as f64 / GIB as f64
                 ));
             }
-            (b, Some(sized.pool))
+            Ok((b, Some(sized.pool)))
         }
         Engine::Sglang => {
             // SGLang takes mem_fraction_static × total for the weights and its pool; the
@@ -895,37 +902,50 @@ fn inference(
             } else if p.max_total_num_tokens / seq < w.batch {
                 notes.push(format!("SGLang: only {} sequences of {seq} tokens fit at once; the rest wait", p.max_total_num_tokens / seq));
             }
-            (b, None)
+            Ok((b, None))
         }
         Engine::LlamaCpp => {
-            // n_ctx covers all parallel sequences and is allocated at load, padded to 256 for
-            // flash attention (`llama-kv-cache.cpp` get_padding); SWA layers keep
-            // n_swa·n_seq + n_ubatch (`llama-kv-cache-iswa.cpp`).
-            let n_ubatch = 512u64;
-            let n_ctx = mul(&[w.batch, w.prompt + w.new_tokens]).div_ceil(256) * 256;
-            let swa = mul(&[window, w.batch]).saturating_add(n_ubatch).min(n_ctx).div_ceil(256) * 256;
-            let kv_all = model.kv_bytes(w.kv_cache, n_ctx, swa, 1);
-            let layers = arch.layers;
-            let on_gpu = w.gpu_layers.unwrap_or(layers).min(layers);
-            let (layer_bytes, outside) = model.weight_bytes_split(w.weights);
-            let gpu_layer_bytes = mul(&[layer_bytes, on_gpu]) / layers;
-            // Output head goes to the GPU when all layers do (llama.cpp offloads it last).
-            let head = if on_gpu == layers { outside / 2 } else { 0 };
-            b.weights = (gpu_layer_bytes + head) / layout.gpus;
-            *host_bytes = layer_bytes - gpu_layer_bytes + (outside - head);
-            b.kv_cache = mul(&[kv_all, on_gpu]) / layers / layout.gpus;
-            *host_bytes += kv_all - mul(&[kv_all, on_gpu]) / layers;
-            // Compute buffer: one ubatch through the widest layer in f32 plus its logits.
-            let compute = mul(&[n_ubatch, 4 * arch.hidden + 3 * arch.intermediate.max(arch.moe.map_or(0, |m| m.top_k * m.expert_intermediate)), 4])
-                + mul(&[n_ubatch, arch.vocab, 4]);
-            b.activations = compute;
+            // llama.cpp's own accounting (`crate::llamacpp`) on `layout.gpus` cards of this
+            // workload's memory, layers split by free memory (equal cards: evenly).
+            let (shape, opts, p, cards) = llama_cpp_inputs(model, w, layout.gpus);
+            let (_, _, acc) = crate::llamacpp::resolve(&shape, opts, p, &cards, crate::throughput::Efficiency::default_for(Engine::LlamaCpp).mbu_decode)?;
+            let most = acc.devices.iter().max_by_key(|d| d.total()).copied().unwrap_or_default();
+            b.weights = most.model;
+            b.kv_cache = most.kv + most.kv_swa;
+            b.activations = most.compute;
             b.runtime = LLAMA_CPP_CONTEXT_BYTES;
-            if on_gpu < layers {
-                notes.push(format!("llama.cpp: {on_gpu} of {layers} layers on the GPU; the rest run from CPU memory"));
+            *host_bytes = acc.host_total();
+            let layers = arch.layers + 1;
+            if acc.n_gpu_layers < layers {
+                notes.push(format!("llama.cpp: {} of {layers} layers (the output layer counted) on the GPU; the rest run from CPU memory", acc.n_gpu_layers));
             }
-            (b, None)
+            Ok((b, None))
         }
     }
+}
+
+/// llama.cpp's accounting for `model` and `w` on `gpus` cards of `w.gpu_memory_bytes` each
+/// (named `gpu0`, `gpu1`, …): what the estimate's llama.cpp branch reports per GPU.
+pub fn llama_cpp_report(model: &Model, w: &Workload, gpus: u64) -> Result<crate::llamacpp::Report, InputError> {
+    let (shape, opts, p, cards) = llama_cpp_inputs(model, w, gpus);
+    crate::llamacpp::report(&shape, opts, p, &cards, crate::throughput::Efficiency::default_for(Engine::LlamaCpp).mbu_decode)
+}
+
+/// The shape, options, parameters and cards of a llama.cpp workload on `gpus` cards.
+fn llama_cpp_inputs<'w>(model: &Model, w: &'w Workload, gpus: u64) -> (crate::llamacpp::Shape, &'w crate::llamacpp::Options, crate::llamacpp::Params, Vec<crate::llamacpp::Card>) {
+    use crate::llamacpp as ll;
+    let shape = ll::Shape::for_model(model, w.weights);
+    let total_vram = w.gpu_memory_bytes.saturating_mul(gpus);
+    let p = w.llama_cpp.params(w.prompt + w.new_tokens, w.batch, total_vram, w.gpu_layers);
+    let free = w.gpu_memory_bytes.saturating_sub(LLAMA_CPP_CONTEXT_BYTES + w.llama_cpp.reserve_per_gpu());
+    let cards: Vec<ll::Card> = if w.llama_cpp.cards.is_empty() {
+        // Unnamed cards: only their memory is known; the bandwidth (an H100's 3350 GB/s) only
+        // orders the devices' shares of tokens/s, which callers with named cards replace.
+        (0..gpus.min(MAX_GPUS)).map(|i| ll::Card { id: format!("gpu{i}"), free_bytes: free, bandwidth_gbs: 3350.0 }).collect()
+    } else {
+        w.llama_cpp.cards.clone()
+    };
+    (shape, &w.llama_cpp, p, cards)
 }
 
 /// vLLM's fallback scheduler limits (`SchedulerConfig` when no usage context sets them):
@@ -995,8 +1015,12 @@ fn sglang_pool_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
     let d = crate::sglang::Demand {
         weights: weights_per_gpu,
         context: crate::sglang::context_bytes(tp),
+        load_extra: crate::sglang::allocator_rounding(&model.arch, &model.tensors, w.weights, tp) / layout.pipeline_parallel + crate::sglang::rope_cache_bytes(&model.arch),
         cell_size: model.kv_bytes(w.kv_cache, 1, 1, kv_heads_split(&model.arch, tp)) / layout.pipeline_parallel,
-        mem_fraction_static_permille: w.sglang.mem_fraction_static_permille.unwrap_or_else(|| crate::sglang::default_mem_fraction_permille(tp)),
+        mem_fraction_static_permille: w
+            .sglang
+            .mem_fraction_static_permille
+            .unwrap_or_else(|| crate::sglang::default_mem_fraction_static_permille(card_bytes, tp, layout.pipeline_parallel)),
     };
     crate::sglang::size(&d, card_bytes)
 }

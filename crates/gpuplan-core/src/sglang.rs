@@ -1,17 +1,23 @@
 //! SGLang's KV pool: `max_total_num_tokens` from `--mem-fraction-static`.
 //!
-//! `ModelRunner.profile_max_num_token` (sgl-project/sglang,
-//! `python/sglang/srt/model_executor/model_runner.py`, v0.4.x–v0.5.x):
+//! `_profile_available_bytes` (sgl-project/sglang,
+//! `python/sglang/srt/model_executor/model_runner_kv_cache_mixin.py` @ 4fa3482, v0.5.x; the
+//! same arithmetic as `ModelRunner.profile_max_num_token` in `model_runner.py`, v0.4.x):
 //! ```text
-//! available = free GPU memory after the weights are loaded (min over the TP ranks)
+//! pre  = free GPU memory after torch.distributed init, before the weights (min over ranks)
+//! post = free GPU memory after the weights are loaded (torch.cuda.empty_cache() first)
+//! rest = post − pre · (1 − mem_fraction_static)
 //! cell_size = num_kv_heads_per_rank · head_dim · layers · 2 · element_size    (MHA/GQA)
 //!           = (kv_lora_rank + qk_rope_head_dim) · layers · element_size         (MLA: one latent)
-//! rest      = available − total · (1 − mem_fraction_static)
 //! max_total_num_tokens = rest // cell_size
 //! ```
-//! The `1 − mem_fraction_static` share left free holds the CUDA graphs and the activations
-//! of a forward pass; the free memory after loading has already lost the CUDA context,
-//! NCCL's buffers and the weights. So `rest = total · f − context − weights`.
+//! With `pre = total − context` (CUDA context, PyTorch, cuBLAS, NCCL) and
+//! `post = pre − loaded`, `rest = f · (total − context) − loaded`, where `loaded` is what the
+//! load leaves allocated: the weights, each large weight tensor rounded up by PyTorch's caching
+//! allocator ([`allocator_rounding`]) and the RoPE cos/sin cache ([`rope_cache_bytes`]).
+//! Checked against a log that prints `pre` and `post` (QwQ-32B on 4× L4, SGLang 2025-03:
+//! "Load weight begin. avail mem=21.63 GB" … "mem usage=15.54 GB", 46611 tokens;
+//! `data/engines/vllm-logs.csv`).
 
 use crate::memory::{NCCL_BYTES, TORCH_NON_POOL_BYTES};
 
@@ -36,6 +42,96 @@ pub fn default_mem_fraction_permille(tp: u64) -> u32 {
     MEM_FRACTION_BY_TP.iter().find(|(t, _)| tp >= *t).map_or(DEFAULT_MEM_FRACTION_PERMILLE, |(_, f)| *f)
 }
 
+/// SGLang's memory-dependent defaults (`ServerArgs._handle_gpu_memory_settings`,
+/// `python/sglang/srt/server_args.py`, v0.5.x of 2025-11/12, the version with piecewise CUDA
+/// graphs): by the card's memory `gpu_mem` in MiB, (upper bound in MiB, chunked_prefill_size,
+/// cuda_graph_max_bs below tp 4, cuda_graph_max_bs at tp ≥ 4). T4/4080: 2048, 8; A10/4090/5090:
+/// 2048, 24 | 80; A100-40G/L40: 4096, 32 | 160; H100/A100-80G: 8192, 256 | 512; H20/H200: 8192,
+/// 256 | 512; above (B200, MI300): 16384, 512.
+pub const GPU_MEM_BANDS_MIB: [(u64, u64, u64, u64); 6] =
+    [(20 * 1024, 2048, 8, 8), (35 * 1024, 2048, 24, 80), (60 * 1024, 4096, 32, 160), (90 * 1024, 8192, 256, 512), (160 * 1024, 8192, 256, 512), (u64::MAX, 16384, 512, 512)];
+/// `reserved_mem` terms of the same function, MiB: constant metadata 512; activations
+/// `max(chunked_prefill_size, 2048) · 1.5`; CUDA graphs `cuda_graph_max_bs · 2`; parallel size
+/// `tp · pp / 8 · 1024`; at least 10 GiB on cards above 60 GiB.
+pub const RESERVED_BASE_MIB: u64 = 512;
+pub const RESERVED_MIN_PREFILL_TOKENS: u64 = 2048;
+pub const RESERVED_LARGE_CARD_FLOOR_MIB: u64 = 10 * 1024;
+
+/// SGLang's default `mem_fraction_static` on a card of `card_bytes` at `tp` × `pp` (no DP
+/// attention, no speculative decoding), per-mille: `round((gpu_mem − reserved) / gpu_mem, 3)`.
+/// H100 80 GB: 0.835 at tp 1, 0.824 at tp 4, 0.818 at tp 8.
+pub fn default_mem_fraction_static_permille(card_bytes: u64, tp: u64, pp: u64) -> u32 {
+    let gpu_mem = (card_bytes >> 20).max(1);
+    let &(_, chunk, bs_small, bs_large) = GPU_MEM_BANDS_MIB.iter().find(|b| gpu_mem < b.0).unwrap_or(&GPU_MEM_BANDS_MIB[5]);
+    let graph_bs = if tp < 4 { bs_small } else { bs_large };
+    // All terms in half-MiB so the 1.5 and tp·pp/8 factors stay integral.
+    let mut reserved2 = 2 * RESERVED_BASE_MIB + 3 * chunk.max(RESERVED_MIN_PREFILL_TOKENS) + 4 * graph_bs + tp * pp * 256;
+    if gpu_mem > 60 * 1024 {
+        reserved2 = reserved2.max(2 * RESERVED_LARGE_CARD_FLOOR_MIB);
+    }
+    let free2 = (2 * gpu_mem).saturating_sub(reserved2);
+    ((free2 * 1000 + gpu_mem) / (2 * gpu_mem)) as u32
+}
+
+/// PyTorch's caching allocator gives an allocation of at least `kMinLargeAlloc` (10 MiB) its
+/// own segment rounded up to `kRoundLarge` (2 MiB) (`c10/cuda/CUDACachingAllocator.cpp`
+/// `get_allocation_size`, PyTorch 2.x); smaller ones share 2 MiB / 20 MiB segments.
+pub const ALLOC_MIN_LARGE: u64 = 10 << 20;
+pub const ALLOC_ROUND_LARGE: u64 = 2 << 20;
+
+/// Bytes the caching allocator adds to the weights of one GPU: SGLang's parameters as it
+/// builds them (`QKVParallelLinear` q|k|v merged, `MergedColumnParallelLinear` gate|up merged,
+/// `FusedMoE` w13 = all experts' gate|up and w2 = all experts' down, each one tensor), split
+/// by `tp` (column-parallel rows, row-parallel columns, vocab-parallel rows), each rounded up to
+/// 2 MiB when at least 10 MiB.
+pub fn allocator_rounding(arch: &crate::model::Arch, tensors: &[crate::model::Tensor], format: crate::WeightFormat, tp: u64) -> u64 {
+    use crate::model::{Role, Tensor, NO_LAYER};
+    let tp = tp.max(1);
+    let bytes = |t: &Tensor| {
+        let (a, b) = crate::formats::weight_bytes_split(arch, core::slice::from_ref(t), format);
+        a + b
+    };
+    let waste = |b: u64| if b >= ALLOC_MIN_LARGE { b.div_ceil(ALLOC_ROUND_LARGE) * ALLOC_ROUND_LARGE - b } else { 0 };
+    let mut total = 0;
+    let layers = arch.layers as u32;
+    for l in (0..layers).chain(core::iter::once(NO_LAYER)) {
+        // (role group, out, inp, count): merged as SGLang allocates them.
+        let mut groups: alloc::vec::Vec<(u8, Tensor)> = alloc::vec::Vec::new();
+        for t in tensors.iter().filter(|t| t.layer == l && t.role != Role::Vector) {
+            // 0: split the rows (column parallel), 1: the columns (row parallel), 2: replicated.
+            let mla = arch.mla.is_some();
+            let (g, split) = match t.role {
+                Role::AttnQ | Role::AttnK | Role::AttnV if !mla => (0, 0),
+                Role::MlpGate | Role::MlpUp => (1, 0),
+                Role::ExpertGate | Role::ExpertUp => (2, 0),
+                Role::AttnQ | Role::AttnV | Role::Embed | Role::Head => (3 + t.role as u8, 0),
+                Role::AttnLatent | Role::Router => (3 + t.role as u8, 2),
+                _ => (3 + t.role as u8, 1),
+            };
+            let part = match split {
+                0 => Tensor { out: t.out.div_ceil(tp), ..*t },
+                1 => Tensor { inp: t.inp.div_ceil(tp), ..*t },
+                _ => *t,
+            };
+            match groups.iter_mut().find(|(gg, _)| *gg == g && g <= 2) {
+                Some((_, m)) => m.out += part.out,
+                None => groups.push((g, part)),
+            }
+        }
+        total += groups.iter().map(|(_, t)| waste(bytes(t))).sum::<u64>();
+    }
+    total
+}
+
+/// SGLang's RoPE cos/sin cache, kept in fp32 on CUDA (`RotaryEmbedding.__init__`,
+/// `python/sglang/srt/layers/rotary_embedding.py`: "cache needs to be in FP32 for numerical
+/// stability", `if not _is_cuda: cache = cache.to(dtype)`): `max_position_embeddings ×
+/// rotary_dim × 4` bytes, one per model (`get_rope` caches it).
+pub fn rope_cache_bytes(arch: &crate::model::Arch) -> u64 {
+    let rotary_dim = arch.mla.map_or(arch.head_dim, |m| m.qk_rope_head_dim);
+    arch.max_context.saturating_mul(rotary_dim).saturating_mul(4)
+}
+
 /// What SGLang needs per GPU before its pool: card-independent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Demand {
@@ -43,6 +139,9 @@ pub struct Demand {
     pub weights: u64,
     /// Memory gone before the weights: CUDA context, PyTorch and cuBLAS, NCCL when TP > 1.
     pub context: u64,
+    /// What the load leaves allocated beyond `weights`: allocator rounding of the weight
+    /// tensors and the RoPE cache ([`allocator_rounding`], [`rope_cache_bytes`]).
+    pub load_extra: u64,
     /// `cell_size`: KV bytes per token on one GPU.
     pub cell_size: u64,
     pub mem_fraction_static_permille: u32,
@@ -76,10 +175,11 @@ pub fn context_bytes(tp: u64) -> u64 {
     TORCH_NON_POOL_BYTES + if tp > 1 { NCCL_BYTES } else { 0 }
 }
 
-/// `profile_max_num_token` on a card of `card_bytes`.
+/// `_profile_available_bytes` on a card of `card_bytes`: `f · (total − context) − loaded`.
 pub fn size(d: &Demand, card_bytes: u64) -> SglangPool {
-    let share = (card_bytes as u128 * d.mem_fraction_static_permille as u128 / 1000) as u64;
-    let rest = share.saturating_sub(d.context).saturating_sub(d.weights);
+    let pre = card_bytes.saturating_sub(d.context);
+    let share = (pre as u128 * d.mem_fraction_static_permille as u128 / 1000) as u64;
+    let rest = share.saturating_sub(d.weights).saturating_sub(d.load_extra);
     let tokens = rest / d.cell_size.max(1);
     SglangPool {
         max_total_num_tokens: tokens,
@@ -100,12 +200,35 @@ mod tests {
         assert_eq!(default_mem_fraction_permille(4), 850);
         assert_eq!(default_mem_fraction_permille(8), 810);
         assert_eq!(default_mem_fraction_permille(32), 790);
-        let d = Demand { weights: 15 << 30, context: context_bytes(1), cell_size: 131_072, mem_fraction_static_permille: 880 };
+        let d = Demand { weights: 15 << 30, context: context_bytes(1), load_extra: 0, cell_size: 131_072, mem_fraction_static_permille: 880 };
         let p = size(&d, 80 << 30);
-        let rest = (80u64 << 30) * 88 / 100 - context_bytes(1) - (15 << 30);
+        let rest = ((80u64 << 30) - context_bytes(1)) * 88 / 100 - (15 << 30);
         assert_eq!(p.max_total_num_tokens, rest / 131_072);
         assert!(p.kv_bytes <= rest && rest - p.kv_bytes < 131_072);
         let small = size(&d, 16 << 30);
         assert_eq!(small.max_total_num_tokens, 0);
+    }
+
+    #[test]
+    fn recent_default_follows_the_cards_memory() {
+        // H100 80 GB (81559 MiB): reserved 13440 / 14336 / 14848 MiB at tp 1 / 4 / 8.
+        let h100 = 81_559u64 << 20;
+        assert_eq!(default_mem_fraction_static_permille(h100, 1, 1), 835);
+        assert_eq!(default_mem_fraction_static_permille(h100, 4, 1), 824);
+        assert_eq!(default_mem_fraction_static_permille(h100, 8, 1), 818);
+        // L4 (23034 MiB), tp 4: 512 + 3072 + 160 + 512 = 4256 MiB reserved.
+        assert_eq!(default_mem_fraction_static_permille(23_034 << 20, 4, 1), 815);
+        // A small card: 20 GiB at least floor-less; more reserved than memory gives 0.
+        assert_eq!(default_mem_fraction_static_permille(2 << 30, 1, 1), 0);
+    }
+
+    #[test]
+    fn rounding_counts_merged_tensors_per_gpu() {
+        let cat = crate::catalog::load().unwrap();
+        let m = crate::memory::Model::new(cat.model("qwen2.5-32b").unwrap().arch().unwrap());
+        // Per layer at tp 4: qkv 17.5 MiB, o 12.5, gate_up 135, down 67.5 -> 3.5 MiB rounding;
+        // embed and head 371.25 MiB each -> 0.75 MiB each.
+        assert_eq!(allocator_rounding(&m.arch, &m.tensors, crate::WeightFormat::Bf16, 4), (64 * 7 + 3) << 19);
+        assert_eq!(rope_cache_bytes(&m.arch), 131_072 * 128 * 4);
     }
 }
