@@ -58,15 +58,6 @@ fn main() {
     };
     let out = match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(mut v) => {
-            let empty = |obj: &mut serde_json::Value, key: &str| {
-                if let Some(x) = obj.get_mut(key) {
-                    *x = match x {
-                        serde_json::Value::Object(_) => serde_json::Value::Object(Default::default()),
-                        serde_json::Value::Array(_) => serde_json::Value::Array(Vec::new()),
-                        _ => serde_json::Value::String(String::new()),
-                    };
-                }
-            };
             if let Some(gpus) = v.get_mut("gpus").and_then(|g| g.as_array_mut()) {
                 for g in gpus {
                     for key in ["csv", "source", "architecture", "memory_type", "form_factor", "export_status"] {
@@ -102,17 +93,53 @@ fn main() {
                     }
                 }
             }
-            serde_json::to_string(&v).unwrap_or(text)
+            let full = serde_json::to_string(&v).unwrap_or_else(|_| text.clone());
+            page_trim(&mut v);
+            (full, serde_json::to_string(&v).unwrap_or(text))
         }
         // A broken catalog reaches the page as it is; the page reports it instead of dying.
-        Err(_) => text,
+        Err(_) => (text.clone(), text),
     };
     let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
-    let dest = Path::new(&out_dir).join("catalog.min.json");
-    if let Err(e) = std::fs::write(&dest, out) {
-        println!("cargo:warning=cannot write {}: {e}", dest.display());
+    for (name, body) in [("catalog.min.json", out.0), ("catalog.page.json", out.1)] {
+        let dest = Path::new(&out_dir).join(name);
+        if let Err(e) = std::fs::write(&dest, body) {
+            println!("cargo:warning=cannot write {}: {e}", dest.display());
+        }
     }
     accuracy_table(Path::new(&out_dir));
+}
+
+/// Empties `obj[key]` (an object, an array or a string), keeping the key the parser requires.
+fn empty(obj: &mut serde_json::Value, key: &str) {
+    if let Some(x) = obj.get_mut(key) {
+        *x = match x {
+            serde_json::Value::Object(_) => serde_json::Value::Object(Default::default()),
+            serde_json::Value::Array(_) => serde_json::Value::Array(Vec::new()),
+            _ => serde_json::Value::String(String::new()),
+        };
+    }
+}
+
+/// The page's own copy (`catalog.page.json`), smaller again: the texts of a card's "Source · as
+/// of" details (memory source, precision note, price notes and bases, verification detail,
+/// notes) and the citation table are written by the worker when the reader opens them
+/// (`worker::panels::CARD_SOURCES`, from `catalog.min.json`), so the page does not carry them.
+/// The numbers, names, dates and the verification status stay.
+fn page_trim(v: &mut serde_json::Value) {
+    if let Some(gpus) = v.get_mut("gpus").and_then(|g| g.as_array_mut()) {
+        for g in gpus {
+            for key in ["memory_source", "precision_note", "verified_detail", "notes"] {
+                empty(g, key);
+            }
+            if let Some(p) = g.get_mut("price") {
+                for key in ["purchase_note", "purchase_basis", "cloud_note", "cloud_basis"] {
+                    empty(p, key);
+                }
+            }
+        }
+    }
+    empty(v, "sources");
 }
 
 /// `report::model_summary::short_source`: a citation cut at its first parenthesis, and to 80

@@ -30,6 +30,10 @@ test('load, pick a preset, change precision and context: numbers and charts foll
   const { context, page, urls, errors } = await open(srv.appUrl);
   assert.match(await page.title(), /gpuplan/);
   assert.ok(await page.locator('[data-testid="chart-formats"] svg').count() === 1, 'memory-vs-format chart drawn');
+  // The cost chart and the every-card table are written by the worker once the reader nears
+  // them (the worker loads on first use, not with the page).
+  await page.locator('[data-testid="chart-cost"]').scrollIntoViewIfNeeded();
+  await page.waitForSelector('[data-testid="chart-cost"] svg');
   assert.ok(await page.locator('[data-testid="chart-cost"] svg').count() === 1, 'cost-vs-cards chart drawn');
   const total0 = await bytesOf(page, 'total');
   assert.ok(total0 > 1e9, `default scenario needs over 1 GB, got ${total0}`);
@@ -67,6 +71,8 @@ test('load, pick a preset, change precision and context: numbers and charts foll
   await shot(page, 'desktop-qwen32b-q4km-32k');
 
   // Every card's verdict, sortable.
+  await page.locator('[data-testid="fit-table"]').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="fit-table"] tbody tr').length > 0);
   const rows = await page.locator('[data-testid="fit-table"] tbody tr').count();
   assert.ok(rows >= 48, `${rows} cards in the table`);
   assert.deepEqual(errors, []);

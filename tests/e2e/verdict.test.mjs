@@ -63,6 +63,7 @@ test('a run over the card only by the allocator slack is "fits, tight", in the v
   assert.match(await text(page, 'tight'), /PyTorch frees/);
   // Short of the card by less than the slack it names.
   assert.ok((await text(page, 'headroom')).endsWith('short'));
+  await page.locator('[data-testid="fit-table"]').scrollIntoViewIfNeeded();
   const row = page.locator('[data-testid="fit-table"] tbody tr.chosen');
   await row.waitFor({ state: 'attached' });
   assert.match(await row.getAttribute('class'), /\bfits tight\b/);

@@ -4,8 +4,11 @@
 
 use gpuplan_core::catalog::{self, Catalog, Gpu};
 
-/// The trimmed catalog (each GPU's verbatim `csv` row removed).
+/// The trimmed catalog (each GPU's verbatim `csv` row removed): the worker's and the tests'.
 pub const CATALOG_MIN: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.min.json"));
+/// The page's copy: [`CATALOG_MIN`] without the texts of each card's sources, which the
+/// worker writes on request (see `build.rs` `page_trim`).
+pub const CATALOG_PAGE: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.page.json"));
 
 /// What the fit verdicts and the every-card table need to know about a card.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,9 +103,21 @@ pub fn restore_sources(c: &mut Catalog) {
 
 /// Loads the bundled catalog. A broken catalog gives an empty one and a message, never a panic.
 pub fn load() -> Data {
-    match catalog::parse(CATALOG_MIN) {
+    load_from(CATALOG_MIN, true)
+}
+
+/// Loads the page's copy of the catalog ([`CATALOG_PAGE`]): everything but the cards' source
+/// texts.
+pub fn load_page() -> Data {
+    load_from(CATALOG_PAGE, false)
+}
+
+fn load_from(text: &str, with_sources: bool) -> Data {
+    match catalog::parse(text) {
         Ok(mut c) => {
-            restore_sources(&mut c);
+            if with_sources {
+                restore_sources(&mut c);
+            }
             Data::from_catalog(c, None)
         }
         Err(e) => Data::from_catalog(
@@ -126,6 +141,34 @@ pub fn load() -> Data {
 mod tests {
     use super::*;
     use crate::inputs::{DEFAULT_GPU, DEFAULT_PRESET};
+
+    #[test]
+    fn the_pages_catalog_lacks_only_the_cards_source_texts() {
+        let full = load();
+        let page = load_page();
+        assert!(page.error.is_none(), "{:?}", page.error);
+        assert_eq!(page.catalog.models, full.catalog.models);
+        assert_eq!(page.catalog.profiles, full.catalog.profiles);
+        assert_eq!(page.specs, full.specs);
+        assert_eq!(page.catalog.gpus.len(), full.catalog.gpus.len());
+        assert!(page.catalog.sources.is_empty() && CATALOG_PAGE.len() < CATALOG_MIN.len());
+        for (p, f) in page.catalog.gpus.iter().zip(&full.catalog.gpus) {
+            // The page's copy with the texts put back is the worker's.
+            let mut back = p.clone();
+            back.source = f.source.clone();
+            back.memory_source = f.memory_source.clone();
+            back.precision_note = f.precision_note.clone();
+            back.verified_detail = f.verified_detail.clone();
+            back.notes = f.notes.clone();
+            back.price.purchase_note = f.price.purchase_note.clone();
+            back.price.purchase_basis = f.price.purchase_basis.clone();
+            back.price.cloud_note = f.price.cloud_note.clone();
+            back.price.cloud_basis = f.price.cloud_basis.clone();
+            assert_eq!(&back, f, "{}", f.id);
+            assert!(p.memory_source.is_empty() && p.source.is_empty(), "{}", p.id);
+            assert_eq!(verified(p), verified(f), "{}", f.id);
+        }
+    }
 
     #[test]
     fn trimmed_presets_read_as_the_full_ones() {

@@ -115,6 +115,30 @@ pub fn after_first_frame(f: impl FnOnce() + 'static) {
     let _ = w.request_animation_frame(later.unchecked_ref());
 }
 
+/// Calls `f` once, the first time `el` comes within 100 px of the viewport
+/// (`IntersectionObserver`, which every current browser has): panels below the fold ask the
+/// worker for their content only when the reader gets near them, so the worker is loaded on
+/// first use, not with the page.
+pub fn when_visible(el: &web_sys::Element, f: impl FnOnce() + 'static) {
+    let mut f = Some(f);
+    let cb = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(move |entries: js_sys::Array, obs: web_sys::IntersectionObserver| {
+        let seen = entries.iter().any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
+        if seen {
+            obs.disconnect();
+            if let Some(f) = f.take() {
+                f();
+            }
+        }
+    });
+    let init = web_sys::IntersectionObserverInit::new();
+    init.set_root_margin("100px 0px");
+    if let Ok(obs) = web_sys::IntersectionObserver::new_with_options(cb.as_ref().unchecked_ref(), &init) {
+        obs.observe(el);
+        // The observer holds the callback until it disconnects.
+        cb.forget();
+    }
+}
+
 /// Whether the system asks for a dark theme.
 pub fn prefers_dark() -> bool {
     window().and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten()).is_some_and(|m| m.matches())

@@ -154,6 +154,8 @@ fn page_state(data: &'static Data, embed: bool, initial: Scenario, bad: Vec<Stri
         plan_seq: StoredValue::new(0.0),
         evidence_html: RwSignal::new(String::new()),
         evidence_seq: StoredValue::new(0.0),
+        panels: StoredValue::new(Vec::new()),
+        panel_seq: StoredValue::new(0.0),
     }
 }
 
@@ -211,7 +213,7 @@ fn sync_with_outside(c: Page) {
 
 #[component]
 fn App() -> impl IntoView {
-    let data: &'static Data = Box::leak(Box::new(catalog::load()));
+    let data: &'static Data = Box::leak(Box::new(catalog::load_page()));
     let embed = platform::query_param("embed").is_some_and(|v| v == "1" || v == "true");
     let (initial, bad) = initial_scenario(embed);
     let c = page_state(data, embed, initial, bad);
@@ -293,6 +295,7 @@ fn worker_reply(c: Page, op: &str, id: f64, json: &str) {
             c.plans_html.set(v.get("html").and_then(|x| x.as_str()).unwrap_or_default().to_string());
         }
         "evidence" if id == c.evidence_seq.get_value() => c.evidence_html.set(json.to_string()),
+        "panel" => super::worker_panel::answered(c, id, json),
         "export" if !json.is_empty() => {
             if id == EXPORT_JSON {
                 platform::download("gpuplan-results.json", "application/json", json);
@@ -305,6 +308,7 @@ fn worker_reply(c: Page, op: &str, id: f64, json: &str) {
             c.file_status.set(msg.to_string());
             c.plans_html.set(html::paragraph("err", false, msg));
             c.evidence_html.set(html::paragraph("err", false, msg));
+            super::worker_panel::failed(c, msg);
         }
         _ => {}
     }

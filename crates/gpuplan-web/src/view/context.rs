@@ -75,6 +75,10 @@ pub struct Page {
     /// The "How we know" section (HTML from the worker) and the number of its latest request.
     pub evidence_html: RwSignal<String>,
     pub evidence_seq: StoredValue<f64>,
+    /// The panels the worker writes (`worker_panel`): each one's latest request number and
+    /// its HTML; and the last request number given out.
+    pub panels: StoredValue<Vec<(f64, RwSignal<String>)>>,
+    pub panel_seq: StoredValue<f64>,
 }
 
 impl Page {

@@ -7,26 +7,20 @@ use super::context::{Page, EXPORT_CSV, EXPORT_JSON};
 use crate::i18n::Phrase;
 use crate::inputs::Scenario;
 use crate::platform;
-use crate::report;
-use crate::results::memory::{fit_rows, sort_rows, SortKey};
+use super::worker_panel::{seen, worker_panel};
+use crate::results::memory::SortKey;
+use crate::worker::panels;
 
 /// Every card of the catalog: fits with the scenario's count, cards needed, headroom, price.
 pub fn fit_table(c: Page, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
-    let rows = Memo::new(move |_| {
+    // The body comes from the worker (`worker::panels::FIT_ROWS`: the rows sorted as asked,
+    // one HTML string), once the reader nears the table.
+    let node = NodeRef::new();
+    let arg = Signal::derive(move || {
         let (key, desc) = sort.get();
-        c.outcome.with(|o| {
-            let Some(o) = o else { return Vec::new() };
-            let specs = &c.data.specs;
-            let mut rows = fit_rows(specs, &o.by_count, o.workload.gpus);
-            sort_rows(&mut rows, specs, key, desc);
-            rows
-        })
+        format!("{},{}", key.code(), u8::from(desc))
     });
-    // The body is one HTML string (48 rows re-rendered in one DOM write).
-    let body = move || {
-        let lang = c.lang.get();
-        c.scenario.with(|s| rows.with(|r| report::fit_table::rows(lang, c.nf(), &c.data.specs, r, &s.gpu)))
-    };
+    let body = worker_panel(c, panels::FIT_ROWS, seen(node), arg, false);
 
     let th = move |key: SortKey, k: Phrase, num: bool| {
         view! {
@@ -44,9 +38,10 @@ pub fn fit_table(c: Page, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
         }
     };
     view! {
-        <section class="block" aria-labelledby="cards-title">
+        <section class="block" aria-labelledby="cards-title" node_ref=node>
             <h2 id="cards-title">{move || c.tr(Phrase::AllCards)}</h2>
-            <div class="tablewrap">
+            // A row's height per card is kept while the rows load, so nothing below jumps.
+            <div class="tablewrap" style:min-height=move || if body.with(String::is_empty) { format!("{}em", 2 * c.data.specs.len()) } else { String::new() }>
                 <table class="cards" data-testid="fit-table">
                     <thead><tr>
                         {th(SortKey::Name, Phrase::ColCard, false)}
@@ -56,7 +51,7 @@ pub fn fit_table(c: Page, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
                         {th(SortKey::Headroom, Phrase::ColHeadroom, true)}
                         {th(SortKey::Price, Phrase::ColPrice, true)}
                     </tr></thead>
-                    <tbody on:click=on_pick inner_html=body></tbody>
+                    <tbody on:click=on_pick inner_html=move || body.get()></tbody>
                 </table>
             </div>
         </section>

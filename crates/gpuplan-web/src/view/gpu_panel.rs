@@ -2,13 +2,16 @@
 //! card.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::context::Page;
 use super::widgets::{err_view, text_field};
 use crate::i18n::Phrase;
 use crate::inputs::model_fields::CUSTOM_GPU_FIELDS;
 use crate::inputs::{CustomGpuKey, Field, CUSTOM_GPU};
-use crate::report::card_info::card_info;
+use super::worker_panel::worker_panel;
+use crate::report::card_info::{card_facts, card_summary};
+use crate::worker::panels;
 
 /// The card: one of the catalog's (with its facts and sources) or the user's own.
 pub fn gpu_panel(c: Page) -> impl IntoView {
@@ -37,10 +40,7 @@ pub fn gpu_panel(c: Page) -> impl IntoView {
                 </select>
                 {err_view(c, Field::Gpu)}
             </div>
-            <div class="slot" inner_html=move || {
-                let lang = c.lang.get();
-                c.data.card(&cur.get()).map(|i| card_info(lang, c.nf(), &c.data.catalog.gpus[i])).unwrap_or_default()
-            }></div>
+            {card_info_view(c, cur)}
             {move || (cur.get() == CUSTOM_GPU).then(|| view! {
                 <div class="field">
                     <label for="cg-name">{move || c.tr(Phrase::CustomName)}</label>
@@ -59,4 +59,24 @@ pub fn gpu_panel(c: Page) -> impl IntoView {
 fn custom_field(c: Page, key: CustomGpuKey) -> impl IntoView {
     let value = Memo::new(move |_| c.scenario.with(|s| s.custom_gpu.get(key).clone()));
     text_field(c, Field::Custom(key), key.input().label, None, "decimal", value, Box::new(move |v| c.scenario.update(|s| *s.custom_gpu.get_mut(key) = v)))
+}
+
+/// A catalog card's facts and badge, and its sources in a details block: their texts come from
+/// the worker when the reader opens it (`worker::panels::CARD_SOURCES`).
+fn card_info_view(c: Page, cur: Memo<String>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let sources = worker_panel(c, panels::CARD_SOURCES, open.into(), cur.into(), true);
+    let card = move || c.data.card(&cur.get()).map(|i| &c.data.catalog.gpus[i]);
+    view! {
+        <div class="cardinfo" data-testid="gpu-info" hidden=move || card().is_none()>
+            <p inner_html=move || card().map(|g| card_facts(c.lang.get(), c.nf(), g)).unwrap_or_default()></p>
+            <details on:toggle=move |ev| {
+                let o = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()).is_some_and(|d| d.open());
+                open.set(o);
+            }>
+                <summary>{move || card().map(|g| card_summary(c.lang.get(), g)).unwrap_or_default()}</summary>
+                <div inner_html=move || sources.get()></div>
+            </details>
+        </div>
+    }
 }

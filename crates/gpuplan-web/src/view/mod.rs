@@ -14,6 +14,7 @@ mod model_panel;
 mod planner;
 mod results_panel;
 mod widgets;
+mod worker_panel;
 mod workload_panel;
 
 pub use app::start;

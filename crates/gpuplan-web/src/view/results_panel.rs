@@ -14,7 +14,8 @@ use crate::report::charts;
 use crate::report::speed_cost::speed_cost;
 use crate::report::verdict::{breakdown, notes, verdict};
 use crate::results::memory::SortKey;
-use crate::results::money::cost_series;
+use crate::worker::panels;
+use super::worker_panel::{seen, worker_panel};
 
 /// The results: the verdict, the breakdown, the notes, the charts, speed and cost, the
 /// planner, the every-card table and the exports.
@@ -61,34 +62,21 @@ fn format_chart_view(c: Page) -> impl IntoView {
     });
     view! {
         <section class="block" aria-labelledby="chart-title">
-            {chart_block(c, Phrase::ChartPrecision, "chart-title", "chart-formats", ("export-svg", "export-png"), "gpuplan-memory-vs-format", svg)}
+            {chart_block(c, Phrase::ChartPrecision, "chart-title", "chart-formats", ("export-svg", "export-png"), "gpuplan-memory-vs-format", svg.into())}
         </section>
     }
 }
 
 fn cost_chart_view(c: Page) -> impl IntoView {
-    // The lines change only when the cards, prices, costing inputs or fitting counts do: the
-    // chart is redrawn only then.
-    let series = Memo::new(move |_| {
-        let lang = c.lang.get();
-        let e = c.cost_settings.get().ok()?;
-        let card = c.card.get().ok()?;
-        c.outcome.with(|o| o.as_ref().map(|o| cost_series(&card.gpu, &c.data.catalog.gpus, &o.by_count, &e, lang.t(Phrase::Own), lang.t(Phrase::Rent))))
-    });
-    let svg = Memo::new(move |_| {
-        let lang = c.lang.get();
-        series.with(|s| {
-            let Some(series) = s else { return String::new() };
-            let nf = c.nf();
-            let t0 = platform::now_ms();
-            let s = charts::cost_chart(series, lang.t(Phrase::ChartCost), lang.t(Phrase::ChartCostAxisX), lang.t(Phrase::ChartCostAxisY), &|y| nf.usd(y));
-            platform::expose("costChartMs", platform::now_ms() - t0);
-            s
-        })
-    });
+    // Written by the worker (plotters stays out of the page's bundle), once the reader nears it.
+    let node = NodeRef::new();
+    let svg = worker_panel(c, panels::COST_CHART, seen(node), Signal::stored(String::new()), true);
     view! {
-        <section class="block" aria-labelledby="cost-chart-title">
-            {chart_block(c, Phrase::ChartCost, "cost-chart-title", "chart-cost", ("export-cost-svg", "export-cost-png"), "gpuplan-cost-vs-cards", svg)}
+        <section class="block" aria-labelledby="cost-chart-title" node_ref=node>
+            // Its place is kept while it loads, so nothing below it jumps when it comes.
+            <div style:aspect-ratio=move || if svg.with(|s| s.starts_with("<svg")) { "auto" } else { "720 / 420" }>
+                {chart_block(c, Phrase::ChartCost, "cost-chart-title", "chart-cost", ("export-cost-svg", "export-cost-png"), "gpuplan-cost-vs-cards", svg.into())}
+            </div>
             <p class="hint">"● " {move || c.tr(Phrase::MinCards)}</p>
         </section>
     }

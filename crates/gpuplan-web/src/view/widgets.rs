@@ -110,7 +110,7 @@ pub fn check_field(c: Page, f: Field) -> impl IntoView {
 
 /// A chart with its title and SVG/PNG export buttons; `name` is the file name without extension
 /// and `testid` the chart's test id (the buttons are `export-{kind}svg`/`png`).
-pub fn chart_block(c: Page, title: Phrase, title_id: &'static str, testid: &'static str, export_ids: (&'static str, &'static str), name: &'static str, svg: Memo<String>) -> impl IntoView {
+pub fn chart_block(c: Page, title: Phrase, title_id: &'static str, testid: &'static str, export_ids: (&'static str, &'static str), name: &'static str, svg: Signal<String>) -> impl IntoView {
     let export = move |png: bool| {
         let file = charts::standalone(&svg.get_untracked(), c.dark());
         if png {

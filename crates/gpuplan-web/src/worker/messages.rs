@@ -38,6 +38,7 @@ pub fn start() {
             "files" => files_reply(&msg, lang),
             "plan" => plan_reply(data, &get_str(&msg, "params"), lang, num_fmt(&msg)),
             "evidence" => answers::evidence_answer(data, lang, num_fmt(&msg)),
+            "panel" => super::panels::panel_answer(data, &get_str(&msg, "panel"), &get_str(&msg, "params"), &get_str(&msg, "arg"), lang, num_fmt(&msg)),
             "export" => {
                 let key = SortKey::from_code(&get_str(&msg, "sort")).unwrap_or(SortKey::CardsNeeded);
                 let desc = get(&msg, "desc").and_then(|v| v.as_bool()).unwrap_or(false);

@@ -13,12 +13,16 @@
 //! - `{op: "export", id, kind: "csv"|"json", sort, desc, params}` → `{op: "export", id, json}`
 //!   with the export's text ([`answers::export_answer`]; empty when the scenario has errors).
 //! - `{op: "evidence", id, lang, group, decimal}` → `{op: "evidence", id, json}` with the
-//!   "How we know" section's HTML ([`answers::evidence_answer`]).
+//!   "How we know" section's HTML ([`answers::evidence_answer`]);
+//! - `{op: "panel", id, panel, arg, lang, group, decimal, params}` → `{op: "panel", id, json}`
+//!   with the panel's HTML/SVG ([`panels::panel_answer`]): the generic path of every panel the
+//!   worker writes for the page (`view::worker_panel` on the page's side).
 //!
 //! `params` is the scenario's link form: the worker reads the scenario exactly as a shared link
 //! is read, so page and worker cannot disagree on the inputs.
 
 pub mod answers;
+pub mod panels;
 
 #[cfg(target_arch = "wasm32")]
 mod messages;

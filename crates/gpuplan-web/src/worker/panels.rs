@@ -1,0 +1,122 @@
+//! Panels the worker writes for the page, one generic path: the page sends the scenario in its
+//! link form, a panel id and the panel's own argument (a sort order, a chosen context, the
+//! pinned options); the worker answers the panel's HTML/SVG, written in `report/` with
+//! `html::Html` (charts with plotters), and the page only sets it into the panel's slot
+//! (`view::worker_panel`). A new panel costs the page a slot and a request — a few hundred
+//! bytes — and its computation, words and chart code live here, loaded on first use.
+//!
+//! Every answer is pure and tested on the host. A scenario with errors answers an empty
+//! panel (the page shows the errors next to their fields).
+
+use crate::catalog::Data;
+use crate::i18n::{Lang, Phrase};
+use crate::numbers::NumFmt;
+use crate::report;
+use crate::results::memory::{fit_rows, required_by_count, sort_rows, SortKey};
+use crate::results::money::cost_series;
+use crate::results::resolve::{from_link, Resolved};
+
+/// The panels the worker writes, by the id the page asks for.
+pub const PANELS: [&str; 3] = [COST_CHART, FIT_ROWS, CARD_SOURCES];
+/// The cost-vs-cards chart (SVG).
+pub const COST_CHART: &str = "cost-chart";
+/// The every-card table's rows (`<tr>…`), sorted as `arg` says: `"{key code},{1 if descending}"`.
+pub const FIT_ROWS: &str = "fit-rows";
+
+/// A catalog card's sources (`report::card_info::card_sources`); `arg` is the card's id (the
+/// page's catalog does not carry these texts).
+pub const CARD_SOURCES: &str = "card-sources";
+
+/// The panel `panel` for the scenario `params` in the reader's language and number format;
+/// empty for an unknown panel or a scenario with errors.
+pub fn panel_answer(data: &Data, panel: &str, params: &str, arg: &str, lang: Lang, nf: NumFmt) -> String {
+    if panel == CARD_SOURCES {
+        return data.card(arg).map(|i| report::card_info::card_sources(lang, nf, &data.catalog.gpus[i])).unwrap_or_default();
+    }
+    let Some(x) = from_link(data, params) else { return String::new() };
+    match panel {
+        COST_CHART => cost_chart(data, &x, lang, nf),
+        FIT_ROWS => fit_table_rows(data, &x, arg, lang, nf),
+        _ => String::new(),
+    }
+}
+
+/// The cost of 1–64 cards of the chosen kind and of the catalog's others, own and rented.
+fn cost_chart(data: &Data, x: &Resolved, lang: Lang, nf: NumFmt) -> String {
+    let Ok(e) = x.scenario.cost_settings(data.catalog.fx.cny_per_usd) else { return String::new() };
+    let by_count = required_by_count(&x.model.model, &x.workload);
+    let series = cost_series(&x.card.gpu, &data.catalog.gpus, &by_count, &e, lang.t(Phrase::Own), lang.t(Phrase::Rent));
+    report::charts::cost_chart(&series, lang.t(Phrase::ChartCost), lang.t(Phrase::ChartCostAxisX), lang.t(Phrase::ChartCostAxisY), &|y| nf.usd(y))
+}
+
+/// The every-card table's body: each card's fit at the scenario's count, cards needed,
+/// headroom and price, sorted by `arg` (`"{key code},{1 if descending}"`).
+fn fit_table_rows(data: &Data, x: &Resolved, arg: &str, lang: Lang, nf: NumFmt) -> String {
+    let (code, desc) = arg.split_once(',').unwrap_or((arg, "0"));
+    let key = SortKey::from_code(code).unwrap_or(SortKey::CardsNeeded);
+    let specs = &data.specs;
+    let mut rows = fit_rows(specs, &required_by_count(&x.model.model, &x.workload), x.workload.gpus);
+    sort_rows(&mut rows, specs, key, desc == "1");
+    report::fit_table::rows(lang, nf, specs, &rows, &x.scenario.gpu)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::Scenario;
+    use crate::results::card::chosen_card;
+    use crate::results::memory::Outcome;
+    use crate::results::model::{build_model, model_key};
+
+    fn page_outcome(data: &Data, s: &Scenario) -> Outcome {
+        let m = build_model(data, &model_key(s), s).unwrap();
+        let card = chosen_card(data, s).unwrap();
+        let w = s.workload(card.spec.memory_bytes).unwrap();
+        Outcome::compute(&m, &w, &card.spec, s).unwrap()
+    }
+
+    #[test]
+    fn the_fit_rows_are_the_pages_table_in_the_asked_order() {
+        let data = crate::catalog::load();
+        let s = Scenario::default();
+        let o = page_outcome(&data, &s);
+        for (key, desc) in [(SortKey::CardsNeeded, false), (SortKey::Price, true), (SortKey::Name, false)] {
+            let arg = format!("{},{}", key.code(), u8::from(desc));
+            let got = panel_answer(&data, FIT_ROWS, &s.to_params(), &arg, Lang::En, NumFmt::default());
+            let mut rows = fit_rows(&data.specs, &o.by_count, o.workload.gpus);
+            sort_rows(&mut rows, &data.specs, key, desc);
+            assert_eq!(got, report::fit_table::rows(Lang::En, NumFmt::default(), &data.specs, &rows, &s.gpu));
+            assert_eq!(got.matches("<tr").count(), data.specs.len());
+        }
+    }
+
+    #[test]
+    fn the_cost_chart_is_the_pages_series_drawn() {
+        let data = crate::catalog::load();
+        let s = Scenario::default();
+        let svg = panel_answer(&data, COST_CHART, &s.to_params(), "", Lang::ZhHans, NumFmt::default());
+        assert!(svg.starts_with("<svg") && svg.contains("<circle") && svg.contains(Lang::ZhHans.t(Phrase::Rent)), "{}", &svg[..svg.len().min(200)]);
+    }
+
+    #[test]
+    fn the_card_sources_are_the_card_infos_texts() {
+        let data = crate::catalog::load();
+        for g in &data.catalog.gpus {
+            let got = panel_answer(&data, CARD_SOURCES, "", &g.id, Lang::En, NumFmt::default());
+            assert!(got.contains("data-testid=\"memory-source\"") && got.contains(&crate::html::escape(&g.source)), "{}", g.id);
+            assert!(report::card_info::card_info(Lang::En, NumFmt::default(), g).contains(&got), "{}", g.id);
+        }
+        assert_eq!(panel_answer(&data, CARD_SOURCES, "", "no-such-card", Lang::En, NumFmt::default()), "");
+    }
+
+    #[test]
+    fn unknown_panels_and_bad_scenarios_answer_nothing() {
+        let data = crate::catalog::load();
+        let mut s = Scenario::default();
+        assert_eq!(panel_answer(&data, "no-such-panel", &s.to_params(), "", Lang::En, NumFmt::default()), "");
+        s.context = "-5".into();
+        for p in [COST_CHART, FIT_ROWS] {
+            assert_eq!(panel_answer(&data, p, &s.to_params(), "", Lang::En, NumFmt::default()), "", "{p}");
+        }
+    }
+}
