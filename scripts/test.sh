@@ -31,6 +31,8 @@ cargo run --release -q -p gpuplan-files --example index_bench
 
 step "benchmark: estimates per second and planner time (figures, not asserted)"
 cargo run --release -q -p gpuplan-core --example bench_plan
+step "benchmark: llama.cpp offload search and largest context over the catalog (figure, not asserted; page budget 5 ms in wasm)"
+cargo run --release -q -p gpuplan-core --example bench_llamacpp
 step "benchmark: sizing to a latency target over the catalog (figure, not asserted; page budget 5 ms in wasm)"
 cargo run --release -q -p gpuplan-core --example bench_serving
 
