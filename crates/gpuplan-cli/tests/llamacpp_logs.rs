@@ -129,3 +129,31 @@ fn published_gpu_logs_are_reproduced() {
     }
     assert!(failures.is_empty(), "{} buffers off:\n{}", failures.len(), failures.join("\n"));
 }
+
+fn llama(args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_gpuplan")).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["llama_cpp"].clone()
+}
+
+/// A Mac's llama.cpp device is its GPU's wired limit, not its RAM: macOS's default (3/4 of a
+/// 36 GiB machine's RAM, `unified.rs`; the Metal logs above print 10922.67 MiB = 2/3 of a
+/// 16 GiB M1 Pro) less llama.cpp's context, and `--wired-limit-mb N` moves both the largest
+/// context and, for a model that does not fit, the layers `--gpu-layers auto` puts on the GPU.
+#[test]
+fn a_macs_wired_limit_is_its_llama_cpp_free_memory() {
+    let base = |model: &str, weights: &str, wired: &str| -> serde_json::Value {
+        llama(&["estimate", "--preset", model, "--weights", weights, "--engine", "llama.cpp", "--ctx", "8192", "--gpu", "apple-m4-max-36gb", "--wired-limit-mb", wired, "--gpu-layers", "auto", "--json"])
+    };
+    let free = |v: &serde_json::Value| v["devices"][0]["free_bytes"].as_u64().unwrap();
+    let (stock, raised) = (base("qwen3-32b", "q4_k_m", "0"), base("qwen3-32b", "q4_k_m", "34000"));
+    // macOS's default above 32 GiB: 3/4 of the RAM, 27 GiB on 36 GiB.
+    let default_limit = (36u64 << 30) / 4 * 3;
+    assert!(free(&stock) < default_limit && free(&stock) > default_limit - (1 << 30), "{}", free(&stock));
+    assert_eq!(free(&raised) - free(&stock), (34000u64 << 20) - default_limit, "the raise goes to llama.cpp whole");
+    assert!(raised["max_ctx"].as_u64() > stock["max_ctx"].as_u64(), "{} vs {}", raised["max_ctx"], stock["max_ctx"]);
+    let (stock, raised) = (base("llama-3.1-70b", "q3_k_m", "0"), base("llama-3.1-70b", "q3_k_m", "34000"));
+    assert!(stock["gpu_layers"].as_u64().unwrap() < 81, "a 70B at q3_k_m does not fit 27 GiB: {}", stock["gpu_layers"]);
+    assert!(raised["gpu_layers"].as_u64() > stock["gpu_layers"].as_u64(), "{} vs {}", raised["gpu_layers"], stock["gpu_layers"]);
+}
