@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 85] = [
+static CONSTANTS: [Constant; 86] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -418,6 +418,9 @@ static CONSTANTS: [Constant; 85] = [
     konst!("llamacpp::OP_OFFLOAD_MIN_BATCH", crate::llamacpp::OP_OFFLOAD_MIN_BATCH, "tokens",
         "llama.cpp partial offload: from this ubatch size the first GPU runs host weights' matmuls, copying the weight into its compute buffer",
         "ggml/src/ggml-cuda/ggml-cuda.cu ggml_backend_cuda_device_offload_op: get_op_batch_size(op) >= min_batch_size (32)"),
+    konst!("llamacpp::INPUT_IDS_BYTES", crate::llamacpp::INPUT_IDS_BYTES, "bytes per token",
+        "llama.cpp host compute buffer: the graph's index inputs (token id, position, output id, K and V cache rows)",
+        "llama.cpp 001d906 src/llama-graph.cpp build_inp_embd/build_inp_pos/build_inp_out_ids (I32), src/llama-kv-cache.cpp build_input_k_idxs/v_idxs (I64)"),
     konst!("llamacpp::OLLAMA_MIN_MEMORY_BYTES", crate::llamacpp::OLLAMA_MIN_MEMORY_BYTES, "bytes",
         "Ollama runtime preset: memory set aside on each GPU before layers are placed",
         "ollama/ollama fb30760 (2026-08-21) ml/device.go DeviceInfo.MinimumMemory: 457 MiB (Metal 512 MiB)"),

@@ -57,6 +57,12 @@ pub const F32: u64 = 4;
 /// `ggml_backend_cuda_device_offload_op`: `get_op_batch_size(op) >= min_batch_size`, 32).
 pub const OP_OFFLOAD_MIN_BATCH: u64 = 32;
 
+/// Bytes per token of the graph's index inputs: token id, position and output id (3 × i32,
+/// `build_inp_embd`, `build_inp_pos`, `build_inp_out_ids`) and the K and V cache row indices
+/// (2 × i64, `llama_kv_cache::build_input_k_idxs`/`v_idxs`), `src/llama-graph.cpp` and
+/// `src/llama-kv-cache.cpp` at commit 001d906.
+pub const INPUT_IDS_BYTES: u64 = 3 * 4 + 2 * 8;
+
 /// A KV cache element type llama.cpp accepts for `--cache-type-k/-v` (`common/arg.cpp`
 /// `kv_cache_types`), with its ggml block (`ggml/src/ggml-common.h`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -311,6 +317,11 @@ pub struct Params {
     pub n_gpu_layers: u64,
     /// `--n-cpu-moe N`.
     pub n_cpu_moe: u64,
+    /// `llama_context_params.n_outputs_max`: the most outputs (logits rows) one ubatch may ask
+    /// for; 0 = `n_batch` (`src/llama-context.cpp`: `n_outputs_max == 0 ? n_batch : …`, commit
+    /// 001d906). The worst-case graph reserves the logits of `min(n_tokens, n_outputs_max)`
+    /// outputs. The library's default is 0; llama-server sets it to its slot count.
+    pub n_outputs_max: u64,
 }
 
 impl Params {
@@ -327,6 +338,7 @@ impl Params {
             kv_unified: false,
             n_gpu_layers: u64::MAX,
             n_cpu_moe: 0,
+            n_outputs_max: 0,
         }
     }
 }
@@ -547,6 +559,23 @@ impl Graph<'_> {
         attn.max(ffn).saturating_add(self.masks())
     }
 
+    /// A GPU's peak in one layer: [`Graph::layer_peak`] plus what only a device holds. The
+    /// scheduler copies a split's inputs from the host into the device's compute buffer
+    /// (`ggml-backend.cpp` `ggml_backend_sched_split_graph`, graph copies), so the KQ masks
+    /// arrive as their f32 host tensors (`build_attn_inp_kq_mask`) and stay until the last
+    /// attention, beside their f16 casts; and `ggml_swiglu_split(gate, up)` writes a third
+    /// `ffn_width` tensor while gate and up are alive (`src/llama-graph.cpp` `build_ffn`,
+    /// `LLM_FFN_SILU` + `LLM_FFN_PAR`). Seen in llama-server's own logs, whose logits no
+    /// longer hide the layers (`data/llamacpp/published-logs.csv`).
+    fn device_layer_peak(&self, l: &Layer) -> u64 {
+        let t = self.n_tokens;
+        let ffn = t.saturating_mul(2 * self.shape.n_embd + 3 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32).saturating_add(self.masks());
+        let full = if self.shape.layers.iter().any(|l| !l.swa) { self.n_kv } else { 0 };
+        let swa = if self.any_swa { self.swa_cells } else { 0 };
+        let mask_copies = if self.p.flash_attn { (full + swa).saturating_mul(t).saturating_mul(F32) } else { 0 };
+        self.layer_peak(l).max(ffn).saturating_add(mask_copies)
+    }
+
     /// The output stage, after the last attention (the masks are freed): the logits of
     /// `min(n_tokens, n_batch)` outputs, the final norm's input and output, the output ids.
     /// ggml-alloc places the logits above the highest live tensor. When the last layer adds
@@ -557,12 +586,33 @@ impl Graph<'_> {
     /// selected weights; that much sits under the logits too (seen in the table's
     /// DeepSeek-V2-Lite rows; routed-only MoE layers, Qwen3 and gpt-oss, leave nothing).
     fn output_peak(&self) -> u64 {
-        let outputs = self.n_tokens.min(self.p.n_batch.min(self.n_ctx));
+        let mut outputs = self.n_tokens.min(self.p.n_batch.min(self.n_ctx));
+        if self.p.n_outputs_max > 0 {
+            outputs = outputs.min(self.p.n_outputs_max);
+        }
         let below = match self.shape.layers.last() {
             Some(l) if l.shared_experts > 0 => self.shape.n_embd * (l.n_expert_used + 2) + 2 * l.n_expert + l.n_expert_used,
             _ => 0,
         };
         outputs.saturating_mul(self.shape.n_vocab + 2 * self.shape.n_embd + 1).saturating_add(self.n_tokens.saturating_mul(below)).saturating_mul(F32)
+    }
+
+    /// The graph's inputs, which the scheduler keeps on the host (`ggml-backend.cpp`
+    /// `ggml_backend_sched_backend_id_from_cur`: a tensor flagged `GGML_TENSOR_FLAG_INPUT` goes
+    /// to the last backend, the CPU) and copies to the devices that read them, so they are the
+    /// host compute buffer even with every layer on a GPU (`CUDA_Host`/`Vulkan_Host`/`CPU
+    /// compute buffer`): `build_inp_embd` keeps both the token path's `get_rows` output and the
+    /// raw `inp_embd` input, `n_embd × n_tokens` f32 each (`src/llama-graph.cpp`, "select one of
+    /// the 2 inputs", ggml-org/llama.cpp PR #18550); the KQ mask of each cache, created f32
+    /// (`build_attn_inp_kq_mask`: `n_kv × n_tokens`, cast to f16 for flash attention on the
+    /// device); and per token the token id, position and output id (i32) and the K and V cache
+    /// row indices (i64), [`INPUT_IDS_BYTES`].
+    fn host_inputs(&self) -> u64 {
+        let t = self.n_tokens;
+        let full = if self.shape.layers.iter().any(|l| !l.swa) { self.n_kv } else { 0 };
+        let swa = if self.any_swa { self.swa_cells } else { 0 };
+        let masks = (full + swa).saturating_mul(t).saturating_mul(F32);
+        t.saturating_mul(2 * self.shape.n_embd * F32 + INPUT_IDS_BYTES).saturating_add(masks)
     }
 
     /// The compute buffer of device `dev` (`None` = the host): the largest stage it runs.
@@ -571,7 +621,7 @@ impl Graph<'_> {
         let mut peak = 0u64;
         for (il, l) in self.shape.layers.iter().enumerate() {
             if place[il] == dev {
-                peak = peak.max(self.layer_peak(l));
+                peak = peak.max(if dev.is_some() { self.device_layer_peak(l) } else { self.layer_peak(l) });
             }
         }
         if place[n_layer] == dev {
@@ -579,18 +629,32 @@ impl Graph<'_> {
         }
         let t = self.n_tokens;
         match dev {
-            // The input stage runs on the host: token ids, positions and the embeddings' rows.
+            // With every layer on a GPU the host keeps the graph's inputs; when it runs layers
+            // itself, their intermediates reuse that memory (the measured CPU table), with the
+            // token ids, positions and the embeddings' rows as the floor.
+            None if place.iter().all(|d| d.is_some()) => self.host_inputs(),
             None => peak.max(t.saturating_mul(self.shape.n_embd + 3).saturating_mul(F32)),
-            // The first GPU runs the matmuls of host-resident weights once a ubatch has
-            // OP_OFFLOAD_MIN_BATCH tokens: the largest such weight is copied into its buffer.
+            // The first GPU runs the ops of host-resident weights once a ubatch has
+            // OP_OFFLOAD_MIN_BATCH tokens, the whole layer's computation and not only its
+            // matmuls (ggml-org/llama.cpp PR #6083, "the entire computation of the batch is
+            // offloaded … the weights are now copied to VRAM in the compute buffer"): a host
+            // layer's peak is a device layer's, plus the weights its largest split copies in.
+            // A dense layer's FFN is one split (norm, gate, up, SwiGLU, down), so its three
+            // matrices arrive together (gpustack/gguf-parser-go#45: Qwen3-0.6B at -ngl 1 needs
+            // 9.55 MiB more than at full offload, three Q8_0 FFN matrices); of a MoE layer the
+            // largest expert tensor (`--n-cpu-moe` layers too).
             Some(0) if t >= OP_OFFLOAD_MIN_BATCH => {
-                let mut largest = 0;
+                let mut copies = 0;
                 for (il, l) in self.shape.layers.iter().enumerate() {
-                    if place[il].is_none() || (il as u64) < n_cpu_moe {
-                        largest = largest.max(l.largest_tensor);
+                    if place[il].is_none() {
+                        peak = peak.max(self.device_layer_peak(l));
+                        let ffn_matrices = if l.n_expert == 0 { 3 } else { 1 };
+                        copies = copies.max(l.largest_tensor.saturating_mul(ffn_matrices));
+                    } else if (il as u64) < n_cpu_moe {
+                        copies = copies.max(l.largest_tensor);
                     }
                 }
-                peak.saturating_add(largest)
+                peak.saturating_add(copies)
             }
             Some(_) => peak,
         }
@@ -934,6 +998,10 @@ pub struct Options {
     /// `--swa-full`: the sliding-window layers keep the whole context (llama-server's default
     /// is off, `common/common.h` `swa_full = false`).
     pub swa_full: bool,
+    /// `--n-outputs-max N` (`None`: the runtime's; llama-server reserves logits for one output
+    /// per slot, `tools/server/server-context.cpp` `server_n_outputs_max` = `min(n_batch,
+    /// n_parallel · (1 + draft tokens))`, 2026; the library's default 0 = `n_batch`).
+    pub n_outputs_max: Option<u64>,
     /// The cards by name (`--gpu ID,ID,…`), free memory already net of the runtime; empty:
     /// `--gpus` cards of the workload's memory.
     pub cards: Vec<Card>,
@@ -968,6 +1036,7 @@ impl Options {
             kv_unified: self.kv_unified.unwrap_or(rt.is_some_and(|r| r.kv_unified) && self.parallel.is_none()),
             n_gpu_layers: gpu_layers.unwrap_or(u64::MAX),
             n_cpu_moe: self.n_cpu_moe.unwrap_or(0),
+            n_outputs_max: self.n_outputs_max.unwrap_or(if self.runtime == Some(Runtime::LlamaServer) { n_seq } else { 0 }),
         }
     }
 
