@@ -315,7 +315,7 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
             ("engine", a.workload.engine.name().into()),
             ("efficiency", eff.to_json()),
             ("cost_inputs", inputs.to_json()),
-            ("plans", json::Value::Array(plans.iter().map(|p| plan_json(p, &a.workload)).collect())),
+            ("plans", json::Value::Array(plans.iter().map(|p| plan_json(p, &a.workload, &model.arch)).collect())),
         ]);
         if let (Some(why), Some(o)) = (&why_empty, v.as_object_mut()) {
             o.insert("why_empty".into(), why.as_str().into());
@@ -330,10 +330,10 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
 
 /// A plan as JSON, with how sure its memory figure is (`accuracy`, as `estimate --json` gives
 /// it for the plan's format and card count).
-fn plan_json(p: &Plan, w: &gpuplan_core::Workload) -> json::Value {
+fn plan_json(p: &Plan, w: &gpuplan_core::Workload, arch: &gpuplan_core::model::Arch) -> json::Value {
     let mut v = p.to_json();
     if let Some(o) = v.as_object_mut() {
-        o.insert("accuracy".into(), gpuplan_core::accuracy::of(&p.workload(w)).to_json());
+        o.insert("accuracy".into(), gpuplan_core::accuracy::of_model(&p.workload(w), arch).to_json());
     }
     v
 }

@@ -121,7 +121,7 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
     if a.gpu_usable.is_some_and(|u| u.basis != gpuplan_core::unified::UsableBasis::Card) {
         e.notes.push(format!("on a Mac this is the {} estimate; MLX (mlx-lm) is not modelled", a.workload.engine.name()));
     }
-    let accuracy = gpuplan_core::accuracy::of(&a.workload);
+    let accuracy = gpuplan_core::accuracy::of_model(&a.workload, &model.arch);
     let card = card_capacity(&a, args)?;
     let spec = match spec {
         Some(o) => Some(speculative(&model, &a, &e, &o)?),

@@ -206,6 +206,27 @@ pub fn of(w: &Workload) -> Accuracy {
     }
 }
 
+/// [`of`] for the model being estimated: the calibration runs are all decoders run by
+/// `generate()` or trained as such, so an embedding or reranker model (task embed/score: one
+/// forward pass per request, encoder or decoder) and any encoder has no run of its kind, whatever
+/// the workload's mode, engine and format.
+pub fn of_model(w: &Workload, arch: &crate::model::Arch) -> Accuracy {
+    let task = arch.ext.task;
+    if task == crate::model::Task::Generate && arch.ext.encoder.is_none() {
+        return of(w);
+    }
+    let what = match task {
+        crate::model::Task::Score => "reranker",
+        crate::model::Task::Embed => "embedding",
+        crate::model::Task::Generate => "encoder",
+    };
+    not_measured(format!(
+        "not measured: the calibration runs are decoder models generating text; no run of an {what} model (task {}, {})",
+        task.name(),
+        Kind::of(w).label()
+    ))
+}
+
 fn not_measured(basis: String) -> Accuracy {
     Accuracy { basis, runs: 0, median_pct: None, worst_pct: None, oom_runs: 0, oom_recognised: 0 }
 }
@@ -319,6 +340,22 @@ mod tests {
         assert!((a.worst_pct.unwrap() - 10.0).abs() < 1e-9, "{a:?}");
         assert_eq!((a.oom_runs, a.oom_recognised), (1, 1));
         assert!(a.basis.starts_with("measured on 4 H100 80GB HBM3 runs of this kind (inference · hf · 16-bit): median 3.5 %, worst 10.0 %"), "{}", a.basis);
+    }
+
+    #[test]
+    fn an_embedding_or_reranker_model_is_not_measured_even_where_its_kind_has_runs() {
+        let cat = crate::catalog::parse(crate::catalog::CATALOG_JSON).unwrap();
+        let arch = |id: &str| cat.model(id).unwrap().arch().unwrap();
+        // The default workload (inference · hf · 16-bit) has measured runs for a decoder.
+        let w = Workload::default();
+        let decoder = of_model(&w, &arch("llama-3.1-8b"));
+        assert_eq!(decoder, of(&w));
+        assert!(decoder.runs > 0 && decoder.basis.starts_with("measured on"), "{}", decoder.basis);
+        for (id, word) in [("bge-m3", "embedding"), ("bge-reranker-v2-m3", "reranker"), ("qwen3-embedding-0.6b", "embedding")] {
+            let a = of_model(&w, &arch(id));
+            assert_eq!((a.runs, a.median_pct, a.worst_pct), (0, None, None), "{id}");
+            assert!(a.basis.starts_with("not measured") && a.basis.contains(word), "{id}: {}", a.basis);
+        }
     }
 
     #[test]

@@ -1036,8 +1036,11 @@ mod tests {
     }
 
     /// Each preset's count against the total published for it: `exact` to the parameter;
-    /// `display` (the Hub's rounded "Model size") and `name` (the figure in the model's name)
-    /// to half a unit of the last digit shown; `card` (a model card's figure) within 2 %.
+    /// `derived` likewise, for a published count plus a difference the row's note states (Gemma 3
+    /// 12B: keras-hub's count with 64 fewer embedding rows); `display` (the Hub's rounded "Model
+    /// size") and `name` (the figure in the model's name) to half a unit of the last digit shown;
+    /// `card` (a model card's figure) within 2 %. `unsourced`: no page was found for the figure,
+    /// so it is printed and not checked. Every other row names the page (`source_url`).
     /// `counted` says which count the figure is: the forward pass (`Arch::param_counts`) or the
     /// checkpoint, which adds the multi-token-prediction layers (`Arch::checkpoint_params`).
     #[test]
@@ -1045,6 +1048,7 @@ mod tests {
         let c = cat();
         let rows = published_params();
         assert!(rows.len() >= 38, "{} rows", rows.len());
+        let mut unsourced = 0;
         for r in &rows {
             let (id, value, precision, counted) = (&r[0], r[3].as_str(), r[4].as_str(), r[5].as_str());
             let m = c.models.iter().find(|m| &m.id == id).unwrap_or_else(|| panic!("{id}: no such preset"));
@@ -1054,12 +1058,19 @@ mod tests {
                 "checkpoint" => a.checkpoint_params(),
                 other => panic!("{id}: counted {other}"),
             };
-            if precision == "exact" {
+            if precision == "unsourced" {
+                eprintln!("{id}: {n} counted; {value} is unsourced (no page found), not checked");
+                unsourced += 1;
+                continue;
+            }
+            assert!(r[6].starts_with("https://"), "{id}: a {precision} figure needs its source_url");
+            if precision == "exact" || precision == "derived" {
                 assert_eq!(n, value.parse::<u64>().unwrap(), "{id}");
                 continue;
             }
             let (num, unit) = value.split_at(value.len() - 1);
             let scale = match unit {
+                "M" => 1e6,
                 "B" => 1e9,
                 "T" => 1e12,
                 u => panic!("{id}: unit {u}"),
@@ -1076,6 +1087,8 @@ mod tests {
                 p => panic!("{id}: precision {p}"),
             }
         }
+        // The unsourced rows stay few: a figure from memory is not a published one.
+        assert!(unsourced * 10 <= rows.len(), "{unsourced} of {} rows unsourced", rows.len());
     }
 
     #[test]

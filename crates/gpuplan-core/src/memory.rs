@@ -920,7 +920,9 @@ fn inference(
             let sized = crate::vllm::size(&d, w.gpu_memory_bytes, w.gpu_memory_utilization_permille);
             let (capacity, seqs, seq_len) = (sized.pool.kv_capacity_tokens, sized.pool.max_concurrent_sequences, d.seq_len);
             // Sliding layers hold at most window + a chunk; approximate with full layers.
-            if seqs == 0 {
+            if d.kv_bytes_per_token == 0 && d.state_bytes_per_seq == 0 {
+                notes.push("vLLM: encoder-only attention keeps no KV cache, so vLLM allocates no KV pool (weights, activations and runtime only)".into());
+            } else if seqs == 0 {
                 notes.push(format!(
                     "vLLM: one {seq_len}-token sequence does not fit in the KV pool ({capacity} tokens); vLLM refuses to start"
                 ));
@@ -1053,7 +1055,9 @@ fn vllm_demand_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
         weights: weights_per_gpu,
         profile_activations,
         runtime: non_torch + graphs_in_pool,
-        kv_bytes_per_token: model.kv_bytes(w.kv_cache, 1, 1, kv_heads_split(arch, tp)) / layout.pipeline_parallel,
+        // Encoder-only (bidirectional) attention keeps no KV cache in vLLM (`crate::vllm::size`);
+        // a decoder run for embeddings (Qwen3-Embedding) keeps its causal attention's.
+        kv_bytes_per_token: if arch.ext.encoder.is_some() { 0 } else { model.kv_bytes(w.kv_cache, 1, 1, kv_heads_split(arch, tp)) / layout.pipeline_parallel },
         seq_len: w.prompt + w.new_tokens,
         non_torch,
         cuda_graph,
@@ -1061,6 +1065,7 @@ fn vllm_demand_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
         // The hybrid allocator's per-request state (Gated DeltaNet, Mamba): kernel − 1 conv
         // columns and the recurrent/SSM state in the model dtype, split like the layers.
         state_bytes_per_seq: arch.linear_state_bytes_vllm(w.weights.activation_bytes()) / layout.pipeline_parallel / tp.max(1),
+        max_num_seqs: seqs,
     }
 }
 
@@ -1579,6 +1584,25 @@ mod tests {
         assert!(pool.kv_capacity_tokens > 350_000 && pool.kv_capacity_tokens < 500_000, "{}", pool.kv_capacity_tokens);
         assert_eq!(pool.max_concurrent_sequences, pool.kv_capacity_tokens / 4096);
         assert!(e.total_bytes <= pool.requested_bytes);
+    }
+
+    /// vLLM keeps no KV cache for encoder-only attention (`crate::vllm::size`): an encoder gets
+    /// no pool however large the card, while a decoder run for embeddings keeps its causal KV.
+    #[test]
+    fn vllm_sizes_no_kv_pool_for_an_encoder() {
+        let cat = crate::catalog::parse(crate::catalog::CATALOG_JSON).unwrap();
+        let model = |id: &str| Model::new(cat.model(id).unwrap().arch().unwrap());
+        let w = Workload { engine: Engine::Vllm, prompt: 512, new_tokens: 0, ..Workload::default() };
+        for id in ["bge-m3", "bge-reranker-v2-m3"] {
+            let e = estimate(&model(id), &w).unwrap();
+            let pool = e.vllm.unwrap();
+            assert_eq!((e.breakdown.kv_cache, pool.kv_capacity_tokens), (0, 0), "{id}");
+            assert!(pool.max_concurrent_sequences >= 1, "{id}: the scheduler's max_num_seqs");
+            assert!(e.total_bytes < 8 << 30, "{id}: {} bytes", e.total_bytes);
+            assert!(e.notes.iter().any(|n| n.contains("no KV pool")), "{id}: {:?}", e.notes);
+        }
+        let q = estimate(&model("qwen3-embedding-0.6b"), &w).unwrap();
+        assert!(q.breakdown.kv_cache > 0 && q.vllm.unwrap().kv_capacity_tokens > 0);
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub struct Demand {
     /// one state slot per linear layer (`vllm/v1/kv_cache_interface.py` `MambaSpec`, one block
     /// per request; v0.11.0).
     pub state_bytes_per_seq: u64,
+    /// The scheduler's `max_num_seqs`: what bounds the running sequences when the model keeps
+    /// no cache at all (encoder-only attention, [`size`]).
+    pub max_num_seqs: u64,
 }
 
 /// vLLM's options that change its memory accounting (`vllm serve` flags). `None` = vLLM's
@@ -201,6 +204,19 @@ pub struct PoolOnCard {
 pub fn size(d: &Demand, card_bytes: u64, utilization_permille: u32) -> PoolOnCard {
     let requested = (card_bytes as u128 * utilization_permille as u128 / 1000).min(u64::MAX as u128) as u64;
     let non_kv = d.non_kv();
+    if d.kv_bytes_per_token == 0 && d.state_bytes_per_seq == 0 {
+        // No layer asks for a cache (encoder-only attention: "Encoder attention is a special
+        // case that doesn't need a KV Cache", `vllm/attention/layers/encoder_only_attention.py`
+        // @ 0213df59): `EngineCore._initialize_kv_caches` (`vllm/v1/engine/core.py` @ 00080ee1)
+        // finds no KV cache spec, gives the cache 0 bytes ("Attention free models don't need
+        // memory for kv cache") and allocates no blocks; only `max_num_seqs` bounds the batch.
+        let fits = non_kv <= requested;
+        return PoolOnCard {
+            pool: VllmPool { kv_capacity_tokens: 0, max_concurrent_sequences: if fits { d.max_num_seqs } else { 0 }, block_size: BLOCK_SIZE, requested_bytes: requested },
+            kv_bytes: 0,
+            fits,
+        };
+    }
     let available = requested.saturating_sub(non_kv);
     let page = d.kv_bytes_per_token.max(1).saturating_mul(BLOCK_SIZE);
     let blocks = available / page;
@@ -226,7 +242,7 @@ mod tests {
     const MIB: u64 = 1 << 20;
 
     fn demand() -> Demand {
-        Demand { weights: 15 << 30, profile_activations: 2 << 30, runtime: 1 << 30, kv_bytes_per_token: 128 << 10, seq_len: 4096, non_torch: 1 << 30, cuda_graph: 0, max_model_len: 8192, state_bytes_per_seq: 0 }
+        Demand { weights: 15 << 30, profile_activations: 2 << 30, runtime: 1 << 30, kv_bytes_per_token: 128 << 10, seq_len: 4096, non_torch: 1 << 30, cuda_graph: 0, max_model_len: 8192, state_bytes_per_seq: 0, max_num_seqs: 1024 }
     }
 
     #[test]
@@ -254,5 +270,19 @@ mod tests {
         assert!(l40s.pool.requested_bytes < 46_068 * MIB);
         let t4 = size(&d, 15_360 * MIB, 900);
         assert!(!t4.fits && t4.kv_bytes == 0 && t4.pool.kv_capacity_tokens == 0);
+    }
+
+    #[test]
+    fn a_model_without_any_cache_gets_no_pool_and_the_schedulers_sequences() {
+        let d = Demand { kv_bytes_per_token: 0, ..demand() };
+        let s = size(&d, 81_559 * MIB, 900);
+        assert!(s.fits);
+        assert_eq!((s.kv_bytes, s.pool.kv_capacity_tokens, s.pool.max_concurrent_sequences), (0, 0, 1024));
+        // Too small a card: nothing runs.
+        let t4 = size(&d, 15_360 * MIB, 900);
+        assert_eq!((t4.fits, t4.pool.max_concurrent_sequences), (false, 0));
+        // A Mamba-only model keeps its per-sequence state: a pool all the same.
+        let m = size(&Demand { state_bytes_per_seq: 64 << 20, ..d }, 81_559 * MIB, 900);
+        assert!(m.pool.max_concurrent_sequences > 0 && m.pool.max_concurrent_sequences < 1024 * 100);
     }
 }

@@ -47,7 +47,7 @@ pub fn export_answer(data: &Data, params: &str, json: bool, key: SortKey, descen
     let mut rows = fit_rows(&data.specs, &required_by_count(&m.model, &w), w.gpus);
     sort_rows(&mut rows, &data.specs, key, descending);
     Some(if json {
-        results_json(params, &m.name, &est, &card.spec, need, &gpuplan_core::accuracy::of(&w), &data.specs, &rows)
+        results_json(params, &m.name, &est, &card.spec, need, &gpuplan_core::accuracy::of_model(&w, &m.model.arch), &data.specs, &rows)
     } else {
         results_csv(&m.name, &est, &data.specs, &rows, w.gpus)
     })
