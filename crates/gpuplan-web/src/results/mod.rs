@@ -6,6 +6,7 @@
 pub mod accuracy;
 pub mod card;
 pub mod export;
+pub mod llama;
 pub mod memory;
 pub mod model;
 pub mod money;

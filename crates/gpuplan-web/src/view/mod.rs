@@ -10,6 +10,7 @@ mod fit_table;
 mod gpu_panel;
 mod header;
 mod how_we_know;
+mod llama_panel;
 mod model_panel;
 mod planner;
 mod results_panel;

@@ -17,7 +17,7 @@ use crate::results::money::cost_series;
 use crate::results::resolve::{from_link, Resolved};
 
 /// The panels the worker writes, by the id the page asks for.
-pub const PANELS: [&str; 3] = [COST_CHART, FIT_ROWS, CARD_SOURCES];
+pub const PANELS: [&str; 4] = [COST_CHART, FIT_ROWS, CARD_SOURCES, LLAMA];
 /// The cost-vs-cards chart (SVG).
 pub const COST_CHART: &str = "cost-chart";
 /// The every-card table's rows (`<tr>…`), sorted as `arg` says: `"{key code},{1 if descending}"`.
@@ -26,6 +26,10 @@ pub const FIT_ROWS: &str = "fit-rows";
 /// A catalog card's sources (`report::card_info::card_sources`); `arg` is the card's id (the
 /// page's catalog does not carry these texts).
 pub const CARD_SOURCES: &str = "card-sources";
+
+/// "On my card(s) and my RAM": llama.cpp's split, tokens/s, largest context and bars per
+/// device and host (`report::llama`).
+pub const LLAMA: &str = "llama";
 
 /// The panel `panel` for the scenario `params` in the reader's language and number format;
 /// empty for an unknown panel or a scenario with errors.
@@ -37,6 +41,10 @@ pub fn panel_answer(data: &Data, panel: &str, params: &str, arg: &str, lang: Lan
     match panel {
         COST_CHART => cost_chart(data, &x, lang, nf),
         FIT_ROWS => fit_table_rows(data, &x, arg, lang, nf),
+        LLAMA => {
+            let run = crate::results::llama::run(data, &x, lang);
+            report::llama::panel(lang, nf, run.as_ref().map_err(String::as_str))
+        }
         _ => String::new(),
     }
 }
@@ -107,6 +115,48 @@ mod tests {
             assert!(report::card_info::card_info(Lang::En, NumFmt::default(), g).contains(&got), "{}", g.id);
         }
         assert_eq!(panel_answer(&data, CARD_SOURCES, "", "no-such-card", Lang::En, NumFmt::default()), "");
+    }
+
+    /// Issue 13's case: Qwen3-30B-A3B at q4_k_m on a 12 GB card with 32 GiB of DDR5: part of
+    /// it in system RAM, a split, tokens/s and a largest context that the panel shows.
+    #[test]
+    fn the_llama_panel_shows_the_split_speed_and_largest_context() {
+        let data = crate::catalog::load();
+        let mut s = Scenario { preset: "qwen3-30b-a3b".into(), ..Scenario::default() };
+        s.set_weights(gpuplan_core::formats::WeightFormat::parse("q4_k_m", false).unwrap());
+        s.gpu = "nvidia-rtx-3060-12gb".into();
+        s.llama.host_ram = "32".into();
+        s.llama.host = "ddr5-5600-2ch".into();
+        let x = from_link(&data, &s.to_params()).unwrap();
+        let run = crate::results::llama::run(&data, &x, Lang::En).unwrap();
+        let r = &run.report;
+        assert!(r.acc.n_gpu_layers < run.n_layer + 1 || r.params.n_cpu_moe > 0, "does not fit whole on 12 GB: {:?}", r.params);
+        assert!(r.fits.iter().all(|f| *f) && r.host_fits);
+        assert!(r.tokens_per_s > 0.0 && r.max_ctx > 0);
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("data-testid=\"llama-split\"") && html.contains("tokens/s") && html.contains("data-testid=\"llama-host\""), "{html}");
+        assert!(html.contains(&format!("data-max-ctx=\"{}\"", r.max_ctx)));
+        // A 3090 + 4090 pair: one bar per card.
+        s.gpu = "nvidia-rtx-3090".into();
+        s.llama.gpu2 = "nvidia-rtx-4090".into();
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert_eq!(html.matches("data-testid=\"llama-device\"").count(), 2, "{html}");
+        // A wrong input is named, not a panic.
+        s.llama.gpu2 = "no-such-card".into();
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("llama-error") && html.contains("Second card"), "{html}");
+    }
+
+    /// A Mac: the wired limit, and the limit given against macOS's default.
+    #[test]
+    fn the_llama_panel_on_a_mac_shows_what_raising_the_wired_limit_changes() {
+        let data = crate::catalog::load();
+        let mut s = Scenario { preset: "qwen3-30b-a3b".into(), gpu: "apple-m4-pro-24gb".into(), ..Scenario::default() };
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("data-testid=\"wired-limit\"") && html.contains("iogpu.wired_limit_mb"), "{html}");
+        s.llama.wired_mb = "20000".into();
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("<table class=\"wired\"") && html.contains("macOS default limit"), "{html}");
     }
 
     #[test]
