@@ -37,6 +37,14 @@ test('Qwen3-30B-A3B q4_k_m on a 12 GB card with 32 GB DDR5: split, tokens/s, lar
   const half = String(512 + 256 * Math.floor((maxCtx / 2 - 512) / 256));
   await ctl.fill(half);
   await page.waitForFunction((v) => document.querySelector('[data-testid="context"]').value === v, half);
+  // The every-card table gains "fits with offload" and "largest context" (from the worker).
+  await page.locator('[data-testid="fit-table"]').scrollIntoViewIfNeeded();
+  const row = page.locator('[data-testid="fit-table"] tbody tr.chosen');
+  await row.waitFor({ state: 'attached' });
+  assert.match(await row.locator('td[data-col="offload"]').textContent(), /✓ -ngl \d+\/\d+/);
+  assert.ok(Number((await row.locator('td[data-col="max-ctx"]').textContent()).replace(/\D/g, '')) > 4096);
+  await page.screenshot({ path: '/work/shots/page/fit-table-offload-columns.png' });
+  await page.locator('[data-testid="llama"]').scrollIntoViewIfNeeded();
   await shot(page, 'llama-qwen3-30b-a3b-3060-ddr5');
   await page.screenshot({ path: '/work/shots/page/llama-desktop.png', fullPage: false });
   assert.deepEqual(errors, []);

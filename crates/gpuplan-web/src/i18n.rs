@@ -144,6 +144,8 @@ table! {
     AutoHint => "auto = the most that fit", "auto = 能放下的最多层", "auto = 能放下的最多層";
     NCpuMoe => "MoE layers' experts in RAM (--n-cpu-moe)", "专家留在内存的 MoE 层（--n-cpu-moe）", "專家留在記憶體的 MoE 層（--n-cpu-moe）";
     WiredLimitMb => "Mac: iogpu.wired_limit_mb", "Mac：iogpu.wired_limit_mb", "Mac：iogpu.wired_limit_mb";
+    ColOffload => "Fits with offload (llama.cpp)", "卸载后能否放下（llama.cpp）", "卸載後能否放下（llama.cpp）";
+    ColMaxCtx => "Largest context", "最大上下文", "最大上下文";
     NoneChoice => "— none —", "— 无 —", "— 無 —";
     UnknownFile => "Not a file gpuplan can read; drop config.json, .gguf, .safetensors or model.safetensors.index.json.",
         "无法读取该文件；请拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。",

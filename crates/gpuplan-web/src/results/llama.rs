@@ -112,3 +112,26 @@ fn set_cards(w: &mut Workload, cards: &[(Gpu, Usable)], s: &Scenario) {
     w.gpus = w.llama_cpp.cards.len() as u64;
     w.gpu_memory_bytes = cards.first().map_or(w.gpu_memory_bytes, |c| c.1.bytes);
 }
+
+/// For every card of the catalog, the scenario's run on it (the scenario's count of it) with
+/// the RAM given: whether it fits with part of it in system RAM, `-ngl`, and the largest
+/// context — the every-card table's llama.cpp columns. `None` where the run cannot be placed.
+pub fn per_card(data: &Data, x: &Resolved) -> Vec<Option<crate::report::fit_table::Offload>> {
+    let Ok(mut w) = options(&x.scenario, &x.workload, data, Lang::En) else { return vec![None; data.catalog.gpus.len()] };
+    let wired = whole(&x.scenario, Field::Llama(LlamaKey::WiredMb)).ok().flatten();
+    let all_layers = ll::Shape::for_model(&x.model.model, w.weights).n_layer() + 1;
+    let mut s = x.scenario.clone();
+    s.llama.gpu2.clear();
+    s.llama.gpu3.clear();
+    data.catalog
+        .gpus
+        .iter()
+        .map(|g| {
+            let u = gpu_usable(g, wired).ok()?;
+            set_cards(&mut w, &[(g.clone(), u)], &s);
+            let r = llama_cpp_report(&x.model.model, &w, w.llama_cpp.cards.len() as u64).ok()?;
+            let fits = r.fits.iter().all(|f| *f) && r.host_fits;
+            Some(crate::report::fit_table::Offload { fits, n_gpu_layers: r.acc.n_gpu_layers, all_layers, max_ctx: r.max_ctx })
+        })
+        .collect()
+}

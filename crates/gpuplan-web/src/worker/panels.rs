@@ -65,7 +65,9 @@ fn fit_table_rows(data: &Data, x: &Resolved, arg: &str, lang: Lang, nf: NumFmt) 
     let specs = &data.specs;
     let mut rows = fit_rows(specs, &required_by_count(&x.model.model, &x.workload), x.workload.gpus);
     sort_rows(&mut rows, specs, key, desc == "1");
-    report::fit_table::rows(lang, nf, specs, &rows, &x.scenario.gpu)
+    // The llama.cpp columns apply to inference (llama.cpp does not train).
+    let offload = if x.workload.mode == gpuplan_core::memory::Mode::Inference { crate::results::llama::per_card(data, x) } else { Vec::new() };
+    report::fit_table::rows(lang, nf, specs, &rows, &x.scenario.gpu, &offload)
 }
 
 #[cfg(test)]
@@ -93,7 +95,10 @@ mod tests {
             let got = panel_answer(&data, FIT_ROWS, &s.to_params(), &arg, Lang::En, NumFmt::default());
             let mut rows = fit_rows(&data.specs, &o.by_count, o.workload.gpus);
             sort_rows(&mut rows, &data.specs, key, desc);
-            assert_eq!(got, report::fit_table::rows(Lang::En, NumFmt::default(), &data.specs, &rows, &s.gpu));
+            let offload = crate::results::llama::per_card(&data, &from_link(&data, &s.to_params()).unwrap());
+            assert_eq!(offload.len(), data.specs.len());
+            assert!(offload.iter().any(|o| o.is_some_and(|o| o.fits && o.max_ctx > 0)));
+            assert_eq!(got, report::fit_table::rows(Lang::En, NumFmt::default(), &data.specs, &rows, &s.gpu, &offload));
             assert_eq!(got.matches("<tr").count(), data.specs.len());
         }
     }
