@@ -146,6 +146,15 @@ table! {
     WiredLimitMb => "Mac: iogpu.wired_limit_mb", "Mac：iogpu.wired_limit_mb", "Mac：iogpu.wired_limit_mb";
     ColOffload => "Fits with offload (llama.cpp)", "卸载后能否放下（llama.cpp）", "卸載後能否放下（llama.cpp）";
     ColMaxCtx => "Largest context", "最大上下文", "最大上下文";
+    Serving => "Serving to a latency target · options side by side", "按延迟目标部署 · 方案对比", "按延遲目標部署 · 方案對比";
+    TtftMs => "Time to first token target (ms)", "首个 token 时间目标（毫秒）", "首個 token 時間目標（毫秒）";
+    TpotMs => "Time per output token target (ms)", "每个输出 token 时间目标（毫秒）", "每個輸出 token 時間目標（毫秒）";
+    Rps => "Requests per second", "每秒请求数", "每秒請求數";
+    RpsHint => "empty = the users above", "留空 = 上面的用户数", "留空 = 上面的使用者數";
+    PromptCacheShare => "Prompt share from the prefix cache (0–1)", "来自前缀缓存的提示占比（0–1）", "來自前綴快取的提示占比（0–1）";
+    Pinned => "Pinned options", "已固定的方案", "已固定的方案";
+    PinOption => "Pin this option (card × count × format × engine)", "固定此方案（卡 × 数量 × 格式 × 引擎）", "固定此方案（卡 × 數量 × 格式 × 引擎）";
+    PinRent => "Pin it rented", "固定为租用", "固定為租用";
     NoneChoice => "— none —", "— 无 —", "— 無 —";
     UnknownFile => "Not a file gpuplan can read; drop config.json, .gguf, .safetensors or model.safetensors.index.json.",
         "无法读取该文件；请拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。",

@@ -125,6 +125,35 @@ pub struct Scenario {
     pub cost: CostFields,
     /// "On my card(s) and my RAM": llama.cpp's offload, context and mixed cards.
     pub llama: LlamaFields,
+    /// Sizing to a latency target and the options pinned side by side.
+    pub serving: ServingFields,
+}
+
+/// Sizing to a latency target (issue 14 §3) and up to four pinned options (§5), as typed; the
+/// worker reads them (`worker::panels`) into the core's `serving::Target` and
+/// `compare::OptionSpec`s.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ServingFields {
+    /// Time to first token, ms (`--ttft-ms`).
+    pub ttft_ms: String,
+    /// Time per output token, ms (`--tpot-ms`).
+    pub tpot_ms: String,
+    /// Requests per second (`--rps`); empty: the scenario's users (`--users`).
+    pub rps: String,
+    /// Share of prompt tokens from the prefix cache, 0–1 (`--prompt-cache-share`).
+    pub cache_share: String,
+    /// Pinned options, each `CARD:COUNT:FORMAT:ENGINE:own|rent` (`gpuplan compare --option`).
+    pub pinned: Vec<String>,
+}
+
+/// The inputs of [`ServingFields`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServingKey {
+    Ttft,
+    Tpot,
+    Rps,
+    CacheShare,
+    Pinned,
 }
 
 /// The inputs of "on my card(s) and my RAM" (llama.cpp's offload, context and mixed cards), as
@@ -199,6 +228,7 @@ impl Default for Scenario {
             custom_gpu: CustomGpu::default(),
             cost: CostFields::default(),
             llama: LlamaFields::default(),
+            serving: ServingFields::default(),
         }
     }
 }
@@ -289,6 +319,7 @@ pub enum Field {
     TrainTokens,
     Rent,
     Llama(LlamaKey),
+    Serving(ServingKey),
 }
 
 impl Field {
@@ -445,6 +476,14 @@ pub static INPUTS: &[Input] = &[
     text(Field::Llama(LlamaKey::Layers), "lgl", "ll-gpu-layers", Kind::Text, Phrase::LlamaLayers, Some(Phrase::AutoHint), typed(|s| &s.llama.layers, |s| &mut s.llama.layers)),
     text(Field::Llama(LlamaKey::NCpuMoe), "ncm", "n-cpu-moe", Kind::Whole { k_unit: 1000, optional: true }, Phrase::NCpuMoe, DEFAULT, typed(|s| &s.llama.n_cpu_moe, |s| &mut s.llama.n_cpu_moe)),
     text(Field::Llama(LlamaKey::WiredMb), "wl", "wired-limit-mb", Kind::Whole { k_unit: 1024, optional: true }, Phrase::WiredLimitMb, DEFAULT, typed(|s| &s.llama.wired_mb, |s| &mut s.llama.wired_mb)),
+    text(Field::Serving(ServingKey::Ttft), "ttft", "ttft-ms", optional(1.0, 600_000.0), Phrase::TtftMs, None, typed(|s| &s.serving.ttft_ms, |s| &mut s.serving.ttft_ms)),
+    text(Field::Serving(ServingKey::Tpot), "tpot", "tpot-ms", optional(0.1, 60_000.0), Phrase::TpotMs, None, typed(|s| &s.serving.tpot_ms, |s| &mut s.serving.tpot_ms)),
+    text(Field::Serving(ServingKey::Rps), "rps", "rps", optional(0.001, 1e6), Phrase::Rps, Some(Phrase::RpsHint), typed(|s| &s.serving.rps, |s| &mut s.serving.rps)),
+    text(Field::Serving(ServingKey::CacheShare), "pcs", "prompt-cache-share", optional(0.0, 1.0), Phrase::PromptCacheShare, DEFAULT, typed(|s| &s.serving.cache_share, |s| &mut s.serving.cache_share)),
+    packed(Field::Serving(ServingKey::Pinned), "opt", "pinned", Phrase::Pinned, |s| (!s.serving.pinned.is_empty()).then(|| s.serving.pinned.join("~")), |s, v| {
+        s.serving.pinned = v.split('~').filter(|p| !p.is_empty()).take(4).map(|p| p.chars().take(200).collect()).collect();
+        true
+    }),
     packed(Field::Custom(CustomGpuKey::Memory), "cg", "cg-memory", Phrase::CustomCard, |s| (s.custom_gpu != CustomGpu::default() && s.gpu == CUSTOM_GPU).then(|| s.custom_gpu.encode()), |s, v| {
         s.custom_gpu = CustomGpu::decode(v);
         true

@@ -14,6 +14,7 @@ mod llama_panel;
 mod model_panel;
 mod planner;
 mod results_panel;
+mod serving_panel;
 mod widgets;
 mod worker_panel;
 mod workload_panel;

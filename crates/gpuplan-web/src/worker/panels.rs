@@ -17,7 +17,7 @@ use crate::results::money::cost_series;
 use crate::results::resolve::{from_link, Resolved};
 
 /// The panels the worker writes, by the id the page asks for.
-pub const PANELS: [&str; 4] = [COST_CHART, FIT_ROWS, CARD_SOURCES, LLAMA];
+pub const PANELS: [&str; 6] = [COST_CHART, FIT_ROWS, CARD_SOURCES, LLAMA, SIZING, COMPARE];
 /// The cost-vs-cards chart (SVG).
 pub const COST_CHART: &str = "cost-chart";
 /// The every-card table's rows (`<tr>…`), sorted as `arg` says: `"{key code},{1 if descending}"`.
@@ -31,6 +31,12 @@ pub const CARD_SOURCES: &str = "card-sources";
 /// device and host (`report::llama`).
 pub const LLAMA: &str = "llama";
 
+/// Sizing to a latency target: per card the replicas that meet it, and the throughput–latency
+/// chart (`report::serving::sizing`).
+pub const SIZING: &str = "sizing";
+/// The pinned options side by side with their chart (`report::serving::compared`).
+pub const COMPARE: &str = "compare";
+
 /// The panel `panel` for the scenario `params` in the reader's language and number format;
 /// empty for an unknown panel or a scenario with errors.
 pub fn panel_answer(data: &Data, panel: &str, params: &str, arg: &str, lang: Lang, nf: NumFmt) -> String {
@@ -41,6 +47,16 @@ pub fn panel_answer(data: &Data, panel: &str, params: &str, arg: &str, lang: Lan
     match panel {
         COST_CHART => cost_chart(data, &x, lang, nf),
         FIT_ROWS => fit_table_rows(data, &x, arg, lang, nf),
+        SIZING => {
+            let run = crate::results::serving::sizing(data, &x, lang);
+            let names = |id: &str| data.catalog.gpu(id).map_or_else(|| id.to_string(), |g| g.name.clone());
+            report::serving::sizing(lang, nf, run.as_ref().map(Option::as_ref).map_err(String::as_str), &names)
+        }
+        COMPARE => {
+            let rows = crate::results::serving::compared(data, &x, lang);
+            let years = x.scenario.cost_settings(data.catalog.fx.cny_per_usd).map_or(4.0, |e| e.cost.years);
+            report::serving::compared(lang, nf, rows.as_deref().map_err(String::as_str), years)
+        }
         LLAMA => {
             let run = crate::results::llama::run(data, &x, lang);
             report::llama::panel(lang, nf, run.as_ref().map_err(String::as_str))
@@ -162,6 +178,42 @@ mod tests {
         s.llama.wired_mb = "20000".into();
         let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
         assert!(html.contains("<table class=\"wired\"") && html.contains("macOS default limit"), "{html}");
+    }
+
+    /// Issue 14: a target-driven sizing with its chart, and four pinned options compared.
+    #[test]
+    fn sizing_to_a_target_and_four_pinned_options() {
+        let data = crate::catalog::load();
+        let mut s = Scenario { preset: "llama-3.1-8b".into(), ..Scenario::default() };
+        let hint = panel_answer(&data, SIZING, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(hint.contains("class=\"hint\"") && !hint.contains("<table"), "{hint}");
+        s.serving.ttft_ms = "2000".into();
+        s.serving.tpot_ms = "50".into();
+        s.serving.rps = "5".into();
+        let x = from_link(&data, &s.to_params()).unwrap();
+        let run = crate::results::serving::sizing(&data, &x, Lang::En).unwrap().unwrap();
+        assert!(run.rows.iter().any(|r| r.best.is_some_and(|p| p.tpot_s <= 0.05 && p.ttft_s <= 2.0)));
+        assert!(!run.curves.is_empty() && run.curves.iter().all(|c| !c.2.is_empty()));
+        let html = panel_answer(&data, SIZING, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("data-testid=\"sizing\"") && html.contains("data-testid=\"chart-latency\"><svg") && html.contains("TPOT 50 ms"), "{}", &html[..html.len().min(400)]);
+        // An impossible TPOT names the failed target.
+        s.serving.tpot_ms = "0.1".into();
+        let html = panel_answer(&data, SIZING, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("data-failed=\"tpot\""), "{}", &html[..html.len().min(400)]);
+        s.serving.tpot_ms = "50".into();
+        s.serving.pinned = vec![
+            "nvidia-h100-sxm5-80gb:1:bf16:vllm:own".into(),
+            "nvidia-rtx-4090:2:bf16:vllm:own".into(),
+            "nvidia-h100-sxm5-80gb:1:bf16:vllm:rent".into(),
+            "nvidia-a100-sxm-80gb:1:int8:vllm:own".into(),
+        ];
+        let x = from_link(&data, &s.to_params()).unwrap();
+        assert_eq!(x.scenario.serving.pinned.len(), 4, "the link keeps the four options");
+        let rows = crate::results::serving::compared(&data, &x, Lang::En).unwrap();
+        assert_eq!(rows.len(), 4);
+        let html = panel_answer(&data, COMPARE, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert_eq!(html.matches("<tr class=").count(), 4, "{html}");
+        assert!(html.contains("data-testid=\"chart-compare\"><svg"));
     }
 
     #[test]
