@@ -7,6 +7,7 @@
 //!   `export_status`, the interconnect's `note`), the profiles' Chinese descriptions (their
 //!   English one is the option's tooltip), `gpus_hint` and `assumptions`, and the size-tier table
 //!   (the CLI's and the tests');
+//! - each preset's `notes` (shown nowhere in the page);
 //! - each preset's `source` beyond what the page shows of it (`short_source`: up to its first
 //!   parenthesis, at most 80 characters);
 //! - the keys of each preset's `config` that `Arch::from_config_value` does not read (`KEEP`;
@@ -80,6 +81,8 @@ fn main() {
                 for m in models {
                     // The page shows a preset's source as `report::model_summary::short_source`
                     // does: only that much is embedded (a test checks the two agree).
+                    // A preset's notes are shown nowhere in the page or its worker.
+                    empty(m, "notes");
                     if let Some(serde_json::Value::String(src)) = m.get_mut("source") {
                         *src = short_source(src);
                     }

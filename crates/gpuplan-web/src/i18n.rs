@@ -132,6 +132,30 @@ table! {
     WorkerFailed => "The file reader, the planner and “How we know” could not start here (they load on first use; offline, open them once while online or use the offline single file).", "文件读取、规划器与“依据”无法在此启动（它们在首次使用时加载；离线时请先在联网状态下打开一次，或使用离线单文件版）。", "檔案讀取、規劃器與「依據」無法在此啟動（它們在首次使用時載入；離線時請先在連網狀態下開啟一次，或使用離線單檔版）。";
     HowWeKnow => "How we know", "依据", "依據";
     Loading => "Loading…", "加载中…", "載入中…";
+    OnMyCards => "On my card(s) and my RAM (llama.cpp)", "在我的显卡和内存上（llama.cpp）", "在我的顯示卡和記憶體上（llama.cpp）";
+    HostRamGb => "System RAM (GiB)", "系统内存（GiB）", "系統記憶體（GiB）";
+    HostPreset => "System RAM type", "系统内存类型", "系統記憶體類型";
+    SecondCard => "Second card", "第二张卡", "第二張卡";
+    ThirdCard => "Third card", "第三张卡", "第三張卡";
+    Parallel => "Parallel sequences (--parallel)", "并行序列（--parallel）", "並行序列（--parallel）";
+    KvCacheType => "KV cache type (f16, q8_0, q4_0)", "KV 缓存类型（f16、q8_0、q4_0）", "KV 快取類型（f16、q8_0、q4_0）";
+    FlashAttn => "Flash attention (on, off; empty = auto)", "Flash attention（on、off；留空 = 自动）", "Flash attention（on、off；留空 = 自動）";
+    LlamaLayers => "GPU layers (-ngl)", "GPU 层数（-ngl）", "GPU 層數（-ngl）";
+    AutoHint => "auto = the most that fit", "auto = 能放下的最多层", "auto = 能放下的最多層";
+    NCpuMoe => "MoE layers' experts in RAM (--n-cpu-moe)", "专家留在内存的 MoE 层（--n-cpu-moe）", "專家留在記憶體的 MoE 層（--n-cpu-moe）";
+    WiredLimitMb => "Mac: iogpu.wired_limit_mb", "Mac：iogpu.wired_limit_mb", "Mac：iogpu.wired_limit_mb";
+    ColOffload => "Fits with offload (llama.cpp)", "卸载后能否放下（llama.cpp）", "卸載後能否放下（llama.cpp）";
+    ColMaxCtx => "Largest context", "最大上下文", "最大上下文";
+    Serving => "Serving to a latency target · options side by side", "按延迟目标部署 · 方案对比", "按延遲目標部署 · 方案對比";
+    TtftMs => "Time to first token target (ms)", "首个 token 时间目标（毫秒）", "首個 token 時間目標（毫秒）";
+    TpotMs => "Time per output token target (ms)", "每个输出 token 时间目标（毫秒）", "每個輸出 token 時間目標（毫秒）";
+    Rps => "Requests per second", "每秒请求数", "每秒請求數";
+    RpsHint => "empty = the users above", "留空 = 上面的用户数", "留空 = 上面的使用者數";
+    PromptCacheShare => "Prompt share from the prefix cache (0–1)", "来自前缀缓存的提示占比（0–1）", "來自前綴快取的提示占比（0–1）";
+    Pinned => "Pinned options", "已固定的方案", "已固定的方案";
+    PinOption => "Pin this option (card × count × format × engine)", "固定此方案（卡 × 数量 × 格式 × 引擎）", "固定此方案（卡 × 數量 × 格式 × 引擎）";
+    PinRent => "Pin it rented", "固定为租用", "固定為租用";
+    NoneChoice => "— none —", "— 无 —", "— 無 —";
     UnknownFile => "Not a file gpuplan can read; drop config.json, .gguf, .safetensors or model.safetensors.index.json.",
         "无法读取该文件；请拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。",
         "無法讀取該檔案；請拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。";

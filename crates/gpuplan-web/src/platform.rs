@@ -115,7 +115,7 @@ pub fn after_first_frame(f: impl FnOnce() + 'static) {
     let _ = w.request_animation_frame(later.unchecked_ref());
 }
 
-/// Calls `f` once, the first time `el` comes within 100 px of the viewport
+/// Calls `f` once, the first time `el` comes into the viewport
 /// (`IntersectionObserver`, which every current browser has): panels below the fold ask the
 /// worker for their content only when the reader gets near them, so the worker is loaded on
 /// first use, not with the page.
@@ -131,7 +131,7 @@ pub fn when_visible(el: &web_sys::Element, f: impl FnOnce() + 'static) {
         }
     });
     let init = web_sys::IntersectionObserverInit::new();
-    init.set_root_margin("100px 0px");
+    init.set_root_margin("0px");
     if let Ok(obs) = web_sys::IntersectionObserver::new_with_options(cb.as_ref().unchecked_ref(), &init) {
         obs.observe(el);
         // The observer holds the callback until it disconnects.

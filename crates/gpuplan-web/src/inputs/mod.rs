@@ -11,5 +11,5 @@ pub mod validate;
 mod tests;
 
 pub use model_fields::{CustomGpu, CustomGpuKey, FileModel, ManualFields, ManualKey};
-pub use scenario::{apply_profile, CostFields, Field, Scenario, Source, CUSTOM_GPU, DEFAULT_GPU, DEFAULT_PRESET};
+pub use scenario::{apply_profile, CostFields, Field, LlamaFields, LlamaKey, Scenario, ServingFields, ServingKey, Source, CUSTOM_GPU, DEFAULT_GPU, DEFAULT_PRESET};
 pub use validate::{CostSettings, CustomGpuValues, FieldError, Msg};

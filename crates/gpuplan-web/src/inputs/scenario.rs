@@ -123,6 +123,78 @@ pub struct Scenario {
     pub gpu: String,
     pub custom_gpu: CustomGpu,
     pub cost: CostFields,
+    /// "On my card(s) and my RAM": llama.cpp's offload, context and mixed cards.
+    pub llama: LlamaFields,
+    /// Sizing to a latency target and the options pinned side by side.
+    pub serving: ServingFields,
+}
+
+/// Sizing to a latency target (issue 14 §3) and up to four pinned options (§5), as typed; the
+/// worker reads them (`worker::panels`) into the core's `serving::Target` and
+/// `compare::OptionSpec`s.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ServingFields {
+    /// Time to first token, ms (`--ttft-ms`).
+    pub ttft_ms: String,
+    /// Time per output token, ms (`--tpot-ms`).
+    pub tpot_ms: String,
+    /// Requests per second (`--rps`); empty: the scenario's users (`--users`).
+    pub rps: String,
+    /// Share of prompt tokens from the prefix cache, 0–1 (`--prompt-cache-share`).
+    pub cache_share: String,
+    /// Pinned options, each `CARD:COUNT:FORMAT:ENGINE:own|rent` (`gpuplan compare --option`).
+    pub pinned: Vec<String>,
+}
+
+/// The inputs of [`ServingFields`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServingKey {
+    Ttft,
+    Tpot,
+    Rps,
+    CacheShare,
+    Pinned,
+}
+
+/// The inputs of "on my card(s) and my RAM" (llama.cpp's offload, context and mixed cards), as
+/// typed; the worker reads them (`worker::panels`) into the core's `llamacpp::Options`. Empty
+/// means the default (llama.cpp's, or "not limited" for the RAM).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct LlamaFields {
+    /// System RAM in GiB (`--host-ram-gb`).
+    pub host_ram: String,
+    /// A host memory preset id of the catalog (`--host`): the RAM's bandwidth.
+    pub host: String,
+    /// The second and third card of a mixed set (catalog ids; `--gpu ID,ID,…`).
+    pub gpu2: String,
+    pub gpu3: String,
+    /// `--parallel`.
+    pub parallel: String,
+    /// `--kv-cache` (f16, q8_0, q4_0, …).
+    pub kv_cache: String,
+    /// `--flash-attn`: empty (auto), `on` or `off`.
+    pub flash: String,
+    /// `--gpu-layers`: empty or `auto` (the largest that fits), or N.
+    pub layers: String,
+    /// `--n-cpu-moe`.
+    pub n_cpu_moe: String,
+    /// A Mac's `iogpu.wired_limit_mb` (`--wired-limit-mb`); empty: macOS's default.
+    pub wired_mb: String,
+}
+
+/// The inputs of [`LlamaFields`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LlamaKey {
+    HostRam,
+    Host,
+    Gpu2,
+    Gpu3,
+    Parallel,
+    KvCache,
+    Flash,
+    Layers,
+    NCpuMoe,
+    WiredMb,
 }
 
 impl Default for Scenario {
@@ -155,6 +227,8 @@ impl Default for Scenario {
             gpu: DEFAULT_GPU.into(),
             custom_gpu: CustomGpu::default(),
             cost: CostFields::default(),
+            llama: LlamaFields::default(),
+            serving: ServingFields::default(),
         }
     }
 }
@@ -244,6 +318,8 @@ pub enum Field {
     Budget,
     TrainTokens,
     Rent,
+    Llama(LlamaKey),
+    Serving(ServingKey),
 }
 
 impl Field {
@@ -390,6 +466,24 @@ pub static INPUTS: &[Input] = &[
     flag(Field::GradCkpt, "gc", "grad-ckpt", Phrase::GradCkpt, |s| s.grad_ckpt, |s, v| s.grad_ckpt = v, ("1", "0")),
     flag(Field::Offload, "off", "offload", Phrase::Offload, |s| s.offload, |s, v| s.offload = v, ("1", "0")),
     flag(Field::Rent, "obj", "rent", Phrase::RankByRent, |s| s.cost.rent, |s, v| s.cost.rent = v, ("rent", "own")),
+    text(Field::Llama(LlamaKey::HostRam), "hr", "host-ram", optional(0.5, 1_048_576.0), Phrase::HostRamGb, DEFAULT, typed(|s| &s.llama.host_ram, |s| &mut s.llama.host_ram)),
+    text(Field::Llama(LlamaKey::Host), "hp", "host", Kind::Text, Phrase::HostPreset, None, typed(|s| &s.llama.host, |s| &mut s.llama.host)),
+    text(Field::Llama(LlamaKey::Gpu2), "g2", "gpu2", Kind::Text, Phrase::SecondCard, None, typed(|s| &s.llama.gpu2, |s| &mut s.llama.gpu2)),
+    text(Field::Llama(LlamaKey::Gpu3), "g3", "gpu3", Kind::Text, Phrase::ThirdCard, None, typed(|s| &s.llama.gpu3, |s| &mut s.llama.gpu3)),
+    text(Field::Llama(LlamaKey::Parallel), "np", "parallel", Kind::Whole { k_unit: 1000, optional: true }, Phrase::Parallel, DEFAULT, typed(|s| &s.llama.parallel, |s| &mut s.llama.parallel)),
+    text(Field::Llama(LlamaKey::KvCache), "kvt", "kv-cache", Kind::Text, Phrase::KvCacheType, DEFAULT, typed(|s| &s.llama.kv_cache, |s| &mut s.llama.kv_cache)),
+    text(Field::Llama(LlamaKey::Flash), "fla", "flash-attn", Kind::Text, Phrase::FlashAttn, DEFAULT, typed(|s| &s.llama.flash, |s| &mut s.llama.flash)),
+    text(Field::Llama(LlamaKey::Layers), "lgl", "ll-gpu-layers", Kind::Text, Phrase::LlamaLayers, Some(Phrase::AutoHint), typed(|s| &s.llama.layers, |s| &mut s.llama.layers)),
+    text(Field::Llama(LlamaKey::NCpuMoe), "ncm", "n-cpu-moe", Kind::Whole { k_unit: 1000, optional: true }, Phrase::NCpuMoe, DEFAULT, typed(|s| &s.llama.n_cpu_moe, |s| &mut s.llama.n_cpu_moe)),
+    text(Field::Llama(LlamaKey::WiredMb), "wl", "wired-limit-mb", Kind::Whole { k_unit: 1024, optional: true }, Phrase::WiredLimitMb, DEFAULT, typed(|s| &s.llama.wired_mb, |s| &mut s.llama.wired_mb)),
+    text(Field::Serving(ServingKey::Ttft), "ttft", "ttft-ms", optional(1.0, 600_000.0), Phrase::TtftMs, None, typed(|s| &s.serving.ttft_ms, |s| &mut s.serving.ttft_ms)),
+    text(Field::Serving(ServingKey::Tpot), "tpot", "tpot-ms", optional(0.1, 60_000.0), Phrase::TpotMs, None, typed(|s| &s.serving.tpot_ms, |s| &mut s.serving.tpot_ms)),
+    text(Field::Serving(ServingKey::Rps), "rps", "rps", optional(0.001, 1e6), Phrase::Rps, Some(Phrase::RpsHint), typed(|s| &s.serving.rps, |s| &mut s.serving.rps)),
+    text(Field::Serving(ServingKey::CacheShare), "pcs", "prompt-cache-share", optional(0.0, 1.0), Phrase::PromptCacheShare, DEFAULT, typed(|s| &s.serving.cache_share, |s| &mut s.serving.cache_share)),
+    packed(Field::Serving(ServingKey::Pinned), "opt", "pinned", Phrase::Pinned, |s| (!s.serving.pinned.is_empty()).then(|| s.serving.pinned.join("~")), |s, v| {
+        s.serving.pinned = v.split('~').filter(|p| !p.is_empty()).take(4).map(|p| p.chars().take(200).collect()).collect();
+        true
+    }),
     packed(Field::Custom(CustomGpuKey::Memory), "cg", "cg-memory", Phrase::CustomCard, |s| (s.custom_gpu != CustomGpu::default() && s.gpu == CUSTOM_GPU).then(|| s.custom_gpu.encode()), |s, v| {
         s.custom_gpu = CustomGpu::decode(v);
         true

@@ -8,6 +8,7 @@ use gpuplan_core::model::{LoraTargets, ManualModel};
 
 use super::model_fields::{CustomGpu, ManualFields, ManualKey, CUSTOM_GPU_FIELDS, MANUAL_FIELDS};
 use super::scenario::{input, Access, Field, Input, Kind, Scenario, Source};
+use crate::i18n::{Lang, Phrase};
 use crate::numbers::{parse_decimal, parse_whole, NumErr};
 
 /// What is wrong with a field.
@@ -287,3 +288,26 @@ impl Scenario {
         }
     }
 }
+
+/// The message of `m` in `lang` (shown next to its field, or in a panel the worker writes).
+pub fn msg_text(lang: Lang, m: &Msg) -> String {
+    match m {
+        Msg::Num(e) => lang
+            .t(match e {
+                NumErr::Empty => Phrase::ErrEmpty,
+                NumErr::NotNumber => Phrase::ErrNotNumber,
+                NumErr::Negative => Phrase::ErrNegative,
+                NumErr::NotWhole => Phrase::ErrNotWhole,
+                NumErr::TooLarge => Phrase::ErrTooLarge,
+            })
+            .to_string(),
+        Msg::OutputVsContext => lang.t(Phrase::ErrOutputVsContext).into(),
+        Msg::Util => lang.t(Phrase::ErrUtil).into(),
+        Msg::Positive => lang.t(Phrase::ErrPositive).into(),
+        Msg::UnknownPreset => lang.t(Phrase::ErrUnknownPreset).into(),
+        Msg::UnknownGpu => lang.t(Phrase::ErrUnknownGpu).into(),
+        Msg::Range(r) => format!("{} {r}", lang.t(Phrase::ErrRange)),
+        Msg::Core(s) => s.clone(),
+    }
+}
+

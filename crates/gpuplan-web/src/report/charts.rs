@@ -237,6 +237,51 @@ pub fn cost_chart(series: &[CostLine], title: &str, x_axis: &str, y_axis: &str, 
     finish(svg, title)
 }
 
+/// Throughput per GPU against tokens/s per user across batch sizes, one line per card (a dot
+/// per batch), the target's tokens/s per user (1 / TPOT) marked as a vertical line (issue 14
+/// §3's chart). `lines`: (label, points as (per user, per GPU)).
+pub fn latency_chart(lines: &[(String, Vec<(f64, f64)>)], target_per_user: f64, title: &str, x_axis: &str, y_axis: &str) -> String {
+    let pts = lines.iter().flat_map(|l| l.1.iter()).filter(|p| p.0.is_finite() && p.1.is_finite());
+    let (xmax, ymax) = pts.fold((target_per_user, 0.0f64), |(x, y), p| (x.max(p.0), y.max(p.1)));
+    if ymax <= 0.0 {
+        return String::new();
+    }
+    let (width, height) = (720u32, 380u32);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let Ok(mut chart) = ChartBuilder::on(&root).margin(14).x_label_area_size(34).y_label_area_size(64).build_cartesian_2d(0f64..xmax * 1.08, 0f64..ymax * 1.1) else {
+            return String::new();
+        };
+        let _ = chart
+            .configure_mesh()
+            .bold_line_style(INK.mix(0.12))
+            .light_line_style(TRANSPARENT)
+            .axis_style(INK.mix(0.5))
+            .x_desc(x_axis)
+            .y_desc(y_axis)
+            .x_labels(7)
+            .y_labels(6)
+            .x_label_formatter(&|x| format!("{}", x.round() as u64))
+            .y_label_formatter(&|y| format!("{}", y.round() as u64))
+            .label_style(font(13.0).color(&INK))
+            .axis_desc_style(font(13.0).color(&INK))
+            .draw();
+        let _ = chart.draw_series(DashedLineSeries::new([(target_per_user, 0.0), (target_per_user, ymax * 1.1)], 6, 4, RED.stroke_width(2)));
+        let _ = chart.draw_series(std::iter::once(Text::new(format!("TPOT {:.0} ms", 1000.0 / target_per_user), (target_per_user, ymax * 1.08), font(12.0).color(&RED).pos(Pos::new(HPos::Left, VPos::Top)))));
+        for (k, (label, p)) in lines.iter().enumerate() {
+            let c = SERIES[k % SERIES.len()];
+            let _ = chart.draw_series(LineSeries::new(p.iter().copied(), c.stroke_width(2)));
+            let _ = chart.draw_series(p.iter().map(|&q| Circle::new(q, 3, c.filled())));
+            let (lx, ly) = (width as i32 - 250, 24 + 17 * k as i32);
+            let _ = root.draw(&PathElement::new([(lx, ly), (lx + 18, ly)], c.stroke_width(2)));
+            let _ = root.draw(&Text::new(label.clone(), (lx + 24, ly), font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center))));
+        }
+        let _ = root.present();
+    }
+    finish(svg, title)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

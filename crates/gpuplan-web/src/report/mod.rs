@@ -6,6 +6,8 @@
 pub mod card_info;
 pub mod fit_table;
 pub mod how_we_know;
+pub mod llama;
+pub mod serving;
 pub mod charts;
 pub mod model_summary;
 pub mod plans;

@@ -6,6 +6,8 @@
 pub mod accuracy;
 pub mod card;
 pub mod export;
+pub mod llama;
+pub mod serving;
 pub mod memory;
 pub mod model;
 pub mod money;

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 use crate::catalog::Data;
 use crate::i18n::{Lang, Phrase};
-use crate::inputs::{CostSettings, Field, FieldError, Msg, Scenario};
-use crate::numbers::{NumErr, NumFmt};
+use crate::inputs::{CostSettings, Field, FieldError, Scenario};
+use crate::numbers::NumFmt;
 use crate::results::card::ChosenCard;
 use crate::results::memory::Outcome;
 use crate::results::money::SpeedAndCost;
@@ -101,24 +101,4 @@ impl Page {
     }
 }
 
-pub fn msg_text(lang: Lang, m: &Msg) -> String {
-    match m {
-        Msg::Num(e) => lang
-            .t(match e {
-                NumErr::Empty => Phrase::ErrEmpty,
-                NumErr::NotNumber => Phrase::ErrNotNumber,
-                NumErr::Negative => Phrase::ErrNegative,
-                NumErr::NotWhole => Phrase::ErrNotWhole,
-                NumErr::TooLarge => Phrase::ErrTooLarge,
-            })
-            .to_string(),
-        Msg::OutputVsContext => lang.t(Phrase::ErrOutputVsContext).into(),
-        Msg::Util => lang.t(Phrase::ErrUtil).into(),
-        Msg::Positive => lang.t(Phrase::ErrPositive).into(),
-        Msg::UnknownPreset => lang.t(Phrase::ErrUnknownPreset).into(),
-        Msg::UnknownGpu => lang.t(Phrase::ErrUnknownGpu).into(),
-        Msg::Range(r) => format!("{} {r}", lang.t(Phrase::ErrRange)),
-        Msg::Core(s) => s.clone(),
-    }
-}
-
+pub use crate::inputs::validate::msg_text;

@@ -41,7 +41,7 @@ pub fn fit_table(c: Page, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
         <section class="block" aria-labelledby="cards-title" node_ref=node>
             <h2 id="cards-title">{move || c.tr(Phrase::AllCards)}</h2>
             // A row's height per card is kept while the rows load, so nothing below jumps.
-            <div class="tablewrap" style:min-height=move || if body.with(String::is_empty) { format!("{}em", 2 * c.data.specs.len()) } else { String::new() }>
+            <div class="tablewrap" style:min-height=move || if body.with(String::is_empty) { format!("{}em", 2.6 * c.data.specs.len() as f64) } else { String::new() }>
                 <table class="cards" data-testid="fit-table">
                     <thead><tr>
                         {th(SortKey::Name, Phrase::ColCard, false)}
@@ -50,6 +50,8 @@ pub fn fit_table(c: Page, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
                         {th(SortKey::CardsNeeded, Phrase::ColCardsNeeded, true)}
                         {th(SortKey::Headroom, Phrase::ColHeadroom, true)}
                         {th(SortKey::Price, Phrase::ColPrice, true)}
+                        <th scope="col">{move || c.tr(Phrase::ColOffload)}</th>
+                        <th scope="col" class="num">{move || c.tr(Phrase::ColMaxCtx)}</th>
                     </tr></thead>
                     <tbody on:click=on_pick inner_html=move || body.get()></tbody>
                 </table>

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 
 use super::context::Page;
 use super::fit_table::{exports, fit_table};
+use super::llama_panel::llama_panel;
 use super::planner::planner;
+use super::serving_panel::serving_panel;
 use super::widgets::chart_block;
 use crate::html;
 use crate::i18n::Phrase;
@@ -36,6 +38,8 @@ pub fn results_panel(c: Page) -> impl IntoView {
         {format_chart_view(c)}
         <div class="slot" inner_html=move || { let lang = c.lang.get(); c.speed_cost.with(|x| x.as_ref().map(|x| speed_cost(lang, c.nf(), x))).unwrap_or_default() }></div>
         {(!c.embed).then(|| cost_chart_view(c))}
+        {(!c.embed).then(|| llama_panel(c))}
+        {(!c.embed).then(|| serving_panel(c))}
         {(!c.embed).then(|| planner(c))}
         {(!c.embed).then(|| fit_table(c, sort))}
         {(!c.embed).then(|| exports(c, sort))}

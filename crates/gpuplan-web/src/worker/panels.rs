@@ -17,7 +17,7 @@ use crate::results::money::cost_series;
 use crate::results::resolve::{from_link, Resolved};
 
 /// The panels the worker writes, by the id the page asks for.
-pub const PANELS: [&str; 3] = [COST_CHART, FIT_ROWS, CARD_SOURCES];
+pub const PANELS: [&str; 6] = [COST_CHART, FIT_ROWS, CARD_SOURCES, LLAMA, SIZING, COMPARE];
 /// The cost-vs-cards chart (SVG).
 pub const COST_CHART: &str = "cost-chart";
 /// The every-card table's rows (`<tr>…`), sorted as `arg` says: `"{key code},{1 if descending}"`.
@@ -26,6 +26,16 @@ pub const FIT_ROWS: &str = "fit-rows";
 /// A catalog card's sources (`report::card_info::card_sources`); `arg` is the card's id (the
 /// page's catalog does not carry these texts).
 pub const CARD_SOURCES: &str = "card-sources";
+
+/// "On my card(s) and my RAM": llama.cpp's split, tokens/s, largest context and bars per
+/// device and host (`report::llama`).
+pub const LLAMA: &str = "llama";
+
+/// Sizing to a latency target: per card the replicas that meet it, and the throughput–latency
+/// chart (`report::serving::sizing`).
+pub const SIZING: &str = "sizing";
+/// The pinned options side by side with their chart (`report::serving::compared`).
+pub const COMPARE: &str = "compare";
 
 /// The panel `panel` for the scenario `params` in the reader's language and number format;
 /// empty for an unknown panel or a scenario with errors.
@@ -37,6 +47,20 @@ pub fn panel_answer(data: &Data, panel: &str, params: &str, arg: &str, lang: Lan
     match panel {
         COST_CHART => cost_chart(data, &x, lang, nf),
         FIT_ROWS => fit_table_rows(data, &x, arg, lang, nf),
+        SIZING => {
+            let run = crate::results::serving::sizing(data, &x, lang);
+            let names = |id: &str| data.catalog.gpu(id).map_or_else(|| id.to_string(), |g| g.name.clone());
+            report::serving::sizing(lang, nf, run.as_ref().map(Option::as_ref).map_err(String::as_str), &names)
+        }
+        COMPARE => {
+            let rows = crate::results::serving::compared(data, &x, lang);
+            let years = x.scenario.cost_settings(data.catalog.fx.cny_per_usd).map_or(4.0, |e| e.cost.years);
+            report::serving::compared(lang, nf, rows.as_deref().map_err(String::as_str), years)
+        }
+        LLAMA => {
+            let run = crate::results::llama::run(data, &x, lang);
+            report::llama::panel(lang, nf, run.as_ref().map_err(String::as_str))
+        }
         _ => String::new(),
     }
 }
@@ -57,7 +81,9 @@ fn fit_table_rows(data: &Data, x: &Resolved, arg: &str, lang: Lang, nf: NumFmt) 
     let specs = &data.specs;
     let mut rows = fit_rows(specs, &required_by_count(&x.model.model, &x.workload), x.workload.gpus);
     sort_rows(&mut rows, specs, key, desc == "1");
-    report::fit_table::rows(lang, nf, specs, &rows, &x.scenario.gpu)
+    // The llama.cpp columns apply to inference (llama.cpp does not train).
+    let offload = if x.workload.mode == gpuplan_core::memory::Mode::Inference { crate::results::llama::per_card(data, x) } else { Vec::new() };
+    report::fit_table::rows(lang, nf, specs, &rows, &x.scenario.gpu, &offload)
 }
 
 #[cfg(test)]
@@ -85,7 +111,10 @@ mod tests {
             let got = panel_answer(&data, FIT_ROWS, &s.to_params(), &arg, Lang::En, NumFmt::default());
             let mut rows = fit_rows(&data.specs, &o.by_count, o.workload.gpus);
             sort_rows(&mut rows, &data.specs, key, desc);
-            assert_eq!(got, report::fit_table::rows(Lang::En, NumFmt::default(), &data.specs, &rows, &s.gpu));
+            let offload = crate::results::llama::per_card(&data, &from_link(&data, &s.to_params()).unwrap());
+            assert_eq!(offload.len(), data.specs.len());
+            assert!(offload.iter().any(|o| o.is_some_and(|o| o.fits && o.max_ctx > 0)));
+            assert_eq!(got, report::fit_table::rows(Lang::En, NumFmt::default(), &data.specs, &rows, &s.gpu, &offload));
             assert_eq!(got.matches("<tr").count(), data.specs.len());
         }
     }
@@ -107,6 +136,84 @@ mod tests {
             assert!(report::card_info::card_info(Lang::En, NumFmt::default(), g).contains(&got), "{}", g.id);
         }
         assert_eq!(panel_answer(&data, CARD_SOURCES, "", "no-such-card", Lang::En, NumFmt::default()), "");
+    }
+
+    /// Issue 13's case: Qwen3-30B-A3B at q4_k_m on a 12 GB card with 32 GiB of DDR5: part of
+    /// it in system RAM, a split, tokens/s and a largest context that the panel shows.
+    #[test]
+    fn the_llama_panel_shows_the_split_speed_and_largest_context() {
+        let data = crate::catalog::load();
+        let mut s = Scenario { preset: "qwen3-30b-a3b".into(), ..Scenario::default() };
+        s.set_weights(gpuplan_core::formats::WeightFormat::parse("q4_k_m", false).unwrap());
+        s.gpu = "nvidia-rtx-3060-12gb".into();
+        s.llama.host_ram = "32".into();
+        s.llama.host = "ddr5-5600-2ch".into();
+        let x = from_link(&data, &s.to_params()).unwrap();
+        let run = crate::results::llama::run(&data, &x, Lang::En).unwrap();
+        let r = &run.report;
+        assert!(r.acc.n_gpu_layers < run.n_layer + 1 || r.params.n_cpu_moe > 0, "does not fit whole on 12 GB: {:?}", r.params);
+        assert!(r.fits.iter().all(|f| *f) && r.host_fits);
+        assert!(r.tokens_per_s > 0.0 && r.max_ctx > 0);
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("data-testid=\"llama-split\"") && html.contains("tokens/s") && html.contains("data-testid=\"llama-host\""), "{html}");
+        assert!(html.contains(&format!("data-max-ctx=\"{}\"", r.max_ctx)));
+        // A 3090 + 4090 pair: one bar per card.
+        s.gpu = "nvidia-rtx-3090".into();
+        s.llama.gpu2 = "nvidia-rtx-4090".into();
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert_eq!(html.matches("data-testid=\"llama-device\"").count(), 2, "{html}");
+        // A wrong input is named, not a panic.
+        s.llama.gpu2 = "no-such-card".into();
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("llama-error") && html.contains("Second card"), "{html}");
+    }
+
+    /// A Mac: the wired limit, and the limit given against macOS's default.
+    #[test]
+    fn the_llama_panel_on_a_mac_shows_what_raising_the_wired_limit_changes() {
+        let data = crate::catalog::load();
+        let mut s = Scenario { preset: "qwen3-30b-a3b".into(), gpu: "apple-m4-pro-24gb".into(), ..Scenario::default() };
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("data-testid=\"wired-limit\"") && html.contains("iogpu.wired_limit_mb"), "{html}");
+        s.llama.wired_mb = "20000".into();
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("<table class=\"wired\"") && html.contains("macOS default limit"), "{html}");
+    }
+
+    /// Issue 14: a target-driven sizing with its chart, and four pinned options compared.
+    #[test]
+    fn sizing_to_a_target_and_four_pinned_options() {
+        let data = crate::catalog::load();
+        let mut s = Scenario { preset: "llama-3.1-8b".into(), ..Scenario::default() };
+        let hint = panel_answer(&data, SIZING, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(hint.contains("class=\"hint\"") && !hint.contains("<table"), "{hint}");
+        s.serving.ttft_ms = "2000".into();
+        s.serving.tpot_ms = "50".into();
+        s.serving.rps = "5".into();
+        let x = from_link(&data, &s.to_params()).unwrap();
+        let run = crate::results::serving::sizing(&data, &x, Lang::En).unwrap().unwrap();
+        assert!(run.rows.iter().any(|r| r.best.is_some_and(|p| p.tpot_s <= 0.05 && p.ttft_s <= 2.0)));
+        assert!(!run.curves.is_empty() && run.curves.iter().all(|c| !c.2.is_empty()));
+        let html = panel_answer(&data, SIZING, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("data-testid=\"sizing\"") && html.contains("data-testid=\"chart-latency\"><svg") && html.contains("TPOT 50 ms"), "{}", &html[..html.len().min(400)]);
+        // An impossible TPOT names the failed target.
+        s.serving.tpot_ms = "0.1".into();
+        let html = panel_answer(&data, SIZING, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains("data-failed=\"tpot\""), "{}", &html[..html.len().min(400)]);
+        s.serving.tpot_ms = "50".into();
+        s.serving.pinned = vec![
+            "nvidia-h100-sxm5-80gb:1:bf16:vllm:own".into(),
+            "nvidia-rtx-4090:2:bf16:vllm:own".into(),
+            "nvidia-h100-sxm5-80gb:1:bf16:vllm:rent".into(),
+            "nvidia-a100-sxm-80gb:1:int8:vllm:own".into(),
+        ];
+        let x = from_link(&data, &s.to_params()).unwrap();
+        assert_eq!(x.scenario.serving.pinned.len(), 4, "the link keeps the four options");
+        let rows = crate::results::serving::compared(&data, &x, Lang::En).unwrap();
+        assert_eq!(rows.len(), 4);
+        let html = panel_answer(&data, COMPARE, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert_eq!(html.matches("<tr class=").count(), 4, "{html}");
+        assert!(html.contains("data-testid=\"chart-compare\"><svg"));
     }
 
     #[test]

@@ -1,0 +1,80 @@
+// "On my card(s) and my RAM" (issue 13 §7): llama.cpp's split, tokens/s, the largest context,
+// mixed cards and a Mac's wired limit, written by the worker when the section is opened.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, servers, ready, shot } from './helpers.mjs';
+
+let browser, srv;
+before(async () => { browser = await launch(); srv = await servers(); });
+after(async () => { await browser?.close(); srv?.close(); });
+
+async function openLlama(hash, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${srv.appUrl}${hash}`);
+  await ready(page);
+  await page.locator('[data-testid="llama"] summary').click();
+  await page.waitForSelector('[data-testid="llama-result"], [data-testid="llama-error"]', { timeout: 20000 });
+  await page.locator('[data-testid="llama"]').scrollIntoViewIfNeeded();
+  return { context, page, errors };
+}
+
+test('Qwen3-30B-A3B q4_k_m on a 12 GB card with 32 GB DDR5: split, tokens/s, largest context', async () => {
+  const { context, page, errors } = await openLlama('#v=1&m=qwen3-30b-a3b&w=q4_k_m&g=nvidia-rtx-3060-12gb&hr=32&hp=ddr5-5600-2ch');
+  const r = page.locator('[data-testid="llama-result"]');
+  assert.match(await page.locator('[data-testid="llama-split"]').textContent(), /-ngl \d+ \/ \d+/);
+  assert.ok(Number(await r.getAttribute('data-tps')) > 0);
+  const maxCtx = Number(await r.getAttribute('data-max-ctx'));
+  assert.ok(maxCtx > 4096, `largest context ${maxCtx}`);
+  assert.match(await page.locator('[data-testid="llama-max-ctx"]').textContent(), /Largest context that fits/);
+  assert.equal(await page.locator('[data-testid="llama-device"]').count(), 1);
+  assert.equal(await page.locator('[data-testid="llama-host"]').getAttribute('data-fits'), 'yes');
+  // The context control goes up to the largest that fits and sets the page's context.
+  const ctl = page.locator('[data-testid="llama-ctx"]');
+  assert.equal(Number(await ctl.getAttribute('max')), maxCtx);
+  const half = String(512 + 256 * Math.floor((maxCtx / 2 - 512) / 256));
+  await ctl.fill(half);
+  await page.waitForFunction((v) => document.querySelector('[data-testid="context"]').value === v, half);
+  // The every-card table gains "fits with offload" and "largest context" (from the worker).
+  await page.locator('[data-testid="fit-table"]').scrollIntoViewIfNeeded();
+  const row = page.locator('[data-testid="fit-table"] tbody tr.chosen');
+  await row.waitFor({ state: 'attached' });
+  assert.match(await row.locator('td[data-col="offload"]').textContent(), /✓ -ngl \d+\/\d+/);
+  assert.ok(Number((await row.locator('td[data-col="max-ctx"]').textContent()).replace(/\D/g, '')) > 4096);
+  await page.screenshot({ path: '/work/shots/page/fit-table-offload-columns.png' });
+  await page.locator('[data-testid="llama"]').scrollIntoViewIfNeeded();
+  await shot(page, 'llama-qwen3-30b-a3b-3060-ddr5');
+  await page.screenshot({ path: '/work/shots/page/llama-desktop.png', fullPage: false });
+  assert.deepEqual(errors, []);
+  await context.close();
+  const phone = await openLlama('#v=1&m=qwen3-30b-a3b&w=q4_k_m&g=nvidia-rtx-3060-12gb&hr=32&hp=ddr5-5600-2ch', { width: 390, height: 844 });
+  await phone.page.locator('[data-testid="llama-result"]').scrollIntoViewIfNeeded();
+  await phone.page.screenshot({ path: '/work/shots/page/llama-phone.png' });
+  await phone.context.close();
+});
+
+test('a 3090 + 4090 pair shows both cards\' fit', async () => {
+  const { context, page } = await openLlama('#v=1&m=llama-3.3-70b&w=q4_k_m&g=nvidia-rtx-3090&g2=nvidia-rtx-4090&hr=64');
+  const devices = page.locator('[data-testid="llama-device"]');
+  assert.equal(await devices.count(), 2);
+  const labels = await devices.allTextContents();
+  assert.ok(labels[0].includes('3090') && labels[1].includes('4090'), labels.join(' | '));
+  for (const f of await devices.evaluateAll((ds) => ds.map((d) => d.dataset.fits))) assert.match(f, /^(yes|no)$/);
+  await page.screenshot({ path: '/work/shots/page/llama-3090-4090.png' });
+  await context.close();
+});
+
+test('a Mac shows the wired-memory limit and what raising it changes', async () => {
+  const { context, page } = await openLlama('#v=1&m=qwen3-30b-a3b&w=q4_k_m&g=apple-m4-pro-24gb');
+  assert.match(await page.locator('[data-testid="wired-limit"]').textContent(), /wired_limit_mb/);
+  await page.fill('[data-testid="wired-limit-mb"]', '20000');
+  await page.waitForSelector('table[data-testid="wired-limit"]', { timeout: 20000 });
+  const cells = await page.locator('table[data-testid="wired-limit"] td').allTextContents();
+  assert.equal(cells.length, 8);
+  assert.notEqual(cells[0], cells[1], 'the GPU may use more with the raised limit');
+  await page.locator('table[data-testid="wired-limit"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/work/shots/page/llama-mac-wired.png' });
+  await context.close();
+});
