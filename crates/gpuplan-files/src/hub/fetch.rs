@@ -393,7 +393,7 @@ impl Fetch {
         if !headed && self.r.host == Host::HuggingFace {
             if let Stage::Header { headed, size, .. } = &mut self.stage {
                 *headed = true;
-                *size = resp.linked_size.or(resp.content_length);
+                *size = resp.linked_size.or(resp.content_length).filter(|&s| s > 0);
             }
             return self.request();
         }
