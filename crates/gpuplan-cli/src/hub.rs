@@ -50,14 +50,14 @@ pub fn load(reference: &str, revision: Option<&str>, file: Option<&str>) -> Resu
     to_model(&r, fetched)
 }
 
-/// A `--revision` or `--hf-file` value, checked as the parser checks a link's.
+/// A `--revision` or `--hf-file` value, checked as the parser checks a link's (a revision may
+/// hold `/`: `refs/pr/3`).
 fn checked(flag: &str, v: &str) -> Result<String, InputError> {
-    let probe = format!("a/b/blob/{}/{}", if flag == "--revision" { v } else { "main" }, if flag == "--hf-file" { v } else { "x" });
-    let r = parse_ref(&probe).map_err(|e| match e {
+    let what = if flag == "--revision" { "revision" } else { "file path" };
+    gpuplan_files::hub::check_path(what, v).map_err(|e| match e {
         gpuplan_files::hub::RefError::BadPath(why) => InputError::new(flag, why),
-        e => InputError::new(flag, format!("\"{v}\": {e}")),
-    })?;
-    Ok(if flag == "--revision" { r.revision.unwrap_or_default() } else { r.file.unwrap_or_default() })
+        e => InputError::new(flag, e.to_string()),
+    })
 }
 
 /// Runs the plan of requests against the endpoint.

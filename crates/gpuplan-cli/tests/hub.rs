@@ -139,6 +139,9 @@ fn standard_hub() -> (Hub, usize) {
     let (gguf, header_len) = gguf_file();
     files.insert("/Org/Small-GGUF/resolve/main/small-Q4_K_M.gguf".into(), gguf);
     files.insert("/Org/Small-GGUF/resolve/v2/README.md".into(), b"# readme".to_vec());
+    // A pull request's revision, quoted as huggingface_hub quotes it (`safe=""`).
+    let cfg = std::fs::read(fixtures().join("Qwen/Qwen2.5-14B/config.json")).unwrap();
+    files.insert("/Qwen/Qwen2.5-14B/resolve/refs%2Fpr%2F3/config.json".into(), cfg);
     (hub(files), header_len)
 }
 
@@ -221,6 +224,10 @@ fn gated_missing_offline_and_blocked_exit_2_saying_what_to_do() {
     assert!(e.contains("no such model repo"), "{e}");
     let e = failure(&gpuplan(&hub.endpoint(), None, &["estimate", "--hf", "Org/Small-GGUF", "--hf-file", "other.gguf"]));
     assert!(e.contains("no file other.gguf"), "{e}");
+    // --revision with a '/': the config is read at that revision (no index there: no weights).
+    let e = failure(&gpuplan(&hub.endpoint(), None, &["estimate", "--hf", "Qwen/Qwen2.5-14B", "--revision", "refs/pr/3"]));
+    assert!(e.contains("neither model.safetensors.index.json nor model.safetensors"), "{e}");
+    assert!(hub.seen().iter().any(|s| s.path == "/Qwen/Qwen2.5-14B/resolve/refs%2Fpr%2F3/config.json"));
     let e = failure(&gpuplan(&hub.endpoint(), None, &["estimate", "--hf", "Org/Small-GGUF", "--revision", "v2"]));
     assert!(e.contains("no config.json") && e.contains("--hf-file"), "a GGUF-only repo asks for the file: {e}");
     // No network: nothing listens on the endpoint's port.

@@ -226,8 +226,9 @@ fn short(s: &str) -> String {
     out
 }
 
-/// A revision or file path: decoded, printable, no empty, `.` or `..` segment, bounded.
-fn check_path(what: &str, s: &str) -> Result<String, RefError> {
+/// A revision or file path (`what` names it in messages): decoded, printable, no empty, `.` or
+/// `..` segment, bounded. Used for links and for the CLI's `--revision` / `--hf-file`.
+pub fn check_path(what: &str, s: &str) -> Result<String, RefError> {
     let s = percent_decode(s).ok_or_else(|| RefError::BadPath(format!("the {what} is not UTF-8 once decoded")))?;
     if s.is_empty() || s.len() > MAX_PATH_LEN {
         return Err(RefError::BadPath(format!("the {what} is {} characters; 1 to {MAX_PATH_LEN} are allowed", s.len())));
