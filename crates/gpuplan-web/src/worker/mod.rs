@@ -14,11 +14,18 @@
 //!   with the export's text ([`answers::export_answer`]; empty when the scenario has errors).
 //! - `{op: "evidence", id, lang, group, decimal}` → `{op: "evidence", id, json}` with the
 //!   "How we know" section's HTML ([`answers::evidence_answer`]).
+//! - `{op: "hub", id, lang, ref, hub}` → `{op: "files", id, json}`: the model `ref` names (a
+//!   Hub id or link), fetched from the Hub when the person pressed Fetch ([`hub`]; `hub` is the
+//!   link's `hub` parameter, a loopback stand-in for the tests), answered as a drop is.
 //!
 //! `params` is the scenario's link form: the worker reads the scenario exactly as a shared link
 //! is read, so page and worker cannot disagree on the inputs.
 
 pub mod answers;
+pub mod hub;
+
+#[cfg(target_arch = "wasm32")]
+mod hub_fetch;
 
 #[cfg(target_arch = "wasm32")]
 mod messages;
