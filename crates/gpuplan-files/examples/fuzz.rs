@@ -780,7 +780,7 @@ const HUB_ERROR_SEEDS: &[&str] = &[
 fn fuzz_hub_fetch(inputs: u64, rng: &mut Rng) -> Stats {
     use gpuplan_files::hub::fetch::{Fetch, Method, Response, Step};
     use gpuplan_files::hub::parse_ref;
-    let refs: Vec<_> = HUB_REF_SEEDS.iter().filter_map(|r| parse_ref(r).ok()).chain([parse_ref("a/b/blob/main/m.safetensors").unwrap(), parse_ref("modelscope.cn/models/a/b").unwrap()]).collect();
+    let refs: Vec<_> = HUB_REF_SEEDS.iter().filter_map(|r| parse_ref(r).ok()).chain([parse_ref("a/b/blob/main/m.safetensors").unwrap(), parse_ref("a/b/blob/main/m-00002-of-00002.gguf").unwrap(), parse_ref("modelscope.cn/models/a/b").unwrap()]).collect();
     let mut bodies: Vec<Vec<u8>> = vec![SAFETENSORS_CONFIG.as_bytes().to_vec(), INDEX_SEED.as_bytes().to_vec(), br#"{"metadata":{},"weight_map":{"a":"s-1.safetensors","b":"../s.safetensors"}}"#.to_vec()];
     bodies.extend(safetensors_seeds());
     bodies.extend(gguf_seeds());

@@ -8,7 +8,7 @@
 //!   the weight bytes); without an index, `model.safetensors`'s header (and, for an index
 //!   without `total_size`, each shard's header);
 //! * a `.safetensors` file: `config.json`, then that file's header;
-//! * a `.gguf` file: its header only.
+//! * a `.gguf` file: its header only (each part's, for a part of a split set).
 //!
 //! A header is read as the dropped-file path reads it: on the Hub a `HEAD` first (its size:
 //! `X-Linked-Size` for files in LFS/Xet, else `Content-Length`; and an early, cheap error for
@@ -232,6 +232,26 @@ fn kind_of(file: &str) -> Option<Kind> {
     }
 }
 
+/// Most parts of a split GGUF read (llama.cpp's `gguf-split` names them
+/// `NAME-00001-of-00003.gguf`, `examples/gguf-split/gguf-split.cpp` `split_path`).
+pub const MAX_SPLIT_PARTS: usize = 256;
+
+/// `dir/NAME-0000k-of-0000N.gguf` → every part's path, in order (the same width of digits);
+/// `None` for a file that is not part of a split set.
+pub fn split_parts(file: &str) -> Option<Vec<String>> {
+    let stem = file.strip_suffix(".gguf")?;
+    let (head, of) = stem.rsplit_once("-of-")?;
+    let (base, k) = head.rsplit_once('-')?;
+    if of.is_empty() || of.len() > 5 || k.len() != of.len() || !of.bytes().chain(k.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: usize = of.parse().ok()?;
+    if !(2..=MAX_SPLIT_PARTS).contains(&n) {
+        return None;
+    }
+    Some((1..=n).map(|i| format!("{base}-{i:0w$}-of-{of}.gguf", w = of.len())).collect())
+}
+
 impl Fetch {
     /// The plan for `r`, and its first step.
     pub fn start(r: HubRef) -> (Fetch, Step) {
@@ -250,6 +270,14 @@ impl Fetch {
             },
         };
         let mut fetch = Fetch { r, stage, queue: VecDeque::new(), out: Fetched::default(), requests: 0, asked: None };
+        // A part of a split GGUF: every part's header, from the first.
+        if let Some(parts) = fetch.r.file.as_deref().filter(|f| kind_of(f) == Some(Kind::Gguf)).and_then(split_parts) {
+            fetch.queue = parts.into();
+            return match fetch.next_header() {
+                Step::Done(_) => (fetch, Step::Failed(FetchError::NotAModelFile { file: String::new() })),
+                step => (fetch, step),
+            };
+        }
         let step = fetch.request();
         (fetch, step)
     }
@@ -373,7 +401,8 @@ impl Fetch {
     fn next_header(&mut self) -> Step {
         match self.queue.pop_front() {
             Some(file) => {
-                self.stage = Stage::Header { file, kind: Kind::Safetensors, have: Vec::new(), need: 0, size: None, headed: false, fallback: false };
+                let kind = kind_of(&file).unwrap_or(Kind::Safetensors);
+                self.stage = Stage::Header { file, kind, have: Vec::new(), need: 0, size: None, headed: false, fallback: false };
                 self.request()
             }
             None => Step::Done(core::mem::take(&mut self.out)),

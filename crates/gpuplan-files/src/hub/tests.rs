@@ -258,3 +258,24 @@ fn a_server_that_ignores_range_is_read_only_as_far_as_asked() {
         s => panic!("{s:?}"),
     }
 }
+
+#[test]
+fn a_part_of_a_split_gguf_reads_every_part() {
+    use super::fetch::split_parts;
+    assert_eq!(split_parts("Q4/m-00002-of-00003.gguf").unwrap(), vec!["Q4/m-00001-of-00003.gguf", "Q4/m-00002-of-00003.gguf", "Q4/m-00003-of-00003.gguf"]);
+    for single in ["m.gguf", "m-1-of-00003.gguf", "m-00001-of-00001.gguf", "m-00001-of-x.gguf", "m-00001-of-99999.gguf", "m-00001-of-00002.safetensors"] {
+        assert_eq!(split_parts(single), None, "{single}");
+    }
+    let part = |no: u16| {
+        let b = GgufBuilder::new(3).split(no, 2, 2);
+        let b = if no == 0 { b.meta_str("general.architecture", "llama") } else { b };
+        b.tensor(&format!("t{no}"), GgmlType::Q8_0, &[64, 2]).build_header()
+    };
+    let mut repo = Repo { files: vec![("m-00001-of-00002.gguf", part(0)), ("m-00002-of-00002.gguf", part(1))], gated: false, log: vec![] };
+    let got = repo.run(hf("m/x", None, Some("m-00002-of-00002.gguf"))).unwrap();
+    assert_eq!(got.gguf.len(), 2);
+    assert_eq!(got.files, vec!["m-00001-of-00002.gguf", "m-00002-of-00002.gguf"]);
+    assert!(crate::merge_splits(got.gguf).is_ok());
+    let mut repo = Repo { files: vec![("m-00001-of-00002.gguf", part(0))], gated: false, log: vec![] };
+    assert_eq!(repo.run(hf("m/x", None, Some("m-00001-of-00002.gguf"))).unwrap_err().kind(), "file_not_found");
+}
