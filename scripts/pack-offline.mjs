@@ -100,10 +100,17 @@ let workerGlue;
 // The page's Content-Security-Policy: its own files ('self'), the inline scripts and styles it
 // ships by their SHA-256, WebAssembly compilation ('wasm-unsafe-eval': WebAssembly.instantiate
 // needs it, 'self' does not cover it), the single file's blob: worker, data:/blob: images (the
-// favicon, the PNG export), and connections to its own origin only. Style attributes stay
+// favicon, the PNG export), and connections to its own origin (and the Hub: `hub`). Style attributes stay
 // allowed (style-src-attr): the memory bar's segment widths are `style="width:…%"`. The policy
 // goes right after <meta charset>, before any script.
-function withCsp(doc) {
+// The Hub, reached only when the person presses Fetch, by the worker: huggingface.co, the CDNs
+// its resolve/ URLs redirect to (cas-bridge.xethub.hf.co, cdn-lfs*.hf.co), and ModelScope (its
+// API on www.modelscope.cn, its CDN cdn-lfs-cn-1.modelscope.cn). Only the single file's policy
+// needs them: its blob: worker runs under the page's policy, while the hosted page's worker,
+// loaded from its own URL, runs under its own response's (none from a static host).
+const HUB_HOSTS = ' https://huggingface.co https://*.hf.co https://*.modelscope.cn';
+
+function withCsp(doc, hub = false) {
   const sha = (text) => `'sha256-${crypto.createHash('sha256').update(text, 'utf8').digest('base64')}'`;
   const scripts = [...doc.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)]
     .filter((m) => !/\bsrc=/.test(m[1]) && !/type="text\/plain"/.test(m[1]) && m[2].length > 0)
@@ -115,7 +122,7 @@ function withCsp(doc) {
     `style-src 'self' ${styles.join(' ')}`.trim(),
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data: blob:",
-    "connect-src 'self'",
+    `connect-src 'self'${hub ? HUB_HOSTS : ''}`,
     "worker-src 'self' blob:",
     "manifest-src 'self'",
     "base-uri 'none'",
@@ -166,7 +173,7 @@ const bytes = await new Response(new Blob([gz]).stream().pipeThrough(new Decompr
 await __wbg_init({ module_or_path: bytes });
 </script>
 `;
-single = withCsp(single.replace('</body>', () => `${workerTag}${loader}</body>`));
+single = withCsp(single.replace('</body>', () => `${workerTag}${loader}</body>`), true);
 fs.writeFileSync(path.join(dist, 'gpuplan-offline.html'), single);
 html = withCsp(html);
 fs.writeFileSync(path.join(dist, 'index.html'), html);

@@ -11,6 +11,7 @@ use gpuplan_core::{estimate, json, Arch, Estimate, InputError};
 mod catalog_cmds;
 mod compare_cmd;
 mod files;
+mod hub;
 
 const USAGE: &str = "gpuplan — LLM GPU memory, speed and cost planner
 
@@ -75,6 +76,7 @@ pub fn load_model(a: &EstimateArgs) -> Result<(Model, Option<gpuplan_core::Weigh
         ModelSource::Gguf(path) => files::load_gguf(path),
         ModelSource::Safetensors(path) => files::load_safetensors(path, a.config.as_deref()),
         ModelSource::Preset(id) => Ok((Model::new(preset_arch(id)?), None)),
+        ModelSource::Hub { reference, revision, file } => hub::load(reference, revision.as_deref(), file.as_deref()),
     }
 }
 

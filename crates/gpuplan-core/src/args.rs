@@ -16,6 +16,24 @@ pub enum ModelSource {
     Gguf(String),
     Safetensors(String),
     Preset(String),
+    /// `--hf OWNER/NAME|URL [--revision R] [--hf-file FILE]`: a model on the Hugging Face Hub
+    /// (or ModelScope), read over the network by the CLI (`gpuplan_files::hub`).
+    Hub { reference: String, revision: Option<String>, file: Option<String> },
+}
+
+impl ModelSource {
+    /// Whether the model is a GGUF file (`--gguf`, or `--hf … --hf-file X.gguf`): its default
+    /// weights are `q4_k_m`, its KV cache fp16 and its engine llama.cpp.
+    pub fn is_gguf(&self) -> bool {
+        match self {
+            ModelSource::Gguf(_) => true,
+            ModelSource::Hub { reference, file, .. } => {
+                let f = file.as_deref().unwrap_or(reference).to_ascii_lowercase();
+                f.ends_with(".gguf") || f.contains(".gguf?")
+            }
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -41,7 +59,8 @@ pub struct EstimateArgs {
     pub host: Option<String>,
 }
 
-pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH | --safetensors PATH [--config PATH] | --preset ID)
+pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH | --safetensors PATH [--config PATH] | --preset ID
+    | --hf OWNER/NAME|URL [--revision R] [--hf-file FILE.gguf])
     [--mode inference|full|pretrain|lora|qlora] [--weights FORMAT] [--double-quant]
     [--kv-cache FORMAT] [--batch N] [--prompt N] [--new-tokens N] [--images N] [--seq N]
     [--precision bf16|mixed] [--optimizer adamw|adamw8bit|sgd|adafactor|lion] [--grad-ckpt]
@@ -69,7 +88,10 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     --gpu-memory-utilization 0.9; --gpu-layers all; --double-quant off; --static-cache off (transformers' DynamicCache).
   On an Apple --gpu the GPU may use macOS's default wired limit (2/3 of the RAM up to 32 GiB,
     3/4 above); --wired-limit-mb N is `sudo sysctl iogpu.wired_limit_mb=N` (0 = the default, at
-    most the RAM in MiB). --host ID: a host memory preset (`gpuplan hosts` lists them).";
+    most the RAM in MiB). --host ID: a host memory preset (`gpuplan hosts` lists them).
+  --hf reads config.json and the safetensors index (or a GGUF's header, by Range) from
+    $HF_ENDPOINT (default https://huggingface.co), with $HF_TOKEN as a Bearer token when set;
+    --revision defaults to main. Only --hf uses the network.";
 
 /// A whole number with no bound of its own (the core's checks bound it).
 fn number(flag: &str, v: &str) -> Result<u64, InputError> {
@@ -100,6 +122,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     let mut gpu_memory_given = false;
     let mut kv_v: Option<String> = None;
     let mut host_ram_gb: Option<f64> = None;
+    let (mut hf_revision, mut hf_file): (Option<String>, Option<String>) = (None, None);
     let mut it = args.iter().peekable();
     while let Some(&flag) = it.next() {
         let mut value = |name: &str| -> Result<String, InputError> {
@@ -128,6 +151,9 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--gguf" => model = Some(ModelSource::Gguf(value(flag)?)),
             "--safetensors" => model = Some(ModelSource::Safetensors(value(flag)?)),
             "--preset" => model = Some(ModelSource::Preset(value(flag)?)),
+            "--hf" => model = Some(ModelSource::Hub { reference: value(flag)?, revision: None, file: None }),
+            "--revision" => hf_revision = Some(value(flag)?),
+            "--hf-file" => hf_file = Some(value(flag)?),
             "--mode" => {
                 w.mode = Mode::parse(&value(flag)?)?;
                 saw_mode = true;
@@ -211,11 +237,17 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             }
         }
     }
-    let model = model.ok_or_else(|| InputError::new("--config", "a model is required: --config PATH, --gguf PATH, --safetensors PATH or --preset ID"))?;
+    let mut model = model.ok_or_else(|| InputError::new("--config", "a model is required: --config PATH, --gguf PATH, --safetensors PATH, --preset ID or --hf OWNER/NAME"))?;
+    match &mut model {
+        ModelSource::Hub { revision, file, .. } => (*revision, *file) = (hf_revision, hf_file),
+        _ if hf_revision.is_some() => return Err(InputError::new("--revision", "goes with --hf OWNER/NAME (the revision of a Hub repo)")),
+        _ if hf_file.is_some() => return Err(InputError::new("--hf-file", "goes with --hf OWNER/NAME (a file of a Hub repo; a local file is --gguf PATH)")),
+        _ => {}
+    }
     if !saw_mode {
         w.mode = Mode::Inference;
     }
-    let default_weights = if matches!(model, ModelSource::Gguf(_)) { "q4_k_m" } else if w.mode == Mode::Qlora { "nf4" } else { "bf16" };
+    let default_weights = if model.is_gguf() { "q4_k_m" } else if w.mode == Mode::Qlora { "nf4" } else { "bf16" };
     let weights_name = weights.unwrap_or_else(|| default_weights.to_string());
     // Double quantisation only when asked, QLoRA included: transformers' BitsAndBytesConfig
     // defaults `bnb_4bit_use_double_quant=False` (src/transformers/utils/quantization_config.py),
@@ -224,7 +256,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     w.weights = WeightFormat::parse(&weights_name, double_quant)?;
     // `--kv-cache auto` is vLLM's and SGLang's spelling of "the model's dtype": the default.
     let kv = kv.filter(|k| k != "auto");
-    let gguf = matches!(w.weights, WeightFormat::Gguf(_)) || matches!(model, ModelSource::Gguf(_));
+    let gguf = matches!(w.weights, WeightFormat::Gguf(_)) || model.is_gguf();
     if (gguf || w.llama_cpp.runtime.is_some()) && !args.contains(&"--engine") {
         w.engine = Engine::LlamaCpp;
     }

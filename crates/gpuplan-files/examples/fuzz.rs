@@ -5,7 +5,9 @@
 //! ```
 //!
 //! Targets: `parse_gguf`, `parse_safetensors`, `parse_index_json`, `config_json` (the JSON
-//! reader and `Arch::from_config_json`) and `merge_splits`, each
+//! reader and `Arch::from_config_json`), `merge_splits`, and the Hub's: `hub_ref` (what a
+//! person types), `content_range`, `hub_error_body` (what the Hub answers) and `hub_fetch` (the
+//! plan of requests driven by random statuses, headers and mutated bodies), each
 //! fed `INPUTS_PER_TARGET` inputs (default 1,000,000). Seeds are valid files made with the
 //! crate's builders; each input applies 1–4 mutations (bit flips, bytes set to 0/0xFF/0x7F/
 //! 0x80, truncation, splicing with another seed, u32/u64 fields overwritten with boundary
@@ -743,6 +745,139 @@ fn fuzz_merge(inputs: u64, rng: &mut Rng) -> Stats {
     stats
 }
 
+// ---------------------------------------------------------------------------------------
+// The Hub: what a person types, what the Hub answers, and the plan of requests
+// ---------------------------------------------------------------------------------------
+
+/// References as people type them (ids, links of every form the parser reads).
+const HUB_REF_SEEDS: &[&str] = &[
+    "Qwen/Qwen3-30B-A3B",
+    "https://huggingface.co/Qwen/Qwen2.5-14B",
+    "https://huggingface.co/Qwen/Qwen2.5-14B/tree/refs%2Fpr%2F3",
+    "https://huggingface.co/unsloth/Qwen3-8B-GGUF/blob/main/Qwen3-8B-Q4_K_M.gguf",
+    "hf.co/unsloth/Qwen3-8B-GGUF/resolve/abc/sub/x%20y.gguf?download=true",
+    "https://huggingface.co/unsloth/Q-GGUF?show_file_info=Q-UD-Q3_K_XL.gguf",
+    "https://modelscope.cn/models/Qwen/Qwen2.5-7B-Instruct/file/view/master/config.json",
+    "https://huggingface.co/datasets/a/b",
+];
+const HUB_REF_DICTIONARY: &[&[u8]] = &[
+    b"https://", b"huggingface.co/", b"hf.co/", b"modelscope.cn/models/", b"/blob/", b"/resolve/", b"/tree/",
+    b"/file/view/", b"%2F", b"%", b"%FF", b"..", b"--", b"?show_file_info=", b"#", b".gguf", b".safetensors", b"/",
+];
+/// `Content-Range` values.
+const CONTENT_RANGE_SEEDS: &[&str] = &["bytes 0-7/1234", "bytes 8-4194311/9000000000", "bytes 0-0/*", "bytes 18446744073709551614-18446744073709551614/18446744073709551615"];
+/// Error answers of the Hub and ModelScope.
+const HUB_ERROR_SEEDS: &[&str] = &[
+    r#"{"error":"Access to model meta-llama/Llama-3.1-8B is restricted. You must have access to it and be authenticated to access it. Please log in."}"#,
+    r#"{"error":["Repository Not Found"]}"#,
+    r#"{"Code":10010205001,"Message":"model not found","RequestId":"x","Success":false}"#,
+    "Entry not found",
+    "<html><body>502 Bad Gateway</body></html>",
+];
+
+/// The plan of requests ([`gpuplan_files::hub::fetch::Fetch`]) against answers made of random
+/// statuses, headers and (mutated) bodies: configs, indexes, safetensors and GGUF headers.
+fn fuzz_hub_fetch(inputs: u64, rng: &mut Rng) -> Stats {
+    use gpuplan_files::hub::fetch::{Fetch, Method, Response, Step};
+    use gpuplan_files::hub::parse_ref;
+    let refs: Vec<_> = HUB_REF_SEEDS.iter().filter_map(|r| parse_ref(r).ok()).chain([parse_ref("a/b/blob/main/m.safetensors").unwrap(), parse_ref("a/b/blob/main/m-00002-of-00002.gguf").unwrap(), parse_ref("modelscope.cn/models/a/b").unwrap()]).collect();
+    let mut bodies: Vec<Vec<u8>> = vec![SAFETENSORS_CONFIG.as_bytes().to_vec(), INDEX_SEED.as_bytes().to_vec(), br#"{"metadata":{},"weight_map":{"a":"s-1.safetensors","b":"../s.safetensors"}}"#.to_vec()];
+    bodies.extend(safetensors_seeds());
+    bodies.extend(gguf_seeds());
+    bodies.extend(HUB_ERROR_SEEDS.iter().map(|s| s.as_bytes().to_vec()));
+    const STATUSES: &[u16] = &[200, 200, 200, 206, 206, 206, 0, 301, 401, 403, 404, 416, 429, 500];
+    const CODES: &[&str] = &["GatedRepo", "RepoNotFound", "RevisionNotFound", "EntryNotFound", ""];
+    let mut stats = Stats::default();
+    let start = Instant::now();
+    for index in 0..inputs {
+        let r = rng.pick(&refs).clone();
+        set_current("hub_fetch", index, r.repo.as_bytes());
+        let mut script: Vec<(u16, usize, u64)> = (0..12).map(|_| (*rng.pick(STATUSES), rng.below(bodies.len()), rng.next())).collect();
+        let mut mutated: Vec<Vec<u8>> = Vec::new();
+        for _ in 0..3 {
+            let mut b = rng.pick(&bodies).clone();
+            mutate(rng, &mut b, &bodies, JSON_DICTIONARY);
+            mutated.push(b);
+        }
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            let (mut f, mut step) = Fetch::start(r);
+            let mut turn = 0usize;
+            loop {
+                match step {
+                    Step::Send(req) => {
+                        let (status, body_i, bits) = script.get(turn).copied().unwrap_or((206, 0, turn as u64));
+                        turn += 1;
+                        if turn > 4 * gpuplan_files::hub::fetch::MAX_REQUESTS as usize {
+                            panic!("the plan did not end after {turn} answers");
+                        }
+                        let body = if bits % 3 == 0 { &mutated[(bits as usize / 3) % 3] } else { &bodies[body_i] };
+                        let (a, b) = req.range.unwrap_or((0, u64::MAX - 1));
+                        // Mostly a faithful 206 of the asked range, sometimes something else.
+                        let faithful = bits % 4 != 1;
+                        let slice: Vec<u8> = if req.method == Method::Head { Vec::new() } else if faithful && status == 206 {
+                            body.get(a.min(body.len() as u64) as usize..(b.saturating_add(1)).min(body.len() as u64).max(a.min(body.len() as u64)) as usize).unwrap_or(&[]).to_vec()
+                        } else {
+                            body[..body.len().min(req.max_body.min(1 << 20) as usize)].to_vec()
+                        };
+                        let total = if bits % 5 == 0 { bits >> 8 } else { body.len() as u64 };
+                        let content_range = match bits % 7 {
+                            0 => None,
+                            1 => Some(format!("bytes {}-{}/{}", bits % 100, bits % 1000, total)),
+                            _ => Some(format!("bytes {a}-{}/{total}", a + (slice.len() as u64).max(1) - 1)),
+                        };
+                        let code = *rng_free_pick(CODES, bits);
+                        step = f.answer(Response {
+                            status,
+                            body: slice,
+                            content_range,
+                            content_length: (bits % 11 != 0).then_some(total),
+                            linked_size: (bits % 13 == 0).then_some(bits >> 4),
+                            error_code: (!code.is_empty() && status >= 400).then(|| code.to_string()),
+                            error_message: None,
+                        });
+                    }
+                    Step::Done(d) => return Ok(d.files.len()),
+                    Step::Failed(e) => return Err(e.kind()),
+                }
+            }
+        }));
+        script.clear();
+        stats.record(outcome, |e| e);
+    }
+    stats.elapsed = start.elapsed();
+    stats
+}
+
+/// A deterministic pick from `bits` (inside the caught closure, which cannot borrow the RNG).
+fn rng_free_pick<T>(items: &[T], bits: u64) -> &T {
+    &items[((bits >> 17) % items.len() as u64) as usize]
+}
+
+fn fuzz_hub_text(inputs: u64, rng: &mut Rng) -> Vec<Stats> {
+    use gpuplan_files::hub::{error_message, parse_content_range, parse_ref, HF_ENDPOINT};
+    let mut all = Vec::new();
+    let seeds: Vec<Vec<u8>> = HUB_REF_SEEDS.iter().map(|s| s.as_bytes().to_vec()).collect();
+    let target = ByteTarget { name: "hub_ref", seeds: &seeds, dictionary: HUB_REF_DICTIONARY, fix_length_prefix: false, json_from: None };
+    let stats = fuzz_bytes(&target, inputs, rng, |bytes: &[u8]| {
+        let text = core::str::from_utf8(bytes).map_err(|_| "utf-8")?;
+        let r = parse_ref(text).map_err(|e| e.kind())?;
+        Ok::<_, &str>(r.file_url(HF_ENDPOINT, r.file.as_deref().unwrap_or("config.json")))
+    }, |e| e);
+    stats.print("hub_ref (parse_ref + file_url)");
+    all.push(stats);
+    let seeds: Vec<Vec<u8>> = CONTENT_RANGE_SEEDS.iter().map(|s| s.as_bytes().to_vec()).collect();
+    let target = ByteTarget { name: "content_range", seeds: &seeds, dictionary: &[b"bytes ", b"-", b"/", b"*", b"18446744073709551615"], fix_length_prefix: false, json_from: None };
+    let stats = fuzz_bytes(&target, inputs, rng, |bytes: &[u8]| core::str::from_utf8(bytes).ok().and_then(parse_content_range).ok_or("none"), |e| e);
+    stats.print("content_range");
+    all.push(stats);
+    let seeds: Vec<Vec<u8>> = HUB_ERROR_SEEDS.iter().map(|s| s.as_bytes().to_vec()).collect();
+    let target = ByteTarget { name: "hub_error_body", seeds: &seeds, dictionary: JSON_DICTIONARY, fix_length_prefix: false, json_from: Some(0) };
+    let stats = fuzz_bytes(&target, inputs, rng, |bytes: &[u8]| error_message(bytes).ok_or("none"), |e| e);
+    stats.print("hub_error_body");
+    all.push(stats);
+    all
+}
+
 /// The config paired with fuzzed safetensors headers.
 const SAFETENSORS_CONFIG: &str = r#"{"model_type":"llama","hidden_size":256,"num_hidden_layers":2,"num_attention_heads":4,"intermediate_size":512,"vocab_size":1000}"#;
 
@@ -857,6 +992,11 @@ fn main() {
 
     let stats = fuzz_merge(inputs, &mut rng);
     stats.print("merge_splits");
+    all.push(stats);
+
+    all.extend(fuzz_hub_text(inputs, &mut rng));
+    let stats = fuzz_hub_fetch(inputs, &mut rng);
+    stats.print("hub_fetch (the plan of requests against random answers)");
     all.push(stats);
 
     let panics: u64 = all.iter().map(|s| s.panics).sum();

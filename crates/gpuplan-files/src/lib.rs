@@ -16,7 +16,9 @@
 //! * [`gguf`]: GGUF v2/v3 headers (llama.cpp), `GgmlType` block sizes, split merging,
 //!   and [`gguf::builder`] to write small valid GGUF files;
 //! * [`safetensors`]: safetensors headers, `model.safetensors.index.json`, quantization
-//!   hints, and [`safetensors::builder`].
+//!   hints, and [`safetensors::builder`];
+//! * [`hub`]: a Hub id or link → repo, revision and file, and the plan of requests that reads
+//!   its config and headers (a state machine; the caller does the HTTP).
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -24,6 +26,7 @@
 extern crate alloc;
 
 pub mod gguf;
+pub mod hub;
 pub mod json;
 pub mod model;
 pub mod safetensors;

@@ -313,9 +313,9 @@ table! {
         "貼到你的頁面中。框架會自動調整高度，不會出現捲軸。";
     Close => "Close", "关闭", "關閉";
     OpenFull => "Open the full planner", "打开完整规划器", "開啟完整規劃器";
-    FooterPrivacy => "Runs entirely in your browser: what you type or drop never leaves this page.",
-        "完全在浏览器中运行：你输入或拖入的内容不会离开本页。",
-        "完全在瀏覽器中執行：你輸入或拖入的內容不會離開本頁。";
+    FooterPrivacy => "Runs entirely in your browser: what you type or drop never leaves this page (a Hub id goes to the Hub on Fetch).",
+        "完全在浏览器中运行：你输入或拖入的内容不会离开本页（Hub ID 仅在点击“获取”时发往 Hub）。",
+        "完全在瀏覽器中執行：你輸入或拖入的內容不會離開本頁（Hub ID 僅在按下「取得」時送往 Hub）。";
     FooterData => "GPU specs and prices come from the sources shown next to each card; prices are indicative.",
         "显卡规格与价格来自各卡旁标注的来源；价格仅供参考。",
         "顯示卡規格與價格來自各卡旁標註的來源；價格僅供參考。";
@@ -373,6 +373,8 @@ table! {
     ProfileNone => "— choose —", "— 选择 —", "— 選擇 —";
     Interconnect => "Interconnect", "互联", "互連";
     Support => "Precision support", "精度支持", "精度支援";
+    HubRef => "Hugging Face id or link", "Hugging Face 模型 ID 或链接", "Hugging Face 模型 ID 或連結";
+    Fetch => "Fetch", "获取", "取得";
 }
 
 table! {

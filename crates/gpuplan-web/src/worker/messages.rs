@@ -34,6 +34,16 @@ pub fn start() {
         let msg = ev.data();
         let op = get_str(&msg, "op");
         let lang = Lang::from_tag(&get_str(&msg, "lang")).unwrap_or_default();
+        if op == "hub" {
+            // Network requests: answered later, as a drop is (`files`).
+            let (reply_to, text, hub) = (reply_to.clone(), get_str(&msg, "ref"), get_str(&msg, "hub"));
+            let id = get(&msg, "id").and_then(|v| v.as_f64()).unwrap_or(0.0);
+            wasm_bindgen_futures::spawn_local(async move {
+                let json = super::hub_fetch::run(lang, &text, &hub).await;
+                let _ = reply_to.post_message(&platform::request("files", id, &[("json", json.into())]));
+            });
+            return;
+        }
         let json = match op.as_str() {
             "files" => files_reply(&msg, lang),
             "plan" => plan_reply(data, &get_str(&msg, "params"), lang, num_fmt(&msg)),

@@ -17,12 +17,19 @@
 //! - `{op: "panel", id, panel, arg, lang, group, decimal, params}` → `{op: "panel", id, json}`
 //!   with the panel's HTML/SVG ([`panels::panel_answer`]): the generic path of every panel the
 //!   worker writes for the page (`view::worker_panel` on the page's side).
+//! - `{op: "hub", id, lang, ref, hub}` → `{op: "files", id, json}`: the model `ref` names (a
+//!   Hub id or link), fetched from the Hub when the person pressed Fetch ([`hub`]; `hub` is the
+//!   link's `hub` parameter, a loopback stand-in for the tests), answered as a drop is.
 //!
 //! `params` is the scenario's link form: the worker reads the scenario exactly as a shared link
 //! is read, so page and worker cannot disagree on the inputs.
 
 pub mod answers;
 pub mod panels;
+pub mod hub;
+
+#[cfg(target_arch = "wasm32")]
+mod hub_fetch;
 
 #[cfg(target_arch = "wasm32")]
 mod messages;
