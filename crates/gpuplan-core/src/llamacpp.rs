@@ -578,12 +578,17 @@ impl Graph<'_> {
     /// router's logits and its softmax for MoE, with the masks still alive.
     fn layer_peak(&self, l: &Layer) -> u64 {
         let t = self.n_tokens;
+        let ffn = t.saturating_mul(2 * self.shape.n_embd + 2 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32);
+        self.attn_stage(l).max(ffn).saturating_add(self.masks())
+    }
+
+    /// The attention stage's intermediates of [`Graph::layer_peak`], masks aside.
+    fn attn_stage(&self, l: &Layer) -> u64 {
+        let t = self.n_tokens;
         let e = self.shape.n_embd;
         let n_kv = if l.swa { self.swa_cells } else { self.n_kv };
         let scores = if self.p.flash_attn { 0 } else { n_kv.saturating_mul(t).saturating_mul(l.n_head).saturating_mul(F32) };
-        let attn = t.saturating_mul(4 * e + l.q_width + l.k_width + l.v_width + 4).saturating_mul(F32).saturating_add(scores);
-        let ffn = t.saturating_mul(2 * e + 2 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32);
-        attn.max(ffn).saturating_add(self.masks())
+        t.saturating_mul(4 * e + l.q_width + l.k_width + l.v_width + 4).saturating_mul(F32).saturating_add(scores)
     }
 
     /// A GPU's peak in one layer: [`Graph::layer_peak`] plus what only a device holds. The
@@ -595,8 +600,16 @@ impl Graph<'_> {
     /// `LLM_FFN_SILU` + `LLM_FFN_PAR`). Seen in llama-server's own logs, whose logits no
     /// longer hide the layers (`data/llamacpp/published-logs.csv`).
     fn device_layer_peak(&self, l: &Layer) -> u64 {
+        let (attn, ffn) = self.device_stages(l);
+        attn.max(ffn)
+    }
+
+    /// [`Graph::device_layer_peak`]'s attention and FFN stages, each with what the device
+    /// holds throughout (masks and copied inputs): a weight the scheduler copies in for one
+    /// stage's matmuls adds to that stage only.
+    fn device_stages(&self, l: &Layer) -> (u64, u64) {
         let t = self.n_tokens;
-        let ffn = t.saturating_mul(2 * self.shape.n_embd + 3 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32).saturating_add(self.masks());
+        let ffn = t.saturating_mul(2 * self.shape.n_embd + 3 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32);
         let legacy_copies = if self.p.flash_attn && self.p.legacy_graph { self.mask_cells().saturating_mul(t).saturating_mul(F32) } else { 0 };
         // The split's other inputs, copied from the host: the residual stream that enters the
         // device (`n_embd` f32 per token: the embeddings' rows on the first device, the
@@ -604,7 +617,8 @@ impl Graph<'_> {
         // pipeline parallelism every input, the masks too, is held `n_copies` times.
         let stream = t.saturating_mul(self.shape.n_embd * F32 + INPUT_IDS_BYTES);
         let extra_copies = (self.n_copies - 1).saturating_mul(self.masks() + legacy_copies + stream);
-        self.layer_peak(l).max(ffn).saturating_add(legacy_copies).saturating_add(stream).saturating_add(extra_copies)
+        let held = self.masks().saturating_add(legacy_copies).saturating_add(stream).saturating_add(extra_copies);
+        (self.attn_stage(l).saturating_add(held), ffn.saturating_add(held))
     }
 
     /// Cells of every mask the graph builds (full cache and SWA cache).
@@ -684,18 +698,25 @@ impl Graph<'_> {
             // matrices arrive together (gpustack/gguf-parser-go#45: Qwen3-0.6B at -ngl 1 needs
             // 9.55 MiB more than at full offload, three Q8_0 FFN matrices); of a MoE layer the
             // largest expert tensor (`--n-cpu-moe` layers too).
+            // The copies are alive in the FFN stage that uses them, so they add to that stage
+            // only: with the attention's f32 scores (flash attention off) the larger stage may
+            // hide them (data/llamacpp/published-logs.csv: Qwen3-30B-A3B with `-ot exps=CPU`
+            // prints the same compute buffer on both GPUs).
             Some(0) if t >= OP_OFFLOAD_MIN_BATCH => {
-                let mut copies = 0;
                 for (il, l) in self.shape.layers.iter().enumerate() {
-                    if place[il].is_none() {
-                        peak = peak.max(self.device_layer_peak(l));
-                        let ffn_matrices = if l.n_expert == 0 { 3 } else { 1 };
-                        copies = copies.max(l.largest_tensor.saturating_mul(ffn_matrices));
+                    let copies = if place[il].is_none() {
+                        l.largest_tensor.saturating_mul(if l.n_expert == 0 { 3 } else { 1 })
                     } else if (il as u64) < n_cpu_moe {
-                        copies = copies.max(l.largest_tensor);
+                        l.largest_tensor
+                    } else {
+                        0
+                    };
+                    if copies > 0 {
+                        let (attn, ffn) = self.device_stages(l);
+                        peak = peak.max(attn).max(ffn.saturating_add(copies));
                     }
                 }
-                peak.saturating_add(copies)
+                peak
             }
             Some(_) => peak,
         }
