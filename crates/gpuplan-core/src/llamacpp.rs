@@ -344,6 +344,10 @@ pub struct Params {
     /// A build before [`F16_MASK_AND_OUTPUTS_MAX_BUILD`]: an f32 KQ mask on the host (cast to
     /// f16 on each device for flash attention).
     pub legacy_graph: bool,
+    /// Tokens in the sequence while it decodes (0: the whole per-sequence context): the cells
+    /// each decoded token's attention reads, `n_kv` padded to [`CTX_PAD`]
+    /// (`llama_kv_cache::get_n_kv`), not the whole allocated cache.
+    pub decode_tokens: u64,
 }
 
 impl Params {
@@ -362,6 +366,7 @@ impl Params {
             n_cpu_moe: 0,
             n_outputs_max: 0,
             legacy_graph: false,
+            decode_tokens: 0,
         }
     }
 }
@@ -778,12 +783,12 @@ pub fn check_split(cards: &[Card], tensor_split: &[f64]) -> Result<(), InputErro
 
 /// Bytes one decoded token reads on each device and on the host: every weight of the layers
 /// there (routed experts by the share `n_expert_used / n_expert` one token selects), the
-/// output matrix, and the cache of one sequence (`n_ctx_seq` cells, the full context).
+/// output matrix, and the cache of one sequence: the cells its tokens fill ([`Params::decode_tokens`]).
 pub fn bytes_per_token(shape: &Shape, acc: &Accounting, p: &Params) -> (Vec<u64>, u64) {
     let mut dev = vec![0u64; acc.devices.len()];
     let mut host = 0u64;
     let n_layer = shape.layers.len();
-    let seq_cells = acc.n_ctx_seq;
+    let seq_cells = if p.decode_tokens == 0 { acc.n_ctx_seq } else { p.decode_tokens.div_ceil(CTX_PAD).saturating_mul(CTX_PAD).min(acc.n_ctx_seq) };
     for (il, l) in shape.layers.iter().enumerate() {
         let active_experts = if l.n_expert > 0 { (l.expert_bytes as u128 * l.n_expert_used as u128 / l.n_expert as u128) as u64 } else { 0 };
         let dense = l.bytes - l.expert_bytes;
@@ -803,9 +808,42 @@ pub fn bytes_per_token(shape: &Shape, acc: &Accounting, p: &Params) -> (Vec<u64>
     (dev, host)
 }
 
+/// The fraction of system RAM's nominal bandwidth that the host's part of a llama.cpp decode
+/// achieves (weights and experts kept in RAM, read by the CPU backend's matmuls). The median
+/// of the published runs with a host part in `data/llamacpp/offload-speed.csv` (partial
+/// offload and `--n-cpu-moe` on an i9-10900X with quad-channel DDR4 and a Ryzen 9 5900X with
+/// dual-channel DDR4: 0.38–0.56 with the GPUs at their measured MBU; one Zen 5 laptop with
+/// DDR5-5600 reached 0.79 CPU-only), i.e. half the nominal bandwidth: CPUs do not stream a
+/// decode's scattered quantized blocks at the DIMMs' peak. Checked in `tests/llamacpp_speed.rs`.
+pub const HOST_DECODE_MBU: f64 = 0.5;
+
+/// Where each stage of a decoded token runs, in order (the embeddings' rows on the host, then
+/// per layer its attention and its FFN, then the output): each change of device is a graph
+/// split whose input is copied and waited for, [`crate::throughput::PCIE_LATENCY_S`] each.
+/// `--n-cpu-moe` layers cross twice per layer (attention on the GPU, experts on the host).
+fn split_crossings(acc: &Accounting, p: &Params) -> u64 {
+    let n_layer = acc.placement.len().saturating_sub(1);
+    let mut at: Option<usize> = None;
+    let mut crossings = 0u64;
+    let mut visit = |to: Option<usize>| {
+        if to != at {
+            crossings += 1;
+            at = to;
+        }
+    };
+    for il in 0..n_layer {
+        visit(acc.placement[il]);
+        visit(if (il as u64) < p.n_cpu_moe { None } else { acc.placement[il] });
+    }
+    visit(acc.placement[n_layer]);
+    crossings
+}
+
 /// Decode tokens/s of one sequence: each device reads its bytes at its bandwidth × MBU, one
-/// after the other (layers run in order), and the host its part at the RAM's. `mbu` is the
-/// engine's decode bandwidth utilisation ([`crate::throughput::Efficiency`]).
+/// after the other (layers run in order), the host its part at the RAM's bandwidth ×
+/// [`HOST_DECODE_MBU`], and every change of device waits for a copy
+/// ([`split_crossings`]). `mbu` is the engine's decode bandwidth utilisation on GPUs
+/// ([`crate::throughput::Efficiency`]).
 pub fn tokens_per_s(shape: &Shape, acc: &Accounting, p: &Params, cards: &[Card], host: &HostMemory, mbu: f64) -> (f64, Option<usize>) {
     let (dev, h) = bytes_per_token(shape, acc, p);
     let mut time = 0.0;
@@ -817,7 +855,10 @@ pub fn tokens_per_s(shape: &Shape, acc: &Accounting, p: &Params, cards: &[Card],
             slowest = Some((i, t));
         }
     }
-    time += h as f64 / (host.bandwidth_gbs * 1e9 * mbu).max(1.0);
+    time += h as f64 / (host.bandwidth_gbs * 1e9 * HOST_DECODE_MBU).max(1.0);
+    if !cards.is_empty() {
+        time += split_crossings(acc, p) as f64 * crate::throughput::PCIE_LATENCY_S;
+    }
     (if time > 0.0 { 1.0 / time } else { 0.0 }, slowest.map(|s| s.0))
 }
 
@@ -1054,6 +1095,9 @@ pub struct Options {
     pub tensor_split: Vec<f64>,
     pub host_ram_bytes: Option<u64>,
     pub host_bw_gbs: Option<f64>,
+    /// `--gpu-bw-gbs N`: the bandwidth of cards given by their memory only (`--gpu-memory-gib`,
+    /// no catalog id), decimal GB/s.
+    pub gpu_bw_gbs: Option<f64>,
     pub runtime: Option<Runtime>,
     /// `--kv-unified`: one cache stream shared by all sequences (`None`: the runtime's).
     pub kv_unified: Option<bool>,
@@ -1103,6 +1147,7 @@ impl Options {
             n_cpu_moe: self.n_cpu_moe.unwrap_or(0),
             n_outputs_max: self.n_outputs_max.unwrap_or(self.default_n_outputs_max(n_seq)),
             legacy_graph: self.legacy_graph(),
+            decode_tokens: seq_tokens,
         }
     }
 
