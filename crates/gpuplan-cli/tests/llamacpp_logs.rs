@@ -45,7 +45,7 @@ fn published_gpu_logs_are_reproduced() {
     let mut errs: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut rows = 0;
-    println!("{:<32} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}", "log", "backend", "model_dev", "model_hst", "kv", "output", "comp_dev", "comp_hst");
+    println!("{:<36} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}", "log", "backend", "model_dev", "model_hst", "kv", "output", "comp_dev", "comp_hst", "model_d1", "kv_d1", "comp_d1");
     for line in lines.filter(|l| !l.trim().is_empty()) {
         let f: Vec<&str> = line.split(',').collect();
         assert_eq!(f.len(), header.len(), "{line}");
@@ -61,10 +61,16 @@ fn published_gpu_logs_are_reproduced() {
             ("kv_v", "--kv-cache-v"),
             ("gpu_layers", "--gpu-layers"),
             ("runtime", "--runtime"),
+            ("n_outputs_max", "--n-outputs-max"),
+            ("llama_build", "--llama-cpp-build"),
+            ("gpus", "--gpus"),
+            ("tensor_split", "--tensor-split"),
+            ("n_cpu_moe", "--n-cpu-moe"),
         ] {
             if !g(column).is_empty() {
                 args.push(flag.into());
-                args.push(g(column).into());
+                // `--tensor-split a,b` is written `a:b` (the file is comma-separated).
+                args.push(g(column).replace(':', ","));
             }
         }
         let out = Command::new(env!("CARGO_BIN_EXE_gpuplan")).args(&args).output().unwrap();
@@ -72,14 +78,20 @@ fn published_gpu_logs_are_reproduced() {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let l = &v["llama_cpp"];
         let dev = &l["devices"][0];
-        let mib = |x: &serde_json::Value| x.as_u64().unwrap() as f64 / MIB;
+        let dev1 = &l["devices"][1];
+        let mib = |x: &serde_json::Value| x.as_u64().map_or(f64::NAN, |b| b as f64 / MIB);
+        // A log's `kv` is its first device's KV buffer; with one device that is all of it.
+        let kv = if dev1.is_null() { mib(&l["kv_bytes"]) } else { mib(&dev["kv_bytes"]) };
         let ours = [
             ("model_dev", mib(&dev["model_bytes"])),
             ("model_host", mib(&l["host"]["model_bytes"])),
-            ("kv", mib(&l["kv_bytes"])),
+            ("kv", kv),
             ("output", mib(&l["output_bytes"])),
             ("compute_dev", mib(&dev["compute_bytes"])),
             ("compute_host", mib(&l["host"]["compute_bytes"])),
+            ("model_dev1", mib(&dev1["model_bytes"])),
+            ("kv_dev1", mib(&dev1["kv_bytes"])),
+            ("compute_dev1", mib(&dev1["compute_bytes"])),
         ];
         let theirs = |what: &str| -> Option<f64> {
             let c = match what {
@@ -88,6 +100,9 @@ fn published_gpu_logs_are_reproduced() {
                 "kv" => "kv_dev_mib",
                 "output" => "output_mib",
                 "compute_dev" => "compute_dev_mib",
+                "model_dev1" => "model_dev1_mib",
+                "kv_dev1" => "kv_dev1_mib",
+                "compute_dev1" => "compute_dev1_mib",
                 _ => "compute_host_mib",
             };
             g(c).parse::<f64>().ok()
@@ -116,14 +131,14 @@ fn published_gpu_logs_are_reproduced() {
                 failures.push(format!("{} {what}: ours {o:.2} MiB vs the log's {t:.2} MiB ({e:+.2} %)", g("id")));
             }
         }
-        println!("{:<32} {:<8} {}", g("id"), g("backend"), shown.iter().map(|s| format!("{s:>9}")).collect::<Vec<_>>().join(" "));
+        println!("{:<36} {:<8} {}", g("id"), g("backend"), shown.iter().map(|s| format!("{s:>9}")).collect::<Vec<_>>().join(" "));
         rows += 1;
     }
     println!("{rows} logs; |error| per scored buffer: median / worst (n)");
     for (what, e) in &errs {
         println!("  {what:<13} {:>7.3} % / {:>7.3} %  ({})", median(e.clone()), e.iter().cloned().fold(0.0, f64::max), e.len());
     }
-    assert!(rows >= 7, "the published logs are missing");
+    assert!(rows >= 9, "the published logs are missing");
     for b in ["kv", "compute_dev", "compute_host"] {
         assert!(errs.get(b).is_some_and(|e| e.len() >= 3), "too few logs score {b}");
     }

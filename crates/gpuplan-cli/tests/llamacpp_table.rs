@@ -88,7 +88,9 @@ fn the_measured_llama_cpp_buffers_are_reproduced() {
             p
         });
         let mut args: Vec<String> = ["estimate", "--gguf", path.to_str().unwrap(), "--engine", "llama.cpp", "--gpu-layers", "0", "--json"].iter().map(|s| s.to_string()).collect();
-        for (flag, v) in [("--ctx", g("n_ctx_req")), ("--parallel", g("n_seq")), ("--ubatch", g("n_ubatch")), ("--batch-size", g("n_batch")), ("--flash-attn", g("flash_attn")), ("--kv-cache", g("type_k")), ("--kv-cache-v", g("type_v"))] {
+        // The probe keeps the library's `n_outputs_max` = 0, i.e. `n_batch` (data/llamacpp/README.md),
+        // where gpuplan's default is llama-server's one output per sequence.
+        for (flag, v) in [("--ctx", g("n_ctx_req")), ("--parallel", g("n_seq")), ("--ubatch", g("n_ubatch")), ("--batch-size", g("n_batch")), ("--n-outputs-max", g("n_batch")), ("--flash-attn", g("flash_attn")), ("--kv-cache", g("type_k")), ("--kv-cache-v", g("type_v"))] {
             args.push(flag.into());
             args.push(v.into());
         }

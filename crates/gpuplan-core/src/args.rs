@@ -72,7 +72,7 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     [--gpu-memory-gib N | --gpu ID [--wired-limit-mb N] | --gpu ID,ID,…] [--host ID] [--json]
   llama.cpp (--engine llama.cpp): [--runtime llama-server|ollama|lm-studio] [--ctx N] [--parallel N]
     [--ubatch N] [--batch-size N] [--flash-attn on|off|auto] [--kv-cache TYPE] [--kv-cache-v TYPE]
-    [--kv-unified] [--swa-full] [--n-outputs-max N] [--n-cpu-moe N] [--tensor-split a,b,…] [--host-ram-gb N] [--host-bw-gbs N]
+    [--kv-unified] [--swa-full] [--n-outputs-max N] [--llama-cpp-build N] [--n-cpu-moe N] [--tensor-split a,b,…] [--host-ram-gb N] [--host-bw-gbs N] [--gpu-bw-gbs N]
     (--gpu-layers counts the output layer as llama.cpp's -ngl does: layers + 1 = everything;
     --ctx is the whole context of all sequences, default (prompt + new tokens) × --parallel;
     --parallel defaults to --batch; --ubatch 512, --batch-size 2048, flash attention auto (on);
@@ -211,10 +211,12 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--kv-unified" => w.llama_cpp.kv_unified = Some(true),
             "--swa-full" => w.llama_cpp.swa_full = true,
             "--n-outputs-max" => w.llama_cpp.n_outputs_max = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            "--llama-cpp-build" => w.llama_cpp.build = Some(whole(flag, &value(flag)?, 1, 1_000_000)?),
             "--n-cpu-moe" => w.llama_cpp.n_cpu_moe = Some(number(flag, &value(flag)?)?),
             "--tensor-split" => w.llama_cpp.tensor_split = tensor_split(&value(flag)?)?,
             "--host-ram-gb" => host_ram_gb = Some(decimal(flag, &value(flag)?, 0.5, 1_048_576.0)?),
             "--host-bw-gbs" => w.llama_cpp.host_bw_gbs = Some(decimal(flag, &value(flag)?, 0.1, 100_000.0)?),
+            "--gpu-bw-gbs" => w.llama_cpp.gpu_bw_gbs = Some(decimal(flag, &value(flag)?, 0.1, 100_000.0)?),
             "--runtime" => w.llama_cpp.runtime = Some(crate::llamacpp::Runtime::parse(&value(flag)?)?),
             "--gpu-memory-gib" => {
                 w.gpu_memory_bytes = gib_bytes(flag, &value(flag)?)?;

@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 86] = [
+static CONSTANTS: [Constant; 89] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -418,6 +418,15 @@ static CONSTANTS: [Constant; 86] = [
     konst!("llamacpp::OP_OFFLOAD_MIN_BATCH", crate::llamacpp::OP_OFFLOAD_MIN_BATCH, "tokens",
         "llama.cpp partial offload: from this ubatch size the first GPU runs host weights' matmuls, copying the weight into its compute buffer",
         "ggml/src/ggml-cuda/ggml-cuda.cu ggml_backend_cuda_device_offload_op: get_op_batch_size(op) >= min_batch_size (32)"),
+    konst!("llamacpp::F16_MASK_AND_OUTPUTS_MAX_BUILD", crate::llamacpp::F16_MASK_AND_OUTPUTS_MAX_BUILD, "build number",
+        "llama.cpp: from this build the FA mask is f16 (no f32 host mask, no f32 device copy) and llama-server reserves the logits of one output per slot",
+        "ggml-org/llama.cpp PR #23764 (031ddb2e0, 2026-05-29) and PR #23861 (de6f727aa, 2026-06-01), both between tags b9341 and b9518, both in b9464"),
+    konst!("llamacpp::HOST_DECODE_MBU", crate::llamacpp::HOST_DECODE_MBU, "fraction",
+        "llama.cpp decode: share of system RAM's nominal bandwidth the host part (layers or experts in RAM) achieves",
+        "median of the published runs with a host part, data/llamacpp/offload-speed.csv (checked by tests/llamacpp_speed.rs)"),
+    konst!("llamacpp::SCHED_MAX_COPIES", crate::llamacpp::SCHED_MAX_COPIES, "copies",
+        "llama.cpp pipeline parallelism (layers over several GPUs, none on the host): copies of every split input in the compute buffers",
+        "ggml/CMakeLists.txt GGML_SCHED_MAX_COPIES 4; src/llama-context.cpp pipeline_parallel; ggml-backend.cpp n_copies"),
     konst!("llamacpp::INPUT_IDS_BYTES", crate::llamacpp::INPUT_IDS_BYTES, "bytes per token",
         "llama.cpp host compute buffer: the graph's index inputs (token id, position, output id, K and V cache rows)",
         "llama.cpp 001d906 src/llama-graph.cpp build_inp_embd/build_inp_pos/build_inp_out_ids (I32), src/llama-kv-cache.cpp build_input_k_idxs/v_idxs (I64)"),
@@ -495,9 +504,9 @@ static CONSTANTS: [Constant; 86] = [
     konst!("throughput::Efficiency::default_for(Hf).mfu_prefill", 0.35, "fraction",
         "prefill speed of HF transformers",
         "assumption (throughput.rs): the same cuBLAS GEMMs (0.77 ceiling) with unfused norms, rotary, softmax and Python dispatch, taken at the fraction of its decode"),
-    konst!("throughput::Efficiency::default_for(LlamaCpp).mbu_decode", 0.50, "fraction",
-        "decode speed of llama.cpp",
-        "low end of the optimised-engine range of data/reference/memory-model.md §6.1; llama-bench tg128 × file size is nearly constant across quantisations (published-sizes.csv)"),
+    konst!("throughput::Efficiency::default_for(LlamaCpp).mbu_decode", 0.71, "fraction",
+        "decode speed of llama.cpp on GPUs",
+        "median MBU of 7 published llama.cpp runs with every layer on a named GPU (data/llamacpp/offload-speed.csv, role gpu: 0.45–0.86; tests/llamacpp_speed.rs recomputes it)"),
     konst!("throughput::Efficiency::default_for(LlamaCpp).mfu_prefill", 0.30, "fraction",
         "prefill speed of llama.cpp",
         "assumption (throughput.rs): its matmuls dequantise blocks in the kernel"),

@@ -63,6 +63,25 @@ pub const OP_OFFLOAD_MIN_BATCH: u64 = 32;
 /// `src/llama-kv-cache.cpp` at commit 001d906.
 pub const INPUT_IDS_BYTES: u64 = 3 * 4 + 2 * 8;
 
+/// The first llama.cpp build known to carry both ggml-org/llama.cpp PR #23764 ("llama: use f16
+/// mask for FA to save VRAM", commit 031ddb2e0, 2026-05-29: with flash attention the KQ mask is
+/// created f16, so no f32 mask is reserved on the host nor copied to a device) and PR #23861
+/// ("llama: limit max outputs of `llama_context`", commit de6f727aa, 2026-06-01:
+/// `n_outputs_max`, and llama-server's `server_n_outputs_max` = one output per slot). Both
+/// landed between tags b9341 and b9518 (a downstream rebase's changelog lists them in that
+/// window) and b9464 holds both (a downstream project's upstream-audit notes); builds before it
+/// are modelled as b9341. `--llama-cpp-build N` selects the older graph for a log of such a
+/// build.
+pub const F16_MASK_AND_OUTPUTS_MAX_BUILD: u64 = 9464;
+
+/// `GGML_SCHED_MAX_COPIES` (`ggml/CMakeLists.txt`, default 4), the `n_copies` of pipeline
+/// parallelism: with layers split over several devices and none on the host, and no tensor
+/// overrides (`src/llama-context.cpp`: `pipeline_parallel = n_devices() > 1 && n_gpu_layers >
+/// n_layer && split_mode == LAYER && offload_kqv && !has_tensor_overrides()`), the scheduler
+/// keeps this many copies of every split's inputs so that ubatches can overlap
+/// (`ggml-backend.cpp` `graph_copies`, `sched->n_copies`). Commit 0c1e570.
+pub const SCHED_MAX_COPIES: u64 = 4;
+
 /// A KV cache element type llama.cpp accepts for `--cache-type-k/-v` (`common/arg.cpp`
 /// `kv_cache_types`), with its ggml block (`ggml/src/ggml-common.h`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -322,6 +341,13 @@ pub struct Params {
     /// 001d906). The worst-case graph reserves the logits of `min(n_tokens, n_outputs_max)`
     /// outputs. The library's default is 0; llama-server sets it to its slot count.
     pub n_outputs_max: u64,
+    /// A build before [`F16_MASK_AND_OUTPUTS_MAX_BUILD`]: an f32 KQ mask on the host (cast to
+    /// f16 on each device for flash attention).
+    pub legacy_graph: bool,
+    /// Tokens in the sequence while it decodes (0: the whole per-sequence context): the cells
+    /// each decoded token's attention reads, `n_kv` padded to [`CTX_PAD`]
+    /// (`llama_kv_cache::get_n_kv`), not the whole allocated cache.
+    pub decode_tokens: u64,
 }
 
 impl Params {
@@ -339,6 +365,8 @@ impl Params {
             n_gpu_layers: u64::MAX,
             n_cpu_moe: 0,
             n_outputs_max: 0,
+            legacy_graph: false,
+            decode_tokens: 0,
         }
     }
 }
@@ -506,7 +534,9 @@ pub fn account(shape: &Shape, p: &Params, split: &[f64]) -> Result<Accounting, I
         None if shape.output_is_tok_embd => host.model += shape.output_bytes - shape.tok_embd_bytes,
         None => host.model += shape.output_bytes,
     }
-    let g = Graph { shape, p, n_ctx, n_kv: n_ctx_seq, swa_cells, n_tokens: n_ctx.min(n_ubatch), any_swa };
+    let pipeline = split.len() > 1 && place.iter().all(|d| d.is_some()) && p.n_cpu_moe == 0;
+    let n_copies = if pipeline { SCHED_MAX_COPIES } else { 1 };
+    let g = Graph { shape, p, n_ctx, n_kv: n_ctx_seq, swa_cells, n_tokens: n_ctx.min(n_ubatch), any_swa, n_copies };
     for (d, b) in devices.iter_mut().enumerate() {
         b.compute = g.compute(&place, Some(d), p.n_cpu_moe);
     }
@@ -525,6 +555,8 @@ struct Graph<'a> {
     swa_cells: u64,
     n_tokens: u64,
     any_swa: bool,
+    /// [`SCHED_MAX_COPIES`] under pipeline parallelism, else 1.
+    n_copies: u64,
 }
 
 impl Graph<'_> {
@@ -551,29 +583,54 @@ impl Graph<'_> {
     /// router's logits and its softmax for MoE, with the masks still alive.
     fn layer_peak(&self, l: &Layer) -> u64 {
         let t = self.n_tokens;
+        let ffn = t.saturating_mul(2 * self.shape.n_embd + 2 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32);
+        self.attn_stage(l).max(ffn).saturating_add(self.masks())
+    }
+
+    /// The attention stage's intermediates of [`Graph::layer_peak`], masks aside.
+    fn attn_stage(&self, l: &Layer) -> u64 {
+        let t = self.n_tokens;
         let e = self.shape.n_embd;
         let n_kv = if l.swa { self.swa_cells } else { self.n_kv };
         let scores = if self.p.flash_attn { 0 } else { n_kv.saturating_mul(t).saturating_mul(l.n_head).saturating_mul(F32) };
-        let attn = t.saturating_mul(4 * e + l.q_width + l.k_width + l.v_width + 4).saturating_mul(F32).saturating_add(scores);
-        let ffn = t.saturating_mul(2 * e + 2 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32);
-        attn.max(ffn).saturating_add(self.masks())
+        t.saturating_mul(4 * e + l.q_width + l.k_width + l.v_width + 4).saturating_mul(F32).saturating_add(scores)
     }
 
     /// A GPU's peak in one layer: [`Graph::layer_peak`] plus what only a device holds. The
     /// scheduler copies a split's inputs from the host into the device's compute buffer
-    /// (`ggml-backend.cpp` `ggml_backend_sched_split_graph`, graph copies), so the KQ masks
-    /// arrive as their f32 host tensors (`build_attn_inp_kq_mask`) and stay until the last
-    /// attention, beside their f16 casts; and `ggml_swiglu_split(gate, up)` writes a third
+    /// (`ggml-backend.cpp` `ggml_backend_sched_split_graph`, graph copies): the KQ masks (before
+    /// PR #23764 as their f32 host tensors, beside their f16 casts; since, f16 only), the
+    /// residual stream entering the device and the index inputs; and `ggml_swiglu_split(gate, up)` writes a third
     /// `ffn_width` tensor while gate and up are alive (`src/llama-graph.cpp` `build_ffn`,
     /// `LLM_FFN_SILU` + `LLM_FFN_PAR`). Seen in llama-server's own logs, whose logits no
     /// longer hide the layers (`data/llamacpp/published-logs.csv`).
     fn device_layer_peak(&self, l: &Layer) -> u64 {
+        let (attn, ffn) = self.device_stages(l);
+        attn.max(ffn)
+    }
+
+    /// [`Graph::device_layer_peak`]'s attention and FFN stages, each with what the device
+    /// holds throughout (masks and copied inputs): a weight the scheduler copies in for one
+    /// stage's matmuls adds to that stage only.
+    fn device_stages(&self, l: &Layer) -> (u64, u64) {
         let t = self.n_tokens;
-        let ffn = t.saturating_mul(2 * self.shape.n_embd + 3 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32).saturating_add(self.masks());
+        let ffn = t.saturating_mul(2 * self.shape.n_embd + 3 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32);
+        let legacy_copies = if self.p.flash_attn && self.p.legacy_graph { self.mask_cells().saturating_mul(t).saturating_mul(F32) } else { 0 };
+        // The split's other inputs, copied from the host: the residual stream that enters the
+        // device (`n_embd` f32 per token: the embeddings' rows on the first device, the
+        // previous device's output on the next) and the per-token index inputs. Under
+        // pipeline parallelism every input, the masks too, is held `n_copies` times.
+        let stream = t.saturating_mul(self.shape.n_embd * F32 + INPUT_IDS_BYTES);
+        let extra_copies = (self.n_copies - 1).saturating_mul(self.masks() + legacy_copies + stream);
+        let held = self.masks().saturating_add(legacy_copies).saturating_add(stream).saturating_add(extra_copies);
+        (self.attn_stage(l).saturating_add(held), ffn.saturating_add(held))
+    }
+
+    /// Cells of every mask the graph builds (full cache and SWA cache).
+    fn mask_cells(&self) -> u64 {
         let full = if self.shape.layers.iter().any(|l| !l.swa) { self.n_kv } else { 0 };
         let swa = if self.any_swa { self.swa_cells } else { 0 };
-        let mask_copies = if self.p.flash_attn { (full + swa).saturating_mul(t).saturating_mul(F32) } else { 0 };
-        self.layer_peak(l).max(ffn).saturating_add(mask_copies)
+        full + swa
     }
 
     /// The output stage, after the last attention (the masks are freed): the logits of
@@ -603,16 +660,19 @@ impl Graph<'_> {
     /// host compute buffer even with every layer on a GPU (`CUDA_Host`/`Vulkan_Host`/`CPU
     /// compute buffer`): `build_inp_embd` keeps both the token path's `get_rows` output and the
     /// raw `inp_embd` input, `n_embd × n_tokens` f32 each (`src/llama-graph.cpp`, "select one of
-    /// the 2 inputs", ggml-org/llama.cpp PR #18550); the KQ mask of each cache, created f32
-    /// (`build_attn_inp_kq_mask`: `n_kv × n_tokens`, cast to f16 for flash attention on the
-    /// device); and per token the token id, position and output id (i32) and the K and V cache
+    /// the 2 inputs", ggml-org/llama.cpp PR #18550); the KQ mask of each cache
+    /// (`build_attn_inp_kq_mask`: `n_kv × n_tokens`, f16 with flash attention since PR #23764,
+    /// f32 before it and without flash attention, [`F16_MASK_AND_OUTPUTS_MAX_BUILD`]); and per token the token id, position and output id (i32) and the K and V cache
     /// row indices (i64), [`INPUT_IDS_BYTES`].
     fn host_inputs(&self) -> u64 {
         let t = self.n_tokens;
-        let full = if self.shape.layers.iter().any(|l| !l.swa) { self.n_kv } else { 0 };
-        let swa = if self.any_swa { self.swa_cells } else { 0 };
-        let masks = (full + swa).saturating_mul(t).saturating_mul(F32);
-        t.saturating_mul(2 * self.shape.n_embd * F32 + INPUT_IDS_BYTES).saturating_add(masks)
+        let elem = if self.p.flash_attn && !self.p.legacy_graph { 2 } else { F32 };
+        let masks = self.mask_cells().saturating_mul(t).saturating_mul(elem);
+        let once = t.saturating_mul(2 * self.shape.n_embd * F32 + INPUT_IDS_BYTES).saturating_add(masks);
+        // Pipeline parallelism keeps n_copies of the inputs it sends: the masks, one stream
+        // and the index inputs.
+        let sent = masks.saturating_add(t.saturating_mul(self.shape.n_embd * F32 + INPUT_IDS_BYTES));
+        once.saturating_add((self.n_copies - 1).saturating_mul(sent))
     }
 
     /// The compute buffer of device `dev` (`None` = the host): the largest stage it runs.
@@ -643,18 +703,25 @@ impl Graph<'_> {
             // matrices arrive together (gpustack/gguf-parser-go#45: Qwen3-0.6B at -ngl 1 needs
             // 9.55 MiB more than at full offload, three Q8_0 FFN matrices); of a MoE layer the
             // largest expert tensor (`--n-cpu-moe` layers too).
+            // The copies are alive in the FFN stage that uses them, so they add to that stage
+            // only: with the attention's f32 scores (flash attention off) the larger stage may
+            // hide them (data/llamacpp/published-logs.csv: Qwen3-30B-A3B with `-ot exps=CPU`
+            // prints the same compute buffer on both GPUs).
             Some(0) if t >= OP_OFFLOAD_MIN_BATCH => {
-                let mut copies = 0;
                 for (il, l) in self.shape.layers.iter().enumerate() {
-                    if place[il].is_none() {
-                        peak = peak.max(self.device_layer_peak(l));
-                        let ffn_matrices = if l.n_expert == 0 { 3 } else { 1 };
-                        copies = copies.max(l.largest_tensor.saturating_mul(ffn_matrices));
+                    let copies = if place[il].is_none() {
+                        l.largest_tensor.saturating_mul(if l.n_expert == 0 { 3 } else { 1 })
                     } else if (il as u64) < n_cpu_moe {
-                        copies = copies.max(l.largest_tensor);
+                        l.largest_tensor
+                    } else {
+                        0
+                    };
+                    if copies > 0 {
+                        let (attn, ffn) = self.device_stages(l);
+                        peak = peak.max(attn).max(ffn.saturating_add(copies));
                     }
                 }
-                peak.saturating_add(copies)
+                peak
             }
             Some(_) => peak,
         }
@@ -716,12 +783,12 @@ pub fn check_split(cards: &[Card], tensor_split: &[f64]) -> Result<(), InputErro
 
 /// Bytes one decoded token reads on each device and on the host: every weight of the layers
 /// there (routed experts by the share `n_expert_used / n_expert` one token selects), the
-/// output matrix, and the cache of one sequence (`n_ctx_seq` cells, the full context).
+/// output matrix, and the cache of one sequence: the cells its tokens fill ([`Params::decode_tokens`]).
 pub fn bytes_per_token(shape: &Shape, acc: &Accounting, p: &Params) -> (Vec<u64>, u64) {
     let mut dev = vec![0u64; acc.devices.len()];
     let mut host = 0u64;
     let n_layer = shape.layers.len();
-    let seq_cells = acc.n_ctx_seq;
+    let seq_cells = if p.decode_tokens == 0 { acc.n_ctx_seq } else { p.decode_tokens.div_ceil(CTX_PAD).saturating_mul(CTX_PAD).min(acc.n_ctx_seq) };
     for (il, l) in shape.layers.iter().enumerate() {
         let active_experts = if l.n_expert > 0 { (l.expert_bytes as u128 * l.n_expert_used as u128 / l.n_expert as u128) as u64 } else { 0 };
         let dense = l.bytes - l.expert_bytes;
@@ -741,9 +808,42 @@ pub fn bytes_per_token(shape: &Shape, acc: &Accounting, p: &Params) -> (Vec<u64>
     (dev, host)
 }
 
+/// The fraction of system RAM's nominal bandwidth that the host's part of a llama.cpp decode
+/// achieves (weights and experts kept in RAM, read by the CPU backend's matmuls). The median
+/// of the published runs with a host part in `data/llamacpp/offload-speed.csv` (partial
+/// offload and `--n-cpu-moe` on an i9-10900X with quad-channel DDR4 and a Ryzen 9 5900X with
+/// dual-channel DDR4: 0.38–0.56 with the GPUs at their measured MBU; one Zen 5 laptop with
+/// DDR5-5600 reached 0.79 CPU-only), i.e. half the nominal bandwidth: CPUs do not stream a
+/// decode's scattered quantized blocks at the DIMMs' peak. Checked in `tests/llamacpp_speed.rs`.
+pub const HOST_DECODE_MBU: f64 = 0.5;
+
+/// Where each stage of a decoded token runs, in order (the embeddings' rows on the host, then
+/// per layer its attention and its FFN, then the output): each change of device is a graph
+/// split whose input is copied and waited for, [`crate::throughput::PCIE_LATENCY_S`] each.
+/// `--n-cpu-moe` layers cross twice per layer (attention on the GPU, experts on the host).
+fn split_crossings(acc: &Accounting, p: &Params) -> u64 {
+    let n_layer = acc.placement.len().saturating_sub(1);
+    let mut at: Option<usize> = None;
+    let mut crossings = 0u64;
+    let mut visit = |to: Option<usize>| {
+        if to != at {
+            crossings += 1;
+            at = to;
+        }
+    };
+    for il in 0..n_layer {
+        visit(acc.placement[il]);
+        visit(if (il as u64) < p.n_cpu_moe { None } else { acc.placement[il] });
+    }
+    visit(acc.placement[n_layer]);
+    crossings
+}
+
 /// Decode tokens/s of one sequence: each device reads its bytes at its bandwidth × MBU, one
-/// after the other (layers run in order), and the host its part at the RAM's. `mbu` is the
-/// engine's decode bandwidth utilisation ([`crate::throughput::Efficiency`]).
+/// after the other (layers run in order), the host its part at the RAM's bandwidth ×
+/// [`HOST_DECODE_MBU`], and every change of device waits for a copy
+/// ([`split_crossings`]). `mbu` is the engine's decode bandwidth utilisation on GPUs
+/// ([`crate::throughput::Efficiency`]).
 pub fn tokens_per_s(shape: &Shape, acc: &Accounting, p: &Params, cards: &[Card], host: &HostMemory, mbu: f64) -> (f64, Option<usize>) {
     let (dev, h) = bytes_per_token(shape, acc, p);
     let mut time = 0.0;
@@ -755,7 +855,10 @@ pub fn tokens_per_s(shape: &Shape, acc: &Accounting, p: &Params, cards: &[Card],
             slowest = Some((i, t));
         }
     }
-    time += h as f64 / (host.bandwidth_gbs * 1e9 * mbu).max(1.0);
+    time += h as f64 / (host.bandwidth_gbs * 1e9 * HOST_DECODE_MBU).max(1.0);
+    if !cards.is_empty() {
+        time += split_crossings(acc, p) as f64 * crate::throughput::PCIE_LATENCY_S;
+    }
     (if time > 0.0 { 1.0 / time } else { 0.0 }, slowest.map(|s| s.0))
 }
 
@@ -992,6 +1095,9 @@ pub struct Options {
     pub tensor_split: Vec<f64>,
     pub host_ram_bytes: Option<u64>,
     pub host_bw_gbs: Option<f64>,
+    /// `--gpu-bw-gbs N`: the bandwidth of cards given by their memory only (`--gpu-memory-gib`,
+    /// no catalog id), decimal GB/s.
+    pub gpu_bw_gbs: Option<f64>,
     pub runtime: Option<Runtime>,
     /// `--kv-unified`: one cache stream shared by all sequences (`None`: the runtime's).
     pub kv_unified: Option<bool>,
@@ -1002,6 +1108,9 @@ pub struct Options {
     /// per slot, `tools/server/server-context.cpp` `server_n_outputs_max` = `min(n_batch,
     /// n_parallel · (1 + draft tokens))`, 2026; the library's default 0 = `n_batch`).
     pub n_outputs_max: Option<u64>,
+    /// `--llama-cpp-build N`: the build (`bN`) whose graph to model; `None`: a current one
+    /// (from [`F16_MASK_AND_OUTPUTS_MAX_BUILD`] on).
+    pub build: Option<u64>,
     /// The cards by name (`--gpu ID,ID,…`), free memory already net of the runtime; empty:
     /// `--gpus` cards of the workload's memory.
     pub cards: Vec<Card>,
@@ -1036,7 +1145,29 @@ impl Options {
             kv_unified: self.kv_unified.unwrap_or(rt.is_some_and(|r| r.kv_unified) && self.parallel.is_none()),
             n_gpu_layers: gpu_layers.unwrap_or(u64::MAX),
             n_cpu_moe: self.n_cpu_moe.unwrap_or(0),
-            n_outputs_max: self.n_outputs_max.unwrap_or(if self.runtime == Some(Runtime::LlamaServer) { n_seq } else { 0 }),
+            n_outputs_max: self.n_outputs_max.unwrap_or(self.default_n_outputs_max(n_seq)),
+            legacy_graph: self.legacy_graph(),
+            decode_tokens: seq_tokens,
+        }
+    }
+
+    /// A build before [`F16_MASK_AND_OUTPUTS_MAX_BUILD`] was asked for.
+    pub fn legacy_graph(&self) -> bool {
+        self.build.is_some_and(|b| b < F16_MASK_AND_OUTPUTS_MAX_BUILD)
+    }
+
+    /// `n_outputs_max` when `--n-outputs-max` is not given. Since PR #23861 llama-server (and
+    /// llama-cli, built on the server's context) reserve the logits of one output per slot
+    /// (`tools/server/server-context.cpp` `server_n_outputs_max`: `min(n_batch, n_parallel ·
+    /// (1 + draft tokens))`): the programs most posted logs come from, so the plain engine
+    /// takes it too. Ollama's runner and apps on libllama keep the library's default, 0 =
+    /// `n_batch`, and so does every build before the PR (where the reserve asked for the logits
+    /// of the whole ubatch).
+    pub fn default_n_outputs_max(&self, n_seq: u64) -> u64 {
+        match self.runtime {
+            _ if self.legacy_graph() => 0,
+            None | Some(Runtime::LlamaServer) => n_seq,
+            Some(Runtime::Ollama) | Some(Runtime::LmStudio) => 0,
         }
     }
 

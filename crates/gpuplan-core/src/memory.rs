@@ -993,9 +993,9 @@ fn llama_cpp_inputs<'w>(model: &Model, w: &'w Workload, gpus: u64) -> (crate::ll
     let p = w.llama_cpp.params(w.prompt + w.new_tokens, w.batch, total_vram, w.gpu_layers);
     let free = w.gpu_memory_bytes.saturating_sub(LLAMA_CPP_CONTEXT_BYTES + w.llama_cpp.reserve_per_gpu());
     let cards: Vec<ll::Card> = if w.llama_cpp.cards.is_empty() {
-        // Unnamed cards: only their memory is known; the bandwidth (an H100's 3350 GB/s) only
-        // orders the devices' shares of tokens/s, which callers with named cards replace.
-        (0..gpus.min(MAX_GPUS)).map(|i| ll::Card { id: format!("gpu{i}"), free_bytes: free, bandwidth_gbs: 3350.0 }).collect()
+        // Unnamed cards: only their memory is known; the bandwidth (`--gpu-bw-gbs`, else an
+        // H100's 3350 GB/s) orders the devices' shares of tokens/s; named cards bring their own.
+        (0..gpus.min(MAX_GPUS)).map(|i| ll::Card { id: format!("gpu{i}"), free_bytes: free, bandwidth_gbs: w.llama_cpp.gpu_bw_gbs.unwrap_or(3350.0) }).collect()
     } else {
         w.llama_cpp.cards.clone()
     };

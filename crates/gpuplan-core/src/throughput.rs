@@ -63,17 +63,21 @@ impl Efficiency {
     ///   (memory-model.md §6.1). `mfu_prefill` 0.35 is an assumption: the same cuBLAS GEMMs
     ///   (0.77 ceiling) with unfused norms, rotary and softmax and Python dispatch between
     ///   them, taken at the same fraction as its decode. `mfu_train` 0.40 as above.
-    /// - [`Engine::LlamaCpp`]: `mbu_decode` 0.50, the low end of the optimised-engine range of
-    ///   memory-model.md §6.1 (llama.cpp's published `llama-bench` tg128 × file size is nearly
-    ///   constant across quantisations — published-sizes.csv — so decode is bandwidth-bound, but
-    ///   the README does not name the GPU, so no absolute MBU can be derived); `mfu_prefill`
-    ///   0.30 assumed (its matmuls dequantise blocks in the kernel).
+    /// - [`Engine::LlamaCpp`]: `mbu_decode` 0.71, the median of the MBU that seven published
+    ///   llama.cpp runs with every layer on a named GPU imply (`data/llamacpp/offload-speed.csv`,
+    ///   role `gpu`: 1B to 20B models, Q4_K_M and MXFP4, on an RTX 2080 and an RX 7900 XT:
+    ///   0.45 to 0.86; the test `llamacpp_speed` recomputes the median and checks it). It
+    ///   replaced 0.50, the low end of the optimised-engine range of memory-model.md §6.1 taken
+    ///   while no published run named its GPU. Decode is bandwidth-bound (llama.cpp's published
+    ///   `llama-bench` tg128 × file size is nearly constant across quantisations —
+    ///   published-sizes.csv); `mfu_prefill` 0.30 assumed (its matmuls dequantise blocks in
+    ///   the kernel).
     pub fn default_for(engine: Engine) -> Efficiency {
         match engine {
             // SGLang runs the same class of fused kernels (FlashInfer, CUDA graphs).
             Engine::Vllm | Engine::Sglang => Efficiency::TUNED,
             Engine::Hf => Efficiency { mbu_decode: 0.35, mfu_prefill: 0.35, ..Efficiency::TUNED },
-            Engine::LlamaCpp => Efficiency { mbu_decode: 0.50, mfu_prefill: 0.30, ..Efficiency::TUNED },
+            Engine::LlamaCpp => Efficiency { mbu_decode: 0.71, mfu_prefill: 0.30, ..Efficiency::TUNED },
         }
     }
 
