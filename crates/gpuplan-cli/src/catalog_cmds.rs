@@ -443,9 +443,9 @@ fn plan_to_target(
     for s in &rows {
         match s.best {
             Some(p) => out += &format!(
-                "{:<28} {:>5} {:>6} {:>9.1} {:>9.0} {:>8} {:>11.3} {:>11.3}\n",
+                "{:<28} {:>5} {:>6} {:>9.1} {:>9.0} {:>8} {:>11} {:>11}\n",
                 s.gpu_id, s.total_cards, p.batch, p.tpot_s * 1e3, p.ttft_s * 1e3, s.replicas,
-                s.usd_per_million_own.unwrap_or(f64::NAN), s.usd_per_million_rent.unwrap_or(f64::NAN)
+                usd_or_dash(s.usd_per_million_own), usd_or_dash(s.usd_per_million_rent)
             ),
             None => {
                 let (which, best) = s.failed.unwrap_or(("tpot", f64::NAN));
@@ -454,6 +454,11 @@ fn plan_to_target(
         }
     }
     Ok(out)
+}
+
+/// A cost per million tokens, or "—" where the card has no price of that kind.
+fn usd_or_dash(x: Option<f64>) -> String {
+    x.filter(|v| v.is_finite()).map_or("—".to_string(), |v| format!("{v:.3}"))
 }
 
 #[cfg(test)]
