@@ -287,6 +287,11 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     if let Some(v) = &kv_v {
         w.llama_cpp.type_v = Some(crate::llamacpp::CacheType::parse("--kv-cache-v", v)?);
     }
+    // `--tp N [--pp M]` without `--gpus`: the world size, N × M cards (vLLM's and SGLang's
+    // `tensor_parallel_size × pipeline_parallel_size`).
+    if !args.contains(&"--gpus") && (w.tensor_parallel > 0 || w.pipeline_parallel > 0) {
+        w.gpus = (w.tensor_parallel.max(1) * w.pipeline_parallel.max(1)).min(MAX_GPUS);
+    }
     if gpu_memory_given && gpu.is_some() {
         return Err(InputError::new("--gpu-memory-gib", "give either --gpu ID (the card's own memory) or --gpu-memory-gib N, not both"));
     }
@@ -426,6 +431,19 @@ mod tests {
         assert_eq!(a.workload.weights, WeightFormat::Nf4 { double_quant: true });
         assert_eq!(a.workload.batch, 4);
         assert!(a.workload.grad_ckpt && a.json);
+    }
+
+    #[test]
+    fn tp_and_pp_without_gpus_give_the_world_size() {
+        let a = parse_estimate_args(&["--preset", "x", "--tp", "8"]).unwrap();
+        assert_eq!((a.workload.gpus, a.workload.tensor_parallel), (8, 8));
+        let a = parse_estimate_args(&["--preset", "x", "--tp", "4", "--pp", "2"]).unwrap();
+        assert_eq!(a.workload.gpus, 8);
+        // An explicit --gpus wins (data parallel over the rest).
+        let a = parse_estimate_args(&["--preset", "x", "--tp", "2", "--gpus", "8"]).unwrap();
+        assert_eq!(a.workload.gpus, 8);
+        let a = parse_estimate_args(&["--preset", "x"]).unwrap();
+        assert_eq!(a.workload.gpus, 1);
     }
 
     #[test]
