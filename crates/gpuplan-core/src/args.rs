@@ -66,7 +66,7 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     [--precision bf16|mixed] [--optimizer adamw|adamw8bit|sgd|adafactor|lion] [--grad-ckpt]
     [--lora-rank N] [--lora-targets all-linear|attention|NAME,NAME] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
     [--engine hf|vllm|llama.cpp|sglang] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N|auto]
-    [--max-model-len N] [--max-num-seqs N] [--max-num-batched-tokens N] [--enforce-eager] (vLLM)
+    [--max-model-len N] [--max-num-seqs N] [--max-num-batched-tokens N] [--enforce-eager] [--disable-hybrid-kv-cache-manager] (vLLM)
     [--mem-fraction-static F] [--context-length N] (SGLang)
     [--spec draft|eagle|mtp [--spec-accept X] [--spec-steps N] [--draft-preset ID]] (speculative decoding)
     [--gpu-memory-gib N | --gpu ID [--wired-limit-mb N] | --gpu ID,ID,…] [--host ID] [--json]
@@ -227,6 +227,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--max-num-seqs" => w.vllm.max_num_seqs = Some(whole(flag, &value(flag)?, 1, MAX_BATCH)?),
             "--max-num-batched-tokens" => w.vllm.max_num_batched_tokens = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
             "--enforce-eager" => w.vllm.enforce_eager = true,
+            "--disable-hybrid-kv-cache-manager" => w.vllm.disable_hybrid_kv_cache_manager = true,
             "--mem-fraction-static" => w.sglang.mem_fraction_static_permille = Some(fraction(flag, &value(flag)?)?),
             "--context-length" => w.sglang.context_length = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
             // Bounded by the machine's RAM once the card is known (`apply_gpu`).

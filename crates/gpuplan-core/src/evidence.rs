@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 89] = [
+static CONSTANTS: [Constant; 90] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -355,6 +355,9 @@ static CONSTANTS: [Constant; 89] = [
     konst!("memory::VLLM_SAMPLER_BYTES_PER_LOGIT", memory::VLLM_SAMPLER_BYTES_PER_LOGIT, "bytes",
         "vLLM's profile run: the sampler's logits for min(max_num_seqs, max_num_batched_tokens) requests",
         "vllm/v1/sample/sampler.py: model-dtype logits (2 B), their fp32 copy (4 B), fp32 probabilities (4 B)"),
+    konst!("vllm::GROUP_SIZE_RATIO_TENTHS", crate::vllm::GROUP_SIZE_RATIO_TENTHS, "tenths",
+        "vLLM's hybrid KV cache manager: layers per group = the most of any kind when under 1.5 × the fewest, else the fewest",
+        "vllm/v1/core/kv_cache_utils.py _get_kv_cache_groups_uniform_page_size @ 001cabc1: `if max_num_layers < min_num_layers * 1.5`"),
     konst!("vllm::LARGE_CARD_BYTES", crate::vllm::LARGE_CARD_BYTES, "bytes",
         "vLLM's scheduler defaults: cards of at least this memory (not A100) get the large ones",
         "vllm/engine/arg_utils.py EngineArgs.get_batch_defaults: device_memory >= 70 * GiB_bytes and \"a100\" not in device_name"),

@@ -919,7 +919,8 @@ fn inference(
             let d = vllm_demand_laid_out(model, w, layout, weights_per_gpu);
             let sized = crate::vllm::size(&d, w.gpu_memory_bytes, w.gpu_memory_utilization_permille);
             let (capacity, seqs, seq_len) = (sized.pool.kv_capacity_tokens, sized.pool.max_concurrent_sequences, d.seq_len);
-            // Sliding layers hold at most window + a chunk; approximate with full layers.
+            // Sliding-window, chunked and Mamba layers: the hybrid KV cache manager's groups
+            // (`crate::vllm::KvGroups`) unless `--disable-hybrid-kv-cache-manager`.
             if d.kv_bytes_per_token == 0 && d.state_bytes_per_seq == 0 {
                 notes.push("vLLM: encoder-only attention keeps no KV cache, so vLLM allocates no KV pool (weights, activations and runtime only)".into());
             } else if seqs == 0 {
@@ -1066,6 +1067,39 @@ fn vllm_demand_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
         // columns and the recurrent/SSM state in the model dtype, split like the layers.
         state_bytes_per_seq: arch.linear_state_bytes_vllm(w.weights.activation_bytes()) / layout.pipeline_parallel / tp.max(1),
         max_num_seqs: seqs,
+        groups: if o.disable_hybrid_kv_cache_manager || arch.ext.encoder.is_some() {
+            None
+        } else {
+            crate::vllm::KvGroups::new(&vllm_layer_counts(model, w, layout), tokens)
+        },
+    }
+}
+
+/// The KV-holding layers of one GPU by the spec vLLM gives them (`get_kv_cache_spec` of each
+/// attention / Mamba layer): sliding-window layers, Llama 4's chunked local attention (read as
+/// sliding with the chunk as window, `model.rs`), full attention, and the linear-attention /
+/// Mamba layers with their per-request state; pipeline stages hold ⌈n / pp⌉ of each.
+fn vllm_layer_counts(model: &Model, w: &Workload, layout: &Layout) -> crate::vllm::LayerCounts {
+    let arch = &model.arch;
+    let pp = layout.pipeline_parallel.max(1);
+    let tp = layout.tensor_parallel.max(1);
+    let kv = arch.layer_kinds.iter().filter(|k| k.has_kv());
+    let sliding = kv.clone().filter(|k| k.sliding).count() as u64;
+    let full = kv.count() as u64 - sliding;
+    let linear = arch.layer_kinds.iter().filter(|k| k.linear).count() as u64;
+    let chunked = arch.family == crate::model::Family::Llama4;
+    let window = arch.sliding_window.unwrap_or(0);
+    let per_layer = arch.kv_elems_per_token_layer();
+    let per_layer = if arch.mla.is_some() { per_layer } else { per_layer / kv_heads_split(arch, tp) };
+    crate::vllm::LayerCounts {
+        full: full.div_ceil(pp),
+        sliding: if chunked { 0 } else { sliding.div_ceil(pp) },
+        sliding_window: window,
+        chunked: if chunked { sliding.div_ceil(pp) } else { 0 },
+        attention_chunk: window,
+        mamba: linear.div_ceil(pp),
+        attn_bytes_per_token: w.kv_cache.bytes(per_layer),
+        mamba_state_bytes: arch.linear_state_bytes_vllm(w.weights.activation_bytes()).checked_div(linear).unwrap_or(0) / tp,
     }
 }
 

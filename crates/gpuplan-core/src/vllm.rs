@@ -72,6 +72,135 @@ pub struct Demand {
     /// The scheduler's `max_num_seqs`: what bounds the running sequences when the model keeps
     /// no cache at all (encoder-only attention, [`size`]).
     pub max_num_seqs: u64,
+    /// The hybrid KV cache manager's groups when the model mixes layer kinds (sliding window,
+    /// chunked local attention, Mamba / linear attention) and the manager is on; `None`: one
+    /// group of full-attention layers (`kv_bytes_per_token`, `state_bytes_per_seq`).
+    pub groups: Option<KvGroups>,
+}
+
+/// vLLM V1's hybrid KV cache manager (`vllm/v1/core/kv_cache_utils.py`
+/// `get_kv_cache_groups` → `_get_kv_cache_groups_uniform_page_size`,
+/// `get_kv_cache_config_from_groups`, `_report_kv_cache_config`,
+/// `get_max_concurrency_for_kv_cache_config`; specs in `vllm/v1/kv_cache_interface.py`;
+/// vllm-project/vllm @ 001cabc1):
+/// - layers are grouped by spec (full attention, `SlidingWindowSpec`,
+///   `ChunkedLocalAttentionSpec`, `MambaSpec`); every group holds `group_size` layers: the
+///   fewest layers of any kind, or the most when that is under 1.5 × the fewest, each kind split
+///   into ⌈n / group_size⌉ groups (the last padded);
+/// - all groups share one page size (a Mamba page is padded to the attention page, whose block
+///   is raised to hold it: [`mamba_attention_block_size`]) and one pool of `num_blocks =
+///   available // page // group_size` blocks, `group_size` tensors of `num_blocks` pages;
+/// - the log's "GPU KV cache size" is `num_blocks // groups × block_size` tokens, and
+///   "Maximum concurrency" is `num_blocks / ` the blocks one `max_model_len` request takes in
+///   every group: ⌈L / bs⌉ for full attention, ⌈min(window − 1 + max_num_batched_tokens, L) /
+///   bs⌉ + 1 for a sliding window, ⌈min(chunk + max_num_batched_tokens, L) / bs⌉ for chunked
+///   local attention, one state block for Mamba (`mamba_cache_mode` "none").
+///
+/// With `--disable-hybrid-kv-cache-manager` (and by default with KV connectors that do not
+/// support it, or before v0.10) `unify_hybrid_kv_cache_specs` turns sliding and chunked layers
+/// into full attention: [`Demand::groups`] is `None`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvGroups {
+    /// Bytes of one layer's block on one GPU, shared by every group.
+    pub page_bytes: u64,
+    /// Tokens per attention block.
+    pub block_size: u64,
+    /// Layers per group on one GPU (`group_size`).
+    pub group_size: u64,
+    pub full_groups: u64,
+    pub sliding_groups: u64,
+    pub sliding_window: u64,
+    pub chunked_groups: u64,
+    pub attention_chunk: u64,
+    pub mamba_groups: u64,
+    /// The scheduler's `max_num_batched_tokens` (a window's chunked-prefill margin).
+    pub max_num_batched_tokens: u64,
+}
+
+/// The kinds of KV-holding layers of a model on one GPU, for [`KvGroups::new`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LayerCounts {
+    pub full: u64,
+    pub sliding: u64,
+    pub sliding_window: u64,
+    pub chunked: u64,
+    pub attention_chunk: u64,
+    pub mamba: u64,
+    /// KV bytes of one attention layer per token on one GPU.
+    pub attn_bytes_per_token: u64,
+    /// One Mamba / linear-attention layer's state per request on one GPU.
+    pub mamba_state_bytes: u64,
+}
+
+/// The attention block that holds a Mamba layer's state in one page:
+/// `16 · ⌈mamba_page / (16 · attention bytes per token)⌉`
+/// (`HybridAttentionMambaModelConfig.verify_and_update_config`,
+/// `vllm/model_executor/models/config.py` @ 0144dd5b, v0.11.0; the Mamba page is then padded to
+/// the attention page).
+pub fn mamba_attention_block_size(mamba_state_bytes: u64, attn_bytes_per_token: u64) -> u64 {
+    BLOCK_SIZE * mamba_state_bytes.div_ceil(BLOCK_SIZE * attn_bytes_per_token.max(1)).max(1)
+}
+
+/// `group_size` above is the fewest layers of a kind unless the most are under this ratio of
+/// it (1.5, `_get_kv_cache_groups_uniform_page_size`: "gpt-oss-20b + eagle, with 12 sw + 13
+/// full"), in tenths.
+pub const GROUP_SIZE_RATIO_TENTHS: u64 = 15;
+
+impl KvGroups {
+    /// The groups of a model with these layers, or `None` when every KV layer is full
+    /// attention (one group, the plain pool) or no layer is attention.
+    pub fn new(c: &LayerCounts, max_num_batched_tokens: u64) -> Option<KvGroups> {
+        let attention = c.full + c.sliding + c.chunked;
+        if attention == 0 || attention == c.full && c.mamba == 0 {
+            return None;
+        }
+        let kinds = [c.full, c.sliding, c.chunked, c.mamba];
+        let present = kinds.iter().copied().filter(|n| *n > 0);
+        let (min, max) = (present.clone().min().unwrap_or(1), present.max().unwrap_or(1));
+        let group_size = if max * 10 < min * GROUP_SIZE_RATIO_TENTHS { max } else { min };
+        let groups = |n: u64| n.div_ceil(group_size);
+        let block_size = if c.mamba > 0 { mamba_attention_block_size(c.mamba_state_bytes, c.attn_bytes_per_token) } else { BLOCK_SIZE };
+        Some(KvGroups {
+            page_bytes: block_size.saturating_mul(c.attn_bytes_per_token),
+            block_size,
+            group_size,
+            full_groups: groups(c.full),
+            sliding_groups: groups(c.sliding),
+            sliding_window: c.sliding_window,
+            chunked_groups: groups(c.chunked),
+            attention_chunk: c.attention_chunk,
+            mamba_groups: groups(c.mamba),
+            max_num_batched_tokens,
+        })
+    }
+
+    /// Number of KV cache groups.
+    pub fn groups(&self) -> u64 {
+        self.full_groups + self.sliding_groups + self.chunked_groups + self.mamba_groups
+    }
+
+    /// Blocks one request of `len` tokens can take over all groups (`max_memory_usage_bytes`
+    /// of each group's spec, in pages).
+    pub fn blocks_per_request(&self, len: u64) -> u64 {
+        let bs = self.block_size.max(1);
+        let mnbt = self.max_num_batched_tokens;
+        let full = len.div_ceil(bs);
+        let sliding = (self.sliding_window.saturating_sub(1) + mnbt).min(len).div_ceil(bs) + 1;
+        let chunked = (self.attention_chunk + mnbt).min(len).div_ceil(bs);
+        self.full_groups * full + self.sliding_groups * sliding + self.chunked_groups * chunked + self.mamba_groups
+    }
+
+    /// `num_blocks` of `available` bytes.
+    pub fn num_blocks(&self, available: u64) -> u64 {
+        available / self.page_bytes.max(1) / self.group_size.max(1)
+    }
+
+    /// The log's "GPU KV cache size" of `num_blocks`: tokens of one group, in the smallest
+    /// block of any group (a Mamba group's block is `max_model_len`).
+    pub fn tokens(&self, num_blocks: u64, max_model_len: u64) -> u64 {
+        let min_block = if self.mamba_groups > 0 { self.block_size.min(max_model_len.max(1)) } else { self.block_size };
+        num_blocks / self.groups().max(1) * min_block
+    }
 }
 
 /// vLLM's options that change its memory accounting (`vllm serve` flags). `None` = vLLM's
@@ -94,6 +223,12 @@ pub struct VllmOptions {
     /// subtracted (vLLM's own log in v0.18: "In v0.19, CUDA graph memory profiling will be
     /// enabled by default", quoted in vllm-project/vllm PR #39559).
     pub graphs_outside_pool: bool,
+    /// `--disable-hybrid-kv-cache-manager`: sliding-window and chunked local attention layers
+    /// are allocated as full attention (`unify_hybrid_kv_cache_specs`, [`KvGroups`]); what vLLM
+    /// also does before v0.10, with KV connectors that lack hybrid support, and for chunked
+    /// local attention (Llama 4) from v0.10.1 until `VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE`
+    /// defaulted to on.
+    pub disable_hybrid_kv_cache_manager: bool,
 }
 
 /// Cards of at least this much memory get vLLM's large scheduler defaults (unless A100):
@@ -141,16 +276,25 @@ pub struct Accounting {
 /// function behind `estimate --engine vllm --json`'s `vllm` object.
 pub fn accounting(d: &Demand, card_bytes: u64, utilization_permille: u32) -> Accounting {
     let s = size(d, card_bytes, utilization_permille);
-    let page = d.kv_bytes_per_token.max(1).saturating_mul(BLOCK_SIZE);
     let available = s.pool.requested_bytes.saturating_sub(d.non_kv());
-    let blocks = available / page;
-    // `get_max_concurrency_for_kv_cache_config` (vllm/v1/core/kv_cache_utils.py): tokens of
-    // the pool over max_model_len, printed with two decimals.
-    let max_concurrency = (blocks * BLOCK_SIZE) as f64 / d.max_model_len.max(1) as f64;
+    let (blocks, block_size, max_concurrency) = match &d.groups {
+        // `get_max_concurrency_for_kv_cache_config`: the pool's blocks over one request's.
+        Some(g) => {
+            let blocks = g.num_blocks(available);
+            (blocks, g.block_size, blocks as f64 / g.blocks_per_request(d.max_model_len).max(1) as f64)
+        }
+        None => {
+            let page = d.kv_bytes_per_token.max(1).saturating_mul(BLOCK_SIZE);
+            let blocks = available / page;
+            // `get_max_concurrency_for_kv_cache_config` (vllm/v1/core/kv_cache_utils.py):
+            // tokens of the pool over max_model_len, printed with two decimals.
+            (blocks, BLOCK_SIZE, (blocks * BLOCK_SIZE) as f64 / d.max_model_len.max(1) as f64)
+        }
+    };
     Accounting {
         kv_capacity_tokens: s.pool.kv_capacity_tokens,
         blocks,
-        block_size: BLOCK_SIZE,
+        block_size,
         max_concurrency: libm::round(max_concurrency * 100.0) / 100.0,
         max_model_len: d.max_model_len,
         weights_bytes: d.weights,
@@ -218,6 +362,20 @@ pub fn size(d: &Demand, card_bytes: u64, utilization_permille: u32) -> PoolOnCar
         };
     }
     let available = requested.saturating_sub(non_kv);
+    let fits = non_kv <= requested;
+    if let Some(g) = &d.groups {
+        let blocks = g.num_blocks(available);
+        return PoolOnCard {
+            pool: VllmPool {
+                kv_capacity_tokens: g.tokens(blocks, d.max_model_len),
+                max_concurrent_sequences: blocks / g.blocks_per_request(d.seq_len).max(1),
+                block_size: g.block_size,
+                requested_bytes: requested,
+            },
+            kv_bytes: if fits { blocks.saturating_mul(g.page_bytes).saturating_mul(g.group_size) } else { 0 },
+            fits,
+        };
+    }
     let page = d.kv_bytes_per_token.max(1).saturating_mul(BLOCK_SIZE);
     let blocks = available / page;
     let capacity = blocks.saturating_mul(BLOCK_SIZE);
@@ -227,7 +385,6 @@ pub fn size(d: &Demand, card_bytes: u64, utilization_permille: u32) -> PoolOnCar
     } else {
         available / d.seq_len.max(1).div_ceil(BLOCK_SIZE).saturating_mul(page).saturating_add(d.state_bytes_per_seq)
     };
-    let fits = non_kv <= requested;
     PoolOnCard {
         pool: VllmPool { kv_capacity_tokens: capacity, max_concurrent_sequences: seqs, block_size: BLOCK_SIZE, requested_bytes: requested },
         kv_bytes: if fits { blocks.saturating_mul(page) } else { 0 },
@@ -242,7 +399,7 @@ mod tests {
     const MIB: u64 = 1 << 20;
 
     fn demand() -> Demand {
-        Demand { weights: 15 << 30, profile_activations: 2 << 30, runtime: 1 << 30, kv_bytes_per_token: 128 << 10, seq_len: 4096, non_torch: 1 << 30, cuda_graph: 0, max_model_len: 8192, state_bytes_per_seq: 0, max_num_seqs: 1024 }
+        Demand { weights: 15 << 30, profile_activations: 2 << 30, runtime: 1 << 30, kv_bytes_per_token: 128 << 10, seq_len: 4096, non_torch: 1 << 30, cuda_graph: 0, max_model_len: 8192, state_bytes_per_seq: 0, max_num_seqs: 1024, groups: None }
     }
 
     #[test]
@@ -284,5 +441,58 @@ mod tests {
         // A Mamba-only model keeps its per-sequence state: a pool all the same.
         let m = size(&Demand { state_bytes_per_seq: 64 << 20, ..d }, 81_559 * MIB, 900);
         assert!(m.pool.max_concurrent_sequences > 0 && m.pool.max_concurrent_sequences < 1024 * 100);
+    }
+
+    #[test]
+    fn hybrid_groups_follow_vllms_layer_split() {
+        // gpt-oss-20b: 12 sliding (128) + 12 full layers, 8 KV heads × 64, bf16: two groups of 12.
+        let gpt = KvGroups::new(&LayerCounts { full: 12, sliding: 12, sliding_window: 128, attn_bytes_per_token: 2 * 8 * 64 * 2, ..Default::default() }, 8192).unwrap();
+        assert_eq!((gpt.group_size, gpt.groups(), gpt.block_size), (12, 2, 16));
+        // The pool is the same bytes per token as full attention (two groups of equal size) ...
+        let available = 20u64 << 30;
+        let blocks = gpt.num_blocks(available);
+        assert_eq!(gpt.tokens(blocks, 131_072), available / (16 * 2048) / 12 / 2 * 16);
+        assert!(available / (24 * 2048) - gpt.tokens(blocks, 131_072) < 2 * 16);
+        // ... but a 131,072-token request holds 8192 full blocks and 1 + ⌈(127 + 8192) / 16⌉ sliding ones.
+        assert_eq!(gpt.blocks_per_request(131_072), 8192 + 521);
+        // Gemma 3 27B: 52 sliding (1024) + 10 full: groups of 10, 6 sliding groups (8 padding
+        // layers) + 1 full; the log's tokens count one group of 7.
+        let g3 = KvGroups::new(&LayerCounts { full: 10, sliding: 52, sliding_window: 1024, attn_bytes_per_token: 2 * 16 * 128 * 2, ..Default::default() }, 2048).unwrap();
+        assert_eq!((g3.group_size, g3.full_groups, g3.sliding_groups), (10, 1, 6));
+        assert_eq!(g3.tokens(700, 8192), 100 * 16);
+        assert_eq!(g3.blocks_per_request(8192), 512 + 6 * ((1023u64 + 2048).div_ceil(16) + 1));
+        // A short request stops at its own length in the sliding groups.
+        assert_eq!(g3.blocks_per_request(100), 7 + 6 * 8);
+        // Only full attention: the plain pool, no groups.
+        assert!(KvGroups::new(&LayerCounts { full: 32, attn_bytes_per_token: 4096, ..Default::default() }, 8192).is_none());
+        // Two kinds within 1.5× of each other: the larger count (gpt-oss + one EAGLE layer).
+        let eagle = KvGroups::new(&LayerCounts { full: 13, sliding: 12, sliding_window: 128, attn_bytes_per_token: 2048, ..Default::default() }, 8192).unwrap();
+        assert_eq!((eagle.group_size, eagle.groups()), (13, 2));
+    }
+
+    #[test]
+    fn mamba_groups_reproduce_a_published_log() {
+        // vllm-project/vllm issue #40691 (v0.19.0, H20, Qwen3.5-27B, --max-model-len 32768
+        // --max-num-batched-tokens 16384): "GPU KV cache size: 290,864 tokens", "Maximum
+        // concurrency for 32,768 tokens per request: 33.04x". 16 full-attention layers (4 KV
+        // heads × 256, bf16: 4096 B per token) and 48 Gated DeltaNet layers whose state is the
+        // conv window (10240 × 3 bf16) and the fp32 recurrent state (48 × 128 × 128, the config's
+        // `mamba_ssm_dtype`): the attention block is raised to 784 tokens, 4 groups of 16 layers.
+        let c = LayerCounts { full: 16, mamba: 48, attn_bytes_per_token: 4096, mamba_state_bytes: 10_240 * 3 * 2 + 48 * 128 * 128 * 4, ..Default::default() };
+        let g = KvGroups::new(&c, 16_384).unwrap();
+        assert_eq!((g.block_size, g.group_size, g.groups()), (784, 16, 4));
+        assert_eq!(g.blocks_per_request(32_768), 42 + 3);
+        // One number of blocks gives both printed figures (the plain pool cannot: 290,864 /
+        // 32,768 = 8.88x).
+        let blocks = 1487;
+        assert_eq!(g.tokens(blocks, 32_768), 290_864);
+        assert_eq!(libm::round(blocks as f64 / 45.0 * 100.0) / 100.0, 33.04);
+        // The pool's bytes: group_size tensors of `blocks` pages.
+        let d = Demand { kv_bytes_per_token: 16 * 4096, groups: Some(g), seq_len: 32_768, max_model_len: 32_768, ..demand() };
+        let requested = d.non_kv() + blocks * g.page_bytes * 16 + 1;
+        let s = size(&d, requested, 1000);
+        assert_eq!((s.pool.kv_capacity_tokens, s.pool.max_concurrent_sequences, s.kv_bytes), (290_864, 33, blocks * g.page_bytes * 16));
+        let a = accounting(&d, requested, 1000);
+        assert_eq!((a.blocks, a.block_size, a.max_concurrency), (blocks, 784, 33.04));
     }
 }

@@ -215,7 +215,10 @@ mod vllm_tests {
     fn vllm_keeps_one_state_per_sequence_beside_the_kv_blocks() {
         let cat = crate::catalog::parse(crate::catalog::CATALOG_JSON).unwrap();
         let model = Model::new(cat.model("nemotron-3-nano-30b-a3b").unwrap().arch().unwrap());
-        let w = Workload { engine: Engine::Vllm, prompt: 4096, new_tokens: 1024, ..Workload::default() };
+        let mut w = Workload { engine: Engine::Vllm, prompt: 4096, new_tokens: 1024, ..Workload::default() };
+        // The state beside the blocks is the pool without vLLM's hybrid KV cache manager (its
+        // groups: `crate::vllm::KvGroups`, tested in `vllm.rs`).
+        w.vllm.disable_hybrid_kv_cache_manager = true;
         let d = vllm_demand(&model, &w).unwrap();
         assert_eq!(d.state_bytes_per_seq, model.arch.linear_state_bytes_vllm(2));
         assert!(d.state_bytes_per_seq > 0);
