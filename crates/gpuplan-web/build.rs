@@ -44,7 +44,12 @@ const KEEP: &[&str] = &[
     "image_size", "num_channels", "mm_tokens_per_image", "multimodal_projector_bias",
     // Llama 3.2 Vision (mllama).
     "cross_attention_layers", "num_global_layers", "max_num_tiles", "vision_output_dim", "supported_aspect_ratios",
+    // Block-wise FP8 checkpoints' scales (model.rs `fp8_scale_block`); only these three of its keys.
+    "quantization_config",
 ];
+
+/// The keys of `quantization_config` the estimator reads.
+const KEEP_QUANT: &[&str] = &["quant_method", "weight_block_size", "scale_fmt"];
 
 fn main() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/catalog.json");
@@ -88,9 +93,15 @@ fn main() {
                     }
                     if let Some(serde_json::Value::Object(cfg)) = m.get_mut("config") {
                         cfg.retain(|k, _| KEEP.contains(&k.as_str()));
+                        if let Some(serde_json::Value::Object(q)) = cfg.get_mut("quantization_config") {
+                            q.retain(|k, _| KEEP_QUANT.contains(&k.as_str()));
+                        }
                         for inner in ["text_config", "vision_config"] {
                             if let Some(serde_json::Value::Object(tc)) = cfg.get_mut(inner) {
                                 tc.retain(|k, _| KEEP.contains(&k.as_str()));
+                                if let Some(serde_json::Value::Object(q)) = tc.get_mut("quantization_config") {
+                                    q.retain(|k, _| KEEP_QUANT.contains(&k.as_str()));
+                                }
                             }
                         }
                     }

@@ -264,6 +264,7 @@ pub fn cmd_plan(args: &[&str]) -> Result<String, InputError> {
     }
     let mut a = parse_estimate_args(&rest)?;
     let (model, _) = crate::load_model(&a)?;
+    let (model, _) = crate::apply_mmproj(&mut a, model)?;
     let cat = load_catalog()?;
     // --wired-limit-mb is checked against the --gpu Mac's RAM (it needs --gpu).
     if a.wired_limit_mb.is_some() {

@@ -59,8 +59,9 @@ pub fn cmd_compare(args: &[&str]) -> Result<String, InputError> {
     if !has_model && preset_id.is_some() {
         rest.extend(["--preset", "llama-3.1-70b"]);
     }
-    let a = parse_estimate_args(&rest)?;
+    let mut a = parse_estimate_args(&rest)?;
     let (model, _) = crate::load_model(&a)?;
+    let (model, _) = crate::apply_mmproj(&mut a, model)?;
     let t = Target { ttft_s: ttft / 1e3, tpot_s: tpot / 1e3, load: Load::Users(1), prompt_cache_share: 0.0 };
     let eff = Efficiency::default_for(gpuplan_core::Engine::Vllm);
     let rows = compare(&model, &a.workload, &cat, &options, &t, &inputs, &eff)?;

@@ -138,6 +138,14 @@ pub fn load_gguf(path: &str) -> Result<(Model, Option<WeightFormat>), InputError
     Ok((model, format))
 }
 
+/// `--mmproj PATH`: a llama.cpp multimodal projector GGUF (`general.architecture` `clip`): its
+/// bytes and image tokens ([`gpuplan_files::mmproj`]).
+pub fn load_mmproj(path: &str) -> Result<gpuplan_files::mmproj::Mmproj, InputError> {
+    let p = Path::new(path);
+    let header = read_header(p, "--mmproj", parse_gguf, |e| if let GgufError::NeedMore { at_least } = e { Some(*at_least) } else { None })?;
+    gpuplan_files::mmproj::mmproj_from_gguf(&header).map_err(|e| InputError::new("--mmproj", format!("{path}: {e}")))
+}
+
 fn safetensors_header(path: &Path) -> Result<SafetensorsHeader, InputError> {
     read_header(path, "--safetensors", parse_safetensors, |e| if let SafetensorsError::NeedMore { at_least } = e { Some(*at_least) } else { None })
 }

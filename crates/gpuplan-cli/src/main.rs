@@ -80,6 +80,38 @@ pub fn load_model(a: &EstimateArgs) -> Result<(Model, Option<gpuplan_core::Weigh
     }
 }
 
+/// `--mmproj FILE` (llama.cpp): the projector's bytes go to llama.cpp's accounting (the first
+/// GPU, or the host with `--no-mmproj-offload`), and its image tokens become the model's vision
+/// tower for `--images N`, replacing one the config describes (llama.cpp's text GGUF holds no
+/// vision weights; the projector file holds them all).
+pub fn apply_mmproj(a: &mut EstimateArgs, model: Model) -> Result<(Model, Option<gpuplan_files::mmproj::Mmproj>), InputError> {
+    let Some(path) = a.mmproj.clone() else { return Ok((model, None)) };
+    let m = files::load_mmproj(&path)?;
+    a.workload.llama_cpp.mmproj_bytes = m.bytes;
+    let mut arch = model.arch.clone();
+    arch.ext.vision = Some(gpuplan_core::model::vision::Vision {
+        params: 0,
+        tokens_per_image: m.tokens_per_image,
+        note: m.note.clone(),
+        cross_states_per_image: 0,
+        act_elems_per_image: 0,
+    });
+    let mut with = Model::new(arch);
+    with.file_weights = model.file_weights;
+    with.gguf_tensors = model.gguf_tensors;
+    Ok((with, Some(m)))
+}
+
+/// The `"mmproj"` object of `--json`: bytes, tokens per image, projector and where it sits.
+fn mmproj_json(m: &gpuplan_files::mmproj::Mmproj, on_host: bool) -> json::Value {
+    json::object([
+        ("bytes", m.bytes.into()),
+        ("tokens_per_image", m.tokens_per_image.into()),
+        ("projector", m.projector.as_str().into()),
+        ("device", if on_host { "host" } else { "gpu0" }.into()),
+    ])
+}
+
 /// `--preset ID`: the catalog's copy of that model's config.json.
 fn preset_arch(id: &str) -> Result<Arch, InputError> {
     let cat = gpuplan_core::catalog::load().map_err(|e| InputError::new("catalog", e.to_string()))?;
@@ -106,6 +138,7 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
         }
     }
     let (model, file_format) = load_model(&a)?;
+    let (model, mmproj) = apply_mmproj(&mut a, model)?;
     let mut note = None;
     if let Some(f) = file_format {
         if !args.contains(&"--weights") && !matches!(f, gpuplan_core::WeightFormat::Nf4 { .. }) {
@@ -139,6 +172,9 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
             if let Some(r) = &llama {
                 o.insert("llama_cpp".into(), r.to_json());
             }
+            if let Some(m) = &mmproj {
+                o.insert("mmproj".into(), mmproj_json(m, a.workload.llama_cpp.mmproj_on_host));
+            }
             if let Some(sp) = &spec {
                 let mut so = sp.to_json();
                 if let Some(m) = so.as_object_mut() {
@@ -158,6 +194,10 @@ fn cmd_estimate(args: &[&str]) -> Result<String, InputError> {
         json_text(v)
     } else {
         let mut s = table(&e, &a, card, &accuracy) + &llama.map(|r| llama_table(&r)).unwrap_or_default();
+        if let Some(m) = &mmproj {
+            let place = if a.workload.llama_cpp.mmproj_on_host { "host memory (--no-mmproj-offload)" } else { "the first GPU" };
+            s += &format!("mmproj: {} on {place}; {} tokens per image ({})\n", gib(m.bytes).trim(), m.tokens_per_image, m.projector);
+        }
         if let Some(u) = a.gpu_usable {
             s += &usable_line(u);
         }

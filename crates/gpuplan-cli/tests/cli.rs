@@ -429,3 +429,78 @@ fn hosts_lists_the_presets_with_sources() {
     let e: serde_json::Value = serde_json::from_slice(&e.stdout).unwrap();
     assert_eq!(e["host_preset"]["bandwidth_bytes_per_s"], 102_400_000_000u64);
 }
+
+/// A llama.cpp `mmproj` (issue 15 §2): a clip GGUF written here (a LLaVA-style MLP projector
+/// for 336-pixel images in 14-pixel patches); returns the file and its tensor bytes.
+fn small_mmproj() -> (Vec<u8>, u64) {
+    let b = GgufBuilder::new(3)
+        .meta_str("general.architecture", "clip")
+        .meta_bool("clip.has_vision_encoder", true)
+        .meta_str("clip.projector_type", "mlp")
+        .meta_u32("clip.vision.image_size", 336)
+        .meta_u32("clip.vision.patch_size", 14)
+        .meta_u32("clip.vision.embedding_length", 256)
+        .meta_u32("clip.vision.block_count", 1)
+        .tensor("v.patch_embd.weight", GgmlType::F16, &[14, 14, 3, 256])
+        .tensor("v.blk.0.attn_q.weight", GgmlType::F16, &[256, 256])
+        .tensor("v.blk.0.ffn_up.weight", GgmlType::Q8_0, &[256, 1024])
+        .tensor("mm.0.weight", GgmlType::F16, &[256, 512])
+        .tensor("mm.0.bias", GgmlType::F32, &[512]);
+    (b.build_header(), 2 * 14 * 14 * 3 * 256 + 2 * 256 * 256 + 256 * 1024 / 32 * 34 + 2 * 256 * 512 + 4 * 512)
+}
+
+#[test]
+fn mmproj_bytes_go_to_the_first_gpu_or_the_host_and_its_images_to_the_context() {
+    let d = temp_dir("mmproj");
+    let (text, _) = small_gguf(2, 0..100, None);
+    let (mm, mm_bytes) = small_mmproj();
+    let (tp, mp) = (d.join("tiny-Q8_0.gguf"), d.join("mmproj-tiny-f16.gguf"));
+    std::fs::write(&tp, &text).unwrap();
+    std::fs::write(&mp, &mm).unwrap();
+    let (t, m) = (tp.to_str().unwrap(), mp.to_str().unwrap());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["estimate", "--gguf", t, "--prompt", "512", "--new-tokens", "16", "--gpus", "2", "--gpu-memory-gib", "24", "--json"];
+        args.extend_from_slice(extra);
+        let out = gpuplan(&args);
+        assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let model = |v: &serde_json::Value, i: usize| v["llama_cpp"]["devices"][i]["model_bytes"].as_u64().unwrap();
+    let host = |v: &serde_json::Value| v["llama_cpp"]["host"]["model_bytes"].as_u64().unwrap();
+    let plain = run(&[]);
+    assert!(plain.get("mmproj").is_none());
+    let on_gpu = run(&["--mmproj", m]);
+    assert_eq!(on_gpu["mmproj"]["bytes"], mm_bytes);
+    assert_eq!(on_gpu["mmproj"]["tokens_per_image"], 576, "(336/14)² patches, one token each");
+    assert_eq!(on_gpu["mmproj"]["projector"], "mlp");
+    assert_eq!(on_gpu["mmproj"]["device"], "gpu0");
+    assert_eq!(model(&on_gpu, 0), model(&plain, 0) + mm_bytes, "the first GPU holds the projector");
+    assert_eq!(model(&on_gpu, 1), model(&plain, 1));
+    assert_eq!(host(&on_gpu), host(&plain));
+    let on_host = run(&["--mmproj", m, "--no-mmproj-offload"]);
+    assert_eq!(on_host["mmproj"]["device"], "host");
+    assert_eq!(model(&on_host, 0), model(&plain, 0));
+    assert_eq!(host(&on_host), host(&plain) + mm_bytes);
+    // Two images are 2 × 576 more context tokens: 528 + 1152 = 1680, padded to 256 → 1792.
+    let images = run(&["--mmproj", m, "--images", "2"]);
+    assert_eq!(plain["llama_cpp"]["n_ctx"], 768);
+    assert_eq!(images["llama_cpp"]["n_ctx"], 1792);
+    assert!(images["llama_cpp"]["kv_bytes"].as_u64().unwrap() > on_gpu["llama_cpp"]["kv_bytes"].as_u64().unwrap());
+    // The table says where it went.
+    let out = gpuplan(&["estimate", "--gguf", t, "--mmproj", m]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("576 tokens per image"), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // Refusals name the flag, exit 2.
+    for (args, says) in [
+        (vec!["estimate", "--gguf", t, "--mmproj", t], "not \"clip\""),
+        (vec!["estimate", "--gguf", t, "--mmproj", m, "--engine", "vllm"], "--engine llama.cpp"),
+        (vec!["estimate", "--gguf", t, "--no-mmproj-offload"], "--mmproj FILE"),
+        (vec!["estimate", "--gguf", t, "--mmproj", "/nonexistent/mmproj.gguf"], "no such file"),
+    ] {
+        let out = gpuplan(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("--") && err.contains(says), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(d).ok();
+}

@@ -57,6 +57,8 @@ pub struct EstimateArgs {
     /// `--host ID`: a host memory preset of the catalog (`gpuplan hosts`), read by
     /// [`EstimateArgs::host_preset`].
     pub host: Option<String>,
+    /// `--mmproj FILE`: a llama.cpp multimodal projector GGUF (read by the CLI).
+    pub mmproj: Option<String>,
 }
 
 pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH | --safetensors PATH [--config PATH] | --preset ID
@@ -73,6 +75,7 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
   llama.cpp (--engine llama.cpp): [--runtime llama-server|ollama|lm-studio] [--ctx N] [--parallel N]
     [--ubatch N] [--batch-size N] [--flash-attn on|off|auto] [--kv-cache TYPE] [--kv-cache-v TYPE]
     [--kv-unified] [--swa-full] [--n-outputs-max N] [--llama-cpp-build N] [--n-cpu-moe N] [--tensor-split a,b,…] [--host-ram-gb N] [--host-bw-gbs N] [--gpu-bw-gbs N]
+    [--mmproj FILE [--no-mmproj-offload]] (a vision projector GGUF: its bytes on the first GPU, or the host)
     (--gpu-layers counts the output layer as llama.cpp's -ngl does: layers + 1 = everything;
     --ctx is the whole context of all sequences, default (prompt + new tokens) × --parallel;
     --parallel defaults to --batch; --ubatch 512, --batch-size 2048, flash attention auto (on);
@@ -123,6 +126,7 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     let mut kv_v: Option<String> = None;
     let mut host_ram_gb: Option<f64> = None;
     let (mut hf_revision, mut hf_file): (Option<String>, Option<String>) = (None, None);
+    let mut mmproj = None;
     let mut it = args.iter().peekable();
     while let Some(&flag) = it.next() {
         let mut value = |name: &str| -> Result<String, InputError> {
@@ -218,6 +222,8 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--host-bw-gbs" => w.llama_cpp.host_bw_gbs = Some(decimal(flag, &value(flag)?, 0.1, 100_000.0)?),
             "--gpu-bw-gbs" => w.llama_cpp.gpu_bw_gbs = Some(decimal(flag, &value(flag)?, 0.1, 100_000.0)?),
             "--runtime" => w.llama_cpp.runtime = Some(crate::llamacpp::Runtime::parse(&value(flag)?)?),
+            "--mmproj" => mmproj = Some(value(flag)?),
+            "--no-mmproj-offload" => w.llama_cpp.mmproj_on_host = true,
             "--gpu-memory-gib" => {
                 w.gpu_memory_bytes = gib_bytes(flag, &value(flag)?)?;
                 gpu_memory_given = true;
@@ -293,13 +299,19 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
     if !args.contains(&"--gpus") && (w.tensor_parallel > 0 || w.pipeline_parallel > 0) {
         w.gpus = (w.tensor_parallel.max(1) * w.pipeline_parallel.max(1)).min(MAX_GPUS);
     }
+    if mmproj.is_some() && w.engine != Engine::LlamaCpp {
+        return Err(InputError::new("--mmproj", "is a llama.cpp multimodal projector: use it with --engine llama.cpp (the default for --gguf)"));
+    }
+    if w.llama_cpp.mmproj_on_host && mmproj.is_none() {
+        return Err(InputError::new("--no-mmproj-offload", "keeps a projector in host memory: give it with --mmproj FILE"));
+    }
     if gpu_memory_given && gpu.is_some() {
         return Err(InputError::new("--gpu-memory-gib", "give either --gpu ID (the card's own memory) or --gpu-memory-gib N, not both"));
     }
     if wired_limit_mb.is_some() && gpu.is_none() {
         return Err(InputError::new("--wired-limit-mb", "is a Mac's GPU wired limit: give the Mac with --gpu ID (an apple-… id of `gpuplan gpus`)"));
     }
-    Ok(EstimateArgs { model, config, workload: w, json, target_tokens_per_s: target, budget_usd: budget, gpu, wired_limit_mb, gpu_usable: None, host })
+    Ok(EstimateArgs { model, config, workload: w, json, target_tokens_per_s: target, budget_usd: budget, gpu, wired_limit_mb, gpu_usable: None, host, mmproj })
 }
 
 /// A fraction in (0, 1] as per-mille (`--mem-fraction-static 0.88` → 880).

@@ -1058,6 +1058,7 @@ mod tests {
                 "checkpoint" => a.checkpoint_params(),
                 other => panic!("{id}: counted {other}"),
             };
+            eprintln!("{id}: {n} counted ({counted}, forward {}), published {value} ({precision})", a.param_counts().0);
             if precision == "unsourced" {
                 eprintln!("{id}: {n} counted; {value} is unsourced (no page found), not checked");
                 unsourced += 1;

@@ -348,6 +348,14 @@ pub struct Params {
     /// each decoded token's attention reads, `n_kv` padded to [`CTX_PAD`]
     /// (`llama_kv_cache::get_n_kv`), not the whole allocated cache.
     pub decode_tokens: u64,
+    /// Bytes of a multimodal projector (`--mmproj FILE`, the clip GGUF's tensors), 0 without.
+    /// llama.cpp's mtmd loads it onto one backend: the first GPU (`clip_ctx`:
+    /// `ggml_backend_init_by_type(GPU)`; `common/arg.cpp` sets `mmproj_device` to the first of
+    /// `--device`), or the CPU with `--no-mmproj-offload` (`mmproj_use_gpu = false`); llama.cpp
+    /// tools/mtmd/clip.cpp and common/arg.cpp at 0c1e57098bba43ac29e6e3b677cdceebdd22334f.
+    pub mmproj_bytes: u64,
+    /// `--no-mmproj-offload`: the projector stays in host memory.
+    pub mmproj_on_host: bool,
 }
 
 impl Params {
@@ -367,6 +375,8 @@ impl Params {
             n_outputs_max: 0,
             legacy_graph: false,
             decode_tokens: 0,
+            mmproj_bytes: 0,
+            mmproj_on_host: false,
         }
     }
 }
@@ -529,6 +539,11 @@ pub fn account(shape: &Shape, p: &Params, split: &[f64]) -> Result<Accounting, I
         host.model += host_bytes;
     }
     host.model += shape.tok_embd_bytes;
+    // The projector: on the first GPU unless kept on the host (or there is no GPU).
+    match devices.first_mut() {
+        Some(d) if !p.mmproj_on_host => d.model += p.mmproj_bytes,
+        _ => host.model += p.mmproj_bytes,
+    }
     match place[n_layer as usize] {
         Some(d) => devices[d].model += shape.output_bytes,
         None if shape.output_is_tok_embd => host.model += shape.output_bytes - shape.tok_embd_bytes,
@@ -1114,6 +1129,10 @@ pub struct Options {
     /// The cards by name (`--gpu ID,ID,…`), free memory already net of the runtime; empty:
     /// `--gpus` cards of the workload's memory.
     pub cards: Vec<Card>,
+    /// `--mmproj FILE`: the projector's bytes ([`Params::mmproj_bytes`]), 0 without.
+    pub mmproj_bytes: u64,
+    /// `--no-mmproj-offload` ([`Params::mmproj_on_host`]).
+    pub mmproj_on_host: bool,
 }
 
 /// Decimal GB/s of system RAM when `--host-bw-gbs` is not given: dual-channel DDR5-5600,
@@ -1148,6 +1167,8 @@ impl Options {
             n_outputs_max: self.n_outputs_max.unwrap_or(self.default_n_outputs_max(n_seq)),
             legacy_graph: self.legacy_graph(),
             decode_tokens: seq_tokens,
+            mmproj_bytes: self.mmproj_bytes,
+            mmproj_on_host: self.mmproj_on_host,
         }
     }
 
@@ -1346,6 +1367,23 @@ mod tests {
         assert_eq!(two[32], Some(1));
         let three_to_one = placement(32, 33, &[3.0, 1.0]);
         assert_eq!(three_to_one.iter().filter(|d| **d == Some(0)).count(), 25);
+    }
+
+    /// `--mmproj FILE`: the projector on the first GPU, on the host with `--no-mmproj-offload`,
+    /// and on the host when there is no GPU (llama.cpp's clip falls back to the CPU backend).
+    #[test]
+    fn the_projector_goes_to_the_first_gpu_or_the_host() {
+        let s = llama8b();
+        let mm = 600 << 20;
+        let base = account(&s, &Params::new(4096), &[1.0, 1.0]).unwrap();
+        let gpu = account(&s, &Params { mmproj_bytes: mm, ..Params::new(4096) }, &[1.0, 1.0]).unwrap();
+        assert_eq!(gpu.devices[0].model, base.devices[0].model + mm);
+        assert_eq!((gpu.devices[1], gpu.host), (base.devices[1], base.host));
+        let host = account(&s, &Params { mmproj_bytes: mm, mmproj_on_host: true, ..Params::new(4096) }, &[1.0, 1.0]).unwrap();
+        assert_eq!(host.host.model, base.host.model + mm);
+        assert_eq!(host.devices, base.devices);
+        let cpu = account(&s, &Params { mmproj_bytes: mm, ..Params::new(4096) }, &[]).unwrap();
+        assert_eq!(cpu.host.model, account(&s, &Params::new(4096), &[]).unwrap().host.model + mm);
     }
 
     #[test]

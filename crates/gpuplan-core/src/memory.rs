@@ -982,7 +982,9 @@ fn inference(
 /// llama.cpp's accounting for `model` and `w` on `gpus` cards of `w.gpu_memory_bytes` each
 /// (named `gpu0`, `gpu1`, …): what the estimate's llama.cpp branch reports per GPU.
 pub fn llama_cpp_report(model: &Model, w: &Workload, gpus: u64) -> Result<crate::llamacpp::Report, InputError> {
-    let (shape, opts, p, cards) = llama_cpp_inputs(model, w, gpus);
+    // Images are context tokens here too, as in [`estimate`].
+    let with_images = with_image_tokens(&model.arch, w);
+    let (shape, opts, p, cards) = llama_cpp_inputs(model, &with_images, gpus);
     crate::llamacpp::report(&shape, opts, p, &cards, crate::throughput::Efficiency::default_for(Engine::LlamaCpp).mbu_decode)
 }
 

@@ -260,6 +260,14 @@ pub struct Ext {
     /// Embedding rows beyond `vocab` (Llama 3.2 Vision: `nn.Embedding(vocab_size + 8, h)`,
     /// transformers `modeling_mllama.py` `MllamaTextModel`).
     pub extra_embed_rows: u64,
+    /// Block-wise FP8 checkpoints (`quantization_config`: `quant_method` "fp8" with
+    /// `weight_block_size` [rows, cols]): each FP8 Linear stores beside its weight one fp32
+    /// `weight_scale_inv` per block (DeepSeek-V3 `README_WEIGHTS.md` "FP8 Weight Documentation";
+    /// transformers `integrations/finegrained_fp8.py` `FP8Linear`: `weight_scale_inv` of shape
+    /// ⌈out/rows⌉ × ⌈in/cols⌉, float32). `None` without it, and for `scale_fmt` "ue8m0",
+    /// whose scales are stored as 8-bit exponents that the Hub's parameter count does not
+    /// include (see [`Arch::fp8_scale_params`]).
+    pub fp8_scale_block: Option<(u64, u64)>,
 }
 
 /// A decoder-only transformer, as much as memory, speed and cost need.
@@ -848,7 +856,28 @@ fn read_ext(
         // BERT's Linears all carry biases; NemotronHMLP's `mlp_bias` (default False).
         mlp_bias: family == Family::Encoder || (family == Family::NemotronH && f.opt_bool("mlp_bias")?.unwrap_or(false)),
         extra_embed_rows: if model_type.starts_with("mllama") { 8 } else { 0 },
+        fp8_scale_block: fp8_scale_block(outer)?,
     })
+}
+
+/// The block of a block-wise FP8 checkpoint's fp32 scales, from its `quantization_config`
+/// (top level or in `text_config`): `quant_method` "fp8" with `weight_block_size` [rows, cols]
+/// and no `scale_fmt` "ue8m0" ([`Ext::fp8_scale_block`]).
+fn fp8_scale_block(outer: &crate::json::Map) -> Result<Option<(u64, u64)>, InputError> {
+    let qc = outer
+        .get("quantization_config")
+        .or_else(|| outer.get("text_config").and_then(|t| t.get("quantization_config")))
+        .and_then(Value::as_object);
+    let Some(qc) = qc else { return Ok(None) };
+    if qc.get("quant_method").and_then(Value::as_str) != Some("fp8") || qc.get("scale_fmt").and_then(Value::as_str) == Some("ue8m0") {
+        return Ok(None);
+    }
+    let Some(block) = qc.get("weight_block_size").and_then(Value::as_array) else { return Ok(None) };
+    let dims: Vec<u64> = block.iter().filter_map(Value::as_u64).collect();
+    match dims[..] {
+        [r, c] if (1..=MAX_HIDDEN).contains(&r) && (1..=MAX_HIDDEN).contains(&c) => Ok(Some((r, c))),
+        _ => Err(InputError::new("quantization_config.weight_block_size", format!("must be two block sizes [rows, cols], each 1 to {MAX_HIDDEN}"))),
+    }
 }
 
 /// A Gemma 3 text config with the `Gemma3TextConfig.__init__` defaults filled in where it is
@@ -967,6 +996,10 @@ impl Arch {
             // modeling_qwen2.py / qwen2_moe: q,k,v Linear(bias=True), o without.
             Family::Qwen2 | Family::Qwen2Moe => (true, false),
             Family::GptOss | Family::Encoder => (true, true),
+            // modeling_glm4_moe.py `Glm4MoeAttention`: q/k/v Linear(bias=config.attention_bias),
+            // o_proj Linear(bias=False). zai-org/GLM-4.5-Air's Hub total (110,468,824,832) is
+            // 47 × 4096 below a count with an o_proj bias in its 46 + 1 MTP layers.
+            Family::Glm4Moe => (attention_bias, false),
             Family::Gemma | Family::Gemma2 | Family::Gemma3 | Family::Phi3 | Family::Mistral | Family::Mixtral => {
                 (false, false)
             }
@@ -1229,10 +1262,31 @@ impl Arch {
         self.ext.mtp_layers * (layer + 3 * h + 2 * h * h + copies)
     }
 
+    /// Elements of the fp32 block scales a block-wise FP8 checkpoint stores beside its FP8
+    /// Linears ([`Ext::fp8_scale_block`]): ⌈out/rows⌉ × ⌈in/cols⌉ per 2-D Linear of the decoder
+    /// layers (attention, MLA projections, MLPs, experts; not the embedding, head, routers or
+    /// norms, which stay BF16/F32) and of the multi-token-prediction layers' decoder layer (not
+    /// their `eh_proj`, stored in BF16). The Hub counts them as parameters: deepseek-ai/DeepSeek-V3's
+    /// safetensors total 684,531,386,000 = 684,489,845,504 weights + 41,540,496 scales (its F32
+    /// count 41,555,600 = these + 59 × 256 `e_score_correction_bias`); Qwen3-30B-A3B-Instruct-2507-FP8
+    /// 30,533,947,392 = the BF16 release's 30,532,122,624 + 1,824,768. DeepSeek-V3.2
+    /// (`scale_fmt` "ue8m0") counts none: its total is the weights alone, 41,591,584 below
+    /// V3.2-Exp's (data/reference/published-params.csv).
+    pub fn fp8_scale_params(&self) -> u64 {
+        let Some((rows, cols)) = self.ext.fp8_scale_block else { return 0 };
+        let mut t = self.tensors();
+        let last = self.layer_kinds.last().copied().unwrap_or_default();
+        for _ in 0..self.ext.mtp_layers {
+            self.layer_tensors(0, LayerKind { moe: last.moe, ..LayerKind::default() }, &mut t);
+        }
+        t.iter().filter(|t| t.role.is_layer_linear()).map(|t| t.out.div_ceil(rows) * t.inp.div_ceil(cols) * t.count).sum()
+    }
+
     /// What the published checkpoint holds: the forward pass's parameters
-    /// ([`Arch::param_counts`]) plus the multi-token-prediction layers ([`Arch::mtp_params`]).
+    /// ([`Arch::param_counts`]), the multi-token-prediction layers ([`Arch::mtp_params`]) and a
+    /// block-wise FP8 checkpoint's fp32 scales ([`Arch::fp8_scale_params`]).
     pub fn checkpoint_params(&self) -> u64 {
-        self.param_counts().0 + self.mtp_params()
+        self.param_counts().0 + self.mtp_params() + self.fp8_scale_params()
     }
 
     /// Bytes of linear-attention state one sequence keeps over all linear layers, independent of
@@ -1674,6 +1728,37 @@ mod tests {
         assert_eq!(oss20.param_counts().0, 20_914_757_184);
     }
 
+    /// Block-wise FP8 checkpoints: one fp32 scale per 128×128 block of each FP8 Linear, counted
+    /// by the Hub (deepseek-ai/DeepSeek-V3: 684,531,386,000, F32 41,555,600 = 41,540,496 scales
+    /// plus 59 × 256 router biases; data/reference/published-params.csv); none with
+    /// `scale_fmt` "ue8m0" and none without a `weight_block_size`.
+    #[test]
+    fn fp8_block_scales_close_deepseek_v3s_checkpoint_count() {
+        let base = r#""model_type":"deepseek_v3","hidden_size":7168,"intermediate_size":18432,"moe_intermediate_size":2048,
+            "num_hidden_layers":61,"num_attention_heads":128,"num_key_value_heads":128,"n_routed_experts":256,"n_shared_experts":1,
+            "num_experts_per_tok":8,"first_k_dense_replace":3,"moe_layer_freq":1,"q_lora_rank":1536,"kv_lora_rank":512,
+            "qk_nope_head_dim":128,"qk_rope_head_dim":64,"v_head_dim":128,"vocab_size":129280,"tie_word_embeddings":false,
+            "topk_method":"noaux_tc","num_nextn_predict_layers":1"#;
+        let with = |qc: &str| Arch::from_config_json(&format!("{{{base},\"quantization_config\":{qc}}}"));
+        let v3 = with(r#"{"quant_method":"fp8","fmt":"e4m3","weight_block_size":[128,128]}"#).unwrap();
+        assert_eq!(v3.ext.fp8_scale_block, Some((128, 128)));
+        assert_eq!(v3.fp8_scale_params(), 41_540_496);
+        assert_eq!(v3.param_counts().0, 671_026_419_200, "the scales are not in the forward count");
+        assert_eq!(v3.checkpoint_params(), 684_531_386_000);
+        let ue8m0 = with(r#"{"quant_method":"fp8","scale_fmt":"ue8m0","weight_block_size":[128,128]}"#).unwrap();
+        assert_eq!(ue8m0.fp8_scale_params(), 0);
+        assert_eq!(ue8m0.checkpoint_params(), 684_489_845_504);
+        assert_eq!(with(r#"{"quant_method":"fp8"}"#).unwrap().fp8_scale_params(), 0);
+        assert_eq!(with(r#"{"quant_method":"mxfp4","weight_block_size":[128,128]}"#).unwrap().fp8_scale_params(), 0);
+        for bad in ["[128]", "[0,128]", "[128,\"x\"]"] {
+            let e = with(&format!(r#"{{"quant_method":"fp8","weight_block_size":{bad}}}"#)).unwrap_err().to_string();
+            assert!(e.contains("weight_block_size"), "{bad}: {e}");
+        }
+        // Smaller blocks, more scales: 64×64 has four times as many for these shapes' multiples of 128.
+        let b64 = with(r#"{"quant_method":"fp8","weight_block_size":[64,64]}"#).unwrap();
+        assert!(b64.fp8_scale_params() > 4 * 41_000_000, "{}", b64.fp8_scale_params());
+    }
+
     #[test]
     fn bad_configs_name_the_field() {
         for (text, field) in [
@@ -1837,6 +1922,9 @@ impl Ext {
         if self.extra_embed_rows > 0 {
             out["extra_embed_rows"] = self.extra_embed_rows.into();
         }
+        if let Some((r, c)) = self.fp8_scale_block {
+            out["fp8_scale_block"] = Value::Array(vec![r.into(), c.into()]);
+        }
         out
     }
 
@@ -1930,6 +2018,13 @@ impl Ext {
             mlp_ungated: flag("mlp_ungated"),
             mlp_bias: flag("mlp_bias"),
             extra_embed_rows: sized("extra_embed_rows", m.get("extra_embed_rows").and_then(Value::as_u64).unwrap_or(0), MAX_VOCAB)?,
+            fp8_scale_block: match m.get("fp8_scale_block").and_then(Value::as_array).map(|a| a.iter().map(Value::as_u64).collect::<Vec<_>>()) {
+                None => None,
+                Some(v) => match v[..] {
+                    [Some(r), Some(c)] => Some((sized("fp8_scale_block", r, MAX_HIDDEN)?.max(1), sized("fp8_scale_block", c, MAX_HIDDEN)?.max(1))),
+                    _ => return Err(f.bad("fp8_scale_block")),
+                },
+            },
             linear,
             attn_gate: f.b("attn_gate")?,
             qk_norm_full: f.b("qk_norm_full")?,

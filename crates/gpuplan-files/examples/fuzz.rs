@@ -4,7 +4,7 @@
 //! cargo run --release -p gpuplan-files --example fuzz -- [INPUTS_PER_TARGET] [SEED]
 //! ```
 //!
-//! Targets: `parse_gguf`, `parse_safetensors`, `parse_index_json`, `config_json` (the JSON
+//! Targets: `parse_gguf` (each parsed header also through `model_from_gguf` and `mmproj_from_gguf`), `parse_safetensors`, `parse_index_json`, `config_json` (the JSON
 //! reader and `Arch::from_config_json`), `merge_splits`, and the Hub's: `hub_ref` (what a
 //! person types), `content_range`, `hub_error_body` (what the Hub answers) and `hub_fetch` (the
 //! plan of requests driven by random statuses, headers and mutated bodies), each
@@ -334,6 +334,22 @@ fn gguf_seeds() -> Vec<Vec<u8>> {
     seeds.push(llama.build_header());
     seeds.push(llama.build());
 
+    // A llama.cpp mmproj (`general.architecture` clip): the keys `mmproj_from_gguf` reads.
+    let clip = GgufBuilder::new(3)
+        .meta_str("general.architecture", "clip")
+        .meta_bool("clip.has_vision_encoder", true)
+        .meta_str("clip.projector_type", "pixtral")
+        .meta_u32("clip.vision.image_size", 1024)
+        .meta_u32("clip.vision.patch_size", 16)
+        .meta_u32("clip.vision.spatial_merge_size", 2)
+        .meta_u32("clip.vision.projector.scale_factor", 2)
+        .meta_u32("clip.vision.embedding_length", 64)
+        .tensor("v.patch_embd.weight", GgmlType::F16, &[16, 16, 3, 64])
+        .tensor("v.token_embd.img_break", GgmlType::F32, &[64])
+        .tensor("mm.1.weight", GgmlType::Q8_0, &[64, 128]);
+    seeds.push(clip.build_header());
+    seeds.push(clip.build());
+
     let tokens: Vec<String> = (0..300).map(|i| format!("tok{i}")).collect();
     let merges: Vec<String> = (0..200).map(|i| format!("t{i} o{i}")).collect();
     let scores: Vec<f32> = (0..300).map(|i| -(i as f32)).collect();
@@ -413,6 +429,10 @@ const GGUF_DICTIONARY: &[&[u8]] = &[
     b"split.no",
     b"split.count",
     b"split.tensors.count",
+    b"clip",
+    b"clip.projector_type",
+    b"clip.vision.image_size",
+    b"clip.vision.patch_size",
     &[9, 0, 0, 0, 8, 0, 0, 0],
     &[0xFF, 0xFE, 0xFD],
 ];
@@ -919,11 +939,12 @@ fn main() {
         |bytes: &[u8]| {
             parse_gguf(bytes).inspect(|h| {
                 let _ = gpuplan_files::model::model_from_gguf(h);
+                let _ = gpuplan_files::mmproj::mmproj_from_gguf(h);
             })
         },
         |e| e.kind(),
     );
-    stats.print("gguf (+ model_from_gguf)");
+    stats.print("gguf (+ model_from_gguf, mmproj_from_gguf)");
     all.push(stats);
 
     let seeds = safetensors_seeds();

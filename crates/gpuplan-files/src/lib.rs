@@ -15,6 +15,8 @@
 //! Modules:
 //! * [`gguf`]: GGUF v2/v3 headers (llama.cpp), `GgmlType` block sizes, split merging,
 //!   and [`gguf::builder`] to write small valid GGUF files;
+//! * [`mmproj`]: llama.cpp multimodal projector files (`general.architecture` `clip`): their
+//!   bytes and image tokens;
 //! * [`safetensors`]: safetensors headers, `model.safetensors.index.json`, quantization
 //!   hints, and [`safetensors::builder`];
 //! * [`hub`]: a Hub id or link → repo, revision and file, and the plan of requests that reads
@@ -28,6 +30,7 @@ extern crate alloc;
 pub mod gguf;
 pub mod hub;
 pub mod json;
+pub mod mmproj;
 pub mod model;
 pub mod safetensors;
 

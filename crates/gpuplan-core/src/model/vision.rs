@@ -73,13 +73,39 @@ fn image_side() -> u64 {
     1024
 }
 
+/// The range each `vision_config` field is read in: wide enough for any published tower, and
+/// narrow enough that the counts below neither divide by zero nor overflow (the fuzzer found
+/// both with every field allowed 0..=1000000).
+fn bounds(key: &str) -> (u64, u64) {
+    match key {
+        "hidden_size" => (1, 1 << 16),
+        "intermediate_size" | "out_hidden_size" | "vision_output_dim" => (1, 1 << 20),
+        "depth" | "num_hidden_layers" | "num_global_layers" => (0, 1024),
+        "patch_size" => (1, 1024),
+        "temporal_patch_size" | "spatial_merge_size" | "in_chans" | "in_channels" | "num_channels" | "max_num_tiles" => (1, 64),
+        "image_size" => (1, 1 << 16),
+        "num_position_embeddings" => (0, 1 << 24),
+        _ => (0, 1_000_000),
+    }
+}
+
 struct V<'a>(&'a crate::json::Map);
 impl V<'_> {
     fn u(&self, key: &str, default: Option<u64>) -> Result<u64, InputError> {
+        let (min, max) = bounds(key);
         match self.0.get(key).and_then(Value::as_u64).or(default) {
-            Some(n) if n <= 1_000_000 => Ok(n),
-            _ => Err(InputError::new("vision_config", format!("field `{key}` is missing or not a whole number up to 1000000"))),
+            Some(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(InputError::new("vision_config", format!("field `{key}` is missing or not a whole number from {min} to {max}"))),
         }
+    }
+}
+
+/// A top-level field of a vision-language config (`spatial_merge_size`, `mm_tokens_per_image`)
+/// in `1..=max`, else `default` when absent.
+fn outer_u(outer: &crate::json::Map, key: &str, default: u64, max: u64) -> Result<u64, InputError> {
+    match outer.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => v.as_u64().filter(|n| (1..=max).contains(n)).ok_or_else(|| InputError::new(key, format!("must be a whole number from 1 to {max}"))),
     }
 }
 
@@ -145,7 +171,7 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             let h = v.u("hidden_size", Some(768))?;
             let i = v.u("intermediate_size", Some(3072))?;
             let depth = v.u("num_hidden_layers", Some(12))?;
-            let p = v.u("patch_size", Some(16))?.max(1);
+            let p = v.u("patch_size", Some(16))?;
             let size = v.u("image_size", Some(224))?;
             let c = v.u("num_channels", Some(3))?;
             let text_h = text_hidden(outer)?;
@@ -154,7 +180,7 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             let tower = (c * p * p * h + h) + positions * h + depth * block + 2 * h;
             let projector = h * text_h + h;
             // Gemma3Config.mm_tokens_per_image (default 256).
-            let tokens = outer.get("mm_tokens_per_image").and_then(Value::as_u64).unwrap_or(256);
+            let tokens = outer_u(outer, "mm_tokens_per_image", 256, 1 << 20)?;
             Ok(Some(Vision {
                 params: tower + projector,
                 tokens_per_image: tokens,
@@ -168,9 +194,9 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             let h = v.u("hidden_size", Some(1024))?;
             let i = v.u("intermediate_size", Some(4096))?;
             let depth = v.u("num_hidden_layers", Some(24))?;
-            let p = v.u("patch_size", Some(16))?.max(1);
+            let p = v.u("patch_size", Some(16))?;
             let c = v.u("num_channels", Some(3))?;
-            let m = outer.get("spatial_merge_size").and_then(Value::as_u64).unwrap_or(2).max(1);
+            let m = outer_u(outer, "spatial_merge_size", 2, 64)?;
             let bias = outer.get("multimodal_projector_bias").and_then(Value::as_bool).unwrap_or(false);
             let text_h = text_hidden(outer)?;
             let block = 2 * h + 4 * h * h + 3 * h * i;
@@ -192,12 +218,15 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
             let i = v.u("intermediate_size", Some(5120))?;
             let local = v.u("num_hidden_layers", Some(32))?;
             let global = v.u("num_global_layers", Some(8))?;
-            let p = v.u("patch_size", Some(14))?.max(1);
+            let p = v.u("patch_size", Some(14))?;
             let size = v.u("image_size", Some(560))?;
             let c = v.u("num_channels", Some(3))?;
             let tiles = v.u("max_num_tiles", Some(4))?;
             let out = v.u("vision_output_dim", Some(7680))?;
             let ratios = vc.get("supported_aspect_ratios").and_then(Value::as_array).map_or(8, |a| a.len() as u64);
+            if ratios > 64 {
+                return Err(InputError::new("vision_config", format!("field `supported_aspect_ratios` lists {ratios} ratios; at most 64 are read")));
+            }
             let text_h = text_hidden(outer)?;
             let patches = (size / p) * (size / p) + 1;
             let layer = 4 * h * h + (h * i + i) + (i * h + h) + 4 * h;
@@ -235,6 +264,27 @@ mod tests {
 
     fn preset(id: &str) -> Arch {
         crate::catalog::parse(crate::catalog::CATALOG_JSON).unwrap().model(id).unwrap().arch().unwrap()
+    }
+
+    /// Found by the fuzzer (`cargo run -p gpuplan-files --example fuzz`, config_json target):
+    /// a patch or merge of 0 divided by zero, a wide Pixtral projector overflowed. Both are
+    /// now an error naming the field and its range.
+    #[test]
+    fn vision_fields_out_of_range_are_refused_not_a_panic() {
+        let qwen = |vc: &str| Arch::from_config_json(&alloc::format!(r#"{{"model_type":"qwen3_vl","text_config":{{"model_type":"qwen3_vl_text","hidden_size":64,
+            "intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100}},
+            "vision_config":{{"hidden_size":32,"intermediate_size":64,"depth":1,"out_hidden_size":64{vc}}}}}"#));
+        assert!(qwen("").is_ok());
+        for bad in [r#","patch_size":0"#, r#","spatial_merge_size":0"#, r#","hidden_size":1000000"#, r#","in_channels":100000"#] {
+            let e = qwen(bad).unwrap_err().to_string();
+            assert!(e.contains("vision_config") && e.contains(" to "), "{bad}: {e}");
+        }
+        let pixtral = |extra: &str| Arch::from_config_json(&alloc::format!(r#"{{"model_type":"mistral3","text_config":{{"model_type":"mistral","hidden_size":64,
+            "intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100}},
+            "vision_config":{{"hidden_size":32,"intermediate_size":64,"num_hidden_layers":1}}{extra}}}"#));
+        assert!(pixtral("").is_ok());
+        let e = pixtral(r#","spatial_merge_size":1000000"#).unwrap_err().to_string();
+        assert!(e.contains("spatial_merge_size") && e.contains("1 to 64"), "{e}");
     }
 
     #[test]
