@@ -1306,23 +1306,31 @@ impl Arch {
     }
 
     /// The same as vLLM's hybrid allocator keeps it per sequence (one state slot per request
-    /// and linear layer): Gated DeltaNet's conv window of kernel − 1 columns in the model dtype
-    /// and its recurrent state in the model dtype (vLLM v0.11.0 `mamba_utils.py`
-    /// `MambaStateShapeCalculator.gated_delta_net_state_shape`, `MambaStateDtypeCalculator`:
-    /// both `auto` = the model dtype), Mamba's conv (kernel − 1) and SSM state likewise.
+    /// and linear layer): the conv window of kernel − 1 columns in the model dtype
+    /// (`MambaStateShapeCalculator.gated_delta_net_state_shape` / `mamba2_state_shape`) and the
+    /// recurrent / SSM (temporal) state in `mamba_ssm_cache_dtype`
+    /// (`MambaStateDtypeCalculator._mamba_state_dtype`: "auto" = the conv state's dtype;
+    /// `vllm/model_executor/layers/mamba/mamba_utils.py` @ 02d71083), which vLLM sets from the
+    /// config: Qwen3.5's `mamba_ssm_dtype` (float32), Nemotron-H's `mamba_ssm_cache_dtype`,
+    /// float32 when a Nemotron-H config names none (`NemotronHForCausalLMConfig`,
+    /// `vllm/model_executor/models/config.py`); Qwen3-Next and Jamba: the model dtype.
     pub fn linear_state_bytes_vllm(&self, act_bytes: u64) -> u64 {
         let layers = self.layer_kinds.iter().filter(|k| k.linear).count() as u64;
+        let or_model = |b: u64| if b > 0 { b } else { act_bytes };
         let per_layer = match (self.ext.linear, self.ext.ssm) {
             (Some(la), _) => {
-                la.conv_dim() * la.conv_kernel.saturating_sub(1) + la.value_heads * la.key_head_dim * la.value_head_dim
+                la.conv_dim() * la.conv_kernel.saturating_sub(1) * act_bytes
+                    + la.value_heads * la.key_head_dim * la.value_head_dim * or_model(la.ssm_dtype_bytes)
             }
             (None, Some(m)) => {
                 let (conv, state) = m.state_elems(m.conv_kernel.saturating_sub(1));
-                conv + state
+                let nemotron_default = if self.family == Family::NemotronH { core::mem::size_of::<f32>() as u64 } else { 0 };
+                let ssm_bytes = or_model(if m.ssm_cache_dtype_bytes > 0 { m.ssm_cache_dtype_bytes } else { nemotron_default });
+                conv * act_bytes + state * ssm_bytes
             }
             (None, None) => 0,
         };
-        layers * per_layer * act_bytes
+        layers * per_layer
     }
 
     /// A warning when a context of `tokens` exceeds the longest the model was built for
@@ -1848,13 +1856,17 @@ impl Ext {
     fn to_json(&self) -> Value {
         use crate::json::object;
         let linear = self.linear.map_or(Value::Null, |l| {
-            object([
+            let mut o = object([
                 ("key_heads", l.key_heads.into()),
                 ("key_head_dim", l.key_head_dim.into()),
                 ("value_heads", l.value_heads.into()),
                 ("value_head_dim", l.value_head_dim.into()),
                 ("conv_kernel", l.conv_kernel.into()),
-            ])
+            ]);
+            if l.ssm_dtype_bytes > 0 {
+                o["ssm_dtype_bytes"] = l.ssm_dtype_bytes.into();
+            }
+            o
         });
         let indexer = self.indexer.map_or(Value::Null, |(n, d)| object([("heads", n.into()), ("head_dim", d.into())]));
         let vision = self.vision.as_ref().map_or(Value::Null, |v| {
@@ -1883,7 +1895,7 @@ impl Ext {
             ])
         });
         let ssm = self.ssm.map_or(Value::Null, |m| {
-            object([
+            let mut o = object([
                 ("version", u64::from(m.version).into()),
                 ("d_inner", m.d_inner.into()),
                 ("d_state", m.d_state.into()),
@@ -1893,7 +1905,11 @@ impl Ext {
                 ("conv_bias", m.conv_bias.into()),
                 ("proj_bias", m.proj_bias.into()),
                 ("inner_norms", m.inner_norms.into()),
-            ])
+            ]);
+            if m.ssm_cache_dtype_bytes > 0 {
+                o["ssm_cache_dtype_bytes"] = m.ssm_cache_dtype_bytes.into();
+            }
+            o
         });
         let mut out = object([
             ("linear", linear),
@@ -1941,6 +1957,7 @@ impl Ext {
                     value_heads: sized("value_heads", g.u("value_heads")?, MAX_HEADS)?,
                     value_head_dim: sized("value_head_dim", g.u("value_head_dim")?, MAX_HEAD_DIM)?,
                     conv_kernel: sized("conv_kernel", g.u("conv_kernel")?, 1024)?,
+                    ssm_dtype_bytes: sized("ssm_dtype_bytes", o.get("ssm_dtype_bytes").and_then(Value::as_u64).unwrap_or(0), 8)?,
                 })
             }
         };
@@ -2003,6 +2020,7 @@ impl Ext {
                     conv_bias: g.b("conv_bias")?,
                     proj_bias: g.b("proj_bias")?,
                     inner_norms: g.b("inner_norms")?,
+                    ssm_cache_dtype_bytes: sized("ssm_cache_dtype_bytes", o.get("ssm_cache_dtype_bytes").and_then(Value::as_u64).unwrap_or(0), 8)?,
                 })
             }
         };

@@ -30,6 +30,29 @@ pub struct LinearAttn {
     pub value_heads: u64,
     pub value_head_dim: u64,
     pub conv_kernel: u64,
+    /// Bytes per element of the recurrent state the checkpoint asks engines to keep:
+    /// `mamba_ssm_dtype` of Qwen3.5's `text_config` ("float32"), 0 when the config names
+    /// none (Qwen3-Next). vLLM takes it for `--mamba-ssm-cache-dtype auto`
+    /// (`vllm/model_executor/models/config.py` `Qwen3_5ForConditionalGenerationConfig`, v0.17+;
+    /// the dtype is then the temporal state's in `MambaStateDtypeCalculator.
+    /// gated_delta_net_state_dtype`, `vllm/model_executor/layers/mamba/mamba_utils.py` @
+    /// 02d71083); without it the state is in the model dtype.
+    pub ssm_dtype_bytes: u64,
+}
+
+/// Bytes per element of a state dtype named in a config (`mamba_ssm_dtype`,
+/// `mamba_ssm_cache_dtype`): 0 when absent or "auto" (the engine's default), else the torch
+/// dtype's size; anything else is an error naming the field.
+pub(super) fn state_dtype_bytes(f: &super::Fields, key: &str) -> Result<u64, InputError> {
+    match f.get(key) {
+        None => Ok(0),
+        Some(v) => match v.as_str() {
+            Some("auto") => Ok(0),
+            Some("float32" | "fp32") => Ok(4),
+            Some("bfloat16" | "float16" | "bf16" | "fp16" | "half") => Ok(2),
+            _ => Err(InputError::new(key, alloc::format!("must be \"float32\", \"bfloat16\", \"float16\" or \"auto\", got {v}"))),
+        },
+    }
 }
 
 impl LinearAttn {
@@ -55,6 +78,7 @@ impl LinearAttn {
             value_heads: f.req_u64("linear_num_value_heads", 1, super::MAX_HEADS)?,
             value_head_dim: f.req_u64("linear_value_head_dim", 1, super::MAX_HEAD_DIM)?,
             conv_kernel: f.req_u64("linear_conv_kernel_dim", 1, 1024)?,
+            ssm_dtype_bytes: state_dtype_bytes(f, "mamba_ssm_dtype")?,
         }))
     }
 

@@ -42,6 +42,14 @@ pub struct Ssm {
     pub proj_bias: bool,
     /// Jamba's dt/B/C RMSNorms inside the mixer.
     pub inner_norms: bool,
+    /// Bytes per element of the SSM (temporal) state the checkpoint names:
+    /// Nemotron-H's `mamba_ssm_cache_dtype` ("float32"); 0 when absent. vLLM takes it for
+    /// `--mamba-ssm-cache-dtype auto` and, for Nemotron-H, defaults it to float32 when absent
+    /// (`vllm/model_executor/models/config.py` `NemotronHForCausalLMConfig`
+    /// `DEFAULT_MAMBA_SSM_CACHE_DTYPE`; `MambaStateDtypeCalculator.mamba2_state_dtype`,
+    /// `vllm/model_executor/layers/mamba/mamba_utils.py` @ 02d71083); transformers' cache keeps
+    /// the model dtype.
+    pub ssm_cache_dtype_bytes: u64,
 }
 
 impl Ssm {
@@ -71,6 +79,7 @@ impl Ssm {
             conv_bias: f.opt_bool("mamba_conv_bias")?.unwrap_or(true),
             proj_bias: f.opt_bool("mamba_proj_bias")?.unwrap_or(false),
             inner_norms: true,
+            ssm_cache_dtype_bytes: super::hybrid::state_dtype_bytes(f, "mamba_ssm_cache_dtype")?,
         })
     }
 
@@ -89,6 +98,7 @@ impl Ssm {
             conv_bias: f.opt_bool("use_conv_bias")?.unwrap_or(true),
             proj_bias: f.opt_bool("use_bias")?.unwrap_or(false),
             inner_norms: false,
+            ssm_cache_dtype_bytes: super::hybrid::state_dtype_bytes(f, "mamba_ssm_cache_dtype")?,
         })
     }
 
@@ -229,5 +239,63 @@ mod vllm_tests {
         // A model without linear layers keeps none.
         let dense = Model::new(cat.model("llama-3.1-8b").unwrap().arch().unwrap());
         assert_eq!(vllm_demand(&dense, &w).unwrap().state_bytes_per_seq, 0);
+    }
+}
+
+#[cfg(test)]
+mod state_dtype_tests {
+    use crate::memory::{vllm_demand, Engine, Model, Workload};
+    use crate::model::Arch;
+
+    fn preset(id: &str) -> crate::catalog::ModelPreset {
+        crate::catalog::parse(crate::catalog::CATALOG_JSON).unwrap().model(id).unwrap().clone()
+    }
+
+    #[test]
+    fn the_configs_state_dtype_sets_vllms_mamba_page() {
+        // Qwen3.5 names `mamba_ssm_dtype: "float32"`: vLLM keeps the recurrent state in fp32
+        // (conv 10240 × 3 bf16 + 48 × 128 × 128 fp32 per layer), its attention block becomes
+        // 784 tokens (⌈3,207,168 / (16 × 4096)⌉ × 16); Qwen3-Next names none: model dtype.
+        let q35 = preset("qwen3.5-27b").arch().unwrap();
+        assert_eq!(q35.ext.linear.unwrap().ssm_dtype_bytes, 4);
+        assert_eq!(q35.linear_state_bytes_vllm(2), 48 * (10_240 * 3 * 2 + 48 * 128 * 128 * 4));
+        let model = Model::new(q35);
+        let mut w = Workload { engine: Engine::Vllm, ..Workload::default() };
+        w.vllm.max_model_len = Some(32_768);
+        w.vllm.max_num_batched_tokens = Some(16_384);
+        let g = vllm_demand(&model, &w).unwrap().groups.unwrap();
+        assert_eq!((g.block_size, g.group_size, g.groups()), (784, 16, 4));
+        let next = preset("qwen3-next-80b-a3b-instruct").arch().unwrap();
+        let la = next.ext.linear.unwrap();
+        assert_eq!(la.ssm_dtype_bytes, 0);
+        assert_eq!(next.linear_state_bytes_vllm(2) / 36, la.conv_dim() * 3 * 2 + 32 * 128 * 128 * 2);
+        // The serialised arch keeps the field (and reads back the same).
+        let back = Arch::from_json(&model.arch.to_json()).unwrap();
+        assert_eq!(back.ext.linear.unwrap().ssm_dtype_bytes, 4);
+    }
+
+    #[test]
+    fn nemotron_h_keeps_its_ssm_cache_dtype_and_vllms_float32_default() {
+        let p = preset("nemotron-3-nano-30b-a3b");
+        let a = p.arch().unwrap();
+        assert_eq!(a.ext.ssm.unwrap().ssm_cache_dtype_bytes, 4);
+        // vLLM: conv (4 − 1 columns, bf16) + SSM state 64 × 64 × 128 in fp32, per Mamba block;
+        // transformers' cache stays in the model dtype.
+        assert_eq!(a.linear_state_bytes_vllm(2), 23 * (6144 * 3 * 2 + 4096 * 128 * 4));
+        assert_eq!(a.linear_state_bytes(2), 23 * (6144 * 4 + 4096 * 128) * 2);
+        let mut cfg = p.config.clone();
+        cfg["mamba_ssm_cache_dtype"] = crate::json::Value::from("bfloat16");
+        assert_eq!(Arch::from_config_value(&cfg).unwrap().linear_state_bytes_vllm(2), 23 * (6144 * 3 + 4096 * 128) * 2);
+        // Absent: vLLM's NemotronHForCausalLMConfig default, float32.
+        cfg.as_object_mut().unwrap().remove("mamba_ssm_cache_dtype");
+        let absent = Arch::from_config_value(&cfg).unwrap();
+        assert_eq!(absent.ext.ssm.unwrap().ssm_cache_dtype_bytes, 0);
+        assert_eq!(absent.linear_state_bytes_vllm(2), a.linear_state_bytes_vllm(2));
+        // Jamba names none and is not Nemotron-H: the model dtype.
+        let jamba = preset("jamba-1.5-mini").arch().unwrap();
+        assert_eq!(jamba.linear_state_bytes_vllm(2), 28 * 8192 * (3 + 16) * 2);
+        // A dtype no engine keeps is an error naming the field.
+        cfg["mamba_ssm_cache_dtype"] = crate::json::Value::from("int3");
+        assert_eq!(Arch::from_config_value(&cfg).unwrap_err().field, "mamba_ssm_cache_dtype");
     }
 }
