@@ -69,7 +69,8 @@ pub const ESTIMATE_USAGE: &str = "gpuplan estimate (--config PATH | --gguf PATH 
     [--lora-rank N] [--lora-targets all-linear|attention|NAME,NAME] [--gpus N] [--tp N] [--pp N] [--zero 0|1|2|3] [--offload-optimizer]
     [--engine hf|vllm|llama.cpp|sglang] [--static-cache] [--gpu-memory-utilization 0.9] [--gpu-layers N|auto]
     [--max-model-len N] [--max-num-seqs N] [--max-num-batched-tokens N] [--enforce-eager] [--disable-hybrid-kv-cache-manager] (vLLM)
-    [--mem-fraction-static F] [--context-length N] (SGLang)
+    [--mem-fraction-static F] [--context-length N] [--swa-full-tokens-ratio F]
+    [--max-mamba-cache-size N] (SGLang)
     [--spec draft|eagle|mtp [--spec-accept X] [--spec-steps N] [--draft-preset ID]] (speculative decoding)
     [--gpu-memory-gib N | --gpu ID [--wired-limit-mb N] | --gpu ID,ID,…] [--host ID] [--json]
   llama.cpp (--engine llama.cpp): [--runtime llama-server|ollama|lm-studio] [--ctx N] [--parallel N]
@@ -236,6 +237,8 @@ pub fn parse_estimate_args(args: &[&str]) -> Result<EstimateArgs, InputError> {
             "--disable-hybrid-kv-cache-manager" => w.vllm.disable_hybrid_kv_cache_manager = true,
             "--mem-fraction-static" => w.sglang.mem_fraction_static_permille = Some(fraction(flag, &value(flag)?)?),
             "--context-length" => w.sglang.context_length = Some(whole(flag, &value(flag)?, 1, MAX_TOKENS)?),
+            "--swa-full-tokens-ratio" => w.sglang.swa_full_tokens_ratio_permille = Some(fraction(flag, &value(flag)?)?),
+            "--max-mamba-cache-size" => w.sglang.max_mamba_cache_size = Some(whole(flag, &value(flag)?, 1, MAX_BATCH)?),
             // Bounded by the machine's RAM once the card is known (`apply_gpu`).
             "--wired-limit-mb" => wired_limit_mb = Some(number(flag, &value(flag)?)?),
             "--host" => host = Some(value(flag)?),

@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 90] = [
+static CONSTANTS: [Constant; 92] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -387,6 +387,12 @@ static CONSTANTS: [Constant; 90] = [
     konst!("sglang::ALLOC_ROUND_LARGE", crate::sglang::ALLOC_ROUND_LARGE, "bytes",
         "SGLang pool: such a segment is rounded up to this multiple",
         "pytorch c10/cuda/CUDACachingAllocator.cpp kRoundLarge = 2 MiB (get_allocation_size)"),
+    konst!("sglang::SWA_FULL_TOKENS_RATIO_PERMILLE", crate::sglang::SWA_FULL_TOKENS_RATIO_PERMILLE, "per-mille",
+        "SGLang hybrid sliding-window pool: swa tokens over full tokens (default of --swa-full-tokens-ratio, 0.8)",
+        "sgl-project/sglang python/sglang/srt/server_args.py swa_full_tokens_ratio; model_runner_kv_cache_mixin.py set_num_tokens_hybrid_swa @ 001ccef0"),
+    konst!("sglang::MAMBA_FULL_MEMORY_RATIO_PERMILLE", crate::sglang::MAMBA_FULL_MEMORY_RATIO_PERMILLE, "per-mille",
+        "SGLang linear-attention models: state memory over full KV memory when --max-mamba-cache-size is not given (0.9)",
+        "sgl-project/sglang python/sglang/srt/server_args.py mamba_full_memory_ratio; model_runner_kv_cache_mixin.py handle_max_mamba_cache @ 001ccef0"),
     konst!("speculative::DRAFT_ALPHA_PERMILLE", crate::speculative::DRAFT_ALPHA_PERMILLE, "per-mille",
         "speculative decoding with a draft model: default per-token acceptance rate (editable: --spec-accept)",
         "Leviathan et al., Fast Inference from Transformers via Speculative Decoding (ICML 2023) Table 3: alpha 0.5-0.9 for small same-family drafts"),

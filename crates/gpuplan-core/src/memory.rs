@@ -1117,8 +1117,48 @@ fn sglang_pool_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
             .sglang
             .mem_fraction_static_permille
             .unwrap_or_else(|| crate::sglang::default_mem_fraction_static_permille(card_bytes, tp, layout.pipeline_parallel)),
+        hybrid: sglang_hybrid(model, w, layout),
     };
     crate::sglang::size(&d, card_bytes)
+}
+
+/// SGLang's hybrid pools for this model on one GPU ([`crate::sglang::Hybrid`]): sliding-window
+/// layers (not Llama 4's chunked attention, kept in the one pool here) and linear-attention
+/// state. Its state per request: the conv window (kernel − 1 columns) in bf16
+/// (`SGLANG_MAMBA_CONV_DTYPE` default) and the temporal state in the config's
+/// `mamba_ssm_dtype`, float32 when absent (`mamba2_state_dtype`,
+/// `python/sglang/srt/configs/mamba_utils.py` @ 02e208de; shapes `Mamba2StateShape.create`,
+/// heads and conv channels split by TP).
+fn sglang_hybrid(model: &Model, w: &Workload, layout: &Layout) -> Option<crate::sglang::Hybrid> {
+    let arch = &model.arch;
+    let pp = layout.pipeline_parallel.max(1);
+    let tp = layout.tensor_parallel.max(1);
+    let per_layer = arch.kv_elems_per_token_layer();
+    let per_layer = w.kv_cache.bytes(if arch.mla.is_some() { per_layer } else { per_layer / kv_heads_split(arch, tp) });
+    let kv = arch.layer_kinds.iter().filter(|k| k.has_kv());
+    let chunked = arch.family == crate::model::Family::Llama4;
+    let n_swa = if chunked { 0 } else { kv.clone().filter(|k| k.sliding).count() as u64 };
+    let n_full = kv.count() as u64 - n_swa;
+    let linear = arch.layer_kinds.iter().filter(|k| k.linear).count() as u64;
+    let f32_bytes = core::mem::size_of::<f32>() as u64;
+    let (conv, temporal, ssm_bytes) = match (arch.ext.linear, arch.ext.ssm) {
+        (Some(la), _) => (la.conv_dim() * la.conv_kernel.saturating_sub(1), la.value_heads * la.key_head_dim * la.value_head_dim, la.ssm_dtype_bytes),
+        (None, Some(m)) => {
+            let (c, t) = m.state_elems(m.conv_kernel.saturating_sub(1));
+            (c, t, 0)
+        }
+        (None, None) => (0, 0, 0),
+    };
+    let per_req = linear.div_ceil(pp) * (conv * 2 + temporal * if ssm_bytes > 0 { ssm_bytes } else { f32_bytes }) / tp;
+    (n_swa > 0 || per_req > 0).then(|| crate::sglang::Hybrid {
+        full_bytes_per_token: n_full.div_ceil(pp) * per_layer,
+        swa_bytes_per_token: n_swa.div_ceil(pp) * per_layer,
+        swa_full_tokens_ratio_permille: w.sglang.swa_full_tokens_ratio_permille.unwrap_or(crate::sglang::SWA_FULL_TOKENS_RATIO_PERMILLE),
+        page_size: 1,
+        mamba_bytes_per_req: per_req,
+        max_mamba_cache_size: w.sglang.max_mamba_cache_size,
+        mamba_full_memory_ratio_permille: crate::sglang::MAMBA_FULL_MEMORY_RATIO_PERMILLE,
+    })
 }
 
 /// SGLang's pool for `model` and `w` on a card of `card_bytes`: the pure function behind

@@ -28,6 +28,72 @@ pub struct SglangOptions {
     pub mem_fraction_static_permille: Option<u32>,
     /// `--context-length` (default: the model's `max_position_embeddings`).
     pub context_length: Option<u64>,
+    /// `--swa-full-tokens-ratio` in per-mille (None: [`SWA_FULL_TOKENS_RATIO_PERMILLE`]).
+    pub swa_full_tokens_ratio_permille: Option<u32>,
+    /// `--max-mamba-cache-size`: state slots of a linear-attention model (None: sized by
+    /// [`MAMBA_FULL_MEMORY_RATIO_PERMILLE`]).
+    pub max_mamba_cache_size: Option<u64>,
+}
+
+/// `swa_full_tokens_ratio`'s default, 0.8: the sliding-window layers' token pool over the
+/// full-attention layers' (`ServerArgs.swa_full_tokens_ratio`, `python/sglang/srt/server_args.py`;
+/// the split in `ModelRunnerKVCacheMixin.set_num_tokens_hybrid_swa`,
+/// `python/sglang/srt/model_executor/model_runner_kv_cache_mixin.py` @ 001ccef0).
+pub const SWA_FULL_TOKENS_RATIO_PERMILLE: u32 = 800;
+/// `mamba_full_memory_ratio`'s default, 0.9: the linear-attention state memory over the full
+/// KV cache memory when `--max-mamba-cache-size` is not given (`ServerArgs`; used by
+/// `ModelRunnerKVCacheMixin.handle_max_mamba_cache` @ 001ccef0).
+pub const MAMBA_FULL_MEMORY_RATIO_PERMILLE: u32 = 900;
+
+/// A hybrid model's pools beside the one `cell_size` pool: SGLang's `SWAKVPool` (sliding-window
+/// layers in their own token pool) and `HybridLinearKVPool` + `MambaPool` (Gated DeltaNet /
+/// Mamba layers keep one state slot per request; only the full-attention layers take KV
+/// cells). `python/sglang/srt/mem_cache/memory_pool.py`, `swa_memory_pool.py`,
+/// `model_runner_kv_cache_mixin.py` (sgl-project/sglang @ 001ccef0):
+/// - SWA: `cell_size = F·n_full + S·n_swa` (every layer, as if all held all tokens); then
+///   `full = ⌊tokens · cell_size / (F·n_full + r·S·n_swa)⌋`, `swa = ⌊full · r⌋`, both floored
+///   to `page_size`; the log's `max_total_num_tokens` is `full`;
+/// - linear attention: `cell_size` counts the full-attention layers only, and before dividing,
+///   `handle_max_mamba_cache` takes the state slots out of `rest`: `--max-mamba-cache-size`, or
+///   `⌊rest · m / (1 + m) / per_req⌋` slots with `m = mamba_full_memory_ratio`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hybrid {
+    /// `F·n_full`: KV bytes per token of all full-attention layers on one GPU.
+    pub full_bytes_per_token: u64,
+    /// `S·n_swa`: KV bytes per token of all sliding-window layers on one GPU (0: none).
+    pub swa_bytes_per_token: u64,
+    pub swa_full_tokens_ratio_permille: u32,
+    /// `--page-size` (1 by default).
+    pub page_size: u64,
+    /// `mamba_cache_per_req`: one request's conv + temporal state over all linear layers on one
+    /// GPU (0: none).
+    pub mamba_bytes_per_req: u64,
+    pub max_mamba_cache_size: Option<u64>,
+    pub mamba_full_memory_ratio_permille: u32,
+}
+
+/// `handle_max_mamba_cache`: the state slots and what `rest` keeps for the KV cells.
+pub fn mamba_slots(rest: u64, h: &Hybrid) -> (u64, u64) {
+    if h.mamba_bytes_per_req == 0 {
+        return (0, rest);
+    }
+    let m = h.mamba_full_memory_ratio_permille as u128;
+    let slots = h.max_mamba_cache_size.unwrap_or_else(|| (rest as u128 * m / (1000 + m) / h.mamba_bytes_per_req as u128) as u64);
+    (slots, rest.saturating_sub(slots.saturating_mul(h.mamba_bytes_per_req)))
+}
+
+/// `set_num_tokens_hybrid_swa`: (full, swa) token pools of `tokens` profiled cells.
+pub fn swa_split(tokens: u64, h: &Hybrid) -> (u64, u64) {
+    let page = h.page_size.max(1);
+    let align = |x: u64| x / page * page;
+    if h.full_bytes_per_token == 0 {
+        return (0, align(tokens));
+    }
+    let r = h.swa_full_tokens_ratio_permille as u128;
+    let total = tokens as u128 * (h.full_bytes_per_token + h.swa_bytes_per_token) as u128 * 1000;
+    let full = (total / (h.full_bytes_per_token as u128 * 1000 + r * h.swa_bytes_per_token as u128)) as u64;
+    let swa = (full as u128 * r / 1000) as u64;
+    (align(full), align(swa))
 }
 
 /// SGLang's default `mem_fraction_static` by tensor-parallel size, per-mille:
@@ -145,6 +211,8 @@ pub struct Demand {
     /// `cell_size`: KV bytes per token on one GPU.
     pub cell_size: u64,
     pub mem_fraction_static_permille: u32,
+    /// Sliding-window / linear-attention pools ([`Hybrid`]); `None`: one pool of `cell_size`.
+    pub hybrid: Option<Hybrid>,
 }
 
 /// SGLang's pool on one GPU: the estimate's `sglang` object.
@@ -156,6 +224,11 @@ pub struct SglangPool {
     pub kv_bytes: u64,
     pub weights_bytes: u64,
     pub mem_fraction_static_permille: u32,
+    /// A sliding-window model's two pools ("Use sliding window memory pool.
+    /// full_layer_tokens=…, swa_layer_tokens=…"): (full, swa) tokens.
+    pub swa_tokens: Option<(u64, u64)>,
+    /// A linear-attention model's state slots (`max_mamba_cache_size`).
+    pub max_mamba_cache_size: Option<u64>,
 }
 
 impl SglangPool {
@@ -166,6 +239,7 @@ impl SglangPool {
             ("weights_bytes", self.weights_bytes.into()),
             ("mem_fraction_static", crate::json::Value::from(self.mem_fraction_static_permille as f64 / 1000.0)),
         ])
+        .with_hybrid(self)
     }
 }
 
@@ -175,17 +249,41 @@ pub fn context_bytes(tp: u64) -> u64 {
     TORCH_NON_POOL_BYTES + if tp > 1 { NCCL_BYTES } else { 0 }
 }
 
-/// `_profile_available_bytes` on a card of `card_bytes`: `f · (total − context) − loaded`.
+trait WithHybrid {
+    fn with_hybrid(self, p: &SglangPool) -> Self;
+}
+
+impl WithHybrid for crate::json::Value {
+    /// The hybrid pools' fields, only for models that have them.
+    fn with_hybrid(mut self, p: &SglangPool) -> Self {
+        if let Some((full, swa)) = p.swa_tokens {
+            self["full_max_total_num_tokens"] = full.into();
+            self["swa_max_total_num_tokens"] = swa.into();
+        }
+        if let Some(n) = p.max_mamba_cache_size {
+            self["max_mamba_cache_size"] = n.into();
+        }
+        self
+    }
+}
+
+/// `_profile_available_bytes` on a card of `card_bytes`: `f · (total − context) − loaded`,
+/// then the hybrid pools ([`Hybrid`]).
 pub fn size(d: &Demand, card_bytes: u64) -> SglangPool {
     let pre = card_bytes.saturating_sub(d.context);
     let share = (pre as u128 * d.mem_fraction_static_permille as u128 / 1000) as u64;
     let rest = share.saturating_sub(d.weights).saturating_sub(d.load_extra);
+    let h = d.hybrid.unwrap_or_default();
+    let (slots, rest) = mamba_slots(rest, &h);
     let tokens = rest / d.cell_size.max(1);
+    let swa_tokens = (h.swa_bytes_per_token > 0).then(|| swa_split(tokens, &h));
     SglangPool {
-        max_total_num_tokens: tokens,
+        max_total_num_tokens: swa_tokens.map_or(tokens, |(full, swa)| if h.full_bytes_per_token > 0 { full } else { swa }),
         kv_bytes: tokens.saturating_mul(d.cell_size),
         weights_bytes: d.weights,
         mem_fraction_static_permille: d.mem_fraction_static_permille,
+        swa_tokens,
+        max_mamba_cache_size: (h.mamba_bytes_per_req > 0).then_some(slots),
     }
 }
 
@@ -200,7 +298,7 @@ mod tests {
         assert_eq!(default_mem_fraction_permille(4), 850);
         assert_eq!(default_mem_fraction_permille(8), 810);
         assert_eq!(default_mem_fraction_permille(32), 790);
-        let d = Demand { weights: 15 << 30, context: context_bytes(1), load_extra: 0, cell_size: 131_072, mem_fraction_static_permille: 880 };
+        let d = Demand { weights: 15 << 30, context: context_bytes(1), load_extra: 0, cell_size: 131_072, mem_fraction_static_permille: 880, hybrid: None };
         let p = size(&d, 80 << 30);
         let rest = ((80u64 << 30) - context_bytes(1)) * 88 / 100 - (15 << 30);
         assert_eq!(p.max_total_num_tokens, rest / 131_072);
@@ -230,5 +328,66 @@ mod tests {
         // embed and head 371.25 MiB each -> 0.75 MiB each.
         assert_eq!(allocator_rounding(&m.arch, &m.tensors, crate::WeightFormat::Bf16, 4), (64 * 7 + 3) << 19);
         assert_eq!(rope_cache_bytes(&m.arch), 131_072 * 128 * 4);
+    }
+
+    #[test]
+    fn sliding_window_layers_get_their_own_pool() {
+        // gpt-oss-120b at tp 1: 18 full + 18 sliding layers of 8 KV heads x 64 (bf16, 2048 B
+        // per layer and token). cell_size counts all 36; full = N x 36 / (18 + 0.8 x 18).
+        let h = Hybrid { full_bytes_per_token: 18 * 2048, swa_bytes_per_token: 18 * 2048, swa_full_tokens_ratio_permille: 800, page_size: 1, ..Hybrid::default() };
+        assert_eq!(swa_split(900_000, &h), (1_000_000, 800_000));
+        // Pages floor both pools; a model of only sliding layers keeps one pool.
+        assert_eq!(swa_split(900_001, &Hybrid { page_size: 64, ..h }), (1_000_000 / 64 * 64, 800_000 / 64 * 64));
+        assert_eq!(swa_split(1000, &Hybrid { full_bytes_per_token: 0, ..h }), (0, 1000));
+        // Through size(): the log's max_total_num_tokens is the full pool.
+        let d = Demand { weights: 60 << 30, context: 0, load_extra: 0, cell_size: 36 * 2048, mem_fraction_static_permille: 1000, hybrid: Some(h) };
+        let p = size(&d, (60 << 30) + 900_000 * 36 * 2048);
+        assert_eq!((p.max_total_num_tokens, p.swa_tokens), (1_000_000, Some((1_000_000, 800_000))));
+        assert_eq!(p.max_mamba_cache_size, None);
+        let json = p.to_json();
+        assert_eq!((json["full_max_total_num_tokens"].as_u64(), json["swa_max_total_num_tokens"].as_u64()), (Some(1_000_000), Some(800_000)));
+    }
+
+    #[test]
+    fn linear_attention_state_slots_come_out_of_the_rest_first() {
+        // Qwen3-Next-80B at tp 4: 12 full-attention layers of 2 KV heads x 256 split 4 ways
+        // (bf16: 256 B per layer and token) and 36 Gated DeltaNet layers whose state per
+        // request is conv 8192 x 3 / 4 in bf16 + 32 / 4 x 128 x 128 in fp32.
+        let per_req = 36 * (8192 * 3 / 4 * 2 + 8 * 128 * 128 * 4);
+        let h = Hybrid { full_bytes_per_token: 12 * 256, mamba_bytes_per_req: per_req, mamba_full_memory_ratio_permille: 900, page_size: 1, ..Hybrid::default() };
+        let rest = 19u64 << 30;
+        let (slots, kept) = mamba_slots(rest, &h);
+        assert_eq!(slots, (rest as u128 * 900 / 1900 / per_req as u128) as u64);
+        assert_eq!(kept, rest - slots * per_req);
+        // About 9/19 of the rest holds state, the other 10/19 KV cells.
+        assert!(kept * 19 >= rest * 10 && kept * 19 < rest * 10 + 19 * per_req);
+        // --max-mamba-cache-size takes exactly that many slots.
+        assert_eq!(mamba_slots(rest, &Hybrid { max_mamba_cache_size: Some(64), ..h }), (64, rest - 64 * per_req));
+        let d = Demand { weights: 0, context: 0, load_extra: 0, cell_size: 12 * 256, mem_fraction_static_permille: 1000, hybrid: Some(h) };
+        let p = size(&d, rest);
+        assert_eq!((p.max_total_num_tokens, p.max_mamba_cache_size, p.swa_tokens), (kept / (12 * 256), Some(slots), None));
+    }
+
+    #[test]
+    fn presets_get_sglangs_hybrid_pools() {
+        let cat = crate::catalog::load().unwrap();
+        let pool = |id: &str, tp: u64| {
+            let m = crate::memory::Model::new(cat.model(id).unwrap().arch().unwrap());
+            let w = crate::memory::Workload { engine: crate::memory::Engine::Sglang, gpus: tp, tensor_parallel: tp, gpu_memory_bytes: 80 << 30, ..crate::memory::Workload::default() };
+            crate::memory::sglang_pool(&m, &w, 80 << 30).unwrap()
+        };
+        let gpt = pool("gpt-oss-20b", 1);
+        let (full, swa) = gpt.swa_tokens.unwrap();
+        assert_eq!(gpt.max_total_num_tokens, full);
+        assert_eq!(swa, full * 4 / 5);
+        // gpt-oss-20b: 24 layers' cells were profiled; 12 full + 0.8 x 12 sliding are allocated.
+        assert!(full > 100_000);
+        assert!((full as f64 / (gpt.kv_bytes / (24 * 2048)) as f64 - 24.0 / 21.6).abs() < 1e-3);
+        let next = pool("qwen3-next-80b-a3b-instruct", 4);
+        assert!(next.swa_tokens.is_none() && next.max_mamba_cache_size.unwrap() > 0);
+        // A dense model keeps one pool and none of these fields.
+        let dense = pool("llama-3.1-8b", 1);
+        assert!(dense.swa_tokens.is_none() && dense.max_mamba_cache_size.is_none());
+        assert!(dense.to_json().get("swa_max_total_num_tokens").is_none());
     }
 }
