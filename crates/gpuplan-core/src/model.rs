@@ -637,6 +637,10 @@ fn read_moe(f: &Fields, family: Family, intermediate: u64) -> Result<Option<Moe>
             // NemotronHTopkRouter keeps e_score_correction_bias (DeepSeek-V3's router).
             Family::Glm4Moe | Family::NemotronH => true,
             Family::MinimaxM2 => f.opt_bool("use_routing_bias")?.unwrap_or(true),
+            // An unknown model type read by DeepSeek-V3's fields: `topk_method: "noaux_tc"` is the
+            // router that keeps one `e_score_correction_bias` per expert (DeepseekV3TopkRouter,
+            // transformers `modeling_deepseek_v3.py`; GLM-5's `glm_moe_dsa` declares it too).
+            Family::Custom => f.opt_str("topk_method") == Some("noaux_tc"),
             _ => false,
         };
         Some(Moe {
@@ -930,7 +934,7 @@ impl Arch {
         let mut notes: Vec<String> = Vec::new();
         let family = Family::from_model_type(model_type).unwrap_or_else(|| {
             notes.push(format!(
-                "model_type \"{model_type}\" is not one gpuplan knows ({}); it was read as a Llama-style decoder from its fields: SwiGLU MLP, RMSNorm, q/k/v/o biases only with attention_bias, experts and shared experts where the config names them (num_local_experts/num_experts/n_routed_experts, n_shared_experts), MLA where it gives kv_lora_rank; any other part of the model is not counted",
+                "model_type \"{model_type}\" is not one gpuplan knows ({}); it was read as a Llama-style decoder from its fields: SwiGLU MLP, RMSNorm, q/k/v/o biases only with attention_bias, experts and shared experts where the config names them (num_local_experts/num_experts/n_routed_experts, n_shared_experts; a router bias per expert with topk_method noaux_tc), MLA where it gives kv_lora_rank; any other part of the model is not counted",
                 Family::SUPPORTED
             ));
             Family::Custom
