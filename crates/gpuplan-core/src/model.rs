@@ -1740,6 +1740,29 @@ mod tests {
         assert_eq!(oss20.param_counts().0, 20_914_757_184);
     }
 
+    /// An unknown model_type read by DeepSeek-V3's fields keeps DeepseekV3TopkRouter's
+    /// `e_score_correction_bias` (one per routed expert and MoE layer) only with
+    /// `topk_method: "noaux_tc"`: GLM-5's `glm_moe_dsa` was 76 × 256 short of the Hub's total.
+    #[test]
+    fn unknown_type_counts_the_noaux_tc_router_bias() {
+        let cfg = |topk: &str| {
+            Arch::from_config_json(&format!(
+                r#"{{"model_type":"not_a_known_type","hidden_size":256,"intermediate_size":512,"moe_intermediate_size":64,
+                "num_hidden_layers":4,"num_attention_heads":4,"n_routed_experts":16,"n_shared_experts":1,"num_experts_per_tok":2,
+                "first_k_dense_replace":1,"vocab_size":1000{topk}}}"#
+            ))
+            .unwrap()
+        };
+        let plain = cfg("");
+        let noaux = cfg(r#","topk_method":"noaux_tc""#);
+        let greedy = cfg(r#","topk_method":"greedy""#);
+        assert!(!plain.moe.as_ref().unwrap().router_bias);
+        assert!(noaux.moe.as_ref().unwrap().router_bias);
+        // 3 MoE layers (first_k_dense_replace 1 of 4) × 16 experts.
+        assert_eq!(noaux.param_counts().0 - plain.param_counts().0, 3 * 16);
+        assert_eq!(greedy.param_counts().0, plain.param_counts().0);
+    }
+
     /// Block-wise FP8 checkpoints: one fp32 scale per 128×128 block of each FP8 Linear, counted
     /// by the Hub (deepseek-ai/DeepSeek-V3: 684,531,386,000, F32 41,555,600 = 41,540,496 scales
     /// plus 59 × 256 router biases; data/reference/published-params.csv); none with
