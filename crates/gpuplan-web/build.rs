@@ -40,6 +40,8 @@ const KEEP: &[&str] = &[
     "expert_layer_offset", "layers_block_type", "hybrid_override_pattern", "mamba_num_heads", "mamba_head_dim",
     "ssm_state_size", "n_groups", "conv_kernel", "use_conv_bias", "use_bias", "mlp_bias",
     "moe_shared_expert_intermediate_size",
+    // The recurrent state's dtype (model/hybrid.rs, model.rs `ssm_dtype_bytes`).
+    "mamba_ssm_dtype", "mamba_ssm_cache_dtype",
     // Gemma 3's SigLIP and Mistral 3's Pixtral towers (model/vision.rs).
     "image_size", "num_channels", "mm_tokens_per_image", "multimodal_projector_bias",
     // Llama 3.2 Vision (mllama).
