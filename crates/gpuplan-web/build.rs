@@ -46,6 +46,11 @@ const KEEP: &[&str] = &[
     "image_size", "num_channels", "mm_tokens_per_image", "multimodal_projector_bias",
     // Llama 3.2 Vision (mllama).
     "cross_attention_layers", "num_global_layers", "max_num_tiles", "vision_output_dim", "supported_aspect_ratios",
+    // Gemma 3n (model/gemma3n.rs): per-layer embeddings, AltUp, LAuReL, KV sharing, audio tower.
+    "vocab_size_per_layer_input", "hidden_size_per_layer_input", "laurel_rank", "altup_num_inputs",
+    "num_kv_shared_layers", "audio_config", "conf_num_hidden_layers", "conf_num_attention_heads",
+    "conf_conv_kernel_size", "input_feat_size", "sscp_conv_channel_size", "sscp_conv_kernel_size",
+    "sscp_conv_stride_size",
     // Block-wise FP8 checkpoints' scales (model.rs `fp8_scale_block`); only these three of its keys.
     "quantization_config",
 ];

@@ -14,6 +14,7 @@ use crate::json::Value;
 use crate::error::InputError;
 
 pub mod encoder;
+pub mod gemma3n;
 pub mod hybrid;
 pub mod ssm;
 pub mod vision;
@@ -50,6 +51,9 @@ pub enum Family {
     /// Nemotron-H (`nemotron_h`): Mamba-2, attention, MLP and MoE blocks by
     /// `hybrid_override_pattern` (`model/ssm.rs`).
     NemotronH,
+    /// Gemma 3n (`gemma3n`, `gemma3n_text`): Gemma 3 layers plus per-layer embeddings, AltUp,
+    /// LAuReL and KV sharing across the last layers (`model/gemma3n.rs`).
+    Gemma3n,
     /// Typed in by hand: a Llama-style decoder (SwiGLU, RMSNorm, no biases).
     Custom,
 }
@@ -67,6 +71,7 @@ impl Family {
             "gemma" => Family::Gemma,
             "gemma2" => Family::Gemma2,
             "gemma3_text" | "gemma3" => Family::Gemma3,
+            "gemma3n" | "gemma3n_text" => Family::Gemma3n,
             "phi3" => Family::Phi3,
             "deepseek_v2" => Family::DeepseekV2,
             "deepseek_v3" => Family::DeepseekV3,
@@ -108,7 +113,8 @@ impl Family {
         match self {
             // BertConfig/XLMRobertaConfig leave PretrainedConfig's True (only the masked-LM head
             // uses it).
-            Family::Gemma | Family::Gemma2 | Family::Gemma3 | Family::Encoder => true,
+            // Gemma3nTextConfig: tie_word_embeddings=True (commit 00aa0f5).
+            Family::Gemma | Family::Gemma2 | Family::Gemma3 | Family::Gemma3n | Family::Encoder => true,
             // JambaConfig and NemotronHConfig: tie_word_embeddings=False.
             Family::Jamba | Family::NemotronH => false,
             Family::Llama
@@ -130,7 +136,7 @@ impl Family {
         }
     }
 
-    pub const SUPPORTED: &'static str = "llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3_text, phi3, deepseek_v2, deepseek_v3, deepseek_v32, kimi_k2, gpt_oss, qwen3_next, glm4_moe, minimax_m2, llama4, qwen2_5_vl, qwen3_vl, qwen3_vl_moe, jamba, nemotron_h, bert, roberta, xlm-roberta, gemma3 and mistral3 (with their vision towers), mllama (any other model_type is read as a Llama-style decoder, with a note)";
+    pub const SUPPORTED: &'static str = "llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, gemma3_text, phi3, deepseek_v2, deepseek_v3, deepseek_v32, kimi_k2, gpt_oss, qwen3_next, glm4_moe, minimax_m2, llama4, qwen2_5_vl, qwen3_vl, qwen3_vl_moe, jamba, nemotron_h, bert, roberta, xlm-roberta, gemma3n, gemma3 and mistral3 (with their vision towers), mllama (any other model_type is read as a Llama-style decoder, with a note)";
 }
 
 /// Multi-head latent attention (DeepSeek-V2/V3). Source: DeepSeek-V3 `inference/model.py`.
@@ -183,12 +189,15 @@ pub struct LayerKind {
     /// A cross-attention layer (Llama 3.2 Vision's `cross_attention_layers`): its keys and values
     /// come from the image states, fixed per image, not from the context.
     pub cross: bool,
+    /// Gemma 3n's last `num_kv_shared_layers`: attention over an earlier layer's keys and
+    /// values, no KV cache of its own.
+    pub kv_shared: bool,
 }
 
 impl LayerKind {
     /// Whether the layer keeps a KV cache (an attention layer).
     pub fn has_kv(&self) -> bool {
-        !self.linear && !self.no_mixer && !self.cross
+        !self.linear && !self.no_mixer && !self.cross && !self.kv_shared
     }
 }
 
@@ -268,6 +277,8 @@ pub struct Ext {
     /// whose scales are stored as 8-bit exponents that the Hub's parameter count does not
     /// include (see [`Arch::fp8_scale_params`]).
     pub fp8_scale_block: Option<(u64, u64)>,
+    /// Gemma 3n's per-layer embeddings, AltUp, LAuReL, per-layer MLP widths and towers.
+    pub gemma3n: Option<gemma3n::Gemma3n>,
 }
 
 /// A decoder-only transformer, as much as memory, speed and cost need.
@@ -736,7 +747,7 @@ fn read_layer_kinds(f: &Fields, family: Family, layers: u64, has_moe: bool) -> R
                     k.sliding = i % 2 == 0;
                 }
             }
-            (_, Family::Gemma3) => {
+            (_, Family::Gemma3 | Family::Gemma3n) => {
                 let pattern = f.opt_u64("sliding_window_pattern", MAX_LAYERS)?.unwrap_or(6).max(1);
                 for (i, k) in layer_kinds.iter_mut().enumerate() {
                     k.sliding = !(i as u64 + 1).is_multiple_of(pattern);
@@ -838,6 +849,17 @@ fn read_ext(
         None => 0,
     };
     let outer_type = outer.get("model_type").and_then(Value::as_str).unwrap_or(model_type);
+    let g3n = if family == Family::Gemma3n {
+        let g = gemma3n::Gemma3n::read(f, outer, layer_kinds.len() as u64, h)?;
+        let first_shared = layer_kinds.len() - g.kv_shared_layers as usize;
+        for k in &mut layer_kinds[first_shared..] {
+            k.kv_shared = true;
+        }
+        notes.push(gemma3n::Gemma3n::vision_note());
+        Some(g)
+    } else {
+        None
+    };
     let vision = vision::read(outer_type, outer)?;
     if let Some(v) = &vision {
         notes.push(v.note.clone());
@@ -861,6 +883,7 @@ fn read_ext(
         mlp_bias: family == Family::Encoder || (family == Family::NemotronH && f.opt_bool("mlp_bias")?.unwrap_or(false)),
         extra_embed_rows: if model_type.starts_with("mllama") { 8 } else { 0 },
         fp8_scale_block: fp8_scale_block(outer)?,
+        gemma3n: g3n,
     })
 }
 
@@ -983,7 +1006,8 @@ impl Arch {
             Family::Llama4 => f.opt_u64("intermediate_size_mlp", MAX_INTERMEDIATE)?,
             _ => None,
         };
-        let intermediate = match intermediate {
+        let g3n_intermediate = if family == Family::Gemma3n { gemma3n::first_intermediate(&f)? } else { None };
+        let intermediate = match intermediate.or(g3n_intermediate) {
             Some(i) => i,
             None => f.opt_u64("intermediate_size", MAX_INTERMEDIATE)?.unwrap_or(4 * hidden),
         };
@@ -1004,18 +1028,18 @@ impl Arch {
             // o_proj Linear(bias=False). zai-org/GLM-4.5-Air's Hub total (110,468,824,832) is
             // 47 × 4096 below a count with an o_proj bias in its 46 + 1 MTP layers.
             Family::Glm4Moe => (attention_bias, false),
-            Family::Gemma | Family::Gemma2 | Family::Gemma3 | Family::Phi3 | Family::Mistral | Family::Mixtral => {
+            Family::Gemma | Family::Gemma2 | Family::Gemma3 | Family::Gemma3n | Family::Phi3 | Family::Mistral | Family::Mixtral => {
                 (false, false)
             }
             _ => (attention_bias, attention_bias),
         };
         // Qwen3-Next's and GLM's (`use_qk_norm`) per-head q/k RMSNorm; Llama 4's qk norm is an
         // L2 norm without weights (`Llama4TextL2Norm`), MiniMax-M2's spans all heads (ext).
-        let qk_norm = matches!(family, Family::Qwen3 | Family::Qwen3Moe | Family::Gemma3 | Family::Qwen3Next)
+        let qk_norm = matches!(family, Family::Qwen3 | Family::Qwen3Moe | Family::Gemma3 | Family::Gemma3n | Family::Qwen3Next)
             || (family == Family::Glm4Moe && f.opt_bool("use_qk_norm")?.unwrap_or(false));
         let norms_per_layer = match family {
             // Two LayerNorms with weight and bias (BERT) or four RMSNorms (Gemma 2/3).
-            Family::Gemma2 | Family::Gemma3 | Family::Encoder => 4,
+            Family::Gemma2 | Family::Gemma3 | Family::Gemma3n | Family::Encoder => 4,
             // NemotronHBlock: one RMSNorm before its single mixer.
             Family::NemotronH => 1,
             _ => 2,
@@ -1115,6 +1139,9 @@ impl Arch {
         if let Some(e) = &self.ext.encoder {
             e.push_embeddings(h, &mut t);
         }
+        if let Some(g) = &self.ext.gemma3n {
+            g.push_model_tensors(h, self.layers, &mut t);
+        }
         for (i, kind) in self.layer_kinds.iter().enumerate() {
             self.layer_tensors(i as u32, *kind, &mut t);
         }
@@ -1203,7 +1230,11 @@ impl Arch {
             push(t, Role::Vector, l, 1, self.heads, 1);
         }
         push(t, Role::Vector, l, 1, self.norms_per_layer * h, 1);
-        // MLP.
+        if let Some(g) = &self.ext.gemma3n {
+            g.push_layer_tensors(h, l, t);
+        }
+        // MLP (Gemma 3n: one width per layer).
+        let width = self.ext.gemma3n.as_ref().and_then(|g| g.intermediates.get(l as usize).copied()).unwrap_or(self.intermediate);
         let gated = !self.ext.mlp_ungated;
         match (kind.moe, self.moe) {
             _ if kind.no_mlp => {}
@@ -1235,10 +1266,10 @@ impl Arch {
             }
             _ => {
                 if gated {
-                    push(t, Role::MlpGate, l, self.intermediate, h, 1);
+                    push(t, Role::MlpGate, l, width, h, 1);
                 }
-                push(t, Role::MlpUp, l, self.intermediate, h, 1);
-                push(t, Role::MlpDown, l, h, self.intermediate, 1);
+                push(t, Role::MlpUp, l, width, h, 1);
+                push(t, Role::MlpDown, l, h, width, 1);
                 if self.ext.mlp_bias {
                     push(t, Role::Vector, l, 1, self.intermediate + h, 1);
                 }
@@ -1743,6 +1774,31 @@ mod tests {
     /// An unknown model_type read by DeepSeek-V3's fields keeps DeepseekV3TopkRouter's
     /// `e_score_correction_bias` (one per routed expert and MoE layer) only with
     /// `topk_method: "noaux_tc"`: GLM-5's `glm_moe_dsa` was 76 × 256 short of the Hub's total.
+    /// Gemma 3n against a count written out separately from transformers' modeling_gemma3n.py
+    /// (commit 00aa0f5; see model/gemma3n.rs): E2B text 4,456,156,768 (embedding 262,400 × 2048,
+    /// PLE 262,144 × 30·256, projections, 30 layers) + audio tower 681,348,640 + the two
+    /// multimodal embedders 7,805,952; E4B text 6,866,696,688 + the same towers. The 10 / 15
+    /// KV-shared layers keep no cache.
+    #[test]
+    fn gemma3n_counts_ple_altup_laurel_audio_and_shares_kv() {
+        let c = crate::catalog::load().unwrap();
+        for (id, want, cached) in [("gemma-3n-e2b-it", 5_145_311_360u64, 20usize), ("gemma-3n-e4b-it", 7_555_851_280, 20)] {
+            let a = c.models.iter().find(|m| m.id == id).unwrap().arch().unwrap();
+            assert_eq!(a.family, Family::Gemma3n, "{id}");
+            assert_eq!(a.param_counts().0, want, "{id}");
+            assert_eq!(a.layer_kinds.iter().filter(|k| k.has_kv()).count(), cached, "{id}");
+            assert!(a.ext.notes.iter().any(|n| n.contains("vision tower") && n.contains("NOT counted")), "{id}");
+        }
+        // A text-only config (no towers) and a bad intermediate list.
+        let text = r#"{"model_type":"gemma3n_text","hidden_size":2048,"num_hidden_layers":30,"num_attention_heads":8,"num_key_value_heads":2,"head_dim":256,"vocab_size":262400,"intermediate_size":8192,"num_kv_shared_layers":10}"#;
+        assert_eq!(Arch::from_config_json(text).unwrap().param_counts().0, 4_456_156_768);
+        let bad = text.replace("\"intermediate_size\":8192", "\"intermediate_size\":[8192,8192]");
+        let e = Arch::from_config_json(&bad).unwrap_err();
+        assert!(e.to_string().contains("intermediate_size"), "{e}");
+        let bad = text.replace("\"num_kv_shared_layers\":10", "\"num_kv_shared_layers\":30");
+        assert!(Arch::from_config_json(&bad).unwrap_err().to_string().contains("num_kv_shared_layers"));
+    }
+
     #[test]
     fn unknown_type_counts_the_noaux_tc_router_bias() {
         let cfg = |topk: &str| {
@@ -1850,10 +1906,11 @@ impl Family {
             Family::Encoder => "encoder",
             Family::Jamba => "jamba",
             Family::NemotronH => "nemotron_h",
+            Family::Gemma3n => "gemma3n",
             Family::Custom => "custom",
         }
     }
-    const ALL: [Family; 22] = [
+    const ALL: [Family; 23] = [
         Family::Llama,
         Family::Mistral,
         Family::Mixtral,
@@ -1875,6 +1932,7 @@ impl Family {
         Family::Encoder,
         Family::Jamba,
         Family::NemotronH,
+        Family::Gemma3n,
         Family::Custom,
     ];
 }
@@ -1967,6 +2025,9 @@ impl Ext {
         }
         if let Some((r, c)) = self.fp8_scale_block {
             out["fp8_scale_block"] = Value::Array(vec![r.into(), c.into()]);
+        }
+        if let Some(g) = &self.gemma3n {
+            out["gemma3n"] = g.to_json();
         }
         out
     }
@@ -2070,6 +2131,10 @@ impl Ext {
                     _ => return Err(f.bad("fp8_scale_block")),
                 },
             },
+            gemma3n: match m.get("gemma3n").and_then(Value::as_object) {
+                Some(o) => Some(gemma3n::Gemma3n::from_json(o)?),
+                None => None,
+            },
             linear,
             attn_gate: f.b("attn_gate")?,
             qk_norm_full: f.b("qk_norm_full")?,
@@ -2136,7 +2201,7 @@ impl Arch {
             .iter()
             .map(|k| {
                 let mut o = object([("moe", k.moe.into()), ("sliding", k.sliding.into())]);
-                for (name, on) in [("linear", k.linear), ("no_mixer", k.no_mixer), ("no_mlp", k.no_mlp), ("cross", k.cross)] {
+                for (name, on) in [("linear", k.linear), ("no_mixer", k.no_mixer), ("no_mlp", k.no_mlp), ("cross", k.cross), ("kv_shared", k.kv_shared)] {
                     if on {
                         o[name] = true.into();
                     }
@@ -2226,7 +2291,7 @@ impl Arch {
                 let o = k.as_object().ok_or_else(|| f.bad("layer_kinds"))?;
                 let g = ArchFields(o, "model.layer_kinds");
                 let flag = |k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false);
-                Ok(LayerKind { moe: g.b("moe")?, sliding: g.b("sliding")?, linear: flag("linear"), no_mixer: flag("no_mixer"), no_mlp: flag("no_mlp"), cross: flag("cross") })
+                Ok(LayerKind { moe: g.b("moe")?, sliding: g.b("sliding")?, linear: flag("linear"), no_mixer: flag("no_mixer"), no_mlp: flag("no_mlp"), cross: flag("cross"), kv_shared: flag("kv_shared") })
             })
             .collect::<Result<Vec<_>, InputError>>()?;
         let arch = Arch {
