@@ -50,7 +50,7 @@ const KEEP: &[&str] = &[
     "vocab_size_per_layer_input", "hidden_size_per_layer_input", "laurel_rank", "altup_num_inputs",
     "num_kv_shared_layers", "audio_config", "conf_num_hidden_layers", "conf_num_attention_heads",
     "conf_conv_kernel_size", "input_feat_size", "sscp_conv_channel_size", "sscp_conv_kernel_size",
-    "sscp_conv_stride_size",
+    "sscp_conv_stride_size", "final_logit_softcapping",
     // Block-wise FP8 checkpoints' scales (model.rs `fp8_scale_block`); only these three of its keys.
     "quantization_config",
 ];
