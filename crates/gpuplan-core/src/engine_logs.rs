@@ -112,3 +112,25 @@ fn published_engine_logs_within_five_percent() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn a_pipeline_stage_holds_the_larger_share_of_uneven_layers() {
+    // DeepSeek-V2-Lite: 27 MLA layers of one 576-element latent (1152 B in bf16). At PP 2
+    // vLLM gives the first stage 14 layers and the second 13 (`get_pp_indices`): the pool is
+    // sized by 14 layers, not 13.5.
+    let cat = crate::catalog::load().unwrap();
+    let model = Model::new(cat.model("deepseek-v2-lite").unwrap().arch().unwrap());
+    let w = |pp: u64| Workload {
+        weights: WeightFormat::parse("bf16", false).unwrap(),
+        gpus: 2 * pp,
+        tensor_parallel: 2,
+        pipeline_parallel: pp,
+        gpu_memory_bytes: 24 << 30,
+        engine: Engine::Vllm,
+        ..Workload::default()
+    };
+    let one = crate::memory::vllm_demand(&model, &w(1)).unwrap().kv_bytes_per_token;
+    let two = crate::memory::vllm_demand(&model, &w(2)).unwrap().kv_bytes_per_token;
+    assert_eq!(one, 27 * 1152);
+    assert_eq!(two, 14 * 1152);
+}

@@ -1060,7 +1060,7 @@ fn vllm_demand_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
         runtime: non_torch + graphs_in_pool,
         // Encoder-only (bidirectional) attention keeps no KV cache in vLLM (`crate::vllm::size`);
         // a decoder run for embeddings (Qwen3-Embedding) keeps its causal attention's.
-        kv_bytes_per_token: if arch.ext.encoder.is_some() { 0 } else { model.kv_bytes(w.kv_cache, 1, 1, kv_heads_split(arch, tp)) / layout.pipeline_parallel },
+        kv_bytes_per_token: if arch.ext.encoder.is_some() { 0 } else { vllm_stage_kv_bytes(model.kv_bytes(w.kv_cache, 1, 1, kv_heads_split(arch, tp)), arch, layout.pipeline_parallel) },
         seq_len: w.prompt + w.new_tokens,
         non_torch,
         cuda_graph,
@@ -1075,6 +1075,22 @@ fn vllm_demand_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
             crate::vllm::KvGroups::new(&vllm_layer_counts(model, w, layout), tokens)
         },
     }
+}
+
+/// KV bytes per token of the pipeline stage holding the most layers, of `all_bytes` over the
+/// whole model: vLLM splits `n` layers over `pp` stages as `n // pp` each, the `n % pp` extra
+/// layers going one each to stages other than the last (`get_pp_indices`,
+/// `vllm/distributed/utils.py` @ 5a6541db), each stage sizes its own blocks from its own
+/// layers, and the engine keeps the smallest count of all ranks (`unify_kv_cache_configs`,
+/// `vllm/v1/core/kv_cache_utils.py`): with the same available memory the binding stage is one
+/// with ⌈n / pp⌉ layers (DeepSeek-V2-Lite, 27 layers at PP 2: 14 and 13; vLLM PR #20665's log
+/// prints 12.13 GiB available on the first stage and 807,792 tokens = 12.13 GiB / (14 × 1152 B)).
+fn vllm_stage_kv_bytes(all_bytes: u64, arch: &Arch, pp: u64) -> u64 {
+    let n = arch.layer_kinds.iter().filter(|k| k.has_kv()).count() as u64;
+    if pp <= 1 || n == 0 {
+        return all_bytes / pp.max(1);
+    }
+    (all_bytes as u128 * n.div_ceil(pp) as u128 / n as u128) as u64
 }
 
 /// The KV-holding layers of one GPU by the spec vLLM gives them (`get_kv_cache_spec` of each
