@@ -31,8 +31,8 @@
 //!   bias), `conv_norm`, `linear_end` Linear(h, h)) and a final RMSNorm.
 //!
 //! The vision tower is timm's `mobilenetv5_300m_enc` (pytorch-image-models
-//! `timm/models/mobilenetv5.py`), a fixed architecture that the config only names; its weights
-//! are not counted here (see [`Gemma3n::vision_note`]).
+//! `timm/models/mobilenetv5.py`), a fixed architecture that the config only names: counted by
+//! [`mobilenetv5`] and added as the vision tower (`model/vision.rs`), with its image tokens.
 
 use alloc::format;
 use alloc::string::String;
@@ -124,9 +124,9 @@ impl Gemma3n {
         push(t, Role::Vector, l, 1, 2 * h * self.ple_dim + h, 1); // per-layer input gate/projection/norm
     }
 
-    /// The note naming what is not counted.
+    /// The note naming what is counted (the vision tower has its own note, `model/vision.rs`).
     pub fn vision_note() -> String {
-        String::from("Gemma 3n: text model (per-layer embeddings, AltUp, LAuReL), the audio tower (USM conformer) and both multimodal embedders counted; the vision tower (timm mobilenetv5_300m_enc, about 0.3 B) is NOT counted; the last num_kv_shared_layers layers keep no KV cache; an image takes 256 tokens")
+        String::from("Gemma 3n: text model (per-layer embeddings, AltUp, LAuReL), the audio tower (USM conformer) and both multimodal embedders counted; the last num_kv_shared_layers layers keep no KV cache")
     }
 }
 
@@ -219,5 +219,136 @@ impl Gemma3n {
             towers_params: u("towers_params", 0, 1 << 40)?,
             intermediates,
         })
+    }
+}
+
+/// timm `mobilenetv5_300m_enc` (pytorch-image-models `timm/models/mobilenetv5.py`, commit
+/// aa4b585, `_gen_mobilenet_v5`, the arch_def of every variant but `mobilenetv5_base`): per
+/// entry the stage, the block strings in the notation of `_efficientnet_builder.py`
+/// `_decode_block_str` (type, `k` kernel, `a` start depthwise kernel, `s` stride, `e` expansion,
+/// `c` out channels, `h` heads, `d` key/value dim, `v` kv stride), and how many times the
+/// group repeats (the source writes each block out; e.g. 14 alternating mqa/uir pairs).
+const MOBILENETV5_300M: [(u32, &str, u32); 10] = [
+    (0, "er_r1_k3_s2_e4_c128", 1),
+    (0, "er_r1_k3_s1_e4_c128", 2),
+    (1, "uir_r1_a3_k5_s2_e6_c256", 1),
+    (1, "uir_r1_a5_k0_s1_e4_c256 uir_r1_a3_k0_s1_e4_c256", 2),
+    (2, "uir_r1_a5_k5_s2_e6_c640", 1),
+    (2, "uir_r1_a5_k0_s1_e4_c640", 7),
+    (2, "uir_r1_a0_k0_s1_e1_c640", 1),
+    (2, "mqa_r1_k3_h12_v2_s1_d64_c640 uir_r1_a0_k0_s1_e2_c640", 14),
+    (3, "uir_r1_a5_k5_s2_e6_c1280", 1),
+    (3, "mqa_r1_k3_h16_s1_d96_c1280 uir_r1_a0_k0_s1_e2_c1280", 19),
+];
+
+/// One block string's option `key` (`_decode_block_str`: a letter prefix, then digits).
+fn block_opt(block: &str, key: &str, default: u64) -> u64 {
+    block.split('_').skip(1).find_map(|op| {
+        let digits = op.find(|c: char| c.is_ascii_digit())?;
+        (&op[..digits] == key).then(|| op[digits..].parse().ok()).flatten()
+    }).unwrap_or(default)
+}
+
+/// timm `layers/helpers.py` `make_divisible(v, 8)`: nearest multiple of 8, never below 90 % of v.
+fn make_divisible(v: u64) -> u64 {
+    let n = ((v + 4) / 8 * 8).max(8);
+    if 10 * n < 9 * v { n + 8 } else { n }
+}
+
+/// `UniversalInvertedResidual` (`_efficientnet_blocks.py`): optional depthwise start conv
+/// (kernel a, no bias) + RmsNorm2d, `pw_exp` 1×1 (in → mid) + norm, optional depthwise mid conv
+/// (kernel k) + norm, `pw_proj` 1×1 (mid → out) + norm, `LayerScale2d` gamma (out) when
+/// `layer_scale_init_value` is set (1e-5 in the trunk, None in the MSFA). Convs have no bias
+/// (`create_conv2d_pad`: `bias` defaults to False); RmsNorm2d has a weight only.
+fn uir(c_in: u64, out: u64, a: u64, k: u64, mid: u64, layer_scale: bool) -> u64 {
+    let start = if a > 0 { c_in * a * a + c_in } else { 0 };
+    let dw_mid = if k > 0 { mid * k * k + mid } else { 0 };
+    start + (c_in * mid + mid) + dw_mid + (mid * out + out) + if layer_scale { out } else { 0 }
+}
+
+/// The parameters of timm's `MobileNetV5Encoder` for `architecture` (only `mobilenetv5_300m_enc`
+/// is known; `None` otherwise), and the elements live at its largest block for one 768 × 768
+/// image (`default_cfgs['mobilenetv5_300m_enc']` input_size; a block's input, expanded and
+/// output maps; attention is fused, `use_fused_attn`, so no score matrix).
+///
+/// `MobileNetV5Encoder.__init__`: `conv_stem` ConvNormAct(3, 64, 3, stride 2, bias) +
+/// RmsNorm2d; the blocks (`EfficientNetBuilder._make_block`): `EdgeResidual` — `conv_exp`
+/// k×k full conv (in → make_divisible(in·e)), `bn1`, `conv_pwl` 1×1 (mid → out), `bn2`, no layer
+/// scale; `UniversalInvertedResidual` ([`uir`]); `MobileAttention` (`use_multi_query`) — `norm`
+/// (in), `MultiQueryAttention2d`: `query.proj` 1×1 (in → h·d), `key` and `value` each a
+/// depthwise `down_conv` (k×k, stride v, no bias) + norm when v > 1, then `proj` 1×1 (in → d),
+/// `output.proj` 1×1 (h·d → out), all without bias; `LayerScale2d` (out). Then
+/// `MobileNetV5MultiScaleFusionAdapter` on the last two stages' outputs concatenated (640 + 1280
+/// channels): a UIR to 2048 (`num_features`) with expansion 2, no depthwise convs, no layer
+/// scale, and a RmsNorm2d(2048). Cross-checked: KerasHub `mobilenetv5_presets.py` lists
+/// 294,284,096 for its port, which gives every UIR/ER conv a bias (`mobilenetv5_blocks.py`:
+/// `use_bias = norm_layer == "rms_norm"`; its timm converter loads a bias only "if
+/// key_exists"): that is this count plus those 157,184 biases.
+pub fn mobilenetv5(architecture: &str) -> Option<(u64, u64)> {
+    if architecture != "mobilenetv5_300m_enc" {
+        return None;
+    }
+    let (stem, side0, features) = (64u64, 768u64, 2048u64);
+    let mut params = 3 * stem * 9 + stem + stem;
+    let mut side = side0 / 2;
+    let mut c = stem;
+    let mut peak = 3 * side0 * side0 + stem * side * side;
+    let mut stage_out = [(0u64, 0u64); 4];
+    for (stage, group, repeat) in MOBILENETV5_300M {
+        for _ in 0..repeat {
+            for b in group.split(' ') {
+                let (s, out, k) = (block_opt(b, "s", 1), block_opt(b, "c", 0), block_opt(b, "k", 0));
+                let side_out = side / s;
+                let (p, live) = match b.split('_').next() {
+                    Some("er") => {
+                        let mid = make_divisible(c * block_opt(b, "e", 1));
+                        (c * mid * k * k + mid + mid * out + out, c * side * side + (mid + out) * side_out * side_out)
+                    }
+                    Some("uir") => {
+                        let mid = make_divisible(c * block_opt(b, "e", 1));
+                        // pw_exp runs before the strided depthwise conv: mid at the input side.
+                        (uir(c, out, block_opt(b, "a", 0), k, mid, true), (c + mid) * side * side + out * side_out * side_out)
+                    }
+                    _ => {
+                        let (h, d, v) = (block_opt(b, "h", 1), block_opt(b, "d", 1), block_opt(b, "v", 1));
+                        let down = if v > 1 { c * k * k + c } else { 0 };
+                        let kv_side = side / v;
+                        (c + c * h * d + 2 * (down + c * d) + h * d * out + out, (c + h * d + out) * side * side + 2 * d * kv_side * kv_side)
+                    }
+                };
+                params += p;
+                peak = peak.max(live);
+                side = side_out;
+                c = out;
+            }
+        }
+        stage_out[stage as usize] = (c, side);
+    }
+    // The MSFA resizes both inputs to the larger map (the earlier stage's) and concatenates.
+    let (msfa_in, msfa_side) = (stage_out[2].0 + stage_out[3].0, stage_out[2].1);
+    let mid = make_divisible(2 * msfa_in);
+    let msfa = uir(msfa_in, features, 0, 0, mid, false) + features;
+    Some((params + msfa, peak.max((msfa_in + mid + features) * msfa_side * msfa_side)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Against an independent count written from timm aa4b585 (the arch_def strings parsed from
+    /// `mobilenetv5.py` itself, blocks from `_efficientnet_blocks.py`): trunk 278,881,856 + MSFA
+    /// 15,245,056 (UIR 1920 → 3840 → 2048: 7,372,800 + 3,840 + 7,864,320 + 2,048, norm 2,048).
+    /// KerasHub's preset figure (294,284,096) is this plus a bias on each of its UIR/ER convs.
+    #[test]
+    fn mobilenetv5_300m_enc_matches_timm() {
+        let (params, peak) = mobilenetv5("mobilenetv5_300m_enc").unwrap();
+        assert_eq!(params, 294_126_912);
+        let blocks: u32 = MOBILENETV5_300M.iter().map(|(_, g, r)| r * g.split(' ').count() as u32).sum();
+        assert_eq!(blocks, 84, "timm lists 3 + 5 + 37 + 39 blocks");
+        // Largest live block: stage 1's first UIR at 192 × 192 (128 in, 768 expanded) → 96 × 96.
+        assert_eq!(peak, (128 + 768) * 192 * 192 + 256 * 96 * 96);
+        assert_eq!(mobilenetv5("mobilenetv5_base"), None);
+        assert_eq!((make_divisible(1920 * 2), make_divisible(12), make_divisible(4)), (3840, 16, 8));
+        assert_eq!((block_opt("mqa_r1_k3_h12_v2_s1_d64_c640", "v", 1), block_opt("uir_r1_a0_k0_s1_e2_c640", "v", 1)), (2, 1));
     }
 }

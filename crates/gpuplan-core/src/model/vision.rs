@@ -45,6 +45,7 @@
 //!   h_text, bias). max_aspect_ratio_id = len(`supported_aspect_ratios`). An image enters the
 //!   context as one `<|image|>` token; the text model's cross-attention layers attend to its
 //!   max_num_tiles·(P + 1) states instead.
+//! - Gemma 3n: timm `mobilenetv5_300m_enc`, counted in [`super::gemma3n::mobilenetv5`].
 
 use alloc::string::String;
 use alloc::format;
@@ -241,6 +242,19 @@ pub fn read(model_type: &str, outer: &crate::json::Map) -> Result<Option<Vision>
                 note: format!("vision encoder ({local} + {global} global layers) counted; an image is one <|image|> token in the context, and each cross-attention layer attends to its {states} states ({tiles} tiles × {patches} patches), kept apart from the KV cache"),
             }))
         }
+        "gemma3n" => {
+            // The MobileNetV5 tower only: the vision `Gemma3nMultimodalEmbedder` is counted with
+            // the text model (model/gemma3n.rs). Gemma3nConfig.vision_soft_tokens_per_image
+            // (default 256; transformers `configuration_gemma3n.py`): an image is encoded to 256
+            // tokens whatever its resolution (256, 512 or 768 px, the Gemma 3n model card).
+            let tokens = outer_u(outer, "vision_soft_tokens_per_image", 256, 1 << 20)?;
+            let name = vc.get("architecture").and_then(Value::as_str).unwrap_or("mobilenetv5_300m_enc");
+            let (params, act, note) = match super::gemma3n::mobilenetv5(name) {
+                Some((p, a)) => (p, a, format!("vision tower (timm {name}) counted; an image takes {tokens} tokens whatever its size")),
+                None => (0, 0, format!("vision tower `{name}` is not a timm architecture known here (mobilenetv5_300m_enc): NOT counted; an image takes {tokens} tokens")),
+            };
+            Ok(Some(Vision { params, tokens_per_image: tokens, cross_states_per_image: 0, act_elems_per_image: act, note }))
+        }
         _ => Ok(None),
     }
 }
@@ -359,5 +373,22 @@ mod tests {
         assert_eq!(a.param_counts().0, 23_572_403_200 + 438_958_080);
         // 1024 px: ⌈1024 / 14⌉ = 74 patches per side, merged 2 × 2 → 37, plus 37 row breaks.
         assert_eq!(v.tokens_per_image, 37 * 37 + 37);
+    }
+
+    /// Gemma 3n: the MobileNetV5 tower and 256 tokens per image (`vision_soft_tokens_per_image`);
+    /// an unknown timm architecture is named in the note and not counted.
+    #[test]
+    fn gemma3n_vision_tower_and_tokens() {
+        let a = preset("gemma-3n-e2b-it");
+        let v = a.ext.vision.as_ref().unwrap();
+        assert_eq!((v.params, v.tokens_per_image, v.cross_states_per_image), (294_126_912, 256, 0));
+        let mut cfg = crate::catalog::parse(crate::catalog::CATALOG_JSON).unwrap().model("gemma-3n-e2b-it").unwrap().config.clone();
+        cfg["vision_config"]["architecture"] = crate::json::Value::from("mobilenetv5_base");
+        cfg["vision_soft_tokens_per_image"] = crate::json::Value::from(64u64);
+        let b = Arch::from_config_value(&cfg).unwrap();
+        let w = b.ext.vision.as_ref().unwrap();
+        assert_eq!((w.params, w.tokens_per_image), (0, 64));
+        assert!(w.note.contains("mobilenetv5_base") && w.note.contains("NOT counted"), "{}", w.note);
+        assert_eq!(a.param_counts().0 - b.param_counts().0, 294_126_912);
     }
 }
