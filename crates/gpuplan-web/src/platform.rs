@@ -351,6 +351,13 @@ fn start_worker() -> Option<WorkerState> {
         let d = ev.data();
         let s = |k: &str| js_sys::Reflect::get(&d, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
         let op = s("op");
+        // A timed answer: the benchmark's figure (`window.__gpuplan[timer]`).
+        let timer = s("timer");
+        if !timer.is_empty() {
+            if let Some(ms) = js_sys::Reflect::get(&d, &"ms".into()).ok().and_then(|v| v.as_f64()) {
+                expose(&timer, ms);
+            }
+        }
         if op == "ready" {
             let ready: Option<(web_sys::Worker, Vec<JsValue>)> = WORKER.with(|w| {
                 let mut w = w.borrow_mut();

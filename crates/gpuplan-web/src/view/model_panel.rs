@@ -141,6 +141,7 @@ fn file_panel(c: Page) -> impl IntoView {
                 prop:value=move || config.get()
                 on:input=move |ev| {
                     let v = event_target_value(&ev);
+                    c.config_tried.set(true);
                     c.scenario.update(|s| { s.config = v; s.source = Source::Config; });
                 }></textarea>
             {err_view(c, Field::Config)}
