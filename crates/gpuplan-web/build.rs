@@ -127,13 +127,13 @@ fn empty(obj: &mut serde_json::Value, key: &str) {
 
 /// The page's own copy (`catalog.page.json`), smaller again: the texts of a card's "Source · as
 /// of" details (memory source, precision note, price notes and bases, verification detail,
-/// notes) and the citation table are written by the worker when the reader opens them
+/// notes, source ids), the citation table and the host presets' notes are written or read by the worker
 /// (`worker::panels::CARD_SOURCES`, from `catalog.min.json`), so the page does not carry them.
 /// The numbers, names, dates and the verification status stay.
 fn page_trim(v: &mut serde_json::Value) {
     if let Some(gpus) = v.get_mut("gpus").and_then(|g| g.as_array_mut()) {
         for g in gpus {
-            for key in ["memory_source", "precision_note", "verified_detail", "notes"] {
+            for key in ["memory_source", "precision_note", "verified_detail", "notes", "source_ids"] {
                 empty(g, key);
             }
             if let Some(p) = g.get_mut("price") {
@@ -144,6 +144,15 @@ fn page_trim(v: &mut serde_json::Value) {
         }
     }
     empty(v, "sources");
+    // The page lists the host memory presets by name; their bandwidth, measurements and sources
+    // are read by the worker (the llama.cpp panel) from its own copy.
+    if let Some(hosts) = v.get_mut("hosts").and_then(|h| h.as_array_mut()) {
+        for h in hosts {
+            for key in ["achieved_note", "capacity_gb", "source_ids"] {
+                empty(h, key);
+            }
+        }
+    }
 }
 
 /// The page's presets in the core's architecture form (`Arch::to_json` of `ModelPreset::arch`,

@@ -189,6 +189,7 @@ mod tests {
             // The page's copy with the texts put back is the worker's.
             let mut back = p.clone();
             back.source = f.source.clone();
+            back.source_ids = f.source_ids.clone();
             back.memory_source = f.memory_source.clone();
             back.precision_note = f.precision_note.clone();
             back.verified_detail = f.verified_detail.clone();

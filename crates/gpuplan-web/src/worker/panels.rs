@@ -9,7 +9,7 @@
 //! panel (the page shows the errors next to their fields).
 
 use crate::catalog::Data;
-use crate::i18n::{Lang, Phrase};
+use crate::i18n::{tw, Lang, Phrase, Worded};
 use crate::numbers::NumFmt;
 use crate::report;
 use crate::results::memory::{fit_rows, required_by_count, sort_rows, SortKey};
@@ -103,7 +103,7 @@ fn cost_chart(data: &Data, x: &Resolved, lang: Lang, nf: NumFmt) -> String {
     let Ok(e) = x.scenario.cost_settings(data.catalog.fx.cny_per_usd) else { return String::new() };
     let by_count = required_by_count(&x.model.model, &x.workload);
     let series = cost_series(&x.card.gpu, &data.catalog.gpus, &by_count, &e, lang.t(Phrase::Own), lang.t(Phrase::Rent));
-    report::charts::cost_chart(&series, lang.t(Phrase::ChartCost), lang.t(Phrase::ChartCostAxisX), lang.t(Phrase::ChartCostAxisY), &|y| nf.usd(y))
+    report::charts::cost_chart(&series, lang.t(Phrase::ChartCost), tw(lang, Worded::ChartCostAxisX), tw(lang, Worded::ChartCostAxisY), &|y| nf.usd(y))
 }
 
 /// The every-card table's body: each card's fit at the scenario's count, cards needed,
