@@ -4,7 +4,9 @@
 //  * time from navigation to the first chart in the DOM (headless Chromium, this machine);
 //  * re-render time after an input change (median and p90 of N changes): from the input event
 //    to the moment the results and both charts have been rewritten;
-//  * the planner's time over the whole catalog in the page.
+//  * the planner's time over the whole catalog in the page;
+//  * the worker's panels: the offload search over the catalog, the llama.cpp run and the
+//    latency-target sizing over the catalog (the core's computation, timed in the worker).
 // Usage: node scripts/bench-web.mjs [runs]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -96,6 +98,36 @@ for (let i = 0; i < 10; i++) {
   planMs.push(await p.evaluate(() => window.__gpuplan.planMs));
 }
 await ctx.close();
+
+// 4. The worker's panels, the core's computation alone (performance.now() around the core call
+// in the worker, returned with the answer): (a) the offload search over the catalog (the
+// every-card table's "fits with offload" and "largest context") and the llama.cpp panel's run;
+// (b) the sizing to a latency target over the catalog (with its chart's curves).
+async function timedRuns(p, timer, change, n) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    await p.evaluate((t) => { if (window.__gpuplan) delete window.__gpuplan[t]; }, timer);
+    await change(i);
+    await p.waitForFunction((t) => window.__gpuplan && typeof window.__gpuplan[t] === 'number', timer, { timeout: 20000 });
+    out.push(await p.evaluate((t) => window.__gpuplan[t], timer));
+  }
+  return out;
+}
+const ctxW = await browser.newContext();
+const pw = await ctxW.newPage();
+await pw.goto(`${srv.appUrl}#v=1&m=qwen3-30b-a3b&w=q4_k_m&g=nvidia-rtx-3060-12gb&hr=32&hp=ddr5-5600-2ch`);
+await ready(pw);
+await pw.locator('[data-testid="fit-table"]').scrollIntoViewIfNeeded();
+const ctxValues = (i) => String(4096 + 1024 * (i % 8));
+const offloadMs = await timedRuns(pw, 'offloadMs', (i) => pw.fill('[data-testid="context"]', ctxValues(i + 1)), 10);
+await pw.locator('[data-testid="llama"] summary').click();
+const llamaMs = await timedRuns(pw, 'llamaMs', (i) => pw.fill('[data-testid="host-ram"]', String(32 + 8 * (i % 4))), 10);
+const ps = await ctxW.newPage();
+await ps.goto(`${srv.appUrl}#v=1&m=llama-3.1-8b&e=vllm&ctx=4096&out=512&ttft=2000&tpot=50&rps=5`);
+await ready(ps);
+await ps.locator('[data-testid="serving"] summary').click();
+const sizingMs = await timedRuns(ps, 'sizingMs', (i) => ps.fill('[data-testid="rps"]', String(2 + (i % 5))), 10);
+await ctxW.close();
 await browser.close();
 srv.close();
 
@@ -104,3 +136,6 @@ const p90 = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor
 console.log(`first chart after navigation: median ${med(firsts).toFixed(0)} ms over ${runs} cold loads (${firsts.map((x) => x.toFixed(0)).join(', ')}) (target ≤ 500 ms)`);
 console.log(`input change → results and charts re-rendered: median ${med(changes).toFixed(1)} ms, p90 ${p90(changes).toFixed(1)} ms over ${changes.length} changes (target median ≤ 16 ms)`);
 console.log(`planner over the catalog (in the page's worker): median ${med(planMs).toFixed(1)} ms (target ≤ 5 ms); first opening, worker load included: ${firstPlanMs} ms`);
+console.log(`offload search over the catalog (every-card table: fits with offload + largest context, ${offloadMs.length} runs, in the page's worker): median ${med(offloadMs).toFixed(1)} ms, max ${Math.max(...offloadMs).toFixed(1)} ms (target ≤ 5 ms)`);
+console.log(`llama.cpp panel's run (offload search + largest context + parallel, one scenario): median ${med(llamaMs).toFixed(1)} ms, max ${Math.max(...llamaMs).toFixed(1)} ms`);
+console.log(`latency-target sizing over the catalog (with the chart's curves, in the page's worker): median ${med(sizingMs).toFixed(1)} ms, max ${Math.max(...sizingMs).toFixed(1)} ms (target ≤ 5 ms)`);

@@ -37,11 +37,114 @@ const { minify } = await import(new URL('../tests/e2e/node_modules/terser/main.j
 // The single file below inlines the glue as wasm-bindgen wrote it (it calls `__wbg_init` by name).
 let glue = fs.readFileSync(path.join(dist, jsName), 'utf8');
 
+// 00. Leptos depends on server_fn with its `browser` feature, which brings wasm-streams and its
+// #[wasm_bindgen] classes (IntoUnderlyingSource/Sink/ByteSource): their exports keep their code
+// and the futures machinery under them in both wasm files, though neither the page nor its
+// worker streams anything. Their exports are taken out and wasm-opt (Trunk's `-Oz --converge`)
+// drops what only they reached (≈ 1.2 KB of the page's gzip'd transfer); the page's glue loses
+// the classes and the imports the wasm no longer has (step 0, `leanGlue`). The page's wasm gets
+// a new integrity hash.
+{
+  const { execFileSync } = await import('node:child_process');
+  const sri = (b) => `sha384-${crypto.createHash('sha384').update(b).digest('base64')}`;
+  for (const name of [wasmName, 'gpuplan-worker_bg.wasm']) {
+    const file = path.join(dist, name);
+    if (!fs.existsSync(file)) continue;
+    const before = fs.readFileSync(file);
+    const { bytes, removed } = withoutExports(before, /^(__wbg_)?intounderlying/);
+    if (removed.length === 0) continue;
+    fs.writeFileSync(file, bytes);
+    execFileSync('wasm-opt', [file, '-Oz', '--converge', '-o', file], { stdio: 'inherit' });
+    const after = fs.readFileSync(file);
+    if (name === wasmName) {
+      if (!html.includes(sri(before))) throw new Error(`index.html has no integrity for ${name}`);
+      html = html.replace(sri(before), sri(after));
+      fs.writeFileSync(path.join(dist, 'index.html'), html);
+    }
+    console.log(`pack-offline: ${name} without ${removed.length} wasm-streams exports: ${before.length} → ${after.length} B`);
+  }
+}
+
+/** The names of the functions the wasm `buf` imports. */
+function importsOf(buf) {
+  const leb = (b, i) => { let r = 0, sh = 0, x; do { x = b[i++]; r |= (x & 0x7f) << sh; sh += 7; } while (x & 0x80); return [r >>> 0, i]; };
+  const names = new Set();
+  let i = 8;
+  while (i < buf.length) {
+    const id = buf[i];
+    const [size, start] = leb(buf, i + 1);
+    if (id === 2) {
+      let [n, k] = leb(buf, start);
+      for (let e = 0; e < n; e++) {
+        let len;
+        [len, k] = leb(buf, k); k += len; // module
+        [len, k] = leb(buf, k);
+        const name = buf.subarray(k, k + len).toString('utf8');
+        k += len;
+        const kind = buf[k++];
+        if (kind === 0) { [, k] = leb(buf, k); names.add(name); }
+        else if (kind === 1) { k++; const [flags, k2] = leb(buf, k); [, k] = leb(buf, k2); if (flags & 1) [, k] = leb(buf, k); }
+        else if (kind === 2) { const [flags, k2] = leb(buf, k); [, k] = leb(buf, k2); if (flags & 1) [, k] = leb(buf, k); }
+        else if (kind === 3) { k += 2; }
+        else return null;
+      }
+      return names;
+    }
+    i = start + size;
+  }
+  return names;
+}
+
+/** The page's glue without what step 00 left unused: wasm-streams' classes and their
+ * finalizers, and the import functions the wasm no longer imports. Any doubt (an unexpected
+ * layout, a name still referenced): the glue as it is. */
+function leanGlue(src, imported) {
+  if (!imported) return src;
+  let out = src
+    .replace(/^export class IntoUnderlying\w+ \{\n[\s\S]*?^\}\n(?:if \(Symbol\.dispose\) IntoUnderlying\w+\.prototype\[Symbol\.dispose\] = IntoUnderlying\w+\.prototype\.free;\n)?/gm, '')
+    .replace(/^const IntoUnderlying\w+Finalization = [^;]*;\n/gm, '');
+  out = out.replace(/^ {8}(__wbg\w+|__wbindgen\w+): function[\s\S]*?\n {8}\}(?:, arguments\); \})?,\n/gm, (m, name) => (imported.has(name) ? m : ''));
+  if (/IntoUnderlying/.test(out)) return src;
+  for (const name of imported) if (!out.includes(`${name}:`)) return src;
+  return out;
+}
+
+/** The wasm `buf` without the exports whose names match `re` (the export section rewritten). */
+function withoutExports(buf, re) {
+  const leb = (b, i) => { let r = 0, sh = 0, x; do { x = b[i++]; r |= (x & 0x7f) << sh; sh += 7; } while (x & 0x80); return [r >>> 0, i]; };
+  const enc = (n) => { const o = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; o.push(x); } while (n); return Buffer.from(o); };
+  const parts = [buf.subarray(0, 8)];
+  const removed = [];
+  let i = 8;
+  while (i < buf.length) {
+    const id = buf[i];
+    const [size, start] = leb(buf, i + 1);
+    const end = start + size;
+    if (id === 7) {
+      let [n, k] = leb(buf, start);
+      const keep = [];
+      for (let e = 0; e < n; e++) {
+        const from = k;
+        const [len, at] = leb(buf, k);
+        const name = buf.subarray(at, at + len).toString('utf8');
+        [, k] = leb(buf, at + len + 1);
+        if (re.test(name)) removed.push(name); else keep.push(buf.subarray(from, k));
+      }
+      const body = Buffer.concat([enc(keep.length), ...keep]);
+      parts.push(Buffer.from([7]), enc(body.length), body);
+    } else {
+      parts.push(buf.subarray(i, end));
+    }
+    i = end;
+  }
+  return { bytes: Buffer.concat(parts), removed };
+}
+
 // 0. Minify the glue (module mode: top-level names are kept exported), new integrity hash.
 {
   const file = path.join(dist, jsName);
   const src = fs.readFileSync(file, 'utf8');
-  const out = await minify(src, { module: true, compress: { passes: 2 }, mangle: true, format: { comments: false } });
+  const out = await minify(leanGlue(src, importsOf(fs.readFileSync(path.join(dist, wasmName)))), { module: true, compress: { passes: 2 }, mangle: true, format: { comments: false } });
   if (!out.code || !/export ?\{[^}]*as default/.test(out.code)) throw new Error('terser gave no module with a default export');
   fs.writeFileSync(file, out.code);
   const sri = (b) => `sha384-${crypto.createHash('sha384').update(b).digest('base64')}`;
@@ -211,7 +314,11 @@ self.addEventListener("fetch", (e) => {
   })));
 });
 `;
-fs.writeFileSync(path.join(dist, 'sw.js'), sw);
+// Minified as the glues are (the page loads it on every visit: its comments and spaces are
+// a few hundred gzip'd bytes).
+const swMin = (await minify(sw, { compress: { passes: 2 }, mangle: true, format: { comments: false } })).code;
+if (!swMin || !swMin.includes(cacheName)) throw new Error('terser lost the service worker');
+fs.writeFileSync(path.join(dist, 'sw.js'), swMin);
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`pack-offline: ${wasmName} ${kb(wasm.length)} → gpuplan-offline.html ${kb(single.length)} (gzip ${kb(zlib.gzipSync(single).length)}); sw.js caches ${cached.length} files as ${cacheName}`);

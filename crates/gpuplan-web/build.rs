@@ -116,6 +116,7 @@ fn main() {
             }
             let full = serde_json::to_string(&v).unwrap_or_else(|_| text.clone());
             page_trim(&mut v);
+            presets_as_arch(&mut v);
             (full, serde_json::to_string(&v).unwrap_or(text))
         }
         // A broken catalog reaches the page as it is; the page reports it instead of dying.
@@ -144,13 +145,13 @@ fn empty(obj: &mut serde_json::Value, key: &str) {
 
 /// The page's own copy (`catalog.page.json`), smaller again: the texts of a card's "Source · as
 /// of" details (memory source, precision note, price notes and bases, verification detail,
-/// notes) and the citation table are written by the worker when the reader opens them
+/// notes, source ids), the citation table and the host presets' notes are written or read by the worker
 /// (`worker::panels::CARD_SOURCES`, from `catalog.min.json`), so the page does not carry them.
 /// The numbers, names, dates and the verification status stay.
 fn page_trim(v: &mut serde_json::Value) {
     if let Some(gpus) = v.get_mut("gpus").and_then(|g| g.as_array_mut()) {
         for g in gpus {
-            for key in ["memory_source", "precision_note", "verified_detail", "notes"] {
+            for key in ["memory_source", "precision_note", "verified_detail", "notes", "source_ids"] {
                 empty(g, key);
             }
             if let Some(p) = g.get_mut("price") {
@@ -161,6 +162,66 @@ fn page_trim(v: &mut serde_json::Value) {
         }
     }
     empty(v, "sources");
+    // The page lists the host memory presets by name; their bandwidth, measurements and sources
+    // are read by the worker (the llama.cpp panel) from its own copy.
+    if let Some(hosts) = v.get_mut("hosts").and_then(|h| h.as_array_mut()) {
+        for h in hosts {
+            for key in ["achieved_note", "capacity_gb", "source_ids"] {
+                empty(h, key);
+            }
+        }
+    }
+}
+
+/// The page's presets in the core's architecture form (`Arch::to_json` of `ModelPreset::arch`,
+/// the preset's `task` applied) instead of their `config.json` keys: the page reads them with
+/// `Arch::from_json`, which it needs for dropped files anyway, and never links the config
+/// reader (`Arch::from_config_value`, about 9 KB of the gzip'd bundle); a pasted config is read
+/// by the worker. The test `catalog::tests::the_pages_presets_are_the_full_ones_read` checks
+/// each preset reads to the same architecture either way. A preset the core cannot read keeps
+/// its config (the page then names it, as before).
+fn presets_as_arch(v: &mut serde_json::Value) {
+    let Some(models) = v.get_mut("models").and_then(|g| g.as_array_mut()) else { return };
+    for m in models {
+        let Some(config) = m.get("config").and_then(|c| gpuplan_core::json::parse(&c.to_string()).ok()) else { continue };
+        let task = m.get("task").and_then(|t| t.as_str()).unwrap_or_default().to_string();
+        let preset = gpuplan_core::catalog::ModelPreset {
+            id: String::new(),
+            name: String::new(),
+            hf_repo: String::new(),
+            params_published: String::new(),
+            source: String::new(),
+            as_of: String::new(),
+            verified: String::new(),
+            notes: String::new(),
+            config,
+            task,
+        };
+        if let Ok(a) = preset.arch() {
+            if let Ok(mut j) = serde_json::from_str::<serde_json::Value>(&gpuplan_core::json::to_string(&a.to_json())) {
+                // One letter per layer instead of an object per layer (`catalog::LAYER_KINDS`).
+                let kinds = j.get("layer_kinds").and_then(|k| k.as_array()).map(|k| k.iter().map(layer_kind_letter).collect::<Option<String>>());
+                if let Some(Some(letters)) = kinds {
+                    j["layer_kinds"] = serde_json::Value::String(letters);
+                }
+                m["config"] = j;
+            }
+        }
+    }
+}
+
+/// The letters of `catalog::LAYER_KINDS` (the page's reader of this form): a layer's flags
+/// `moe`, `sliding`, `linear`, `no_mixer`, `no_mlp`, `cross` as bits 0–5 of the letter's index.
+const LAYER_KINDS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn layer_kind_letter(k: &serde_json::Value) -> Option<char> {
+    let mut bits = 0;
+    for (i, name) in ["moe", "sliding", "linear", "no_mixer", "no_mlp", "cross"].iter().enumerate() {
+        if k.get(name).and_then(|b| b.as_bool()).unwrap_or(false) {
+            bits |= 1 << i;
+        }
+    }
+    Some(LAYER_KINDS[bits] as char)
 }
 
 /// `report::model_summary::short_source`: a citation cut at its first parenthesis, and to 80

@@ -130,8 +130,13 @@ test('old or broken links and bad input show messages and keep everything else',
   await page.fill('[data-testid="pue"]', '9');
   await page.waitForFunction(() => /1.*3/.test(document.getElementById('pue-err').textContent));
 
-  // A broken config.json.
+  // A broken config.json. The file tab says nothing before the reader has tried it.
   await page.click('[data-testid="tab-file"]');
+  await page.waitForTimeout(200);
+  assert.equal((await page.locator('#config-err').textContent()).trim(), '', 'no message before anything is entered');
+  await page.fill('[data-testid="config"]', '{');
+  await page.fill('[data-testid="config"]', '');
+  await page.waitForFunction(() => /paste or drop/.test(document.getElementById('config-err').textContent));
   await page.fill('[data-testid="config"]', '{"model_type": "llama", "hidden_size": -1');
   await page.waitForFunction(() => document.getElementById('config-err').textContent.trim().length > 0);
   assert.match(await page.inputValue('[data-testid="config"]'), /hidden_size/);

@@ -8,7 +8,7 @@ let browser, srv;
 before(async () => { browser = await launch(); srv = await servers(); });
 after(async () => { await browser?.close(); srv?.close(); });
 
-async function openLlama(hash, viewport = { width: 1280, height: 900 }) {
+async function openLlama(hash, viewport = { width: 1280, height: 900 }, result = true) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = [];
@@ -16,7 +16,8 @@ async function openLlama(hash, viewport = { width: 1280, height: 900 }) {
   await page.goto(`${srv.appUrl}${hash}`);
   await ready(page);
   await page.locator('[data-testid="llama"] summary').click();
-  await page.waitForSelector('[data-testid="llama-result"], [data-testid="llama-error"]', { timeout: 20000 });
+  // A run, or (an input's error) a message under the field and an empty panel.
+  if (result) await page.waitForSelector('[data-testid="llama-result"], [data-testid="llama-error"]', { timeout: 20000 });
   await page.locator('[data-testid="llama"]').scrollIntoViewIfNeeded();
   return { context, page, errors };
 }
@@ -77,4 +78,42 @@ test('a Mac shows the wired-memory limit and what raising it changes', async () 
   await page.locator('table[data-testid="wired-limit"]').scrollIntoViewIfNeeded();
   await page.screenshot({ path: '/work/shots/page/llama-mac-wired.png' });
   await context.close();
+});
+
+test('bad llama.cpp inputs: the message names the flag under its field, the typed text stays', async () => {
+  const { context, page, errors } = await openLlama('#v=1&m=qwen3-30b-a3b&w=q4_k_m&g=nvidia-rtx-3060-12gb&hr=32&hp=ddr5-5600-2ch&g2=no-such-card', undefined, false);
+  // An unknown card in the list (from a link): named under the second card's list, kept shown.
+  await page.waitForFunction(() => /--gpu: "no-such-card" is not in the catalog/.test(document.getElementById('gpu2-err').textContent));
+  assert.equal(await page.inputValue('[data-testid="gpu2"]'), 'no-such-card');
+  await page.selectOption('[data-testid="gpu2"]', '');
+  await page.waitForFunction(() => document.getElementById('gpu2-err').textContent.trim() === '');
+  await page.waitForSelector('[data-testid="llama-result"]', { timeout: 20000 });
+  // More layers than the model has (checked in the page against llama.cpp's n_layer).
+  await page.fill('[data-testid="ll-gpu-layers"]', '999');
+  await page.waitForFunction(() => /--gpu-layers: 999 is too large/.test(document.getElementById('ll-gpu-layers-err').textContent));
+  assert.equal(await page.inputValue('[data-testid="ll-gpu-layers"]'), '999');
+  assert.equal(await page.getAttribute('[data-testid="ll-gpu-layers"]', 'aria-invalid'), 'true');
+  // A split that does not add up to the cards.
+  await page.fill('[data-testid="tensor-split"]', '1,2,3');
+  await page.waitForFunction(() => /--tensor-split: has 3 parts for 1 cards/.test(document.getElementById('tensor-split-err').textContent));
+  await page.fill('[data-testid="tensor-split"]', '');
+  await page.fill('[data-testid="ll-gpu-layers"]', '');
+  await page.waitForSelector('[data-testid="llama-result"]', { timeout: 20000 });
+  // Too little RAM: only the run finds it (in the worker); the message still goes under the field.
+  await page.fill('[data-testid="host-ram"]', '1');
+  await page.waitForFunction(() => /--host-ram-gb: .* cannot hold/.test(document.getElementById('host-ram-err').textContent), null, { timeout: 20000 });
+  assert.equal(await page.inputValue('[data-testid="host-ram"]'), '1');
+  assert.equal(await page.locator('[data-testid="llama-result"]').count(), 0);
+  await page.locator('[data-testid="host-ram"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/work/shots/page2/llama-field-errors-desktop.png' });
+  await page.fill('[data-testid="host-ram"]', '32');
+  await page.waitForFunction(() => document.getElementById('host-ram-err').textContent.trim() === '', null, { timeout: 20000 });
+  await page.waitForSelector('[data-testid="llama-result"]', { timeout: 20000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+  const phone = await openLlama('#v=1&m=qwen3-30b-a3b&w=q4_k_m&g=nvidia-rtx-3060-12gb&hr=1&lgl=999', { width: 390, height: 844 }, false);
+  await phone.page.waitForFunction(() => /--gpu-layers/.test(document.getElementById('ll-gpu-layers-err').textContent));
+  await phone.page.locator('[data-testid="ll-gpu-layers"]').scrollIntoViewIfNeeded();
+  await phone.page.screenshot({ path: '/work/shots/page2/llama-field-errors-phone.png' });
+  await phone.context.close();
 });

@@ -76,3 +76,35 @@ test('four pinned options compared side by side, with a chart', async () => {
   await other.close();
   await context.close();
 });
+
+test('the articles\' four options load as the pinned options', async () => {
+  const { context, page, errors } = await openServing('#v=1&m=llama-3.1-70b&e=vllm&ttft=2000&tpot=50');
+  await page.click('[data-testid="preset-options"]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="pinned-option"]').length === 4, null, { timeout: 20000 });
+  const pinned = await page.locator('[data-testid="pinned-option"] code').allTextContents();
+  assert.ok(pinned[0].startsWith('nvidia-a800-sxm-80gb:8:int8:vllm:own:price='), pinned.join(' | '));
+  assert.ok(pinned[1] === 'nvidia-rtx-4090:24:int8:vllm:own' && pinned[2] === 'nvidia-h100-sxm5-80gb:8:int8:vllm:rent', pinned.join(' | '));
+  assert.ok(pinned[3].includes('+nvidia-h100-sxm5-80gb:4:int8:vllm:rent@0.5'), pinned[3]);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare"] tbody tr').length === 4, null, { timeout: 20000 });
+  const names = await page.locator('[data-testid="compare"] tbody tr').allTextContents();
+  assert.match(names.join(' | '), /8x A800 owned.*24x RTX 4090 owned.*cloud: 8x H100 rented.*hybrid/);
+  await page.waitForSelector('[data-testid="chart-compare"] svg rect');
+  // The link keeps them (the hybrid's '+' too).
+  await page.waitForFunction(() => location.hash.includes('opt='));
+  const p2 = await context.newPage();
+  await p2.goto(page.url());
+  await ready(p2);
+  await p2.locator('[data-testid="serving"] summary').click();
+  assert.deepEqual(await p2.locator('[data-testid="pinned-option"] code').allTextContents(), pinned);
+  await p2.close();
+  await page.locator('[data-testid="compare"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/work/shots/page2/compare-articles-desktop.png' });
+  assert.deepEqual(errors, []);
+  await context.close();
+  const phone = await openServing('#v=1&m=llama-3.1-70b&e=vllm', { width: 390, height: 844 });
+  await phone.page.click('[data-testid="preset-options"]');
+  await phone.page.waitForFunction(() => document.querySelectorAll('[data-testid="compare"] tbody tr').length === 4, null, { timeout: 20000 });
+  await phone.page.locator('[data-testid="compare"]').scrollIntoViewIfNeeded();
+  await phone.page.screenshot({ path: '/work/shots/page2/compare-articles-phone.png' });
+  await phone.context.close();
+});

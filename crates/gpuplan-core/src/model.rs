@@ -1551,7 +1551,9 @@ impl Arch {
                     if !all.iter().any(|m| m.name == n.as_str()) {
                         let mut known: Vec<&str> = all.iter().map(|m| m.name).collect();
                         known.dedup();
-                        known.sort_unstable();
+                        // The crate's one sort: `slice::sort_unstable` would add its own copy of
+                        // the sort to the web bundle (see `crate::sort`).
+                        crate::sort::sort(&mut known);
                         known.dedup();
                         return Err(InputError::new(
                             "--lora-targets",

@@ -112,9 +112,36 @@ pub fn load_page() -> Data {
     load_from(CATALOG_PAGE, false)
 }
 
+/// The letters `build.rs` writes for the page's presets' `layer_kinds` (one per layer; bits 0–5
+/// of its index: `moe`, `sliding`, `linear`, `no_mixer`, `no_mlp`, `cross`).
+pub const LAYER_KINDS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Puts back `Arch::to_json`'s list of layer objects where `build.rs` wrote letters.
+fn expand_layer_kinds(c: &mut Catalog) {
+    use gpuplan_core::json::{object, Value};
+    for m in &mut c.models {
+        let Some(Value::String(letters)) = m.config.get("layer_kinds") else { continue };
+        let kinds: Vec<Value> = letters
+            .bytes()
+            .map(|l| {
+                let bits = LAYER_KINDS.iter().position(|x| *x == l).unwrap_or(0);
+                let mut o = object([("moe", (bits & 1 != 0).into()), ("sliding", (bits & 2 != 0).into())]);
+                for (i, name) in ["linear", "no_mixer", "no_mlp", "cross"].iter().enumerate() {
+                    if bits & (4 << i) != 0 {
+                        o[*name] = true.into();
+                    }
+                }
+                o
+            })
+            .collect();
+        m.config["layer_kinds"] = Value::Array(kinds);
+    }
+}
+
 fn load_from(text: &str, with_sources: bool) -> Data {
     match catalog::parse(text) {
         Ok(mut c) => {
+            expand_layer_kinds(&mut c);
             if with_sources {
                 restore_sources(&mut c);
             }
@@ -147,7 +174,13 @@ mod tests {
         let full = load();
         let page = load_page();
         assert!(page.error.is_none(), "{:?}", page.error);
-        assert_eq!(page.catalog.models, full.catalog.models);
+        // The presets: the same but for the form of `config`, which reads to the same
+        // architecture (the page's presets are in `Arch::to_json`'s form, see `build.rs`).
+        assert_eq!(page.catalog.models.len(), full.catalog.models.len());
+        for (p, f) in page.catalog.models.iter().zip(&full.catalog.models) {
+            assert_eq!(gpuplan_core::model::Arch::from_json(&p.config).unwrap(), f.arch().unwrap(), "{}", f.id);
+            assert_eq!(&gpuplan_core::catalog::ModelPreset { config: f.config.clone(), ..p.clone() }, f);
+        }
         assert_eq!(page.catalog.profiles, full.catalog.profiles);
         assert_eq!(page.specs, full.specs);
         assert_eq!(page.catalog.gpus.len(), full.catalog.gpus.len());
@@ -156,6 +189,7 @@ mod tests {
             // The page's copy with the texts put back is the worker's.
             let mut back = p.clone();
             back.source = f.source.clone();
+            back.source_ids = f.source_ids.clone();
             back.memory_source = f.memory_source.clone();
             back.precision_note = f.precision_note.clone();
             back.verified_detail = f.verified_detail.clone();

@@ -76,23 +76,46 @@ macro_rules! table {
         impl $Enum {
             pub const ALL: &'static [$Enum] = &[$($Enum::$k),*];
         }
-        /// Every message, by key, in `Lang` order: one table lookup instead of a match of
-        /// matches (about 6 KB less code in the bundle).
-        static $TABLE: &[[&str; 3]] = &[$([$en, $hans, $hant]),*];
+        /// Every message, by key, in `Lang` order, as one text and where each one ends: a
+        /// table lookup instead of a match of matches (about 6 KB less code in the bundle),
+        /// and two bytes per message instead of a pointer and a length (about 2 KB less of
+        /// the gzip'd bundle).
+        mod $TABLE {
+            pub static TEXT: &str = concat!($($en, $hans, $hant),*);
+            const LENS: &[usize] = &[$($en.len(), $hans.len(), $hant.len()),*];
+            pub static ENDS: [u16; LENS.len()] = super::ends(LENS);
+        }
         /// The message for `k` in `lang`.
         pub fn $t(lang: Lang, k: $Enum) -> &'static str {
-            $TABLE[k as usize][lang as usize]
+            let i = k as usize * 3 + lang as usize;
+            let start = if i == 0 { 0 } else { $TABLE::ENDS[i - 1] as usize };
+            &$TABLE::TEXT[start..$TABLE::ENDS[i] as usize]
         }
     };
 }
 
+/// Where each message of a table ends in its text (the running sum of `lens`); the text must
+/// stay under 64 KiB (a compile error otherwise).
+const fn ends<const N: usize>(lens: &[usize]) -> [u16; N] {
+    let mut out = [0u16; N];
+    let mut i = 0;
+    let mut end = 0;
+    while i < N {
+        end += lens[i];
+        assert!(end <= u16::MAX as usize, "a translation table's text is over 64 KiB");
+        out[i] = end as u16;
+        i += 1;
+    }
+    out
+}
+
 table! {
     /// A phrase of the interface, translated by [`t`].
-    Phrase, TABLE, t;
+    Phrase, phrases, t;
     AppTitle => "gpuplan — LLM GPU planner", "gpuplan — 大模型 GPU 规划器", "gpuplan — 大模型 GPU 規劃器";
-    Tagline => "Which GPU, how many, at which precision, at what cost. Computed in your browser; nothing leaves this page.",
-        "用哪种 GPU、几张、什么精度、花多少钱。全部在浏览器里计算，数据不离开本页。",
-        "用哪種 GPU、幾張、什麼精度、花多少錢。全部在瀏覽器裡計算，資料不離開本頁。";
+    Tagline => "Which GPU, how many, at which precision, at what cost. Computed in your browser; nothing leaves this page but a Hub id you Fetch.",
+        "用哪种 GPU、几张、什么精度、花多少钱。全部在浏览器里计算；除点击“获取”的 Hub ID 外，数据不离开本页。",
+        "用哪種 GPU、幾張、什麼精度、花多少錢。全部在瀏覽器裡計算；除按下「取得」的 Hub ID 外，資料不離開本頁。";
     Language => "Language", "语言", "語言";
     Theme => "Theme", "主题", "主題";
     ThemeAuto => "System", "跟随系统", "跟隨系統";
@@ -124,11 +147,6 @@ table! {
     FilesStayLocal => "Only the file headers are read, in your browser; nothing is uploaded.", "只在浏览器中读取文件头，不会上传任何内容。", "只在瀏覽器中讀取檔案標頭，不會上傳任何內容。";
     PasteConfig => "Or paste a config.json", "或粘贴 config.json", "或貼上 config.json";
     ReadingFile => "Reading", "正在读取", "正在讀取";
-    FileRead => "Read", "已读取", "已讀取";
-    FileModel => "Model from file", "来自文件的模型", "來自檔案的模型";
-    NeedConfig => "Add the model's config.json too: safetensors headers hold tensor sizes, not the architecture.",
-        "还需要该模型的 config.json：safetensors 文件头只有张量大小，没有结构信息。",
-        "還需要該模型的 config.json：safetensors 檔案標頭只有張量大小，沒有結構資訊。";
     WorkerFailed => "The file reader, the planner and “How we know” could not start here (they load on first use; offline, open them once while online or use the offline single file).", "文件读取、规划器与“依据”无法在此启动（它们在首次使用时加载；离线时请先在联网状态下打开一次，或使用离线单文件版）。", "檔案讀取、規劃器與「依據」無法在此啟動（它們在首次使用時載入；離線時請先在連網狀態下開啟一次，或使用離線單檔版）。";
     HowWeKnow => "How we know", "依据", "依據";
     Loading => "Loading…", "加载中…", "載入中…";
@@ -156,9 +174,6 @@ table! {
     PinOption => "Pin this option (card × count × format × engine)", "固定此方案（卡 × 数量 × 格式 × 引擎）", "固定此方案（卡 × 數量 × 格式 × 引擎）";
     PinRent => "Pin it rented", "固定为租用", "固定為租用";
     NoneChoice => "— none —", "— 无 —", "— 無 —";
-    UnknownFile => "Not a file gpuplan can read; drop config.json, .gguf, .safetensors or model.safetensors.index.json.",
-        "无法读取该文件；请拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。",
-        "無法讀取該檔案；請拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。";
     Layers => "Layers", "层数", "層數";
     Hidden => "Hidden size", "隐藏维度", "隱藏維度";
     Heads => "Attention heads", "注意力头数", "注意力頭數";
@@ -233,7 +248,6 @@ table! {
     MemDriver => "Memory: the total its driver reports", "显存：驱动报告的总量", "顯存：驅動回報的總量";
     MemCuda => "Memory: CUDA's total (a little under the driver's)", "显存：CUDA 报告的总量（略低于驱动读数）", "顯存：CUDA 回報的總量（略低於驅動讀數）";
     MemBinary => "Memory: the label's GB × 2³⁰ bytes (no published driver total)", "显存：标称 GB × 2³⁰ 字节（无公开的驱动读数）", "顯存：標稱 GB × 2³⁰ 位元組（無公開的驅動讀數）";
-    YesTight => "yes, tight", "是（紧）", "是（緊）";
     TightHint => "{0} of it is the caching allocator's slack, which PyTorch frees before it runs out of memory: the run fits, with nothing to spare.",
         "其中 {0} 是缓存分配器的余量，PyTorch 在显存耗尽前会先释放它：能装下，但没有余地。",
         "其中 {0} 是快取分配器的餘量，PyTorch 在顯存耗盡前會先釋放它：能裝下，但沒有餘地。";
@@ -271,12 +285,9 @@ table! {
     ChartPrecision => "Memory vs weight format", "显存与权重格式", "顯存與權重格式";
     ChartPrecisionAxis => "GiB needed to run it on one GPU", "单卡运行所需显存（GiB）", "單卡執行所需顯存（GiB）";
     ChartCost => "Cost vs number of cards", "成本与显卡数量", "成本與顯示卡數量";
-    ChartCostAxisX => "cards", "张卡", "張卡";
-    ChartCostAxisY => "USD", "美元", "美元";
     Own => "own", "购买", "購買";
     Rent => "rent", "租用", "租用";
     MinCards => "fewest cards that fit", "装得下的最少卡数", "裝得下的最少卡數";
-    Download => "Download", "下载", "下載";
 
     AllCards => "Every card", "所有显卡", "所有顯示卡";
     ColCard => "Card", "显卡", "顯示卡";
@@ -285,26 +296,15 @@ table! {
     ColCardsNeeded => "Cards needed", "所需卡数", "所需卡數";
     ColHeadroom => "Headroom per GPU", "每卡余量", "每卡餘量";
     ColPrice => "Price", "价格", "價格";
-    Yes => "yes", "是", "是";
-    No => "no", "否", "否";
-    Never => "more than 64", "超过 64", "超過 64";
-    SortBy => "Sort by", "排序", "排序";
-    Choose => "Use this card", "选用此卡", "選用此卡";
 
     Speed => "Speed", "速度", "速度";
     DecodePerUser => "Output per user", "每用户输出速度", "每使用者輸出速度";
     DecodeTotal => "Output, all users", "所有用户总输出", "所有使用者總輸出";
     Ttft => "Time to first token", "首 token 延迟", "首 token 延遲";
     TrainThroughput => "Training throughput", "训练吞吐", "訓練吞吐";
-    StepTime => "Time per step", "每步耗时", "每步耗時";
     Cost => "Cost", "成本", "成本";
-    Hours => "Hours of use", "使用时长（小时）", "使用時長（小時）";
-    BuyCards => "Buy the cards", "购买显卡", "購買顯示卡";
     RentCards => "Rent the cards", "租用显卡", "租用顯示卡";
     PerMillionTokens => "per million output tokens", "每百万输出 token", "每百萬輸出 token";
-    Electricity => "electricity", "电费", "電費";
-    TopPlans => "Top plans", "推荐方案", "推薦方案";
-    NoPlan => "No plan fits within 64 cards.", "64 张卡以内没有可行方案。", "64 張卡以內沒有可行方案。";
 
     Export => "Export", "导出", "匯出";
     EmbedTitle => "Embed this planner", "嵌入此规划器", "嵌入此規劃器";
@@ -361,27 +361,22 @@ table! {
     PlannerHint => "Every card × count (1–64) × weight format × parallel layout that fits and meets the target.",
         "遍历每种显卡 × 数量（1–64）× 权重格式 × 并行方式，找出装得下并达到目标的方案。",
         "遍歷每種顯示卡 × 數量（1–64）× 權重格式 × 並行方式，找出裝得下並達到目標的方案。";
-    ColCount => "Cards", "卡数", "卡數";
-    ColFormat => "Format", "格式", "格式";
-    ColLayout => "Split TP×PP×DP", "并行 TP×PP×DP", "並行 TP×PP×DP";
-    ColTps => "tokens/s", "token/秒", "token/秒";
-    ColOwn => "Own (TCO)", "购买（TCO）", "購買（TCO）";
-    ColRentH => "Rent / hour", "租用/小时", "租用/小時";
-    ColPerMtok => "$ / M tokens", "美元/百万 token", "美元/百萬 token";
-    ColWhy => "Why", "原因", "原因";
     Profile => "Start from a user profile", "从用户画像开始", "從使用者畫像開始";
     ProfileNone => "— choose —", "— 选择 —", "— 選擇 —";
     Interconnect => "Interconnect", "互联", "互連";
     Support => "Precision support", "精度支持", "精度支援";
     HubRef => "Hugging Face id or link", "Hugging Face 模型 ID 或链接", "Hugging Face 模型 ID 或連結";
     Fetch => "Fetch", "获取", "取得";
+    TensorSplit => "Tensor split (--tensor-split a,b,…)", "张量切分（--tensor-split a,b,…）", "張量切分（--tensor-split a,b,…）";
+    ArticlesOptions => "The articles' four options (70B)", "文章中的四种方案（70B）", "文章中的四種方案（70B）";
+    SplitHint => "empty = by free memory", "留空 = 按空闲显存", "留空 = 按可用顯示記憶體";
 }
 
 table! {
     /// The words of the "How we know" section (`report::how_we_know`), translated by
     /// [`t_evidence`]: a table of their own, so the page's wasm, which never writes the section
     /// (its worker does), does not carry them.
-    Evidence, EVIDENCE, t_evidence;
+    Evidence, evidence_words, t_evidence;
     Intro => "What the numbers rest on: real GPU memory measured on one card, published speeds of tuned engines, and a source for every constant.",
         "这些数字的依据：在一张卡上实测的显存、调优引擎公开的速度，以及每个常数的出处。",
         "這些數字的依據：在一張卡上實測的顯示記憶體、調校引擎公開的速度，以及每個常數的出處。";
@@ -419,6 +414,36 @@ table! {
     Unreadable => "The calibration table could not be read:", "无法读取校准表：", "無法讀取校準表：";
 }
 
+table! {
+    /// Words only the worker writes (the planner's table, the every-card table's rows, the cost
+    /// chart's axes, a dropped file's status), translated by [`tw`]: a table of their own, so
+    /// the page's wasm does not carry them.
+    Worded, worker_words, tw;
+    PlanCard => "Card", "显卡", "顯示卡";
+    FileRead => "Read", "已读取", "已讀取";
+    NeedConfig => "Add the model's config.json too: safetensors headers hold tensor sizes, not the architecture.",
+        "还需要该模型的 config.json：safetensors 文件头只有张量大小，没有结构信息。",
+        "還需要該模型的 config.json：safetensors 檔案標頭只有張量大小，沒有結構資訊。";
+    UnknownFile => "Not a file gpuplan can read; drop config.json, .gguf, .safetensors or model.safetensors.index.json.",
+        "无法读取该文件；请拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。",
+        "無法讀取該檔案；請拖入 config.json、.gguf、.safetensors 或 model.safetensors.index.json。";
+    YesTight => "yes, tight", "是（紧）", "是（緊）";
+    ChartCostAxisX => "cards", "张卡", "張卡";
+    ChartCostAxisY => "USD", "美元", "美元";
+    Yes => "yes", "是", "是";
+    No => "no", "否", "否";
+    Never => "more than 64", "超过 64", "超過 64";
+    Choose => "Use this card", "选用此卡", "選用此卡";
+    NoPlan => "No plan fits within 64 cards.", "64 张卡以内没有可行方案。", "64 張卡以內沒有可行方案。";
+    ColCount => "Cards", "卡数", "卡數";
+    ColFormat => "Format", "格式", "格式";
+    ColLayout => "Split TP×PP×DP", "并行 TP×PP×DP", "並行 TP×PP×DP";
+    ColTps => "tokens/s", "token/秒", "token/秒";
+    ColOwn => "Own (TCO)", "购买（TCO）", "購買（TCO）";
+    ColRentH => "Rent / hour", "租用/小时", "租用/小時";
+    ColPerMtok => "$ / M tokens", "美元/百万 token", "美元/百萬 token";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,7 +476,8 @@ mod tests {
         // `html::Html` relies on this: a translation is text wherever it is written.
         let all = Phrase::ALL.iter().map(|&k| (format!("{k:?}"), Lang::ALL.map(|l| t(l, k))));
         let evidence = Evidence::ALL.iter().map(|&k| (format!("{k:?}"), Lang::ALL.map(|l| t_evidence(l, k))));
-        for (k, texts) in all.chain(evidence) {
+        let worded = Worded::ALL.iter().map(|&k| (format!("{k:?}"), Lang::ALL.map(|l| tw(l, k))));
+        for (k, texts) in all.chain(evidence).chain(worded) {
             for s in texts {
                 assert!(!s.contains(['<', '>', '&', '"']), "{k}: {s}");
             }
@@ -480,6 +506,15 @@ mod tests {
                 assert!(!t_evidence(lang, k).trim().is_empty(), "{k:?} in {lang:?}");
             }
             assert_ne!(t_evidence(Lang::En, k), t_evidence(Lang::ZhHans, k), "{k:?} untranslated");
+        }
+    }
+
+    #[test]
+    fn every_worker_word_is_translated() {
+        for &k in Worded::ALL {
+            for lang in Lang::ALL {
+                assert!(!tw(lang, k).trim().is_empty(), "{k:?} in {lang:?}");
+            }
         }
     }
 }

@@ -254,15 +254,6 @@ pub async fn copy(text: &str) -> bool {
 
 /// In an iframe: tells the parent the page's height whenever it changes (the parent's snippet
 /// resizes the frame, so it never scrolls).
-/// What the embedded page tells its parent: `{type: "gpuplan:height", height}` (the snippet of
-/// the Embed button listens for it).
-#[derive(serde::Serialize)]
-struct HeightMessage {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    height: i32,
-}
-
 pub fn post_height_to_parent() {
     let Some(w) = window() else { return };
     let Ok(Some(parent)) = w.parent() else { return };
@@ -273,7 +264,11 @@ pub fn post_height_to_parent() {
         let Some(doc) = document() else { return };
         let Some(el) = doc.document_element() else { return };
         let h = el.scroll_height().max(el.get_bounding_client_rect().height().ceil() as i32);
-        let Ok(msg) = serde_wasm_bindgen::to_value(&HeightMessage { kind: "gpuplan:height", height: h }) else { return };
+        // What the embedded page tells its parent: `{type: "gpuplan:height", height}` (the
+        // snippet of the Embed button listens for it).
+        let msg = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&msg, &"type".into(), &"gpuplan:height".into());
+        let _ = js_sys::Reflect::set(&msg, &"height".into(), &JsValue::from(h));
         if let Some(w) = window() {
             if let Ok(Some(p)) = w.parent() {
                 let _ = p.post_message(&msg, "*");
@@ -351,6 +346,13 @@ fn start_worker() -> Option<WorkerState> {
         let d = ev.data();
         let s = |k: &str| js_sys::Reflect::get(&d, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
         let op = s("op");
+        // A timed answer: the benchmark's figure (`window.__gpuplan[timer]`).
+        let timer = s("timer");
+        if !timer.is_empty() {
+            if let Some(ms) = js_sys::Reflect::get(&d, &"ms".into()).ok().and_then(|v| v.as_f64()) {
+                expose(&timer, ms);
+            }
+        }
         if op == "ready" {
             let ready: Option<(web_sys::Worker, Vec<JsValue>)> = WORKER.with(|w| {
                 let mut w = w.borrow_mut();

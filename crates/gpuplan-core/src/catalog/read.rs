@@ -108,13 +108,17 @@ impl Obj {
     fn string_map(&mut self, key: &str) -> R<BTreeMap<String, String>> {
         let o = self.obj(key)?;
         let path = o.path;
-        o.map
-            .into_iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k, s)),
-                _ => Err(err(&format!("{path}.{k}"), "expected a string")),
-            })
-            .collect()
+        // Inserted one by one (a later duplicate wins, as `collect` does): collecting into a
+        // `BTreeMap` sorts with `slice::sort`, a copy of the std sort in the web bundle (see
+        // `crate::sort`).
+        let mut out = BTreeMap::new();
+        for (k, v) in o.map {
+            match v {
+                Value::String(s) => out.insert(k, s),
+                _ => return Err(err(&format!("{path}.{k}"), "expected a string")),
+            };
+        }
+        Ok(out)
     }
     fn support(&mut self, key: &str) -> R<PrecisionSupport> {
         match self.take(key)?.as_str() {

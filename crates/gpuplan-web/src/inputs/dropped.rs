@@ -5,7 +5,7 @@
 use gpuplan_core::model::Arch;
 use gpuplan_files::{merge_splits, parse_gguf, parse_index_json, parse_safetensors, GgufError, GgufHeader, SafetensorsError, SafetensorsHeader, SafetensorsIndex};
 
-use crate::i18n::{Lang, Phrase};
+use crate::i18n::{tw, Lang, Worded};
 use super::model_fields::FileModel;
 
 /// First read of a GGUF file; grown on `NeedMore` up to the parser's header limit.
@@ -150,14 +150,14 @@ pub fn read_dropped(
                     Err(e) => problems.push(format!("{name}: {e}")),
                 }
             }
-            Kind::Other => problems.push(format!("{name}: {}", lang.t(Phrase::UnknownFile))),
+            Kind::Other => problems.push(format!("{name}: {}", tw(lang, Worded::UnknownFile))),
         }
     }
     let names = d.names.join(", ");
     let outcome = resolve(d);
     let status = match &outcome {
-        DropOutcome::File(_) | DropOutcome::Config(_) => format!("{} {names}", lang.t(Phrase::FileRead)),
-        DropOutcome::NeedConfig => lang.t(Phrase::NeedConfig).to_string(),
+        DropOutcome::File(_) | DropOutcome::Config(_) => format!("{} {names}", tw(lang, Worded::FileRead)),
+        DropOutcome::NeedConfig => tw(lang, Worded::NeedConfig).to_string(),
         DropOutcome::Failed(e) => e.clone(),
     };
     let mut all = problems;
@@ -342,7 +342,7 @@ mod tests {
         let st = SafetensorsBuilder::new().tensor("model.embed_tokens.weight", Dtype::BF16, &[10, 4]).build();
         let (r, _) = drop_files(vec![("model.safetensors", st.clone()), ("notes.txt", b"hi".to_vec())]);
         assert_eq!(r.outcome, DropOutcome::NeedConfig);
-        assert!(r.status.starts_with(Lang::En.t(Phrase::NeedConfig)) && r.status.contains("notes.txt: "), "{}", r.status);
+        assert!(r.status.starts_with(tw(Lang::En, Worded::NeedConfig)) && r.status.contains("notes.txt: "), "{}", r.status);
         // A config alone is the config path; broken bytes fail with the parser's message.
         let (r, _) = drop_files(vec![("config.json", b"{\"model_type\": \"llama\"}".to_vec())]);
         assert!(matches!(r.outcome, DropOutcome::Config(_)));

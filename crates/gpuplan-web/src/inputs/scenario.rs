@@ -180,6 +180,8 @@ pub struct LlamaFields {
     pub n_cpu_moe: String,
     /// A Mac's `iogpu.wired_limit_mb` (`--wired-limit-mb`); empty: macOS's default.
     pub wired_mb: String,
+    /// `--tensor-split a,b,…`: one share per card; empty: by free memory (llama.cpp's default).
+    pub tensor_split: String,
 }
 
 /// The inputs of [`LlamaFields`].
@@ -195,6 +197,7 @@ pub enum LlamaKey {
     Layers,
     NCpuMoe,
     WiredMb,
+    TensorSplit,
 }
 
 impl Default for Scenario {
@@ -476,6 +479,7 @@ pub static INPUTS: &[Input] = &[
     text(Field::Llama(LlamaKey::Layers), "lgl", "ll-gpu-layers", Kind::Text, Phrase::LlamaLayers, Some(Phrase::AutoHint), typed(|s| &s.llama.layers, |s| &mut s.llama.layers)),
     text(Field::Llama(LlamaKey::NCpuMoe), "ncm", "n-cpu-moe", Kind::Whole { k_unit: 1000, optional: true }, Phrase::NCpuMoe, DEFAULT, typed(|s| &s.llama.n_cpu_moe, |s| &mut s.llama.n_cpu_moe)),
     text(Field::Llama(LlamaKey::WiredMb), "wl", "wired-limit-mb", Kind::Whole { k_unit: 1024, optional: true }, Phrase::WiredLimitMb, DEFAULT, typed(|s| &s.llama.wired_mb, |s| &mut s.llama.wired_mb)),
+    text(Field::Llama(LlamaKey::TensorSplit), "ts", "tensor-split", Kind::Text, Phrase::TensorSplit, Some(Phrase::SplitHint), typed(|s| &s.llama.tensor_split, |s| &mut s.llama.tensor_split)),
     text(Field::Serving(ServingKey::Ttft), "ttft", "ttft-ms", optional(1.0, 600_000.0), Phrase::TtftMs, None, typed(|s| &s.serving.ttft_ms, |s| &mut s.serving.ttft_ms)),
     text(Field::Serving(ServingKey::Tpot), "tpot", "tpot-ms", optional(0.1, 60_000.0), Phrase::TpotMs, None, typed(|s| &s.serving.tpot_ms, |s| &mut s.serving.tpot_ms)),
     text(Field::Serving(ServingKey::Rps), "rps", "rps", optional(0.001, 1e6), Phrase::Rps, Some(Phrase::RpsHint), typed(|s| &s.serving.rps, |s| &mut s.serving.rps)),

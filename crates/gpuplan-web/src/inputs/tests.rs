@@ -198,3 +198,40 @@ fn lora_targets_reach_the_workload_and_a_bad_one_is_named_next_to_its_field() {
     assert_eq!(s.to_params(), "v=1&mo=lora&lt=q_proj,qkv_proj");
     assert_eq!(Scenario::from_params(&s.to_params()).0, s);
 }
+
+/// Issue 13's bad llama.cpp inputs, each a message naming its flag under its own field: more
+/// layers than the model has, an unknown card in the list, a split that does not add up.
+#[test]
+fn llama_inputs_name_the_flag_under_their_field() {
+    use crate::inputs::LlamaKey as K;
+    let data = crate::catalog::load();
+    let mut s = Scenario::default();
+    assert_eq!(s.llama_inputs(&data.catalog, Some(32)), Ok(Default::default()));
+    s.llama.layers = "99".into();
+    s.llama.gpu2 = "no-such-card".into();
+    s.llama.tensor_split = "1,1,1".into();
+    s.llama.kv_cache = "q9".into();
+    s.llama.flash = "maybe".into();
+    let errs = s.llama_inputs(&data.catalog, Some(32)).unwrap_err();
+    let msg = |k: K| match &errs.iter().find(|e| e.field == Field::Llama(k)).unwrap_or_else(|| panic!("{k:?}: {errs:?}")).msg {
+        Msg::Core(m) => m.clone(),
+        m => panic!("{m:?}"),
+    };
+    assert!(msg(K::Layers).starts_with("--gpu-layers:") && msg(K::Layers).contains("33"), "{}", msg(K::Layers));
+    assert!(msg(K::Gpu2).starts_with("--gpu:") && msg(K::Gpu2).contains("no-such-card"));
+    // One card named (the second is unknown): one part expected.
+    assert!(msg(K::TensorSplit).starts_with("--tensor-split:") && msg(K::TensorSplit).contains("3 parts for 1 cards"), "{}", msg(K::TensorSplit));
+    assert!(msg(K::KvCache).starts_with("--kv-cache:"));
+    assert!(msg(K::Flash).starts_with("--flash-attn:"));
+    // What was typed stays as typed.
+    assert_eq!((s.llama.layers.as_str(), s.llama.gpu2.as_str()), ("99", "no-such-card"));
+    // Fixed: a known second card, a split of two parts, -ngl within the layers.
+    s.llama = Default::default();
+    s.llama.gpu2 = "nvidia-rtx-4090".into();
+    s.llama.tensor_split = "3, 1".into();
+    s.llama.layers = "33".into();
+    let ok = s.llama_inputs(&data.catalog, Some(32)).unwrap();
+    assert_eq!((ok.more_cards, ok.tensor_split, ok.gpu_layers), (vec!["nvidia-rtx-4090".to_string()], vec![3.0, 1.0], Some(33)));
+    s.llama.tensor_split = "0,0".into();
+    assert!(s.llama_inputs(&data.catalog, Some(32)).is_err());
+}

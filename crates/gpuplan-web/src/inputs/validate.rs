@@ -7,7 +7,7 @@ use gpuplan_core::memory::{Engine, Mode, Workload, MIB};
 use gpuplan_core::model::{LoraTargets, ManualModel};
 
 use super::model_fields::{CustomGpu, ManualFields, ManualKey, CUSTOM_GPU_FIELDS, MANUAL_FIELDS};
-use super::scenario::{input, Access, Field, Input, Kind, Scenario, Source};
+use super::scenario::{input, Access, Field, Input, Kind, LlamaKey, Scenario, Source};
 use crate::i18n::{Lang, Phrase};
 use crate::numbers::{parse_decimal, parse_whole, NumErr};
 
@@ -24,6 +24,10 @@ pub enum Msg {
     Range(String),
     /// The core's own message (English), already naming what is allowed.
     Core(String),
+    /// The file tab without a config yet (shown once the reader has tried, `Page::config_tried`).
+    NoConfig,
+    /// A pasted config the worker is still reading (no message).
+    Reading,
 }
 
 /// A message to show next to one field.
@@ -234,6 +238,131 @@ impl Scenario {
     }
 }
 
+/// The inputs of "on my card(s) and my RAM" (llama.cpp), read and checked.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct LlamaInputs {
+    /// `--host-ram-gb`, in bytes; `None`: not limited.
+    pub host_ram_bytes: Option<u64>,
+    /// The RAM's bandwidth of the host preset (`--host ID`).
+    pub host_bw_gbs: Option<f64>,
+    pub parallel: Option<u64>,
+    pub n_cpu_moe: Option<u64>,
+    pub type_k: Option<gpuplan_core::llamacpp::CacheType>,
+    pub flash_attn: Option<bool>,
+    /// `--gpu-layers N`; `None`: auto (the most that fit).
+    pub gpu_layers: Option<u64>,
+    pub wired_mb: Option<u64>,
+    /// The second and third card (catalog ids), when given.
+    pub more_cards: Vec<String>,
+    /// `--tensor-split`; empty: by free memory.
+    pub tensor_split: Vec<f64>,
+}
+
+impl Scenario {
+    /// The llama.cpp inputs checked as `gpuplan estimate --engine llama.cpp` checks its flags,
+    /// each message naming the flag and placed under its field: the numbers by their entries,
+    /// the cache type and flash attention by name, `-ngl` and `--n-cpu-moe` against the model's
+    /// layers (llama.cpp's `n_layer`, when the model is known), the second and third card and
+    /// the host preset against the catalog, the tensor split against the cards. The page shows
+    /// these as they are typed; the worker reads the same values (`results::llama`).
+    pub fn llama_inputs(&self, catalog: &gpuplan_core::catalog::Catalog, n_layer: Option<u64>) -> Result<LlamaInputs, Vec<FieldError>> {
+        use gpuplan_core::error::InputError;
+        use LlamaKey as K;
+        let l = &self.llama;
+        let mut errs = Vec::new();
+        let flag = |k: K, e: InputError| FieldError { field: Field::Llama(k), msg: Msg::Core(format!("{}: {}", e.field, e.message)) };
+        let mut num = |k: K| whole(self, Field::Llama(k)).map_err(|e| errs.push(e)).ok().flatten();
+        let (parallel, n_cpu_moe, wired_mb) = (num(K::Parallel), num(K::NCpuMoe), num(K::WiredMb));
+        let mut out = LlamaInputs { parallel, n_cpu_moe, wired_mb, ..LlamaInputs::default() };
+        match decimal(self, Field::Llama(K::HostRam)) {
+            Ok(g) => out.host_ram_bytes = g.map(|g| (g * (1u64 << 30) as f64).round() as u64),
+            Err(e) => errs.push(e),
+        }
+        if out.parallel == Some(0) {
+            errs.push(flag(K::Parallel, InputError::range("--parallel", 0, 1, gpuplan_core::memory::MAX_BATCH)));
+        }
+        if let (Some(n), Some(layers)) = (out.n_cpu_moe, n_layer) {
+            if n > layers {
+                errs.push(flag(K::NCpuMoe, InputError::range("--n-cpu-moe", n, 0, layers)));
+            }
+        }
+        let host = l.host.trim();
+        if !host.is_empty() {
+            match catalog.host(host) {
+                Some(h) => out.host_bw_gbs = Some(h.bandwidth_bytes_per_s as f64 / 1e9),
+                None => errs.push(flag(K::Host, InputError::new("--host", format!("\"{host}\" is not a host memory preset of the catalog")))),
+            }
+        }
+        for (k, id) in [(K::Gpu2, l.gpu2.trim()), (K::Gpu3, l.gpu3.trim())] {
+            match (id.is_empty(), catalog.gpu(id).is_some()) {
+                (true, _) => {}
+                (false, true) => out.more_cards.push(id.to_string()),
+                (false, false) => errs.push(flag(k, InputError::new("--gpu", format!("\"{id}\" is not in the catalog")))),
+            }
+        }
+        let kv = l.kv_cache.trim();
+        if !kv.is_empty() {
+            match gpuplan_core::llamacpp::CacheType::parse("--kv-cache", kv) {
+                Ok(t) => out.type_k = Some(t),
+                Err(e) => errs.push(flag(K::KvCache, e)),
+            }
+        }
+        out.flash_attn = match l.flash.trim() {
+            "" | "auto" => None,
+            "on" => Some(true),
+            "off" => Some(false),
+            other => {
+                errs.push(flag(K::Flash, InputError::new("--flash-attn", format!("\"{other}\" is not on, off or auto"))));
+                None
+            }
+        };
+        match l.layers.trim() {
+            "" | "auto" => {}
+            n => match crate::numbers::parse_whole(n, 1000) {
+                // llama.cpp's layers and its output layer (`-ngl` counts both).
+                Ok(v) if n_layer.is_some_and(|layers| v > layers + 1) => errs.push(flag(K::Layers, InputError::range("--gpu-layers", v, 0, n_layer.unwrap_or(0) + 1))),
+                Ok(v) => out.gpu_layers = Some(v),
+                Err(e) => errs.push(FieldError::num(Field::Llama(K::Layers), e)),
+            },
+        }
+        match self.tensor_split(out.more_cards.len()) {
+            Ok(t) => out.tensor_split = t,
+            Err(e) => errs.push(flag(K::TensorSplit, e)),
+        }
+        if errs.is_empty() {
+            Ok(out)
+        } else {
+            Err(errs)
+        }
+    }
+
+    /// `--tensor-split` as typed, for the chosen card and `more` others (or the scenario's
+    /// count of one card): one non-negative share per card, adding up to more than 0.
+    fn tensor_split(&self, more: usize) -> Result<Vec<f64>, gpuplan_core::error::InputError> {
+        use gpuplan_core::error::InputError;
+        const FLAG: &str = "--tensor-split";
+        let text = self.llama.tensor_split.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cards = if more > 0 { more as u64 + 1 } else { self.gpus.trim().parse::<u64>().unwrap_or(1).max(1) };
+        let mut parts = Vec::new();
+        for p in text.split(',') {
+            match parse_decimal(p.trim(), 1e6) {
+                Ok(x) => parts.push(x),
+                Err(_) => return Err(InputError::new(FLAG, format!("\"{}\" is not a number; give one non-negative number per card, e.g. 3,1", p.trim()))),
+            }
+        }
+        if parts.len() as u64 != cards {
+            return Err(InputError::new(FLAG, format!("has {} parts for {cards} cards; give one non-negative number per card", parts.len())));
+        }
+        if parts.iter().sum::<f64>() <= 0.0 {
+            return Err(InputError::new(FLAG, "parts must be non-negative numbers adding up to more than 0"));
+        }
+        Ok(parts)
+    }
+}
+
 /// The checked costing, speed and planner inputs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CostSettings {
@@ -308,6 +437,8 @@ pub fn msg_text(lang: Lang, m: &Msg) -> String {
         Msg::UnknownGpu => lang.t(Phrase::ErrUnknownGpu).into(),
         Msg::Range(r) => format!("{} {r}", lang.t(Phrase::ErrRange)),
         Msg::Core(s) => s.clone(),
+        Msg::NoConfig => "config.json: paste or drop a config.json".into(),
+        Msg::Reading => String::new(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::catalog::CardSpec;
 use crate::html::Html;
-use crate::i18n::{Lang, Phrase};
+use crate::i18n::{tw, Lang, Worded};
 use crate::numbers::NumFmt;
 use crate::results::memory::FitRow;
 
@@ -28,15 +28,15 @@ pub fn rows(lang: Lang, nf: NumFmt, cards: &[CardSpec], rows: &[FitRow], chosen:
             (false, _) => "<tr class=\"nofit",
         });
         h.raw(if card.id == chosen { " chosen\">" } else { "\">" });
-        h.raw("<th scope=\"row\"><button type=\"button\" class=\"linklike\" data-card=\"").text(&card.id).raw("\" title=\"").text(lang.t(Phrase::Choose)).raw("\">");
+        h.raw("<th scope=\"row\"><button type=\"button\" class=\"linklike\" data-card=\"").text(&card.id).raw("\" title=\"").text(tw(lang, Worded::Choose)).raw("\">");
         h.text(&card.name).raw("</button></th><td class=\"num\">").text(&nf.bytes(card.memory_bytes)).raw("</td><td>");
         let word = match (r.fits_now, r.tight) {
-            (true, true) => Phrase::YesTight,
-            (true, false) => Phrase::Yes,
-            (false, _) => Phrase::No,
+            (true, true) => Worded::YesTight,
+            (true, false) => Worded::Yes,
+            (false, _) => Worded::No,
         };
-        h.raw(if r.fits_now { "✓ " } else { "✗ " }).text(lang.t(word));
-        h.raw("</td><td class=\"num\">").text(&r.cards_needed.map_or_else(|| lang.t(Phrase::Never).to_string(), |k| nf.int(k)));
+        h.raw(if r.fits_now { "✓ " } else { "✗ " }).text(tw(lang, word));
+        h.raw("</td><td class=\"num\">").text(&r.cards_needed.map_or_else(|| tw(lang, Worded::Never).to_string(), |k| nf.int(k)));
         h.raw("</td><td class=\"num\">").text(&r.headroom.map_or("—".to_string(), |b| nf.bytes_signed(b)));
         h.raw("</td><td class=\"num\">").text(&card.purchase_usd.map_or("—".to_string(), |p| nf.usd(p))).raw("</td>");
         if let Some(o) = offload.get(r.card) {

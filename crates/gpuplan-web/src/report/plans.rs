@@ -5,30 +5,30 @@ use gpuplan_core::plan::Plan;
 
 use super::verdict::list_items;
 use crate::html::Html;
-use crate::i18n::{Lang, Phrase};
+use crate::i18n::{tw, Lang, Worded};
 use crate::numbers::NumFmt;
 
-const COLUMNS: [(Phrase, bool); 8] = [
-    (Phrase::ColCard, false),
-    (Phrase::ColCount, true),
-    (Phrase::ColFormat, false),
-    (Phrase::ColLayout, false),
-    (Phrase::ColTps, true),
-    (Phrase::ColOwn, true),
-    (Phrase::ColRentH, true),
-    (Phrase::ColPerMtok, true),
+const COLUMNS: [(Worded, bool); 8] = [
+    (Worded::PlanCard, false),
+    (Worded::ColCount, true),
+    (Worded::ColFormat, false),
+    (Worded::ColLayout, false),
+    (Worded::ColTps, true),
+    (Worded::ColOwn, true),
+    (Worded::ColRentH, true),
+    (Worded::ColPerMtok, true),
 ];
 
 /// The plans' table and reasons; a line saying there is none when `plans` is empty.
 pub fn plans(lang: Lang, nf: NumFmt, plans: &[Plan]) -> String {
     let mut h = Html::with_capacity(4000);
     if plans.is_empty() {
-        h.raw("<p data-testid=\"no-plan\">").text(lang.t(Phrase::NoPlan)).raw("</p>");
+        h.raw("<p data-testid=\"no-plan\">").text(tw(lang, Worded::NoPlan)).raw("</p>");
         return h.finish();
     }
     h.raw("<div class=\"tablewrap\"><table class=\"cards\" data-testid=\"plans\"><thead><tr><th scope=\"col\">#</th>");
     for (k, num) in COLUMNS {
-        h.raw(if num { "<th scope=\"col\" class=\"num\">" } else { "<th scope=\"col\">" }).text(lang.t(k)).raw("</th>");
+        h.raw(if num { "<th scope=\"col\" class=\"num\">" } else { "<th scope=\"col\">" }).text(tw(lang, k)).raw("</th>");
     }
     h.raw("</tr></thead><tbody>");
     let usd = |v: Option<f64>| v.map_or("—".into(), |v| nf.usd(v));

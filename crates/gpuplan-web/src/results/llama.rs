@@ -5,14 +5,13 @@
 //! --host-ram-gb N --host ID --wired-limit-mb N` asks it. Computed in the worker.
 
 use gpuplan_core::catalog::Gpu;
-use gpuplan_core::llamacpp::{self as ll, CacheType, Report};
+use gpuplan_core::llamacpp::{self as ll, Report};
 use gpuplan_core::memory::{llama_cpp_report, Engine, Workload, LLAMA_CPP_CONTEXT_BYTES, MAX_GPUS};
 use gpuplan_core::unified::{gpu_usable, is_unified, Usable};
 
 use crate::catalog::Data;
-use crate::i18n::Lang;
-use crate::inputs::validate::{decimal, msg_text, whole};
-use crate::inputs::{Field, FieldError, LlamaKey, Scenario};
+use crate::inputs::validate::LlamaInputs;
+use crate::inputs::{Field, FieldError, LlamaKey, Msg, Scenario};
 use crate::results::resolve::Resolved;
 
 /// The run, and for a Mac with `iogpu.wired_limit_mb` set, the same run at macOS's default
@@ -25,78 +24,83 @@ pub struct LlamaRun {
     pub n_layer: u64,
 }
 
-/// An input's error as the page words it: the field's label and the message.
-fn field_err(lang: Lang, e: FieldError) -> String {
-    let label = crate::inputs::scenario::input(e.field).map_or("", |i| lang.t(i.label));
-    format!("{label}: {}", msg_text(lang, &e.msg))
+/// The input a flag of `gpuplan estimate --engine llama.cpp` is typed in on the page.
+pub fn field_of_flag(flag: &str) -> Option<Field> {
+    Some(match flag {
+        "--host-ram-gb" => Field::Llama(LlamaKey::HostRam),
+        "--host" => Field::Llama(LlamaKey::Host),
+        "--gpu-layers" => Field::Llama(LlamaKey::Layers),
+        "--n-cpu-moe" => Field::Llama(LlamaKey::NCpuMoe),
+        "--kv-cache" | "--kv-cache-v" => Field::Llama(LlamaKey::KvCache),
+        "--flash-attn" => Field::Llama(LlamaKey::Flash),
+        "--parallel" => Field::Llama(LlamaKey::Parallel),
+        "--tensor-split" => Field::Llama(LlamaKey::TensorSplit),
+        "--wired-limit-mb" => Field::Llama(LlamaKey::WiredMb),
+        "--ctx" => Field::Context,
+        _ => return None,
+    })
 }
 
-/// The llama.cpp run of the scenario `x` on its card(s) and RAM; the error names the input.
-pub fn run(data: &Data, x: &Resolved, lang: Lang) -> Result<LlamaRun, String> {
+/// A core error of the run, placed under the input its flag names (the flag kept in the text).
+fn core_err(e: gpuplan_core::InputError) -> FieldError {
+    let field = field_of_flag(&e.field).unwrap_or(Field::Llama(LlamaKey::HostRam));
+    FieldError { field, msg: Msg::Core(format!("{}: {}", e.field, e.message)) }
+}
+
+/// llama.cpp's `n_layer` of the scenario's model at its weight format.
+pub fn n_layer(model: &gpuplan_core::memory::Model, w: &Workload) -> u64 {
+    ll::Shape::for_model(model, w.weights).n_layer()
+}
+
+/// The llama.cpp run of the scenario `x` on its card(s) and RAM; the errors name their inputs
+/// (the page shows each under its field, `worker::panels`).
+pub fn run(data: &Data, x: &Resolved) -> Result<LlamaRun, Vec<FieldError>> {
     let s = &x.scenario;
-    let wired = whole(s, Field::Llama(LlamaKey::WiredMb)).map_err(|e| field_err(lang, e))?;
-    let ids: Vec<&str> = [s.gpu.as_str(), s.llama.gpu2.trim(), s.llama.gpu3.trim()].into_iter().filter(|i| !i.is_empty()).collect();
+    let n_layer = n_layer(&x.model.model, &x.workload);
+    let inputs = s.llama_inputs(&data.catalog, Some(n_layer))?;
+    run_with(data, x, &inputs, n_layer).map_err(|e| vec![e])
+}
+
+fn run_with(data: &Data, x: &Resolved, inputs: &LlamaInputs, n_layer: u64) -> Result<LlamaRun, FieldError> {
+    let s = &x.scenario;
     let mut gpus = Vec::new();
-    for (k, id) in ids.iter().enumerate() {
-        let g = match data.catalog.gpu(id) {
-            Some(g) => g.clone(),
-            // The custom card is the page's own; only the first card may be it.
-            None if k == 0 => x.card.gpu.clone(),
-            None => return Err(format!("{}: \"{id}\" is not in the catalog", lang.t(crate::i18n::Phrase::SecondCard))),
-        };
-        let u = gpu_usable(&g, wired).map_err(|e| format!("{}: {}", lang.t(crate::i18n::Phrase::WiredLimitMb), e.message))?;
+    let first = data.catalog.gpu(&s.gpu).cloned().unwrap_or_else(|| x.card.gpu.clone());
+    // The custom card is the page's own; only the first card may be it.
+    for g in std::iter::once(first).chain(inputs.more_cards.iter().filter_map(|id| data.catalog.gpu(id).cloned())) {
+        let u = gpu_usable(&g, inputs.wired_mb).map_err(core_err)?;
         gpus.push((g, u));
     }
-    let mut w = options(s, &x.workload, data, lang)?;
-    let report = |w: &mut Workload, cards: &[(Gpu, Usable)]| -> Result<Report, String> {
+    let mut w = options(inputs, &x.workload);
+    let report = |w: &mut Workload, cards: &[(Gpu, Usable)]| -> Result<Report, FieldError> {
         set_cards(w, cards, s);
-        llama_cpp_report(&x.model.model, w, w.llama_cpp.cards.len() as u64).map_err(|e| format!("{}: {}", e.field, e.message))
+        llama_cpp_report(&x.model.model, w, w.llama_cpp.cards.len() as u64).map_err(core_err)
     };
     let main = report(&mut w, &gpus)?;
-    let at_default_limit = match (wired, gpus.first()) {
+    let at_default_limit = match (inputs.wired_mb, gpus.first()) {
         (Some(mb), Some((g, _))) if mb > 0 && is_unified(g) => {
             let dflt: Vec<(Gpu, Usable)> = gpus.iter().map(|(g, _)| (g.clone(), gpu_usable(g, None).unwrap_or(Usable { bytes: 0, basis: gpuplan_core::unified::UsableBasis::MacosDefault }))).collect();
             report(&mut w.clone(), &dflt).ok()
         }
         _ => None,
     };
-    let n_layer = ll::Shape::for_model(&x.model.model, w.weights).n_layer();
     Ok(LlamaRun { report: main, cards: gpus, at_default_limit, n_layer })
 }
 
-/// The workload with llama.cpp's options from the scenario's inputs.
-fn options(s: &Scenario, w0: &Workload, data: &Data, lang: Lang) -> Result<Workload, String> {
+/// The workload with llama.cpp's options from the checked inputs.
+fn options(i: &LlamaInputs, w0: &Workload) -> Workload {
     let mut w = w0.clone();
     w.engine = Engine::LlamaCpp;
-    w.gpu_layers = None;
+    w.gpu_layers = i.gpu_layers;
     let o = &mut w.llama_cpp;
-    o.host_ram_bytes = decimal(s, Field::Llama(LlamaKey::HostRam)).map_err(|e| field_err(lang, e))?.map(|g| (g * (1u64 << 30) as f64).round() as u64);
-    let host = s.llama.host.trim();
-    if !host.is_empty() {
-        let h = data.catalog.host(host).ok_or_else(|| format!("{}: \"{host}\"", lang.t(crate::i18n::Phrase::HostPreset)))?;
-        o.host_bw_gbs = Some(h.bandwidth_bytes_per_s as f64 / 1e9);
-    }
-    o.parallel = whole(s, Field::Llama(LlamaKey::Parallel)).map_err(|e| field_err(lang, e))?;
-    o.n_cpu_moe = whole(s, Field::Llama(LlamaKey::NCpuMoe)).map_err(|e| field_err(lang, e))?;
-    let kv = s.llama.kv_cache.trim();
-    if !kv.is_empty() {
-        o.type_k = Some(CacheType::parse("--kv-cache", kv).map_err(|e| format!("{}: {}", lang.t(crate::i18n::Phrase::KvCacheType), e.message))?);
-    }
-    o.flash_attn = match s.llama.flash.trim() {
-        "" | "auto" => None,
-        "on" => Some(true),
-        "off" => Some(false),
-        other => return Err(format!("{}: \"{other}\" (on, off)", lang.t(crate::i18n::Phrase::FlashAttn))),
-    };
-    match s.llama.layers.trim() {
-        "" | "auto" => o.gpu_layers_auto = true,
-        n => {
-            let v = crate::numbers::parse_whole(n, 1000).map_err(|_| format!("{}: \"{n}\" (auto, 0, 1, 2, …)", lang.t(crate::i18n::Phrase::LlamaLayers)))?;
-            w.gpu_layers = Some(v);
-            w.llama_cpp.gpu_layers_auto = false;
-        }
-    }
-    Ok(w)
+    o.host_ram_bytes = i.host_ram_bytes;
+    o.host_bw_gbs = i.host_bw_gbs;
+    o.parallel = i.parallel;
+    o.n_cpu_moe = i.n_cpu_moe;
+    o.type_k = i.type_k;
+    o.flash_attn = i.flash_attn;
+    o.gpu_layers_auto = i.gpu_layers.is_none();
+    o.tensor_split = i.tensor_split.clone();
+    w
 }
 
 /// llama.cpp's cards as the CLI's `--gpu ID,ID,…` sets them (`EstimateArgs::apply_gpu`): each
@@ -117,12 +121,16 @@ fn set_cards(w: &mut Workload, cards: &[(Gpu, Usable)], s: &Scenario) {
 /// the RAM given: whether it fits with part of it in system RAM, `-ngl`, and the largest
 /// context — the every-card table's llama.cpp columns. `None` where the run cannot be placed.
 pub fn per_card(data: &Data, x: &Resolved) -> Vec<Option<crate::report::fit_table::Offload>> {
-    let Ok(mut w) = options(&x.scenario, &x.workload, data, Lang::En) else { return vec![None; data.catalog.gpus.len()] };
-    let wired = whole(&x.scenario, Field::Llama(LlamaKey::WiredMb)).ok().flatten();
-    let all_layers = ll::Shape::for_model(&x.model.model, w.weights).n_layer() + 1;
     let mut s = x.scenario.clone();
     s.llama.gpu2.clear();
     s.llama.gpu3.clear();
+    // One card: a split typed for the chosen set does not apply to each card alone.
+    s.llama.tensor_split.clear();
+    let n_layer = n_layer(&x.model.model, &x.workload);
+    let Ok(inputs) = s.llama_inputs(&data.catalog, Some(n_layer)) else { return vec![None; data.catalog.gpus.len()] };
+    let mut w = options(&inputs, &x.workload);
+    let wired = inputs.wired_mb;
+    let all_layers = n_layer + 1;
     data.catalog
         .gpus
         .iter()

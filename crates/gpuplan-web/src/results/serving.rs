@@ -84,8 +84,14 @@ pub fn compared(data: &Data, x: &Resolved, lang: Lang) -> Result<Vec<Compared>, 
         return Ok(Vec::new());
     }
     let mut options = Vec::new();
+    let named = gpuplan_core::compare::preset(ARTICLES_PRESET, &data.catalog).unwrap_or_default();
     for p in pinned {
-        options.push(parse_option(p, &data.catalog).map_err(|e| format!("{}: {}", lang.t(Phrase::Pinned), e.message))?);
+        let mut o = parse_option(p, &data.catalog).map_err(|e| format!("{}: {}", lang.t(Phrase::Pinned), e.message))?;
+        // An option of the articles' preset keeps its name ("8x A800 owned (…)").
+        if let Some(n) = named.iter().find(|n| n.parts == o.parts) {
+            o.label = n.label.clone();
+        }
+        options.push(o);
     }
     let e = x.scenario.cost_settings(data.catalog.fx.cny_per_usd).map_err(|es| es.into_iter().next().map(|e| field_err(lang, e)).unwrap_or_default())?;
     let t = target(x, lang)?.unwrap_or(Target { ttft_s: COMPARE_TTFT_S, tpot_s: COMPARE_TPOT_S, load: Load::Users(1), prompt_cache_share: 0.0 });
@@ -101,4 +107,40 @@ pub const COMPARE_TPOT_S: f64 = 0.05;
 pub fn spec_of(s: &crate::inputs::Scenario, rent: bool) -> String {
     let engine = if continuous_batching(s.engine) { s.engine } else { Engine::Vllm };
     format!("{}:{}:{}:{}:{}", s.gpu, s.gpus.trim(), s.weights.name(), engine.name(), if rent { "rent" } else { "own" })
+}
+
+/// The options preset the compare panel loads: the source articles' four options for a 70B
+/// model (`gpuplan compare --preset-options articles-70b`).
+pub const ARTICLES_PRESET: &str = "articles-70b";
+
+/// The options of the core's preset `id` (`compare::preset`) as pinned specs
+/// (`CARD:COUNT:FORMAT:ENGINE:…`, the form `parse_option` reads), joined by `~` as in the link:
+/// the worker's answer to the page's "load the articles' options" button.
+pub fn preset_specs(data: &Data, id: &str) -> String {
+    let Ok(options) = gpuplan_core::compare::preset(id, &data.catalog) else { return String::new() };
+    // `preset` labels each option "NAME (SPEC)".
+    let specs: Vec<&str> = options.iter().filter_map(|o| o.label.rsplit_once(" (")?.1.strip_suffix(')')).collect();
+    specs.join("~")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The four options the button pins are the core preset's, each read back to the same parts.
+    #[test]
+    fn the_articles_preset_pins_its_four_options() {
+        let data = crate::catalog::load();
+        let joined = preset_specs(&data, ARTICLES_PRESET);
+        let specs: Vec<&str> = joined.split('~').collect();
+        let core = gpuplan_core::compare::preset(ARTICLES_PRESET, &data.catalog).unwrap();
+        assert_eq!(specs.len(), 4);
+        for (s, o) in specs.iter().zip(&core) {
+            assert_eq!(parse_option(s, &data.catalog).unwrap().parts, o.parts, "{s}");
+        }
+        // Through the link and back, as the page keeps them.
+        let sc = crate::inputs::Scenario { serving: crate::inputs::ServingFields { pinned: specs.iter().map(|s| s.to_string()).collect(), ..Default::default() }, ..Default::default() };
+        assert_eq!(crate::inputs::Scenario::from_params(&sc.to_params()).0.serving.pinned, sc.serving.pinned);
+        assert_eq!(preset_specs(&data, "no-such-preset"), "");
+    }
 }

@@ -19,12 +19,12 @@ use crate::html;
 use crate::i18n::{Lang, Phrase};
 use crate::inputs::dropped::{DropOutcome, DropResult};
 use crate::inputs::link::has_scenario;
-use crate::inputs::{FieldError, Scenario, Source, CUSTOM_GPU};
+use crate::inputs::{Field, FieldError, Msg, Scenario, Source, CUSTOM_GPU};
 use crate::numbers::NumFmt;
 use crate::platform;
 use crate::results::card::chosen_card;
 use crate::results::memory::Outcome;
-use crate::results::model::{build_model, model_key};
+use crate::results::model::{build_model_with, model_key, preset_from_arch_form, read_config_answer};
 use crate::results::money::speed_and_cost;
 
 /// Mounts the app into `#app` (emptied first, so a saved copy of the page does not render twice).
@@ -98,7 +98,32 @@ fn page_state(data: &'static Data, embed: bool, initial: Scenario, bad: Vec<Stri
     let file_status = RwSignal::new(String::new());
 
     let mkey = Memo::new(move |_| scenario.with(model_key));
-    let model = Memo::new(move |_| mkey.with(|k| scenario.with_untracked(|s| build_model(data, k, s))));
+    // A pasted config is read by the worker (the page does not carry the config reader): asked
+    // once per text; until it answers the model is "reading" (no message).
+    let config_read = RwSignal::new(None::<(String, String)>);
+    let config_seq = StoredValue::new((0.0, String::new()));
+    Effect::new(move |_| {
+        let Some(text) = mkey.with(|k| (k.source == Source::Config && !k.config.trim().is_empty()).then(|| k.config.clone())) else { return };
+        if config_read.with_untracked(|r| r.as_ref().is_some_and(|(t, _)| *t == text)) || config_seq.with_value(|q| q.1 == text) {
+            return;
+        }
+        let id = config_seq.with_value(|q| q.0) + 1.0;
+        config_seq.set_value((id, text.clone()));
+        platform::worker_post(platform::request("config", id, &[("text", text.into())]));
+    });
+    let model = Memo::new(move |_| {
+        mkey.with(|k| {
+            scenario.with_untracked(|s| {
+                let config = |text: &str| {
+                    config_read.with(|r| match r {
+                        Some((t, json)) if t == text => read_config_answer(json).map_err(|e| FieldError::from_core(&e, s)),
+                        _ => Err(FieldError { field: Field::Config, msg: Msg::Reading }),
+                    })
+                };
+                build_model_with(data, k, s, preset_from_arch_form, &config)
+            })
+        })
+    });
     let card = Memo::new(move |_| scenario.with(|s| chosen_card(data, s)));
     let workload = Memo::new(move |_| {
         let mem = card.with(|c| c.as_ref().map(|c| c.spec.memory_bytes).unwrap_or(80 << 30));
@@ -116,8 +141,16 @@ fn page_state(data: &'static Data, embed: bool, initial: Scenario, bad: Vec<Stri
         }
     });
     let cost_settings = Memo::new(move |_| scenario.with(|s| s.cost_settings(data.catalog.fx.cny_per_usd)));
+    let config_tried = RwSignal::new(false);
+    // The errors of the inputs of the panels the worker writes ("on my card(s) and my RAM":
+    // `Scenario::llama_inputs` and what only the run finds), by the panel slot that answered.
+    let worker_errors = RwSignal::new(Vec::<(usize, FieldError)>::new());
     let errors = Memo::new(move |_| {
         let mut e = fresh.with(|f| f.as_ref().err().cloned().unwrap_or_default());
+        worker_errors.with(|w| e.extend(w.iter().map(|(_, x)| x.clone())));
+        // No message while the worker reads a config, nor for an empty file tab before the
+        // reader has typed or dropped anything there.
+        e.retain(|x| !(x.msg == Msg::Reading || x.msg == Msg::NoConfig && !config_tried.get()));
         cost_settings.with(|r| if let Err(x) = r { e.extend(x.iter().cloned()) });
         e
     });
@@ -156,6 +189,10 @@ fn page_state(data: &'static Data, embed: bool, initial: Scenario, bad: Vec<Stri
         evidence_seq: StoredValue::new(0.0),
         panels: StoredValue::new(Vec::new()),
         panel_seq: StoredValue::new(0.0),
+        config_read,
+        config_seq,
+        config_tried,
+        worker_errors,
     }
 }
 
@@ -279,6 +316,7 @@ fn worker_reply(c: Page, op: &str, id: f64, json: &str) {
                 }),
                 _ => {}
             }
+            c.config_tried.set(true);
             c.file_status.set(r.status);
         }
         "plan" if id == c.plan_seq.get_value() => {
@@ -295,6 +333,8 @@ fn worker_reply(c: Page, op: &str, id: f64, json: &str) {
             c.plans_html.set(v.get("html").and_then(|x| x.as_str()).unwrap_or_default().to_string());
         }
         "evidence" if id == c.evidence_seq.get_value() => c.evidence_html.set(json.to_string()),
+        "options-preset" if !json.is_empty() => c.scenario.update(|s| s.serving.pinned = json.split('~').map(String::from).collect()),
+        "config" if id == c.config_seq.with_value(|q| q.0) => c.config_read.set(Some((c.config_seq.with_value(|q| q.1.clone()), json.to_string()))),
         "panel" => super::worker_panel::answered(c, id, json),
         "export" if !json.is_empty() => {
             if id == EXPORT_JSON {

@@ -79,6 +79,16 @@ pub struct Page {
     /// its HTML; and the last request number given out.
     pub panels: StoredValue<Vec<(f64, RwSignal<String>)>>,
     pub panel_seq: StoredValue<f64>,
+    /// A pasted config as the worker read it: (the text, its answer `results::model::config_answer`),
+    /// and the number and text of the latest request.
+    pub config_read: RwSignal<Option<(String, String)>>,
+    pub config_seq: StoredValue<(f64, String)>,
+    /// Whether the reader has typed or dropped anything in the file tab (its "paste or drop"
+    /// message waits until then).
+    pub config_tried: RwSignal<bool>,
+    /// Inputs' errors that only the worker's computation finds (too little RAM for llama.cpp's
+    /// host part), by the panel slot that answered them; shown under their fields.
+    pub worker_errors: RwSignal<Vec<(usize, FieldError)>>,
 }
 
 impl Page {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::context::Page;
-use super::widgets::num_field;
+use super::widgets::{err_view, num_field};
 use super::worker_panel::worker_panel;
 use crate::i18n::Phrase;
 use crate::inputs::{Field, LlamaKey, Scenario};
@@ -33,13 +33,19 @@ pub fn llama_panel(c: Page) -> impl IntoView {
             c.data.specs.iter().map(|k| (k.id.clone(), k.name.clone())).collect()
         };
         let cur = Memo::new(move |_| c.scenario.with(|s| get(s, f).clone()));
+        // A value from a link that is not in the list stays shown, as typed (its message is
+        // under the list).
+        let ids: Vec<String> = items.iter().map(|(v, _)| v.clone()).collect();
+        let unknown = move || cur.with(|v| (!v.is_empty() && !ids.contains(v)).then(|| v.clone())).map(|v| { let t = v.clone(); view! { <option value=v selected=true>{t}</option> } });
         view! {
             <div class="field">
                 <label for=id>{move || c.tr(label)}</label>
                 <select id=id data-testid=id on:change=move |ev| { let v = event_target_value(&ev); c.scenario.update(|s| *slot(s, f) = v); }>
                     <option value="" selected=move || cur.with(String::is_empty)>{move || c.tr(Phrase::NoneChoice)}</option>
+                    {unknown}
                     {items.into_iter().map(|(v, l)| { let v2 = v.clone(); view! { <option value=v selected=move || cur.with(|g| *g == v2)>{l}</option> } }).collect_view()}
                 </select>
+                {err_view(c, Field::Llama(f))}
             </div>
         }
     };
@@ -61,6 +67,7 @@ pub fn llama_panel(c: Page) -> impl IntoView {
                     {num_field(c, Field::Llama(LlamaKey::Layers))}
                     {num_field(c, Field::Llama(LlamaKey::NCpuMoe))}
                     {num_field(c, Field::Llama(LlamaKey::WiredMb))}
+                    {num_field(c, Field::Llama(LlamaKey::TensorSplit))}
                 </div>
                 <div class="slot" on:input=on_input inner_html=move || html.get()></div>
             </details>

@@ -28,7 +28,10 @@ pub fn results_panel(c: Page) -> impl IntoView {
             let lang = c.lang.get();
             match c.outcome.with(|o| o.as_ref().map(|o| o.stale)) {
                 Some(false) => String::new(),
-                Some(true) => html::paragraph("stale", true, lang.t(Phrase::StaleResult)),
+                // "until the marked field is fixed": only when a field is marked (not while the
+                // worker reads a config, nor on an untouched file tab).
+                Some(true) if c.errors.with(|e| !e.is_empty()) => html::paragraph("stale", true, lang.t(Phrase::StaleResult)),
+                Some(true) => String::new(),
                 None => html::paragraph("stale", true, lang.t(Phrase::NoResult)),
             }
         }></div>

@@ -11,7 +11,8 @@ use super::widgets::num_field;
 use super::worker_panel::worker_panel;
 use crate::i18n::Phrase;
 use crate::inputs::{Field, ServingKey};
-use crate::results::serving::spec_of;
+use crate::platform;
+use crate::results::serving::{spec_of, ARTICLES_PRESET};
 use crate::worker::panels;
 
 /// At most this many options are pinned (`gpuplan_core::compare::MAX_OPTIONS`).
@@ -54,6 +55,7 @@ pub fn serving_panel(c: Page) -> impl IntoView {
                 <div class="row">
                     <button type="button" class="small" data-testid="pin-option" disabled=move || c.scenario.with(|s| s.serving.pinned.len() >= MAX_PINNED) on:click=move |_| pin(false)>{move || c.tr(Phrase::PinOption)}</button>
                     <button type="button" class="small" data-testid="pin-option-rent" disabled=move || c.scenario.with(|s| s.serving.pinned.len() >= MAX_PINNED) on:click=move |_| pin(true)>{move || c.tr(Phrase::PinRent)}</button>
+                    <button type="button" class="small" data-testid="preset-options" on:click=move |_| { platform::worker_post(platform::request("options-preset", 0.0, &[("id", ARTICLES_PRESET.into())])); }>{move || c.tr(Phrase::ArticlesOptions)}</button>
                 </div>
                 <ul class="pinned">{pinned}</ul>
                 <div class="slot" inner_html=move || compared.get()></div>

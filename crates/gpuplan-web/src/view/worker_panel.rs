@@ -52,11 +52,26 @@ pub fn seen(node: NodeRef<leptos::html::Section>) -> Signal<bool> {
     on.into()
 }
 
-/// The worker's answer `json` to request `id`: into the slot that asked it last.
+/// The worker's answer `json` to request `id`: into the slot that asked it last. An answer
+/// that is inputs' errors (`panels::field_answer`) goes under those fields instead, as the
+/// page's own checks do, keeping what was typed, and empties the slot.
 pub fn answered(c: Page, id: f64, json: &str) {
-    if let Some(out) = c.panels.with_value(|p| p.iter().find(|(i, _)| *i == id).map(|(_, o)| *o)) {
-        out.set(json.to_string());
+    let Some((slot, out)) = c.panels.with_value(|p| p.iter().enumerate().find(|(_, (i, _))| *i == id).map(|(k, (_, o))| (k, *o))) else { return };
+    let errs: Vec<(usize, crate::inputs::FieldError)> = crate::worker::panels::read_field_answer(json)
+        .into_iter()
+        .filter_map(|(fid, msg)| {
+            let field = crate::inputs::scenario::INPUTS.iter().find(|i| i.id == fid)?.field;
+            Some((slot, crate::inputs::FieldError { field, msg: crate::inputs::Msg::Core(msg.to_string()) }))
+        })
+        .collect();
+    let had = c.worker_errors.with_untracked(|w| w.iter().any(|(k, _)| *k == slot));
+    if had || !errs.is_empty() {
+        c.worker_errors.update(|w| {
+            w.retain(|(k, _)| *k != slot);
+            w.extend(errs.iter().cloned());
+        });
     }
+    out.set(if errs.is_empty() { json.to_string() } else { String::new() });
 }
 
 /// The worker could not start: every panel says so.

@@ -48,7 +48,16 @@ pub fn start() {
             "files" => files_reply(&msg, lang),
             "plan" => plan_reply(data, &get_str(&msg, "params"), lang, num_fmt(&msg)),
             "evidence" => answers::evidence_answer(data, lang, num_fmt(&msg)),
-            "panel" => super::panels::panel_answer(data, &get_str(&msg, "panel"), &get_str(&msg, "params"), &get_str(&msg, "arg"), lang, num_fmt(&msg)),
+            "config" => crate::results::model::config_answer(&get_str(&msg, "text")),
+            "options-preset" => crate::results::serving::preset_specs(data, &get_str(&msg, "id")),
+            "panel" => {
+                // Answered with the core's computation time (the benchmark reads it).
+                let (json, timed) = super::panels::panel_answer_timed(data, &get_str(&msg, "panel"), &get_str(&msg, "params"), &get_str(&msg, "arg"), lang, num_fmt(&msg), &now);
+                let id = get(&msg, "id").and_then(|v| v.as_f64()).unwrap_or(0.0);
+                let (timer, ms) = timed.unwrap_or(("", 0.0));
+                let _ = reply_to.post_message(&platform::request("panel", id, &[("json", json.into()), ("timer", timer.into()), ("ms", ms.into())]));
+                return;
+            }
             "export" => {
                 let key = SortKey::from_code(&get_str(&msg, "sort")).unwrap_or(SortKey::CardsNeeded);
                 let desc = get(&msg, "desc").and_then(|v| v.as_bool()).unwrap_or(false);
@@ -83,9 +92,13 @@ fn files_reply(msg: &JsValue, lang: Lang) -> String {
     read_dropped(lang, &meta, &mut read, &mut read_text).to_json()
 }
 
+/// The worker's clock, in milliseconds.
+fn now() -> f64 {
+    js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().performance().map_or(0.0, |p| p.now())
+}
+
 /// The planner for the scenario `params` ([`answers::planner_answer`]), timed.
 fn plan_reply(data: &Data, params: &str, lang: Lang, nf: NumFmt) -> String {
-    let now = || js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().performance().map_or(0.0, |p| p.now());
     let t0 = now();
     let mut v = answers::planner_answer(data, params, lang, nf);
     let ms = now() - t0;

@@ -9,7 +9,7 @@
 //! panel (the page shows the errors next to their fields).
 
 use crate::catalog::Data;
-use crate::i18n::{Lang, Phrase};
+use crate::i18n::{tw, Lang, Phrase, Worded};
 use crate::numbers::NumFmt;
 use crate::report;
 use crate::results::memory::{fit_rows, required_by_count, sort_rows, SortKey};
@@ -40,29 +40,62 @@ pub const COMPARE: &str = "compare";
 /// The panel `panel` for the scenario `params` in the reader's language and number format;
 /// empty for an unknown panel or a scenario with errors.
 pub fn panel_answer(data: &Data, panel: &str, params: &str, arg: &str, lang: Lang, nf: NumFmt) -> String {
+    panel_answer_timed(data, panel, params, arg, lang, nf, &|| 0.0).0
+}
+
+/// A benchmark figure of an answer: its name (`window.__gpuplan[name]` on the page) and the
+/// milliseconds of the core's computation alone (not the writing of the HTML).
+pub type Timed = Option<(&'static str, f64)>;
+
+/// [`panel_answer`], with the core's computation timed by `now` (milliseconds): the offload
+/// search over the catalog of the every-card table (`offloadMs`), the llama.cpp run
+/// (`llamaMs`) and the sizing over the catalog with its chart's curves (`sizingMs`).
+pub fn panel_answer_timed(data: &Data, panel: &str, params: &str, arg: &str, lang: Lang, nf: NumFmt, now: &dyn Fn() -> f64) -> (String, Timed) {
     if panel == CARD_SOURCES {
-        return data.card(arg).map(|i| report::card_info::card_sources(lang, nf, &data.catalog.gpus[i])).unwrap_or_default();
+        return (data.card(arg).map(|i| report::card_info::card_sources(lang, nf, &data.catalog.gpus[i])).unwrap_or_default(), None);
     }
-    let Some(x) = from_link(data, params) else { return String::new() };
+    let Some(x) = from_link(data, params) else { return (String::new(), None) };
+    let t0 = now();
+    let ms = |name: &'static str| Some((name, now() - t0));
     match panel {
-        COST_CHART => cost_chart(data, &x, lang, nf),
-        FIT_ROWS => fit_table_rows(data, &x, arg, lang, nf),
+        COST_CHART => (cost_chart(data, &x, lang, nf), None),
+        FIT_ROWS => fit_table_rows(data, &x, arg, lang, nf, now),
         SIZING => {
             let run = crate::results::serving::sizing(data, &x, lang);
+            let timed = ms("sizingMs");
             let names = |id: &str| data.catalog.gpu(id).map_or_else(|| id.to_string(), |g| g.name.clone());
-            report::serving::sizing(lang, nf, run.as_ref().map(Option::as_ref).map_err(String::as_str), &names)
+            (report::serving::sizing(lang, nf, run.as_ref().map(Option::as_ref).map_err(String::as_str), &names), timed)
         }
         COMPARE => {
             let rows = crate::results::serving::compared(data, &x, lang);
             let years = x.scenario.cost_settings(data.catalog.fx.cny_per_usd).map_or(4.0, |e| e.cost.years);
-            report::serving::compared(lang, nf, rows.as_deref().map_err(String::as_str), years)
+            (report::serving::compared(lang, nf, rows.as_deref().map_err(String::as_str), years), None)
         }
         LLAMA => {
-            let run = crate::results::llama::run(data, &x, lang);
-            report::llama::panel(lang, nf, run.as_ref().map_err(String::as_str))
+            let run = crate::results::llama::run(data, &x);
+            let timed = ms("llamaMs");
+            match run {
+                Ok(run) => (report::llama::panel(lang, nf, Ok(&run)), timed),
+                Err(e) => (field_answer(lang, &e), timed),
+            }
         }
-        _ => String::new(),
+        _ => (String::new(), None),
     }
+}
+
+/// An answer that is inputs' errors: the page shows each message under its field (as it
+/// shows its own checks), keeping what was typed, and leaves the panel empty. Written
+/// `"\u{1}{id}\u{1}{msg}"` per error: no panel's HTML starts with that byte.
+pub fn field_answer(lang: Lang, errs: &[crate::inputs::FieldError]) -> String {
+    errs.iter().map(|e| format!("\u{1}{}\u{1}{}", e.field.id(), crate::inputs::validate::msg_text(lang, &e.msg))).collect()
+}
+
+/// Reads [`field_answer`] back (in the page): each field's id and its message; nothing for
+/// a panel's HTML.
+pub fn read_field_answer(answer: &str) -> Vec<(&str, &str)> {
+    let Some(rest) = answer.strip_prefix('\u{1}') else { return Vec::new() };
+    let parts: Vec<&str> = rest.split('\u{1}').collect();
+    parts.chunks(2).filter_map(|p| Some((p[0], *p.get(1)?))).collect()
 }
 
 /// The cost of 1–64 cards of the chosen kind and of the catalog's others, own and rented.
@@ -70,20 +103,22 @@ fn cost_chart(data: &Data, x: &Resolved, lang: Lang, nf: NumFmt) -> String {
     let Ok(e) = x.scenario.cost_settings(data.catalog.fx.cny_per_usd) else { return String::new() };
     let by_count = required_by_count(&x.model.model, &x.workload);
     let series = cost_series(&x.card.gpu, &data.catalog.gpus, &by_count, &e, lang.t(Phrase::Own), lang.t(Phrase::Rent));
-    report::charts::cost_chart(&series, lang.t(Phrase::ChartCost), lang.t(Phrase::ChartCostAxisX), lang.t(Phrase::ChartCostAxisY), &|y| nf.usd(y))
+    report::charts::cost_chart(&series, lang.t(Phrase::ChartCost), tw(lang, Worded::ChartCostAxisX), tw(lang, Worded::ChartCostAxisY), &|y| nf.usd(y))
 }
 
 /// The every-card table's body: each card's fit at the scenario's count, cards needed,
 /// headroom and price, sorted by `arg` (`"{key code},{1 if descending}"`).
-fn fit_table_rows(data: &Data, x: &Resolved, arg: &str, lang: Lang, nf: NumFmt) -> String {
+fn fit_table_rows(data: &Data, x: &Resolved, arg: &str, lang: Lang, nf: NumFmt, now: &dyn Fn() -> f64) -> (String, Timed) {
     let (code, desc) = arg.split_once(',').unwrap_or((arg, "0"));
     let key = SortKey::from_code(code).unwrap_or(SortKey::CardsNeeded);
     let specs = &data.specs;
     let mut rows = fit_rows(specs, &required_by_count(&x.model.model, &x.workload), x.workload.gpus);
     sort_rows(&mut rows, specs, key, desc == "1");
     // The llama.cpp columns apply to inference (llama.cpp does not train).
+    let t0 = now();
     let offload = if x.workload.mode == gpuplan_core::memory::Mode::Inference { crate::results::llama::per_card(data, x) } else { Vec::new() };
-    report::fit_table::rows(lang, nf, specs, &rows, &x.scenario.gpu, &offload)
+    let timed = Some(("offloadMs", now() - t0));
+    (report::fit_table::rows(lang, nf, specs, &rows, &x.scenario.gpu, &offload), timed)
 }
 
 #[cfg(test)]
@@ -149,7 +184,7 @@ mod tests {
         s.llama.host_ram = "32".into();
         s.llama.host = "ddr5-5600-2ch".into();
         let x = from_link(&data, &s.to_params()).unwrap();
-        let run = crate::results::llama::run(&data, &x, Lang::En).unwrap();
+        let run = crate::results::llama::run(&data, &x).unwrap();
         let r = &run.report;
         assert!(r.acc.n_gpu_layers < run.n_layer + 1 || r.params.n_cpu_moe > 0, "does not fit whole on 12 GB: {:?}", r.params);
         assert!(r.fits.iter().all(|f| *f) && r.host_fits);
@@ -162,10 +197,32 @@ mod tests {
         s.llama.gpu2 = "nvidia-rtx-4090".into();
         let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
         assert_eq!(html.matches("data-testid=\"llama-device\"").count(), 2, "{html}");
-        // A wrong input is named, not a panic.
+        // A wrong input is named, not a panic: the answer places the message under its field.
         s.llama.gpu2 = "no-such-card".into();
         let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
-        assert!(html.contains("llama-error") && html.contains("Second card"), "{html}");
+        let errs = read_field_answer(&html);
+        assert_eq!(errs.len(), 1, "{html}");
+        let (id, msg) = errs[0];
+        assert_eq!(id, "gpu2");
+        assert!(msg.contains("--gpu") && msg.contains("no-such-card"), "{msg}");
+        // Several at once, each under its own field; -ngl against the model's layers.
+        s.llama.layers = "999".into();
+        s.llama.tensor_split = "1,2,3".into();
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        let ids: Vec<&str> = read_field_answer(&html).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, ["gpu2", "ll-gpu-layers", "tensor-split"], "{html}");
+        s.llama.layers.clear();
+        s.llama.tensor_split.clear();
+        assert!(read_field_answer("<div class=\"llama\">").is_empty());
+        // Too little RAM is found by the run (the core names --host-ram-gb), and placed so.
+        s.llama.gpu2.clear();
+        s.gpu = "nvidia-rtx-3060-12gb".into();
+        s.llama.host_ram = "1".into();
+        let html = panel_answer(&data, LLAMA, &s.to_params(), "", Lang::En, NumFmt::default());
+        let errs = read_field_answer(&html);
+        let (id, msg) = *errs.first().unwrap_or_else(|| panic!("{html}"));
+        assert_eq!(id, "host-ram");
+        assert!(msg.starts_with("--host-ram-gb:"), "{msg}");
     }
 
     /// A Mac: the wired limit, and the limit given against macOS's default.
