@@ -215,6 +215,11 @@ fn presets_as_arch(v: &mut serde_json::Value) {
 const LAYER_KINDS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 fn layer_kind_letter(k: &serde_json::Value) -> Option<char> {
+    // A flag beyond the six the letters carry (Gemma 3n's `kv_shared`): the preset keeps its
+    // layers as objects, which the page reads as they are.
+    if k.get("kv_shared").and_then(|b| b.as_bool()).unwrap_or(false) {
+        return None;
+    }
     let mut bits = 0;
     for (i, name) in ["moe", "sliding", "linear", "no_mixer", "no_mlp", "cross"].iter().enumerate() {
         if k.get(name).and_then(|b| b.as_bool()).unwrap_or(false) {

@@ -1268,6 +1268,18 @@ pub fn report(shape: &Shape, opts: &Options, base: Params, cards: &[Card], mbu: 
     Ok(Report { params: p, acc, cards: cards.to_vec(), fits, host_fits, max_ctx, max_parallel, tokens_per_s, slowest, host })
 }
 
+/// What the every-card table asks of one set of cards: the split [`resolve`] settles on,
+/// whether it fits the cards and the host, and the largest context at that split — the part
+/// of [`report`] without the most parallel sequences and tokens/s, for a `shape` built once
+/// for all cards.
+pub fn fit_and_max_ctx(shape: &Shape, opts: &Options, base: Params, cards: &[Card], mbu: f64) -> Result<(Accounting, bool, u64), InputError> {
+    let (p, split, acc) = resolve(shape, opts, base, cards, mbu)?;
+    let host = opts.host();
+    let (fits, host_fits) = fits(&acc, cards, &host);
+    let max_ctx = max_ctx(shape, &p, cards, &split, &host, ctx_ceiling(shape, &p))?;
+    Ok((acc, fits.iter().all(|f| *f) && host_fits, max_ctx))
+}
+
 fn obj(fields: Vec<(&'static str, crate::json::Value)>) -> crate::json::Value {
     let mut m = crate::json::Map::new();
     for (k, v) in fields {

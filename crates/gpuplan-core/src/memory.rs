@@ -988,10 +988,26 @@ pub fn llama_cpp_report(model: &Model, w: &Workload, gpus: u64) -> Result<crate:
     crate::llamacpp::report(&shape, opts, p, &cards, crate::throughput::Efficiency::default_for(Engine::LlamaCpp).mbu_decode)
 }
 
+/// The every-card table's question for one card set, with the model's `shape`
+/// ([`crate::llamacpp::Shape::for_model`] of `w.weights`) built once by the caller:
+/// the accounting, whether it fits, and the largest context
+/// ([`crate::llamacpp::fit_and_max_ctx`]). Same inputs as [`llama_cpp_report`].
+pub fn llama_cpp_fit(model: &Model, shape: &crate::llamacpp::Shape, w: &Workload, gpus: u64) -> Result<(crate::llamacpp::Accounting, bool, u64), InputError> {
+    let with_images = with_image_tokens(&model.arch, w);
+    let (p, cards) = llama_cpp_params_cards(&with_images, gpus);
+    crate::llamacpp::fit_and_max_ctx(shape, &with_images.llama_cpp, p, &cards, crate::throughput::Efficiency::default_for(Engine::LlamaCpp).mbu_decode)
+}
+
 /// The shape, options, parameters and cards of a llama.cpp workload on `gpus` cards.
 fn llama_cpp_inputs<'w>(model: &Model, w: &'w Workload, gpus: u64) -> (crate::llamacpp::Shape, &'w crate::llamacpp::Options, crate::llamacpp::Params, Vec<crate::llamacpp::Card>) {
+    let shape = crate::llamacpp::Shape::for_model(model, w.weights);
+    let (p, cards) = llama_cpp_params_cards(w, gpus);
+    (shape, &w.llama_cpp, p, cards)
+}
+
+/// The parameters and cards of a llama.cpp workload on `gpus` cards.
+fn llama_cpp_params_cards(w: &Workload, gpus: u64) -> (crate::llamacpp::Params, Vec<crate::llamacpp::Card>) {
     use crate::llamacpp as ll;
-    let shape = ll::Shape::for_model(model, w.weights);
     let total_vram = w.gpu_memory_bytes.saturating_mul(gpus);
     let p = w.llama_cpp.params(w.prompt + w.new_tokens, w.batch, total_vram, w.gpu_layers);
     let free = w.gpu_memory_bytes.saturating_sub(LLAMA_CPP_CONTEXT_BYTES + w.llama_cpp.reserve_per_gpu());
@@ -1002,7 +1018,7 @@ fn llama_cpp_inputs<'w>(model: &Model, w: &'w Workload, gpus: u64) -> (crate::ll
     } else {
         w.llama_cpp.cards.clone()
     };
-    (shape, &w.llama_cpp, p, cards)
+    (p, cards)
 }
 
 /// vLLM's fallback scheduler limits (`SchedulerConfig` when no usage context sets them):
@@ -1415,6 +1431,28 @@ mod tests {
     use crate::formats::GgufType;
     use crate::model::ManualModel;
     use proptest::prelude::*;
+
+    /// The every-card table's question (`llama_cpp_fit`, the shape built once) answers as
+    /// the full report does: the same split, fit and largest context, card by card.
+    #[test]
+    fn llama_cpp_fit_agrees_with_the_report() {
+        let cat = crate::catalog::load().unwrap();
+        let model = Model::new(cat.model("qwen3-30b-a3b").unwrap().arch().unwrap());
+        let mut w = Workload { engine: Engine::LlamaCpp, weights: WeightFormat::parse("q4_k_m", false).unwrap(), prompt: 8000, new_tokens: 192, ..Workload::default() };
+        w.llama_cpp.gpu_layers_auto = true;
+        w.llama_cpp.host_ram_bytes = Some(32 << 30);
+        let shape = crate::llamacpp::Shape::for_model(&model, w.weights);
+        let mut checked = 0;
+        for gib in [8u64, 12, 16, 24, 48, 80] {
+            w.gpu_memory_bytes = gib << 30;
+            let (Ok(r), Ok((acc, fits, max_ctx))) = (llama_cpp_report(&model, &w, 1), llama_cpp_fit(&model, &shape, &w, 1)) else { continue };
+            assert_eq!(acc, r.acc, "{gib} GiB");
+            assert_eq!(fits, r.fits.iter().all(|f| *f) && r.host_fits, "{gib} GiB");
+            assert_eq!(max_ctx, r.max_ctx, "{gib} GiB");
+            checked += 1;
+        }
+        assert!(checked >= 4, "only {checked} card sizes answered");
+    }
 
     /// The estimate's JSON, field by field: the names, order and spellings (`fits_tight`,
     /// `null` pool) outside checks read. The CLI's goldens pin real estimates end to end.

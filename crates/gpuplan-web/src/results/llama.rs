@@ -6,7 +6,7 @@
 
 use gpuplan_core::catalog::Gpu;
 use gpuplan_core::llamacpp::{self as ll, Report};
-use gpuplan_core::memory::{llama_cpp_report, Engine, Workload, LLAMA_CPP_CONTEXT_BYTES, MAX_GPUS};
+use gpuplan_core::memory::{llama_cpp_fit, llama_cpp_report, Engine, Workload, LLAMA_CPP_CONTEXT_BYTES, MAX_GPUS};
 use gpuplan_core::unified::{gpu_usable, is_unified, Usable};
 
 use crate::catalog::Data;
@@ -131,15 +131,16 @@ pub fn per_card(data: &Data, x: &Resolved) -> Vec<Option<crate::report::fit_tabl
     let mut w = options(&inputs, &x.workload);
     let wired = inputs.wired_mb;
     let all_layers = n_layer + 1;
+    // The model's layers and tensors once for every card.
+    let shape = ll::Shape::for_model(&x.model.model, w.weights);
     data.catalog
         .gpus
         .iter()
         .map(|g| {
             let u = gpu_usable(g, wired).ok()?;
             set_cards(&mut w, &[(g.clone(), u)], &s);
-            let r = llama_cpp_report(&x.model.model, &w, w.llama_cpp.cards.len() as u64).ok()?;
-            let fits = r.fits.iter().all(|f| *f) && r.host_fits;
-            Some(crate::report::fit_table::Offload { fits, n_gpu_layers: r.acc.n_gpu_layers, all_layers, max_ctx: r.max_ctx })
+            let (acc, fits, max_ctx) = llama_cpp_fit(&x.model.model, &shape, &w, w.llama_cpp.cards.len() as u64).ok()?;
+            Some(crate::report::fit_table::Offload { fits, n_gpu_layers: acc.n_gpu_layers, all_layers, max_ctx })
         })
         .collect()
 }

@@ -26,6 +26,9 @@ pub struct SizingRun {
     pub rows: Vec<Sizing>,
     /// Per charted card: its name, cards per replica and its curve.
     pub curves: Vec<(String, u64, Vec<Point>)>,
+    /// Milliseconds of the sizing over the catalog alone (`size_catalog`, by the `now` given
+    /// to [`sizing`]; the chart's curves not counted): the benchmark's figure.
+    pub planner_ms: f64,
 }
 
 fn field_err(lang: Lang, e: FieldError) -> String {
@@ -57,11 +60,13 @@ fn serving_workload(x: &Resolved) -> Workload {
 }
 
 /// The sizing over the catalog and the chart's curves; `None` without a target.
-pub fn sizing(data: &Data, x: &Resolved, lang: Lang) -> Result<Option<SizingRun>, String> {
+pub fn sizing(data: &Data, x: &Resolved, lang: Lang, now: &dyn Fn() -> f64) -> Result<Option<SizingRun>, String> {
     let Some(t) = target(x, lang)? else { return Ok(None) };
     let e = x.scenario.cost_settings(data.catalog.fx.cny_per_usd).map_err(|es| es.into_iter().next().map(|e| field_err(lang, e)).unwrap_or_default())?;
     let w = serving_workload(x);
+    let t0 = now();
     let mut rows = size_catalog(&x.model.model, &w, &data.catalog, &e.eff, &t, &e.cost);
+    let planner_ms = now() - t0;
     let key = |s: &Sizing| (s.best.is_none(), s.usd_per_million_own.unwrap_or(f64::INFINITY));
     rows.sort_by(|a, b| key(a).0.cmp(&key(b).0).then(key(a).1.total_cmp(&key(b).1)));
     let curves = rows
@@ -73,7 +78,7 @@ pub fn sizing(data: &Data, x: &Resolved, lang: Lang) -> Result<Option<SizingRun>
             Some((g.name.clone(), s.cards_per_replica, curve(&x.model.model, &w, g, s.cards_per_replica, &e.eff, &t, &CURVE_BATCHES)))
         })
         .collect();
-    Ok(Some(SizingRun { target: t, rows, curves }))
+    Ok(Some(SizingRun { target: t, rows, curves, planner_ms }))
 }
 
 /// The pinned options compared at the scenario's target (its TTFT and TPOT; 2 s and 50 ms

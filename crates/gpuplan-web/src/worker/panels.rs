@@ -49,7 +49,7 @@ pub type Timed = Option<(&'static str, f64)>;
 
 /// [`panel_answer`], with the core's computation timed by `now` (milliseconds): the offload
 /// search over the catalog of the every-card table (`offloadMs`), the llama.cpp run
-/// (`llamaMs`) and the sizing over the catalog with its chart's curves (`sizingMs`).
+/// (`llamaMs`) and the sizing over the catalog (`sizingMs`; its chart's curves not counted).
 pub fn panel_answer_timed(data: &Data, panel: &str, params: &str, arg: &str, lang: Lang, nf: NumFmt, now: &dyn Fn() -> f64) -> (String, Timed) {
     if panel == CARD_SOURCES {
         return (data.card(arg).map(|i| report::card_info::card_sources(lang, nf, &data.catalog.gpus[i])).unwrap_or_default(), None);
@@ -61,8 +61,9 @@ pub fn panel_answer_timed(data: &Data, panel: &str, params: &str, arg: &str, lan
         COST_CHART => (cost_chart(data, &x, lang, nf), None),
         FIT_ROWS => fit_table_rows(data, &x, arg, lang, nf, now),
         SIZING => {
-            let run = crate::results::serving::sizing(data, &x, lang);
-            let timed = ms("sizingMs");
+            let run = crate::results::serving::sizing(data, &x, lang, now);
+            // The planner's own time; the chart's curves after it are not counted.
+            let timed = run.as_ref().ok().and_then(Option::as_ref).map(|r| ("sizingMs", r.planner_ms));
             let names = |id: &str| data.catalog.gpu(id).map_or_else(|| id.to_string(), |g| g.name.clone());
             (report::serving::sizing(lang, nf, run.as_ref().map(Option::as_ref).map_err(String::as_str), &names), timed)
         }
@@ -248,7 +249,7 @@ mod tests {
         s.serving.tpot_ms = "50".into();
         s.serving.rps = "5".into();
         let x = from_link(&data, &s.to_params()).unwrap();
-        let run = crate::results::serving::sizing(&data, &x, Lang::En).unwrap().unwrap();
+        let run = crate::results::serving::sizing(&data, &x, Lang::En, &|| 0.0).unwrap().unwrap();
         assert!(run.rows.iter().any(|r| r.best.is_some_and(|p| p.tpot_s <= 0.05 && p.ttft_s <= 2.0)));
         assert!(!run.curves.is_empty() && run.curves.iter().all(|c| !c.2.is_empty()));
         let html = panel_answer(&data, SIZING, &s.to_params(), "", Lang::En, NumFmt::default());
