@@ -96,7 +96,15 @@ pub fn compared(lang: Lang, nf: NumFmt, rows: Result<&[Compared], &str>, years: 
     }
     h.raw("</tbody></table></div>");
     // Bars named by the table's numbers (an option's spec is too long for the axis).
-    let bars: Vec<charts::Bar> = rows.iter().enumerate().map(|(i, r)| charts::Bar { label: format!("#{}", i + 1), gib: r.usd_per_million_tokens.filter(|v| v.is_finite()).unwrap_or(0.0), highlight: false }).collect();
+    // An option that does not fit or meet the target has no cost per token: no bar (not $0).
+    let bars: Vec<charts::Bar> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some(charts::Bar { label: format!("#{}", i + 1), gib: r.usd_per_million_tokens.filter(|v| r.fits && v.is_finite() && *v > 0.0)?, highlight: false }))
+        .collect();
+    if bars.is_empty() {
+        return h.finish();
+    }
     let svg = charts::format_chart(&bars, &[], w(lang, "Cost per million output tokens", "每百万输出 token 成本", "每百萬輸出 token 成本"), w(lang, "USD per million output tokens", "每百万输出 token 美元", "每百萬輸出 token 美元"), &|x| nf.usd(x));
     h.raw("<div class=\"chart\" data-testid=\"chart-compare\">");
     let mut out = h.finish();

@@ -272,6 +272,13 @@ mod tests {
         let html = panel_answer(&data, COMPARE, &s.to_params(), "", Lang::En, NumFmt::default());
         assert_eq!(html.matches("<tr class=").count(), 4, "{html}");
         assert!(html.contains("data-testid=\"chart-compare\"><svg"));
+        // An option that cannot hold the model has no bar (not a $0 one).
+        s.serving.pinned = vec!["nvidia-h100-sxm5-80gb:1:bf16:vllm:own".into(), "nvidia-rtx-3060-12gb:1:bf16:vllm:own".into()];
+        let x = from_link(&data, &s.to_params()).unwrap();
+        let rows = crate::results::serving::compared(&data, &x, Lang::En).unwrap();
+        assert!(rows[0].fits && !rows[1].fits, "{:?}", rows.iter().map(|r| r.fits).collect::<Vec<_>>());
+        let html = panel_answer(&data, COMPARE, &s.to_params(), "", Lang::En, NumFmt::default());
+        assert!(html.contains(">#1</text>") && !html.contains(">#2</text>"), "{html}");
     }
 
     #[test]
