@@ -103,19 +103,9 @@ fn send(agent: &ureq::Agent, url: &str, req: &Request, token: Option<&str>) -> R
         b = b.header("Authorization", &format!("Bearer {}", t.trim()));
     }
     let mut resp = b.call().map_err(transport)?;
-    let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let number = |name: &str| header(name).and_then(|v| v.trim().parse::<u64>().ok());
-    let mut out = Response {
-        status: resp.status().as_u16(),
-        body: Vec::new(),
-        content_range: header("content-range"),
-        content_length: number("content-length"),
-        linked_size: number("x-linked-size"),
-        error_code: header("x-error-code"),
-        error_message: header("x-error-message"),
-    };
-    if req.method == Method::Get {
-        let limit = if out.status >= 400 { 1 << 16 } else { req.max_body };
+    let mut out = Response::from_headers(resp.status().as_u16(), &|name| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string));
+    let limit = req.body_limit(out.status);
+    if limit > 0 {
         resp.body_mut().as_reader().take(limit).read_to_end(&mut out.body).map_err(|e| format!("reading the answer failed: {e}"))?;
     }
     Ok(out)

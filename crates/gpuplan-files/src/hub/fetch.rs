@@ -72,6 +72,37 @@ impl Request {
     pub fn range_header(&self) -> Option<String> {
         self.range.map(|(a, b)| format!("bytes={a}-{b}"))
     }
+
+    /// Most bytes of the body of an answer with `status` to read: an error's message
+    /// ([`ERROR_BODY_BYTES`]), else the request's `max_body`; nothing for `HEAD`.
+    pub fn body_limit(&self, status: u16) -> u64 {
+        match self.method {
+            Method::Head => 0,
+            Method::Get if status >= 400 => ERROR_BODY_BYTES,
+            Method::Get => self.max_body,
+        }
+    }
+}
+
+/// Most bytes of an error answer's body read (its JSON message).
+pub const ERROR_BODY_BYTES: u64 = 1 << 16;
+
+impl Response {
+    /// The answer's status and the headers the plan reads, by a lookup of a header's value
+    /// by its lower-case name (each transport's own); the body is the caller's to read,
+    /// at most [`Request::body_limit`].
+    pub fn from_headers(status: u16, header: &dyn Fn(&str) -> Option<String>) -> Response {
+        let number = |name: &str| header(name).and_then(|v| v.trim().parse::<u64>().ok());
+        Response {
+            status,
+            body: Vec::new(),
+            content_range: header("content-range"),
+            content_length: number("content-length"),
+            linked_size: number("x-linked-size"),
+            error_code: header("x-error-code"),
+            error_message: header("x-error-message"),
+        }
+    }
 }
 
 /// What came back (the caller fills what it could read; the page's worker cannot read headers
@@ -475,5 +506,25 @@ impl Fetch {
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_transports_read_an_answer_the_same_way() {
+        let head = Request { method: Method::Head, file: "x".into(), range: None, max_body: 0 };
+        let get = Request { method: Method::Get, file: "x".into(), range: Some((0, 99)), max_body: 100 };
+        assert_eq!((head.body_limit(200), get.body_limit(206), get.body_limit(404)), (0, 100, ERROR_BODY_BYTES));
+        let r = Response::from_headers(206, &|n| match n {
+            "content-range" => Some("bytes 0-99/5000".into()),
+            "content-length" => Some(" 100 ".into()),
+            "x-error-code" => None,
+            "x-linked-size" => Some("not a number".into()),
+            _ => None,
+        });
+        assert_eq!((r.status, r.content_range.as_deref(), r.content_length, r.linked_size, r.error_code), (206, Some("bytes 0-99/5000"), Some(100), None, None));
     }
 }

@@ -58,20 +58,9 @@ async fn send(url: &str, req: &Request) -> Result<Response, ()> {
     }
     let resp: web_sys::Response = JsFuture::from(scope().fetch_with_str_and_init(url, &init)).await.map_err(drop)?.dyn_into().map_err(drop)?;
     let headers = resp.headers();
-    let header = |n: &str| headers.get(n).ok().flatten();
-    let number = |n: &str| header(n).and_then(|v| v.trim().parse::<u64>().ok());
-    let status = resp.status();
-    let mut out = Response {
-        status,
-        body: Vec::new(),
-        content_range: header("content-range"),
-        content_length: number("content-length"),
-        linked_size: number("x-linked-size"),
-        error_code: header("x-error-code"),
-        error_message: header("x-error-message"),
-    };
-    if req.method == Method::Get {
-        let limit = if status >= 400 { 1 << 16 } else { req.max_body };
+    let mut out = Response::from_headers(resp.status(), &|n| headers.get(n).ok().flatten());
+    let limit = req.body_limit(out.status);
+    if limit > 0 {
         out.body = read_body(&resp, limit).await?;
     }
     Ok(out)
