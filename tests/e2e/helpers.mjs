@@ -56,6 +56,19 @@ export async function ready(page) {
   await page.waitForSelector('[data-testid="total"]', { timeout: 20000 });
 }
 
+// A fresh context on `url` (uncaught page errors collected), ready, with the collapsible
+// section `section` (a `data-testid` holding a <summary>) opened.
+export async function openSection(browser, url, section, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await ready(page);
+  await page.locator(`[data-testid="${section}"] summary`).click();
+  return { context, page, errors };
+}
+
 export async function text(page, testid) {
   return (await page.locator(`[data-testid="${testid}"]`).first().textContent())?.trim();
 }

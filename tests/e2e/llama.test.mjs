@@ -2,20 +2,14 @@
 // mixed cards and a Mac's wired limit, written by the worker when the section is opened.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, servers, ready, shot } from './helpers.mjs';
+import { launch, servers, ready, shot, openSection } from './helpers.mjs';
 
 let browser, srv;
 before(async () => { browser = await launch(); srv = await servers(); });
 after(async () => { await browser?.close(); srv?.close(); });
 
 async function openLlama(hash, viewport = { width: 1280, height: 900 }, result = true) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${srv.appUrl}${hash}`);
-  await ready(page);
-  await page.locator('[data-testid="llama"] summary').click();
+  const { context, page, errors } = await openSection(browser, `${srv.appUrl}${hash}`, 'llama', viewport);
   // A run, or (an input's error) a message under the field and an empty panel.
   if (result) await page.waitForSelector('[data-testid="llama-result"], [data-testid="llama-error"]', { timeout: 20000 });
   await page.locator('[data-testid="llama"]').scrollIntoViewIfNeeded();

@@ -2,21 +2,14 @@
 // worker when the section is opened.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, servers, ready, shot } from './helpers.mjs';
+import { launch, servers, ready, shot, openSection } from './helpers.mjs';
 
 let browser, srv;
 before(async () => { browser = await launch(); srv = await servers(); });
 after(async () => { await browser?.close(); srv?.close(); });
 
-async function openServing(hash, viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${srv.appUrl}${hash}`);
-  await ready(page);
-  await page.locator('[data-testid="serving"] summary').click();
-  return { context, page, errors };
+function openServing(hash, viewport = { width: 1280, height: 900 }) {
+  return openSection(browser, `${srv.appUrl}${hash}`, 'serving', viewport);
 }
 
 test('a target-driven sizing with the throughput–latency chart', async () => {
