@@ -2,7 +2,7 @@
 // mixed cards and a Mac's wired limit, written by the worker when the section is opened.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, servers, ready, shot, openSection } from './helpers.mjs';
+import { launch, servers, shot, openSection } from './helpers.mjs';
 
 let browser, srv;
 before(async () => { browser = await launch(); srv = await servers(); });
