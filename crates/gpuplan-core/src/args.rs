@@ -405,12 +405,8 @@ impl EstimateArgs {
         }
         if w.engine == Engine::LlamaCpp {
             let count = if gpus.len() > 1 { 1 } else { w.gpus.min(crate::memory::MAX_GPUS) };
-            let reserve = crate::memory::LLAMA_CPP_CONTEXT_BYTES + w.llama_cpp.reserve_per_gpu();
-            w.llama_cpp.cards = gpus
-                .iter()
-                .zip(&usable)
-                .flat_map(|(g, u)| (0..count).map(move |_| crate::llamacpp::Card { id: g.id.clone(), free_bytes: u.bytes.saturating_sub(reserve), bandwidth_gbs: g.bandwidth_gbps }))
-                .collect();
+            let cards: Vec<(&crate::catalog::Gpu, u64)> = gpus.iter().copied().zip(usable.iter().map(|u| u.bytes)).collect();
+            w.llama_cpp.cards = crate::memory::llama_cpp_cards(&cards, count, w);
         }
         Ok(())
     }

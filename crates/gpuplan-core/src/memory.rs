@@ -988,6 +988,18 @@ pub fn llama_cpp_report(model: &Model, w: &Workload, gpus: u64) -> Result<crate:
     crate::llamacpp::report(&shape, opts, p, &cards, crate::throughput::Efficiency::default_for(Engine::LlamaCpp).mbu_decode)
 }
 
+/// llama.cpp's devices for catalog cards, each with the bytes its GPU may use (a Mac's wired
+/// limit, a card's memory): `count` of each, its free memory net of llama.cpp's context and
+/// the runtime's reserve per GPU (`w.llama_cpp.reserve_per_gpu`). The CLI's `--gpu` and the
+/// page's cards both build their devices here.
+pub fn llama_cpp_cards(cards: &[(&crate::catalog::Gpu, u64)], count: u64, w: &Workload) -> Vec<crate::llamacpp::Card> {
+    let reserve = LLAMA_CPP_CONTEXT_BYTES + w.llama_cpp.reserve_per_gpu();
+    cards
+        .iter()
+        .flat_map(|(g, usable)| (0..count).map(move |_| crate::llamacpp::Card { id: g.id.clone(), free_bytes: usable.saturating_sub(reserve), bandwidth_gbs: g.bandwidth_gbps }))
+        .collect()
+}
+
 /// The every-card table's question for one card set, with the model's `shape`
 /// ([`crate::llamacpp::Shape::for_model`] of `w.weights`) built once by the caller:
 /// the accounting, whether it fits, and the largest context

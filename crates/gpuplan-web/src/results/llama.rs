@@ -6,7 +6,7 @@
 
 use gpuplan_core::catalog::Gpu;
 use gpuplan_core::llamacpp::{self as ll, Report};
-use gpuplan_core::memory::{llama_cpp_fit, llama_cpp_report, Engine, Workload, LLAMA_CPP_CONTEXT_BYTES, MAX_GPUS};
+use gpuplan_core::memory::{llama_cpp_cards, llama_cpp_fit, llama_cpp_report, Engine, Workload, MAX_GPUS};
 use gpuplan_core::unified::{gpu_usable, is_unified, Usable};
 
 use crate::catalog::Data;
@@ -108,11 +108,8 @@ fn options(i: &LlamaInputs, w0: &Workload) -> Workload {
 /// card named is the scenario's count of it.
 fn set_cards(w: &mut Workload, cards: &[(Gpu, Usable)], s: &Scenario) {
     let count = if cards.len() > 1 { 1 } else { s.gpus.trim().parse::<u64>().unwrap_or(1).clamp(1, MAX_GPUS) };
-    let reserve = LLAMA_CPP_CONTEXT_BYTES + w.llama_cpp.reserve_per_gpu();
-    w.llama_cpp.cards = cards
-        .iter()
-        .flat_map(|(g, u)| (0..count).map(move |_| ll::Card { id: g.id.clone(), free_bytes: u.bytes.saturating_sub(reserve), bandwidth_gbs: g.bandwidth_gbps }))
-        .collect();
+    let named: Vec<(&Gpu, u64)> = cards.iter().map(|(g, u)| (g, u.bytes)).collect();
+    w.llama_cpp.cards = llama_cpp_cards(&named, count, w);
     w.gpus = w.llama_cpp.cards.len() as u64;
     w.gpu_memory_bytes = cards.first().map_or(w.gpu_memory_bytes, |c| c.1.bytes);
 }
