@@ -4,6 +4,7 @@
 extern crate alloc;
 
 pub mod accuracy;
+pub mod arith;
 pub mod args;
 pub mod catalog;
 pub mod cost;

@@ -34,6 +34,7 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::arith::SatMul;
 use crate::error::InputError;
 use crate::formats::WeightFormat;
 use crate::memory::Model;
@@ -150,7 +151,7 @@ impl CacheType {
     /// `ggml_row_size`: bytes of a row of `n` elements.
     pub fn row_bytes(self, n: u64) -> u64 {
         let (e, b) = self.block();
-        n.div_ceil(e).saturating_mul(b)
+        n.div_ceil(e).smul(b)
     }
 
     /// The cache type of the estimator's `--kv-cache` format, where llama.cpp has it.
@@ -433,12 +434,12 @@ impl Accounting {
 pub fn context_sizes(p: &Params) -> (u64, u64, u64, u64) {
     let n_batch = p.n_ctx.min(p.n_batch);
     let n_ubatch = n_batch.min(p.n_ubatch);
-    let mut n_ctx = p.n_ctx.div_ceil(CTX_PAD).saturating_mul(CTX_PAD);
+    let mut n_ctx = p.n_ctx.div_ceil(CTX_PAD).smul(CTX_PAD);
     let n_ctx_seq = if p.kv_unified {
         n_ctx
     } else {
         let s = (n_ctx / p.n_seq.max(1)).div_ceil(CTX_PAD) * CTX_PAD;
-        n_ctx = s.saturating_mul(p.n_seq.max(1));
+        n_ctx = s.smul(p.n_seq.max(1));
         s
     };
     (n_ctx, n_ctx_seq, n_batch, n_ubatch)
@@ -511,21 +512,29 @@ pub fn account(shape: &Shape, p: &Params, split: &[f64]) -> Result<Accounting, I
         n_ctx_seq
     } else {
         let seqs = if p.kv_unified { p.n_seq } else { 1 };
-        n_ctx_seq.min(shape.n_swa.saturating_mul(seqs).saturating_add(n_ubatch)).div_ceil(CTX_PAD) * CTX_PAD
+        n_ctx_seq.min(shape.n_swa.smul(seqs).saturating_add(n_ubatch)).div_ceil(CTX_PAD) * CTX_PAD
     };
     let ngl = p.n_gpu_layers.min(n_layer + 1);
     let place = placement(n_layer, ngl, split);
     let mut devices = vec![Buffers::default(); split.len()];
     let mut host = Buffers::default();
     let v_max = shape.layers.iter().map(|l| l.v_width).max().unwrap_or(0);
+    // Layers repeat: a layer's K and V bytes are its predecessor's when its widths and kind are.
+    let mut last: Option<(u64, u64, bool, u64, u64)> = None;
     for (il, l) in shape.layers.iter().enumerate() {
         let on = place[il];
         let experts_on_host = (il as u64) < p.n_cpu_moe;
         let (dev_bytes, host_bytes) = if experts_on_host { (l.bytes - l.expert_bytes, l.expert_bytes) } else { (l.bytes, 0) };
-        let cells = if l.swa { swa_cells } else { n_ctx_seq }.saturating_mul(n_stream);
-        let k = p.type_k.row_bytes(l.k_width).saturating_mul(cells);
         let v_width = if shape.mla { 0 } else if p.flash_attn { l.v_width } else { v_max };
-        let v = p.type_v.row_bytes(v_width).saturating_mul(cells);
+        let (k, v) = match last {
+            Some((kw, vw, swa, k, v)) if (kw, vw, swa) == (l.k_width, v_width, l.swa) => (k, v),
+            _ => {
+                let cells = if l.swa { swa_cells } else { n_ctx_seq }.smul(n_stream);
+                let kv = (p.type_k.row_bytes(l.k_width).smul(cells), p.type_v.row_bytes(v_width).smul(cells));
+                last = Some((l.k_width, v_width, l.swa, kv.0, kv.1));
+                kv
+            }
+        };
         let b = match on {
             Some(d) => &mut devices[d],
             None => &mut host,
@@ -551,13 +560,28 @@ pub fn account(shape: &Shape, p: &Params, split: &[f64]) -> Result<Accounting, I
     }
     let pipeline = split.len() > 1 && place.iter().all(|d| d.is_some()) && p.n_cpu_moe == 0;
     let n_copies = if pipeline { SCHED_MAX_COPIES } else { 1 };
-    let g = Graph { shape, p, n_ctx, n_kv: n_ctx_seq, swa_cells, n_tokens: n_ctx.min(n_ubatch), any_swa, n_copies };
+    let g = Graph::new(shape, p, n_ctx, n_ctx_seq, swa_cells, n_ctx.min(n_ubatch), n_copies);
+    let stages = g.stages();
     for (d, b) in devices.iter_mut().enumerate() {
-        b.compute = g.compute(&place, Some(d), p.n_cpu_moe);
+        b.compute = g.compute(&stages, &place, Some(d), p.n_cpu_moe);
     }
-    host.compute = g.compute(&place, None, p.n_cpu_moe);
-    let output = shape.n_vocab.saturating_mul(p.n_seq.max(1)).saturating_mul(F32);
+    host.compute = g.compute(&stages, &place, None, p.n_cpu_moe);
+    let output = shape.n_vocab.smul(p.n_seq.max(1)).smul(F32);
     Ok(Accounting { n_ctx, n_ctx_seq, swa_cells, n_batch, n_ubatch, devices, host, output, placement: place, n_gpu_layers: ngl })
+}
+
+/// One layer's peaks in the worst-case graph: on the host ([`Graph::layer_peak`]) and on a
+/// device, its attention and FFN stages ([`Graph::device_stages`]).
+#[derive(Clone, Copy)]
+struct Stages {
+    host: u64,
+    attn: u64,
+    ffn: u64,
+}
+
+/// Whether two layers build the same graph (every field the stages read).
+fn same_graph(a: &Layer, b: &Layer) -> bool {
+    (a.n_head, a.k_width, a.v_width, a.q_width, a.swa, a.ffn_width, a.n_expert) == (b.n_head, b.k_width, b.v_width, b.q_width, b.swa, b.ffn_width, b.n_expert)
 }
 
 /// The worst-case graph `sched_reserve` allocates: `n_tokens` tokens over the full cache.
@@ -569,25 +593,34 @@ struct Graph<'a> {
     n_kv: u64,
     swa_cells: u64,
     n_tokens: u64,
-    any_swa: bool,
     /// [`SCHED_MAX_COPIES`] under pipeline parallelism, else 1.
     n_copies: u64,
+    /// [`Graph::masks`] and [`Graph::mask_cells`], computed once: every layer's peak adds them.
+    masks: u64,
+    mask_cells: u64,
 }
 
-impl Graph<'_> {
+impl<'a> Graph<'a> {
+    fn new(shape: &'a Shape, p: &'a Params, n_ctx: u64, n_kv: u64, swa_cells: u64, n_tokens: u64, n_copies: u64) -> Graph<'a> {
+        let any_swa = shape.layers.iter().any(|l| l.swa);
+        let any_full = shape.layers.iter().any(|l| !l.swa);
+        let mut g = Graph { shape, p, n_ctx, n_kv, swa_cells, n_tokens, n_copies, masks: 0, mask_cells: 0 };
+        g.masks = if any_full { g.mask(false) } else { 0 } + if any_swa { g.mask(true) } else { 0 };
+        g.mask_cells = if any_full { n_kv } else { 0 } + if any_swa { swa_cells } else { 0 };
+        g
+    }
+
     /// The KQ mask of a layer's cache (`build_attn_inp_kq_mask`: `n_kv × n_tokens`, f16 with
     /// flash attention, else f32): a graph input, alive until the last layer's attention.
     fn mask(&self, swa: bool) -> u64 {
         let elem = if self.p.flash_attn { 2 } else { F32 };
         let n_kv = if swa { self.swa_cells } else { self.n_kv };
-        n_kv.saturating_mul(self.n_tokens).saturating_mul(elem)
+        n_kv.smul(self.n_tokens).smul(elem)
     }
 
     /// Both masks while any layer still needs them.
     fn masks(&self) -> u64 {
-        let full = if self.shape.layers.iter().any(|l| !l.swa) { self.mask(false) } else { 0 };
-        let swa = if self.any_swa { self.mask(true) } else { 0 };
-        full + swa
+        self.masks
     }
 
     /// The bytes alive at the peak of one layer. Attention: the scores `n_kv × n_tokens ×
@@ -598,7 +631,7 @@ impl Graph<'_> {
     /// router's logits and its softmax for MoE, with the masks still alive.
     fn layer_peak(&self, l: &Layer) -> u64 {
         let t = self.n_tokens;
-        let ffn = t.saturating_mul(2 * self.shape.n_embd + 2 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32);
+        let ffn = t.smul(2 * self.shape.n_embd + 2 * l.ffn_width + 2 * l.n_expert).smul(F32);
         self.attn_stage(l).max(ffn).saturating_add(self.masks())
     }
 
@@ -607,8 +640,8 @@ impl Graph<'_> {
         let t = self.n_tokens;
         let e = self.shape.n_embd;
         let n_kv = if l.swa { self.swa_cells } else { self.n_kv };
-        let scores = if self.p.flash_attn { 0 } else { n_kv.saturating_mul(t).saturating_mul(l.n_head).saturating_mul(F32) };
-        t.saturating_mul(4 * e + l.q_width + l.k_width + l.v_width + 4).saturating_mul(F32).saturating_add(scores)
+        let scores = if self.p.flash_attn { 0 } else { n_kv.smul(t).smul(l.n_head).smul(F32) };
+        t.smul(4 * e + l.q_width + l.k_width + l.v_width + 4).smul(F32).saturating_add(scores)
     }
 
     /// A GPU's peak in one layer: [`Graph::layer_peak`] plus what only a device holds. The
@@ -618,34 +651,27 @@ impl Graph<'_> {
     /// residual stream entering the device and the index inputs; and `ggml_swiglu_split(gate, up)` writes a third
     /// `ffn_width` tensor while gate and up are alive (`src/llama-graph.cpp` `build_ffn`,
     /// `LLM_FFN_SILU` + `LLM_FFN_PAR`). Seen in llama-server's own logs, whose logits no
-    /// longer hide the layers (`data/llamacpp/published-logs.csv`).
-    fn device_layer_peak(&self, l: &Layer) -> u64 {
-        let (attn, ffn) = self.device_stages(l);
-        attn.max(ffn)
-    }
-
-    /// [`Graph::device_layer_peak`]'s attention and FFN stages, each with what the device
-    /// holds throughout (masks and copied inputs): a weight the scheduler copies in for one
-    /// stage's matmuls adds to that stage only.
+    /// longer hide the layers (`data/llamacpp/published-logs.csv`). Returned as the
+    /// attention and FFN stages, each with what the device holds throughout (masks and copied
+    /// inputs), the peak being the larger: a weight the scheduler copies in for one stage's
+    /// matmuls adds to that stage only.
     fn device_stages(&self, l: &Layer) -> (u64, u64) {
         let t = self.n_tokens;
-        let ffn = t.saturating_mul(2 * self.shape.n_embd + 3 * l.ffn_width + 2 * l.n_expert).saturating_mul(F32);
-        let legacy_copies = if self.p.flash_attn && self.p.legacy_graph { self.mask_cells().saturating_mul(t).saturating_mul(F32) } else { 0 };
+        let ffn = t.smul(2 * self.shape.n_embd + 3 * l.ffn_width + 2 * l.n_expert).smul(F32);
+        let legacy_copies = if self.p.flash_attn && self.p.legacy_graph { self.mask_cells().smul(t).smul(F32) } else { 0 };
         // The split's other inputs, copied from the host: the residual stream that enters the
         // device (`n_embd` f32 per token: the embeddings' rows on the first device, the
         // previous device's output on the next) and the per-token index inputs. Under
         // pipeline parallelism every input, the masks too, is held `n_copies` times.
-        let stream = t.saturating_mul(self.shape.n_embd * F32 + INPUT_IDS_BYTES);
-        let extra_copies = (self.n_copies - 1).saturating_mul(self.masks() + legacy_copies + stream);
+        let stream = t.smul(self.shape.n_embd * F32 + INPUT_IDS_BYTES);
+        let extra_copies = (self.n_copies - 1).smul(self.masks() + legacy_copies + stream);
         let held = self.masks().saturating_add(legacy_copies).saturating_add(stream).saturating_add(extra_copies);
         (self.attn_stage(l).saturating_add(held), ffn.saturating_add(held))
     }
 
     /// Cells of every mask the graph builds (full cache and SWA cache).
     fn mask_cells(&self) -> u64 {
-        let full = if self.shape.layers.iter().any(|l| !l.swa) { self.n_kv } else { 0 };
-        let swa = if self.any_swa { self.swa_cells } else { 0 };
-        full + swa
+        self.mask_cells
     }
 
     /// The output stage, after the last attention (the masks are freed): the logits of
@@ -666,7 +692,7 @@ impl Graph<'_> {
             Some(l) if l.shared_experts > 0 => self.shape.n_embd * (l.n_expert_used + 2) + 2 * l.n_expert + l.n_expert_used,
             _ => 0,
         };
-        outputs.saturating_mul(self.shape.n_vocab + 2 * self.shape.n_embd + 1).saturating_add(self.n_tokens.saturating_mul(below)).saturating_mul(F32)
+        outputs.smul(self.shape.n_vocab + 2 * self.shape.n_embd + 1).saturating_add(self.n_tokens.smul(below)).smul(F32)
     }
 
     /// The graph's inputs, which the scheduler keeps on the host (`ggml-backend.cpp`
@@ -682,21 +708,40 @@ impl Graph<'_> {
     fn host_inputs(&self) -> u64 {
         let t = self.n_tokens;
         let elem = if self.p.flash_attn && !self.p.legacy_graph { 2 } else { F32 };
-        let masks = self.mask_cells().saturating_mul(t).saturating_mul(elem);
-        let once = t.saturating_mul(2 * self.shape.n_embd * F32 + INPUT_IDS_BYTES).saturating_add(masks);
+        let masks = self.mask_cells().smul(t).smul(elem);
+        let once = t.smul(2 * self.shape.n_embd * F32 + INPUT_IDS_BYTES).saturating_add(masks);
         // Pipeline parallelism keeps n_copies of the inputs it sends: the masks, one stream
         // and the index inputs.
-        let sent = masks.saturating_add(t.saturating_mul(self.shape.n_embd * F32 + INPUT_IDS_BYTES));
-        once.saturating_add((self.n_copies - 1).saturating_mul(sent))
+        let sent = masks.saturating_add(t.smul(self.shape.n_embd * F32 + INPUT_IDS_BYTES));
+        once.saturating_add((self.n_copies - 1).smul(sent))
+    }
+
+    /// Each layer's [`Stages`], once per graph for every device (a layer repeating its
+    /// predecessor's shape repeats its stages).
+    fn stages(&self) -> Vec<Stages> {
+        let mut out: Vec<Stages> = Vec::with_capacity(self.shape.layers.len());
+        let mut prev: Option<&Layer> = None;
+        for l in &self.shape.layers {
+            let st = match (prev, out.last()) {
+                (Some(q), Some(st)) if same_graph(q, l) => *st,
+                _ => {
+                    let (attn, ffn) = self.device_stages(l);
+                    Stages { host: self.layer_peak(l), attn, ffn }
+                }
+            };
+            out.push(st);
+            prev = Some(l);
+        }
+        out
     }
 
     /// The compute buffer of device `dev` (`None` = the host): the largest stage it runs.
-    fn compute(&self, place: &[Option<usize>], dev: Option<usize>, n_cpu_moe: u64) -> u64 {
+    fn compute(&self, stages: &[Stages], place: &[Option<usize>], dev: Option<usize>, n_cpu_moe: u64) -> u64 {
         let n_layer = self.shape.layers.len();
         let mut peak = 0u64;
-        for (il, l) in self.shape.layers.iter().enumerate() {
+        for (il, st) in stages.iter().enumerate() {
             if place[il] == dev {
-                peak = peak.max(if dev.is_some() { self.device_layer_peak(l) } else { self.layer_peak(l) });
+                peak = peak.max(if dev.is_some() { st.attn.max(st.ffn) } else { st.host });
             }
         }
         if place[n_layer] == dev {
@@ -708,7 +753,7 @@ impl Graph<'_> {
             // itself, their intermediates reuse that memory (the measured CPU table), with the
             // token ids, positions and the embeddings' rows as the floor.
             None if place.iter().all(|d| d.is_some()) => self.host_inputs(),
-            None => peak.max(t.saturating_mul(self.shape.n_embd + 3).saturating_mul(F32)),
+            None => peak.max(t.smul(self.shape.n_embd + 3).smul(F32)),
             // The first GPU runs the ops of host-resident weights once a ubatch has
             // OP_OFFLOAD_MIN_BATCH tokens, the whole layer's computation and not only its
             // matmuls (ggml-org/llama.cpp PR #6083, "the entire computation of the batch is
@@ -725,15 +770,15 @@ impl Graph<'_> {
             Some(0) if t >= OP_OFFLOAD_MIN_BATCH => {
                 for (il, l) in self.shape.layers.iter().enumerate() {
                     let copies = if place[il].is_none() {
-                        l.largest_tensor.saturating_mul(if l.n_expert == 0 { 3 } else { 1 })
+                        l.largest_tensor.smul(if l.n_expert == 0 { 3 } else { 1 })
                     } else if (il as u64) < n_cpu_moe {
                         l.largest_tensor
                     } else {
                         0
                     };
                     if copies > 0 {
-                        let (attn, ffn) = self.device_stages(l);
-                        peak = peak.max(attn).max(ffn.saturating_add(copies));
+                        let st = &stages[il];
+                        peak = peak.max(st.attn).max(st.ffn.saturating_add(copies));
                     }
                 }
                 peak
@@ -803,12 +848,12 @@ pub fn bytes_per_token(shape: &Shape, acc: &Accounting, p: &Params) -> (Vec<u64>
     let mut dev = vec![0u64; acc.devices.len()];
     let mut host = 0u64;
     let n_layer = shape.layers.len();
-    let seq_cells = if p.decode_tokens == 0 { acc.n_ctx_seq } else { p.decode_tokens.div_ceil(CTX_PAD).saturating_mul(CTX_PAD).min(acc.n_ctx_seq) };
+    let seq_cells = if p.decode_tokens == 0 { acc.n_ctx_seq } else { p.decode_tokens.div_ceil(CTX_PAD).smul(CTX_PAD).min(acc.n_ctx_seq) };
     for (il, l) in shape.layers.iter().enumerate() {
         let active_experts = if l.n_expert > 0 { (l.expert_bytes as u128 * l.n_expert_used as u128 / l.n_expert as u128) as u64 } else { 0 };
         let dense = l.bytes - l.expert_bytes;
         let cells = if l.swa { acc.swa_cells.min(seq_cells) } else { seq_cells };
-        let kv = (p.type_k.row_bytes(l.k_width) + if shape.mla { 0 } else { p.type_v.row_bytes(l.v_width) }).saturating_mul(cells);
+        let kv = (p.type_k.row_bytes(l.k_width) + if shape.mla { 0 } else { p.type_v.row_bytes(l.v_width) }).smul(cells);
         let (on_dev, on_host) = if (il as u64) < p.n_cpu_moe { (dense + kv, active_experts) } else { (dense + kv + active_experts, 0) };
         match acc.placement[il] {
             Some(d) => dev[d] += on_dev,
@@ -909,6 +954,11 @@ pub fn offload_search(shape: &Shape, p: &Params, cards: &[Card], split: &[f64], 
         return finish(0, p.n_cpu_moe);
     }
     let mut best = none;
+    // Every layer and expert on the cards: nothing to search, the MoE search below would find
+    // the same (the common answer on large cards).
+    if p.n_cpu_moe == 0 && cards_fit(n_layer + 1, 0)? {
+        return finish(n_layer + 1, 0);
+    }
     if cards_fit(0, p.n_cpu_moe)? {
         let (mut lo, mut hi) = (0u64, n_layer + 1);
         while lo < hi {
@@ -940,46 +990,63 @@ pub fn offload_search(shape: &Shape, p: &Params, cards: &[Card], split: &[f64], 
 }
 
 /// The largest `-c` (a multiple of the padding, so exact) with which every buffer fits, up to
-/// `ceiling`; 0 when not even the smallest does. Binary search over [`account`].
+/// `ceiling`; 0 when not even the smallest does. [`largest_fitting`] over [`account`].
 pub fn max_ctx(shape: &Shape, p: &Params, cards: &[Card], split: &[f64], host: &HostMemory, ceiling: u64) -> Result<u64, InputError> {
-    let step = CTX_PAD.saturating_mul(if p.kv_unified { 1 } else { p.n_seq.max(1) });
-    let fits_at = |k: u64| -> Result<bool, InputError> {
-        let acc = account(shape, &Params { n_ctx: k * step, ..p.clone() }, split)?;
-        Ok(all_fit(&acc, cards, host))
-    };
-    let (mut lo, mut hi) = (0u64, (ceiling / step).max(1));
-    if !fits_at(1)? {
-        return Ok(0);
-    }
-    lo = lo.max(1);
-    while lo < hi {
-        let mid = (lo + hi).div_ceil(2);
-        if fits_at(mid)? {
-            lo = mid;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    Ok(lo * step)
+    let step = CTX_PAD.smul(if p.kv_unified { 1 } else { p.n_seq.max(1) });
+    let k = largest_fitting((ceiling / step).max(1), |k| Ok(margin(&account(shape, &Params { n_ctx: k * step, ..p.clone() }, split)?, cards, host)))?;
+    Ok(k * step)
 }
 
 /// The most sequences of `ctx_per_seq` tokens each that fit (`-np N -c N·ctx`), up to `ceiling`.
 pub fn max_parallel(shape: &Shape, p: &Params, ctx_per_seq: u64, cards: &[Card], split: &[f64], host: &HostMemory, ceiling: u64) -> Result<u64, InputError> {
-    let fits_at = |n: u64| -> Result<bool, InputError> {
-        let acc = account(shape, &Params { n_seq: n, n_ctx: ctx_per_seq.saturating_mul(n), ..p.clone() }, split)?;
-        Ok(all_fit(&acc, cards, host))
-    };
-    if !fits_at(1)? {
+    largest_fitting(ceiling.max(1), |n| Ok(margin(&account(shape, &Params { n_seq: n, n_ctx: ctx_per_seq.smul(n), ..p.clone() }, split)?, cards, host)))
+}
+
+/// The bytes left where the least is left: each card's free memory less its buffers, and the
+/// RAM less the host's; negative when something does not fit ([`all_fit`] is `margin ≥ 0`).
+fn margin(acc: &Accounting, cards: &[Card], host: &HostMemory) -> i128 {
+    let cards_left = acc.devices.iter().zip(cards).map(|(b, c)| c.free_bytes as i128 - b.total() as i128);
+    let host_left = host.ram_bytes.map(|r| r as i128 - acc.host_total() as i128);
+    cards_left.chain(host_left).min().unwrap_or(i128::MAX)
+}
+
+/// The largest `k` in `1..=hi` whose `margin(k)` is not negative (0 when not even `k = 1`),
+/// for a margin that falls as `k` grows: `hi` first (large cards hold the whole ceiling), then
+/// a bracket `[fits, does not fit]` narrowed at the point where the margin's line between its
+/// ends crosses 0 — buffers grow almost linearly in the context, so that point is the answer
+/// or next to it, and the next guess closes the bracket (2–4 accounts where a binary search
+/// over the trained context takes 8–10). Guesses that do not halve the bracket twice running
+/// are followed by a halving. Exact: the answer is where the bracket closes.
+fn largest_fitting(hi: u64, margin: impl Fn(u64) -> Result<i128, InputError>) -> Result<u64, InputError> {
+    let m1 = margin(1)?;
+    if m1 < 0 {
         return Ok(0);
     }
-    let (mut lo, mut hi) = (1u64, ceiling.max(1));
-    while lo < hi {
-        let mid = (lo + hi).div_ceil(2);
-        if fits_at(mid)? {
-            lo = mid;
+    if hi <= 1 {
+        return Ok(1);
+    }
+    let m_hi = margin(hi)?;
+    if m_hi >= 0 {
+        return Ok(hi);
+    }
+    let (mut lo, mut m_lo, mut hi, mut m_hi) = (1u64, m1, hi, m_hi);
+    let mut slow = 0;
+    while hi - lo > 1 {
+        let width = hi - lo;
+        let g = if slow >= 2 {
+            slow = 0;
+            lo + width / 2
         } else {
-            hi = mid - 1;
+            let f = m_lo as f64 / (m_lo - m_hi) as f64;
+            (lo + libm::floor(width as f64 * f) as u64).clamp(lo + 1, hi - 1)
+        };
+        let m = margin(g)?;
+        if m >= 0 {
+            (lo, m_lo) = (g, m);
+        } else {
+            (hi, m_hi) = (g, m);
         }
+        slow = if (hi - lo) * 2 > width { slow + 1 } else { 0 };
     }
     Ok(lo)
 }
@@ -1150,7 +1217,7 @@ impl Options {
         let kv_default = rt.map_or(CacheType::F16, |r| r.cache_type);
         let type_k = self.type_k.unwrap_or(kv_default);
         Params {
-            n_ctx: self.ctx.unwrap_or(per_seq.saturating_mul(n_seq)),
+            n_ctx: self.ctx.unwrap_or(per_seq.smul(n_seq)),
             n_seq,
             n_ubatch: self.ubatch.or(rt.map(|r| r.n_ubatch)).unwrap_or(DEFAULT_UBATCH),
             n_batch: self.batch_size.or(rt.map(|r| r.n_batch)).unwrap_or(DEFAULT_BATCH),
@@ -1240,7 +1307,7 @@ pub fn resolve(shape: &Shape, opts: &Options, base: Params, cards: &[Card], mbu:
 /// estimator's token bound when unknown).
 fn ctx_ceiling(shape: &Shape, p: &Params) -> u64 {
     let per_seq = if shape.n_ctx_train > 0 { shape.n_ctx_train } else { crate::memory::MAX_TOKENS };
-    per_seq.saturating_mul(p.n_seq.max(1)).min(crate::memory::MAX_TOKENS)
+    per_seq.smul(p.n_seq.max(1)).min(crate::memory::MAX_TOKENS)
 }
 
 /// The run: `--gpu-layers auto` resolved by [`offload_search`], the accounting, each card's
@@ -1470,6 +1537,43 @@ mod tests {
         let seqs = max_parallel(&s, &p, 4096, &cards, &[1.0], &HOST, 1024).unwrap();
         let at_n = |n: u64| all_fit(&account(&s, &Params { n_seq: n, n_ctx: 4096 * n, ..p.clone() }, &[1.0]).unwrap(), &cards, &HOST);
         assert!(seqs >= 1 && at_n(seqs) && !at_n(seqs + 1), "{seqs}");
+    }
+
+    proptest::proptest! {
+        /// The bracketed search finds what a binary search finds, for any margin that falls as
+        /// k grows: linear, stepped, or with a kink where another buffer binds.
+        #[test]
+        fn largest_fitting_is_the_binary_searchs_answer(a in -1_000_000i64..1_000_000_000, slope in 1i64..5_000_000, step in 1i64..4096, kink in 1u64..5000, slope2 in 0i64..50_000_000, hi in 1u64..5000) {
+            let m = |k: u64| -> i128 {
+                let k = k as i128;
+                let base = a as i128 - (k * slope as i128 / step as i128) * step as i128;
+                base - (k - kink as i128).max(0) * slope2 as i128
+            };
+            let calls = core::cell::Cell::new(0u32);
+            let got = largest_fitting(hi, |k| { calls.set(calls.get() + 1); Ok(m(k)) }).unwrap();
+            let want = (1..=hi).take_while(|k| m(*k) >= 0).last().unwrap_or(0);
+            proptest::prop_assert_eq!(got, want);
+            // Never worse than about three binary searches.
+            proptest::prop_assert!(calls.get() <= 3 * (64 - hi.leading_zeros()) + 3, "{} calls for hi {}", calls.get(), hi);
+        }
+    }
+
+    /// On the real accounting the bracketed search takes a few accounts, not a binary search's.
+    #[test]
+    fn the_largest_context_search_takes_few_accounts() {
+        let s = llama8b();
+        let p = Params { n_gpu_layers: 33, ..Params::new(4096) };
+        for gib in [6, 8, 12, 16, 24] {
+            let cards = [card("c", gib, 360.0)];
+            let calls = core::cell::Cell::new(0u32);
+            let k = largest_fitting(131_072 / CTX_PAD, |k| {
+                calls.set(calls.get() + 1);
+                Ok(margin(&account(&s, &Params { n_ctx: k * CTX_PAD, ..p.clone() }, &[1.0]).unwrap(), &cards, &HOST))
+            })
+            .unwrap();
+            assert_eq!(k * CTX_PAD, max_ctx(&s, &p, &cards, &[1.0], &HOST, 131_072).unwrap());
+            assert!(calls.get() <= 5, "{gib} GiB: {} accounts", calls.get());
+        }
     }
 
     #[test]

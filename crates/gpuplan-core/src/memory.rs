@@ -9,6 +9,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use alloc::format;
 
+use crate::arith::smul;
 use crate::error::{check_range, InputError};
 use crate::formats::{self, KvFormat, WeightFormat};
 use crate::model::{Arch, LoraModule, LoraTargets, Role, Tensor};
@@ -439,7 +440,7 @@ pub const MAX_LORA_RANK: u64 = 1 << 16;
 
 /// Saturating product.
 fn mul(xs: &[u64]) -> u64 {
-    xs.iter().fold(1u64, |acc, x| acc.saturating_mul(*x))
+    xs.iter().fold(1u64, |acc, x| smul(acc, *x))
 }
 
 impl Workload {
@@ -583,14 +584,12 @@ impl Model {
     fn kv_bytes(&self, kv: KvFormat, tokens_full: u64, tokens_sliding: u64, kv_heads_div: u64) -> u64 {
         let per_layer = self.arch.kv_elems_per_token_layer();
         let per_layer = if self.arch.mla.is_some() { per_layer } else { per_layer / kv_heads_div.max(1) };
-        self.arch
-            .layer_kinds
-            .iter()
-            // Linear-attention layers (Qwen3-Next's Gated DeltaNet) keep no KV cache; their fixed
-            // per-sequence state is `Arch::linear_state_bytes`.
-            .filter(|k| k.has_kv())
-            .map(|k| kv.bytes(mul(&[per_layer, if k.sliding { tokens_sliding } else { tokens_full }])))
-            .fold(0u64, |a, b| a.saturating_add(b))
+        // Linear-attention layers (Qwen3-Next's Gated DeltaNet) keep no KV cache; their fixed
+        // per-sequence state is `Arch::linear_state_bytes`. Every full (sliding) layer stores the
+        // same bytes: the layer's bytes times the count of such layers.
+        let (full, sliding) = self.arch.layer_kinds.iter().filter(|k| k.has_kv()).fold((0u64, 0u64), |(f, s), k| if k.sliding { (f, s + 1) } else { (f + 1, s) });
+        let layer = |tokens: u64| kv.bytes(smul(per_layer, tokens));
+        smul(layer(tokens_full), full).saturating_add(smul(layer(tokens_sliding), sliding))
     }
 
     pub fn kv_bytes_per_token(&self, kv: KvFormat) -> u64 {
@@ -734,6 +733,15 @@ fn add_image_memory(model: &Model, w: &Workload, layout: &Layout, b: &mut Breakd
     b.kv_cache = b.kv_cache.saturating_add(cross);
     let encoder = mul(&[w.batch, w.images, v.act_elems_per_image, w.weights.activation_bytes()]);
     b.activations = b.activations.max(encoder);
+}
+
+/// Whether [`estimate`]'s numbers (breakdown, totals, verdict, pools) are the same at every
+/// batch, only its notes differing: vLLM and SGLang size their pools from the card and their
+/// scheduler limits, not from the batch asked; images add per-sequence memory
+/// ([`add_image_memory`]). The sizing search ([`crate::serving`]) then estimates once per
+/// replica instead of once per batch; a test checks it over every preset.
+pub fn numbers_batch_independent(model: &Model, w: &Workload) -> bool {
+    matches!(w.engine, Engine::Vllm | Engine::Sglang) && w.mode == Mode::Inference && !(model.arch.ext.vision.is_some() && w.images > 0)
 }
 
 pub fn estimate(model: &Model, w: &Workload) -> Result<Estimate, InputError> {

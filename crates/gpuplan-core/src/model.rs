@@ -196,6 +196,7 @@ pub struct LayerKind {
 
 impl LayerKind {
     /// Whether the layer keeps a KV cache (an attention layer).
+    #[inline(always)]
     pub fn has_kv(&self) -> bool {
         !self.linear && !self.no_mixer && !self.cross && !self.kv_shared
     }

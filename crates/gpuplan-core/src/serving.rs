@@ -27,8 +27,8 @@ use alloc::vec::Vec;
 
 use crate::catalog::{Catalog, Gpu};
 use crate::cost::{cost, usd_per_million_tokens, CostInputs};
-use crate::memory::{estimate, Engine, Mode, Model, Workload};
-use crate::throughput::{speed, Efficiency};
+use crate::memory::{estimate, numbers_batch_independent, Engine, Estimate, Mode, Model, Workload};
+use crate::throughput::{compute_peak, link, speed_prepared, ComputePeak, Efficiency, FormatBytes, Link};
 
 /// The load a deployment serves.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -90,61 +90,108 @@ pub struct Sizing {
     pub failed: Option<(&'static str, f64)>,
 }
 
-/// The latency of a replica of `layout` at batch `b` under the target's load.
-fn point(model: &Model, w: &Workload, gpu: &Gpu, eff: &Efficiency, t: &Target, b: u64) -> Option<Point> {
-    point_fit(model, w, gpu, eff, t, b).map(|(p, _)| p)
+/// One replica's inputs prepared once for every batch asked of it: the workload of `cards`
+/// × `gpu` (tensor parallel), the format's byte counts and the card's peak and link (the batch
+/// search asks 20–40 batches; each would recount the model's tensors).
+struct Replica<'a> {
+    model: &'a Model,
+    w: Workload,
+    gpu: &'a Gpu,
+    eff: &'a Efficiency,
+    fb: FormatBytes,
+    peak: ComputePeak,
+    link: Link,
+    /// The estimate at batch 1 where its numbers do not depend on the batch
+    /// ([`crate::memory::numbers_batch_independent`]).
+    fixed: Option<Estimate>,
 }
 
-/// [`point`] and whether `b` sequences fit, from one estimate.
-fn point_fit(model: &Model, w: &Workload, gpu: &Gpu, eff: &Efficiency, t: &Target, b: u64) -> Option<(Point, bool)> {
-    let wb = Workload { batch: b, ..w.clone() };
-    let e = estimate(model, &wb).ok()?;
-    let fit = fits_estimate(&e, w, b);
-    let s = speed(model, &wb, gpu, &e.layout, eff);
-    let step = s.time_per_output_token_s;
-    // The step's parts: all-reduces, then the memory time split into the weight read (shared
-    // with a prompt chunk's GEMMs) and the decodes' KV reads (not shared).
-    let mem = (step - s.tp_comm_s_per_token).max(0.0);
-    let weights_share = if s.decode_bytes_per_step > 0.0 { (e.breakdown.weights as f64 / s.decode_bytes_per_step).min(1.0) } else { 1.0 };
-    let not_shared = s.tp_comm_s_per_token + mem * (1.0 - weights_share);
-    let f_tok = 1.0 / s.prefill_tokens_per_s.max(1e-9);
-    let prompt_new = (w.prompt as f64 * (1.0 - t.prompt_cache_share.clamp(0.0, 1.0))).max(1.0);
-    let t_p = prompt_new / s.prefill_tokens_per_s.max(1e-9);
-    let m = w.new_tokens.max(1) as f64;
-    // Fixed point: λ depends on TTFT and TPOT, which depend on ρ = λ · t_p. λ(ρ) falls as ρ
-    // rises, so g(ρ) = λ(ρ) · t_p − ρ falls strictly: its one root on [0, 1) by bisection
-    // (60 halvings: far below any printed digit).
-    let at = |rho: f64| {
-        let tpot = step.max((not_shared + b as f64 * f_tok) / (1.0 - rho));
-        let ttft = t_p + rho * t_p / (2.0 * (1.0 - rho));
-        (tpot, ttft, b as f64 / (ttft + m * tpot))
-    };
-    let (mut lo, mut hi) = (0.0f64, 1.0f64);
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if at(mid).2 * t_p > mid {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
+impl<'a> Replica<'a> {
+    fn new(model: &'a Model, w: &Workload, gpu: &'a Gpu, cards: u64, eff: &'a Efficiency) -> Replica<'a> {
+        let w = Workload { mode: Mode::Inference, gpus: cards, tensor_parallel: cards, pipeline_parallel: 1, gpu_memory_bytes: gpu.memory_bytes, ..w.clone() };
+        let fb = FormatBytes::new(model, w.weights);
+        let peak = compute_peak(gpu, w.weights.compute_precision());
+        let fixed = if numbers_batch_independent(model, &w) { estimate(model, &Workload { batch: 1, ..w.clone() }).ok() } else { None };
+        Replica { model, w, gpu, eff, fb, peak, link: link(gpu), fixed }
     }
-    let (tpot, ttft, lambda) = at(lo);
-    let gpus = e.layout.tensor_parallel * e.layout.pipeline_parallel;
-    Some((Point {
-        batch: b,
-        tpot_s: tpot,
-        ttft_s: ttft,
-        requests_per_s: lambda,
-        tokens_per_s_per_gpu: lambda * m / gpus as f64,
-        tokens_per_s_per_user: 1.0 / tpot,
-    }, fit))
+
+    /// The latency at batch `b` under the target's load.
+    fn point(&self, t: &Target, b: u64) -> Option<Point> {
+        self.point_fit(t, b).map(|(p, _)| p)
+    }
+
+    /// [`Replica::point`] and whether `b` sequences fit, from one estimate.
+    fn point_fit(&self, t: &Target, b: u64) -> Option<(Point, bool)> {
+        let w = &self.w;
+        let wb = Workload { batch: b, ..w.clone() };
+        let owned;
+        let e = match &self.fixed {
+            Some(e) => e,
+            None => {
+                owned = estimate(self.model, &wb).ok()?;
+                &owned
+            }
+        };
+        let fit = fits_estimate(e, w, b);
+        let s = speed_prepared(self.model, &self.fb, &wb, self.gpu, &e.layout, self.eff, &self.peak, &self.link, false);
+        let step = s.time_per_output_token_s;
+        // The step's parts: all-reduces, then the memory time split into the weight read (shared
+        // with a prompt chunk's GEMMs) and the decodes' KV reads (not shared).
+        let mem = (step - s.tp_comm_s_per_token).max(0.0);
+        let weights_share = if s.decode_bytes_per_step > 0.0 { (e.breakdown.weights as f64 / s.decode_bytes_per_step).min(1.0) } else { 1.0 };
+        let not_shared = s.tp_comm_s_per_token + mem * (1.0 - weights_share);
+        let f_tok = 1.0 / s.prefill_tokens_per_s.max(1e-9);
+        let prompt_new = (w.prompt as f64 * (1.0 - t.prompt_cache_share.clamp(0.0, 1.0))).max(1.0);
+        let t_p = prompt_new / s.prefill_tokens_per_s.max(1e-9);
+        let m = w.new_tokens.max(1) as f64;
+        // Fixed point: λ depends on TTFT and TPOT, which depend on ρ = λ · t_p. λ(ρ) falls as ρ
+        // rises, so g(ρ) = λ(ρ) · t_p − ρ falls strictly: its one root on [0, 1), solved in
+        // closed form by [`utilisation`].
+        let a = not_shared + b as f64 * f_tok;
+        let at = |rho: f64| {
+            let tpot = step.max(a / (1.0 - rho));
+            let ttft = t_p + rho * t_p / (2.0 * (1.0 - rho));
+            (tpot, ttft, b as f64 / (ttft + m * tpot))
+        };
+        let rho = utilisation(step, a, t_p, m, b as f64, |r| at(r).2 * t_p - r);
+        let (tpot, ttft, lambda) = at(rho);
+        let gpus = e.layout.tensor_parallel * e.layout.pipeline_parallel;
+        Some((Point {
+            batch: b,
+            tpot_s: tpot,
+            ttft_s: ttft,
+            requests_per_s: lambda,
+            tokens_per_s_per_gpu: lambda * m / gpus as f64,
+            tokens_per_s_per_user: 1.0 / tpot,
+        }, fit))
+    }
+}
+
+/// The root on [0, 1) of λ(ρ) · T − ρ with λ(ρ) = b / (TTFT(ρ) + M · TPOT(ρ)),
+/// TTFT(ρ) = T + ρT / (2(1 − ρ)) and TPOT(ρ) = max(S, A / (1 − ρ)) ([`Replica::point_fit`]).
+/// Multiplied by (1 − ρ) > 0, each piece of TPOT makes g a quadratic q(ρ) = a ρ² − B ρ + b T:
+/// with TPOT = A / (1 − ρ), a = T / 2 and B = T (1 + b) + M A; with TPOT = S, a = T / 2 + M S
+/// and B = T (1 + b) + M S. q(0) = bT > 0 and q(1) < 0, so the root in (0, 1) is the smaller
+/// one, 2C / (B + √(B² − 4aC)) (the form without cancellation). TPOT leaves its floor S at
+/// ρ* = 1 − A / S: the root lies past ρ* when λ(ρ*) · T − ρ* (`g_of`, the caller's) is still
+/// positive there.
+fn utilisation(s: f64, a_kv: f64, t: f64, m: f64, b: f64, g_of: impl Fn(f64) -> f64) -> f64 {
+    let root = |a: f64, bb: f64| {
+        let c = b * t;
+        let disc = (bb * bb - 4.0 * a * c).max(0.0);
+        let r = 2.0 * c / (bb + libm::sqrt(disc)).max(f64::MIN_POSITIVE);
+        r.clamp(0.0, 1.0 - 1e-12)
+    };
+    let on_kv = || root(t / 2.0, t * (1.0 + b) + m * a_kv);
+    let rho_star = if s > 0.0 { 1.0 - a_kv / s } else { 0.0 };
+    if rho_star <= 0.0 || g_of(rho_star) > 0.0 {
+        on_kv()
+    } else {
+        root(t / 2.0 + m * s, t * (1.0 + b) + m * s)
+    }
 }
 
 /// Whether the pool (vLLM/SGLang) or memory holds `b` sequences on one replica.
-fn fits(model: &Model, w: &Workload, b: u64) -> bool {
-    estimate(model, &Workload { batch: b, ..w.clone() }).is_ok_and(|e| fits_estimate(&e, w, b))
-}
-
 fn fits_estimate(e: &crate::memory::Estimate, w: &Workload, b: u64) -> bool {
     match (e.vllm, e.sglang) {
         (Some(p), _) => e.verdict != crate::Verdict::DoesNotFit && p.max_concurrent_sequences >= b,
@@ -155,12 +202,12 @@ fn fits_estimate(e: &crate::memory::Estimate, w: &Workload, b: u64) -> bool {
 
 /// The largest batch of one replica meeting `t` on `gpu` with `cards` cards (tensor parallel).
 pub fn size_card(model: &Model, w: &Workload, gpu: &Gpu, cards: u64, eff: &Efficiency, t: &Target, inputs: &CostInputs) -> Option<Sizing> {
-    let w = Workload { mode: Mode::Inference, gpus: cards, tensor_parallel: cards, pipeline_parallel: 1, gpu_memory_bytes: gpu.memory_bytes, ..w.clone() };
-    if !fits(model, &w, 1) {
+    let r = Replica::new(model, w, gpu, cards, eff);
+    let (first, fits_one) = r.point_fit(t, 1)?;
+    if !fits_one {
         return None;
     }
     let ok = |p: &Point| p.tpot_s <= t.tpot_s && p.ttft_s <= t.ttft_s;
-    let first = point(model, &w, gpu, eff, t, 1)?;
     let mut sizing = Sizing {
         gpu_id: gpu.id.clone(),
         cards_per_replica: cards,
@@ -183,7 +230,7 @@ pub fn size_card(model: &Model, w: &Workload, gpu: &Gpu, cards: u64, eff: &Effic
     let mut largest = first;
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
-        match point_fit(model, &w, gpu, eff, t, mid).filter(|(p, fit)| *fit && ok(p)) {
+        match r.point_fit(t, mid).filter(|(p, fit)| *fit && ok(p)) {
             Some((p, _)) => {
                 largest = p;
                 lo = mid;
@@ -198,7 +245,7 @@ pub fn size_card(model: &Model, w: &Workload, gpu: &Gpu, cards: u64, eff: &Effic
     // ternary search over [1, largest] (λ is unimodal there), ties to the larger batch.
     let best = match t.load {
         Load::Users(_) => largest,
-        Load::Rps(_) => best_rate(largest, |b| if b == largest.batch { Some(largest) } else { point(model, &w, gpu, eff, t, b) }),
+        Load::Rps(_) => best_rate(largest, |b| if b == largest.batch { Some(largest) } else { r.point(t, b) }),
     };
     let replicas = match t.load {
         Load::Rps(r) => libm::ceil(r / best.requests_per_s.max(1e-12)).max(1.0) as u64,
@@ -257,8 +304,8 @@ fn best_rate(largest: Point, at: impl Fn(u64) -> Option<Point>) -> Point {
 /// tokens/s per GPU against tokens/s per user, one line per card): one [`Point`] per batch of
 /// `batches` that fits, in order. The page marks the target on it (`1 / tpot_s` per user).
 pub fn curve(model: &Model, w: &Workload, gpu: &Gpu, cards: u64, eff: &Efficiency, t: &Target, batches: &[u64]) -> Vec<Point> {
-    let w = Workload { mode: Mode::Inference, gpus: cards, tensor_parallel: cards, pipeline_parallel: 1, gpu_memory_bytes: gpu.memory_bytes, ..w.clone() };
-    batches.iter().filter_map(|&b| point_fit(model, &w, gpu, eff, t, b).filter(|(_, fit)| *fit).map(|(p, _)| p)).collect()
+    let r = Replica::new(model, w, gpu, cards, eff);
+    batches.iter().filter_map(|&b| r.point_fit(t, b).filter(|(_, fit)| *fit).map(|(p, _)| p)).collect()
 }
 
 /// Every card of the catalog (the smallest tensor-parallel group of 1, 2, 4 or 8 that holds the
@@ -322,6 +369,51 @@ pub fn continuous_batching(engine: Engine) -> bool {
 mod tests {
     use super::*;
 
+    /// The sizing estimates a vLLM or SGLang replica once: its numbers are the same at every
+    /// batch, for every preset.
+    #[test]
+    fn vllm_and_sglang_estimates_do_not_depend_on_the_batch() {
+        let cat = crate::catalog::load().unwrap();
+        let mut checked = 0;
+        for preset in &cat.models {
+            let model = Model::new(preset.arch().unwrap());
+            for engine in [Engine::Vllm, Engine::Sglang] {
+                for gib in [24u64, 80, 141] {
+                    let w = Workload { engine, prompt: 1024, new_tokens: 256, gpu_memory_bytes: gib << 30, ..Workload::default() };
+                    if !numbers_batch_independent(&model, &w) {
+                        continue;
+                    }
+                    let at = |b: u64| crate::memory::estimate(&model, &Workload { batch: b, ..w.clone() }).map(|e| (e.breakdown, e.total_bytes, e.verdict, e.vllm, e.sglang, e.vllm_accounting, e.layout));
+                    let one = at(1);
+                    for b in [7, 300, 1024] {
+                        assert_eq!(at(b), one, "{} {engine:?} {gib} GiB batch {b}", preset.id);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
+
+    proptest::proptest! {
+        /// The closed form is the root a bisection finds.
+        #[test]
+        fn the_utilisation_is_the_fixed_points_root(s in 1e-4f64..0.2, a in 1e-5f64..0.5, t in 1e-4f64..20.0, m in 1.0f64..4096.0, b in 1.0f64..1024.0) {
+            let g = |rho: f64| {
+                let tpot = s.max(a / (1.0 - rho));
+                let ttft = t + rho * t / (2.0 * (1.0 - rho));
+                b / (ttft + m * tpot) * t - rho
+            };
+            let (mut lo, mut hi) = (0.0f64, 1.0f64);
+            for _ in 0..80 {
+                let mid = 0.5 * (lo + hi);
+                if g(mid) > 0.0 { lo = mid } else { hi = mid }
+            }
+            let r = utilisation(s, a, t, m, b, g);
+            proptest::prop_assert!((r - lo).abs() <= 1e-9 * lo.max(1e-6), "closed form {} bisection {}", r, lo);
+        }
+    }
+
     #[test]
     fn looser_targets_never_give_a_smaller_batch_and_impossible_ones_say_which() {
         let cat = crate::catalog::load().unwrap();
@@ -345,8 +437,9 @@ mod tests {
         // A prefix cache shortens TTFT.
         let tt = Target { ttft_s: 10.0, tpot_s: 1.0, load: Load::Users(1), prompt_cache_share: 0.0 };
         let cached = Target { prompt_cache_share: 0.9, ..tt };
-        let a = point(&model, &Workload { gpu_memory_bytes: gpu.memory_bytes, ..w.clone() }, gpu, &eff, &tt, 8).unwrap();
-        let b = point(&model, &Workload { gpu_memory_bytes: gpu.memory_bytes, ..w.clone() }, gpu, &eff, &cached, 8).unwrap();
+        let one = Replica::new(&model, &w, gpu, 1, &eff);
+        let a = one.point(&tt, 8).unwrap();
+        let b = one.point(&cached, 8).unwrap();
         assert!(b.ttft_s < a.ttft_s);
     }
 
@@ -422,7 +515,8 @@ mod tests {
                 ..Workload::default()
             };
             let target = Target { ttft_s: 1e9, tpot_s: 1e9, load: Load::Users(b), prompt_cache_share: 0.0 };
-            let p = point(&model, &w, gpu, &Efficiency::default_for(Engine::Vllm), &target, b).unwrap();
+            let eff = Efficiency::default_for(Engine::Vllm);
+            let p = Replica::new(&model, &w, gpu, tp, &eff).point(&target, b).unwrap();
             let (itl, tps, ttft): (f64, f64, f64) = (col(r, "itl_ms").parse().unwrap(), col(r, "tokens_per_s").parse().unwrap(), col(r, "ttft_ms").parse().unwrap());
             let ours_tps = p.requests_per_s * w.new_tokens as f64;
             std::println!("c={b}: TPOT {:.1} ms (published ITL {itl}), {ours_tps:.0} tok/s (published {tps}), TTFT {:.0} ms (published {ttft})", p.tpot_s * 1e3, p.ttft_s * 1e3);
