@@ -392,8 +392,8 @@ impl EstimateArgs {
         self.gpu_usable = Some(usable[0]);
         let w = &mut self.workload;
         w.gpu_memory_bytes = usable[0].bytes;
-        // vLLM keeps its small scheduler defaults on A100s ("a100" in the device name).
-        w.vllm.card_is_a100 = gpus[0].id.contains("a100");
+        // What the engines read of the card beyond its memory (vLLM's A100 rule, SGLang on NVLink).
+        crate::memory::apply_card(w, gpus[0]);
         if gpus.len() > 1 {
             if w.gpus != 1 && w.gpus != gpus.len() as u64 {
                 return Err(InputError::new("--gpus", format!("{} does not match the {} cards of --gpu; give --gpus N with one card id, or a list of ids", w.gpus, gpus.len())));

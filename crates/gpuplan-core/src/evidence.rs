@@ -316,7 +316,7 @@ const fn ggml_bits(t: GgmlType) -> f64 {
     (bytes * 8) as f64 / elems as f64
 }
 
-static CONSTANTS: [Constant; 92] = [
+static CONSTANTS: [Constant; 93] = [
     // Runtime memory measured on the calibration H100.
     konst!("memory::H100_VISIBLE_BYTES", memory::H100_VISIBLE_BYTES, "bytes",
         "the default GPU memory of a workload; the capacity the calibration runs are judged against",
@@ -333,6 +333,9 @@ static CONSTANTS: [Constant; 92] = [
     konst!("memory::NCCL_BYTES", memory::NCCL_BYTES, "bytes",
         "runtime when a workload spans more than one GPU: NCCL communicator buffers per process",
         "data/reference/memory-model.md §4.2: \"100s of MiB per communicator\" (vLLM counts it in non_torch_increase)"),
+    konst!("sglang::NVLINK_DIST_INIT_BYTES", crate::sglang::NVLINK_DIST_INIT_BYTES, "bytes",
+        "SGLang's context with TP > 1 on NVLink: what its distributed init holds per rank (NCCL groups, pynccl, custom all-reduce)",
+        "SGLang's own 'Init torch distributed ends. mem usage' lines on single NVLink nodes: 8× H100 TP8 1.25 GB (Grok-2 on-prem blog, 2025-09-14), 8× H200 TP8 2.01 GB (sgl-project/sglang PR #11716), 8× B200 TP8 2.50 GB (PR #5390); median 2.01 GiB, spread 1.25–2.50"),
     konst!("memory::LLAMA_CPP_CONTEXT_BYTES", memory::LLAMA_CPP_CONTEXT_BYTES, "bytes",
         "runtime of llama.cpp: driver context + cuBLAS, no PyTorch",
         "memory.rs doc comment only (driver context + cuBLAS without PyTorch); no measurement is cited — below the 621 MiB PyTorch context of data/calibration/README.md"),

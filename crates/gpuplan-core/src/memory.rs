@@ -957,7 +957,7 @@ fn inference(
             let p = sglang_pool_laid_out(model, w, layout, weights_per_gpu, w.gpu_memory_bytes);
             let share = (w.gpu_memory_bytes as u128 * p.mem_fraction_static_permille as u128 / 1000) as u64;
             b.kv_cache = p.kv_bytes;
-            b.runtime = crate::sglang::context_bytes(tp);
+            b.runtime = crate::sglang::context_bytes(tp, w.sglang.card_nvlink);
             b.activations = share.saturating_sub(p.kv_bytes).saturating_sub(weights_per_gpu).saturating_sub(b.runtime);
             let seq = w.prompt + w.new_tokens;
             if p.max_total_num_tokens < seq {
@@ -1162,7 +1162,7 @@ fn sglang_pool_laid_out(model: &Model, w: &Workload, layout: &Layout, weights_pe
     let tp = layout.tensor_parallel;
     let d = crate::sglang::Demand {
         weights: weights_per_gpu,
-        context: crate::sglang::context_bytes(tp),
+        context: crate::sglang::context_bytes(tp, w.sglang.card_nvlink),
         load_extra: crate::sglang::allocator_rounding(&model.arch, &model.tensors, w.weights, tp) / layout.pipeline_parallel + crate::sglang::rope_cache_bytes(&model.arch),
         cell_size: model.kv_bytes(w.kv_cache, 1, 1, kv_heads_split(&model.arch, tp)) / layout.pipeline_parallel,
         mem_fraction_static_permille: w
@@ -1211,6 +1211,15 @@ fn sglang_hybrid(model: &Model, w: &Workload, layout: &Layout) -> Option<crate::
         max_mamba_cache_size: w.sglang.max_mamba_cache_size,
         mamba_full_memory_ratio_permille: crate::sglang::MAMBA_FULL_MEMORY_RATIO_PERMILLE,
     })
+}
+
+/// What the engines read of the card beyond its memory, set in one place for the CLI's
+/// `--gpu`, the page's chosen card and each card the sizing tries: vLLM keeps its small
+/// scheduler defaults on A100s ([`crate::vllm::VllmOptions::card_is_a100`]); SGLang's
+/// distributed init holds more on NVLink ([`crate::sglang::SglangOptions::card_nvlink`]).
+pub fn apply_card(w: &mut Workload, gpu: &crate::catalog::Gpu) {
+    w.vllm.card_is_a100 = gpu.id.contains("a100");
+    w.sglang.card_nvlink = gpu.interconnect.kind == "nvlink";
 }
 
 /// SGLang's pool for `model` and `w` on a card of `card_bytes`: the pure function behind

@@ -108,7 +108,8 @@ struct Replica<'a> {
 
 impl<'a> Replica<'a> {
     fn new(model: &'a Model, w: &Workload, gpu: &'a Gpu, cards: u64, eff: &'a Efficiency) -> Replica<'a> {
-        let w = Workload { mode: Mode::Inference, gpus: cards, tensor_parallel: cards, pipeline_parallel: 1, gpu_memory_bytes: gpu.memory_bytes, ..w.clone() };
+        let mut w = Workload { mode: Mode::Inference, gpus: cards, tensor_parallel: cards, pipeline_parallel: 1, gpu_memory_bytes: gpu.memory_bytes, ..w.clone() };
+        crate::memory::apply_card(&mut w, gpu);
         let fb = FormatBytes::new(model, w.weights);
         let peak = compute_peak(gpu, w.weights.compute_precision());
         let fixed = if numbers_batch_independent(model, &w) { estimate(model, &Workload { batch: 1, ..w.clone() }).ok() } else { None };

@@ -33,7 +33,25 @@ pub struct SglangOptions {
     /// `--max-mamba-cache-size`: state slots of a linear-attention model (None: sized by
     /// [`MAMBA_FULL_MEMORY_RATIO_PERMILLE`]).
     pub max_mamba_cache_size: Option<u64>,
+    /// The cards are joined by NVLink (the catalog's interconnect kind, set with the card by
+    /// [`crate::memory::apply_card`]): SGLang's distributed init then holds
+    /// [`NVLINK_DIST_INIT_BYTES`], not the PCIe [`NCCL_BYTES`].
+    pub card_nvlink: bool,
 }
+
+/// What SGLang's distributed init holds on each rank of one NVLink/NVSwitch node with TP > 1:
+/// its own log line `Init torch distributed ends. mem usage=X GB` (free memory before − after
+/// `init_torch_distributed`, in GiB: NCCL communicators of its groups, pynccl and the custom
+/// all-reduce buffers, all before `pre` is read; NVLS is off by default, `NCCL_NVLS_ENABLE=0`
+/// set by `_set_envs_and_config`). Published logs of single NVLink nodes, ranks other than the
+/// first and last (they hold the most, and `pre` is the minimum free memory over ranks):
+/// 8× H100 HGX TP8, 1.25 GB (rank 0 only printed; SGLang 0.5.2rc2, NCCL 2.27.3; Shivank
+/// Chaudhary, "Grok2 OnPrem Deployment via sglang", 2025-09-14); 8× H200 TP8, 2.01 GB
+/// (sgl-project/sglang PR #11716, 2025-10-16); 8× B200 DP8 TP8, 2.50 GB (PR #5390,
+/// 2025-05-13). The median, 2.01 GiB; the spread (1.25–2.50) is this term's uncertainty.
+/// Over PCIe the same line prints 0.13–0.39 GB (4× L4, 2× RTX 4090, 4× RTX PRO 6000, 3× 48 GB),
+/// which [`NCCL_BYTES`] covers.
+pub const NVLINK_DIST_INIT_BYTES: u64 = 2058 * crate::memory::MIB;
 
 /// `swa_full_tokens_ratio`'s default, 0.8: the sliding-window layers' token pool over the
 /// full-attention layers' (`ServerArgs.swa_full_tokens_ratio`, `python/sglang/srt/server_args.py`;
@@ -244,9 +262,15 @@ impl SglangPool {
 }
 
 /// The context SGLang's process holds before it loads weights: the measured CUDA context +
-/// PyTorch + cuBLAS handles ([`TORCH_NON_POOL_BYTES`]) and NCCL's buffers with TP > 1.
-pub fn context_bytes(tp: u64) -> u64 {
-    TORCH_NON_POOL_BYTES + if tp > 1 { NCCL_BYTES } else { 0 }
+/// PyTorch + cuBLAS handles ([`TORCH_NON_POOL_BYTES`]) and, with TP > 1, what its distributed
+/// init holds: [`NVLINK_DIST_INIT_BYTES`] on NVLink, [`NCCL_BYTES`] over PCIe.
+pub fn context_bytes(tp: u64, nvlink: bool) -> u64 {
+    TORCH_NON_POOL_BYTES
+        + match (tp > 1, nvlink) {
+            (false, _) => 0,
+            (true, true) => NVLINK_DIST_INIT_BYTES,
+            (true, false) => NCCL_BYTES,
+        }
 }
 
 trait WithHybrid {
@@ -298,9 +322,9 @@ mod tests {
         assert_eq!(default_mem_fraction_permille(4), 850);
         assert_eq!(default_mem_fraction_permille(8), 810);
         assert_eq!(default_mem_fraction_permille(32), 790);
-        let d = Demand { weights: 15 << 30, context: context_bytes(1), load_extra: 0, cell_size: 131_072, mem_fraction_static_permille: 880, hybrid: None };
+        let d = Demand { weights: 15 << 30, context: context_bytes(1, false), load_extra: 0, cell_size: 131_072, mem_fraction_static_permille: 880, hybrid: None };
         let p = size(&d, 80 << 30);
-        let rest = ((80u64 << 30) - context_bytes(1)) * 88 / 100 - (15 << 30);
+        let rest = ((80u64 << 30) - context_bytes(1, false)) * 88 / 100 - (15 << 30);
         assert_eq!(p.max_total_num_tokens, rest / 131_072);
         assert!(p.kv_bytes <= rest && rest - p.kv_bytes < 131_072);
         let small = size(&d, 16 << 30);

@@ -16,6 +16,15 @@ pub struct ChosenCard {
     pub gpu: Gpu,
 }
 
+/// The scenario's workload on its chosen card: the card's memory and what the engines read of
+/// it beyond memory (`memory::apply_card`: vLLM's A100 rule, SGLang on NVLink), as the CLI's
+/// `--gpu` sets them.
+pub fn workload_on(s: &Scenario, card: &ChosenCard) -> Result<gpuplan_core::memory::Workload, Vec<FieldError>> {
+    let mut w = s.workload(card.spec.memory_bytes)?;
+    gpuplan_core::memory::apply_card(&mut w, &card.gpu);
+    Ok(w)
+}
+
 /// The card the scenario names: a catalog card or the user's own.
 pub fn chosen_card(data: &Data, s: &Scenario) -> Result<ChosenCard, FieldError> {
     if s.gpu == CUSTOM_GPU {

@@ -19,6 +19,6 @@ pub fn from_link(data: &Data, params: &str) -> Option<Resolved> {
     let (scenario, _) = Scenario::from_params(params);
     let model = build_model(data, &model_key(&scenario), &scenario).ok()?;
     let card = chosen_card(data, &scenario).ok()?;
-    let workload = scenario.workload(card.spec.memory_bytes).ok()?;
+    let workload = super::card::workload_on(&scenario, &card).ok()?;
     Some(Resolved { scenario, model, card, workload })
 }

@@ -22,7 +22,7 @@ use crate::inputs::link::has_scenario;
 use crate::inputs::{Field, FieldError, Msg, Scenario, Source, CUSTOM_GPU};
 use crate::numbers::NumFmt;
 use crate::platform;
-use crate::results::card::chosen_card;
+use crate::results::card::{chosen_card, workload_on};
 use crate::results::memory::Outcome;
 use crate::results::model::{build_model_with, model_key, preset_from_arch_form, read_config_answer};
 use crate::results::money::speed_and_cost;
@@ -126,8 +126,10 @@ fn page_state(data: &'static Data, embed: bool, initial: Scenario, bad: Vec<Stri
     });
     let card = Memo::new(move |_| scenario.with(|s| chosen_card(data, s)));
     let workload = Memo::new(move |_| {
-        let mem = card.with(|c| c.as_ref().map(|c| c.spec.memory_bytes).unwrap_or(80 << 30));
-        scenario.with(|s| s.workload(mem))
+        card.with(|c| match c {
+            Ok(c) => scenario.with(|s| workload_on(s, c)),
+            Err(_) => scenario.with(|s| s.workload(80 << 30)),
+        })
     });
     // One fresh computation; the errors and the shown result derive from it.
     let fresh = Memo::new(move |_| -> Result<Outcome, Vec<FieldError>> {

@@ -80,7 +80,7 @@ mod tests {
         // The same plans the page would compute from the scenario itself.
         let m = build_model(&data, &model_key(&s), &s).unwrap();
         let card = chosen_card(&data, &s).unwrap();
-        let w = s.workload(card.spec.memory_bytes).unwrap();
+        let w = crate::results::card::workload_on(&s, &card).unwrap();
         let e = s.cost_settings(data.catalog.fx.cny_per_usd).unwrap();
         let direct = plans(&m.model, &w, &data.catalog, None, &e);
         assert_eq!(choices.len(), direct.len());
@@ -105,7 +105,7 @@ mod tests {
         // What the page computes from the same scenario.
         let m = build_model(&data, &model_key(&s), &s).unwrap();
         let card = chosen_card(&data, &s).unwrap();
-        let w = s.workload(card.spec.memory_bytes).unwrap();
+        let w = crate::results::card::workload_on(&s, &card).unwrap();
         let est = estimate(&m.model, &w).unwrap();
         let mut rows = fit_rows(&data.specs, &required_by_count(&m.model, &w), w.gpus);
         sort_rows(&mut rows, &data.specs, SortKey::Price, true);

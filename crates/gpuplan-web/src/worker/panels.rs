@@ -133,7 +133,7 @@ mod tests {
     fn page_outcome(data: &Data, s: &Scenario) -> Outcome {
         let m = build_model(data, &model_key(s), s).unwrap();
         let card = chosen_card(data, s).unwrap();
-        let w = s.workload(card.spec.memory_bytes).unwrap();
+        let w = crate::results::card::workload_on(s, &card).unwrap();
         Outcome::compute(&m, &w, &card.spec, s).unwrap()
     }
 
