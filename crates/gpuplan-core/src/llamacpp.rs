@@ -601,12 +601,12 @@ struct Graph<'a> {
 }
 
 impl<'a> Graph<'a> {
+    /// `swa_cells` is 0 without sliding-window layers, so their mask then counts nothing.
     fn new(shape: &'a Shape, p: &'a Params, n_ctx: u64, n_kv: u64, swa_cells: u64, n_tokens: u64, n_copies: u64) -> Graph<'a> {
-        let any_swa = shape.layers.iter().any(|l| l.swa);
         let any_full = shape.layers.iter().any(|l| !l.swa);
         let mut g = Graph { shape, p, n_ctx, n_kv, swa_cells, n_tokens, n_copies, masks: 0, mask_cells: 0 };
-        g.masks = if any_full { g.mask(false) } else { 0 } + if any_swa { g.mask(true) } else { 0 };
-        g.mask_cells = if any_full { n_kv } else { 0 } + if any_swa { swa_cells } else { 0 };
+        g.masks = if any_full { g.mask(false) } else { 0 } + g.mask(true);
+        g.mask_cells = if any_full { n_kv } else { 0 } + swa_cells;
         g
     }
 
@@ -814,8 +814,7 @@ pub fn fits(acc: &Accounting, cards: &[Card], host: &HostMemory) -> (Vec<bool>, 
 }
 
 fn all_fit(acc: &Accounting, cards: &[Card], host: &HostMemory) -> bool {
-    let (per, h) = fits(acc, cards, host);
-    h && per.iter().all(|x| *x)
+    margin(acc, cards, host) >= 0
 }
 
 /// The split fractions: `--tensor-split` when given, else each card's free memory.
@@ -1003,7 +1002,7 @@ pub fn max_parallel(shape: &Shape, p: &Params, ctx_per_seq: u64, cards: &[Card],
 }
 
 /// The bytes left where the least is left: each card's free memory less its buffers, and the
-/// RAM less the host's; negative when something does not fit ([`all_fit`] is `margin ≥ 0`).
+/// RAM less the host's; negative when something does not fit (what [`fits`] says per card).
 fn margin(acc: &Accounting, cards: &[Card], host: &HostMemory) -> i128 {
     let cards_left = acc.devices.iter().zip(cards).map(|(b, c)| c.free_bytes as i128 - b.total() as i128);
     let host_left = host.ram_bytes.map(|r| r as i128 - acc.host_total() as i128);

@@ -145,17 +145,9 @@ impl<'a> Replica<'a> {
         let prompt_new = (w.prompt as f64 * (1.0 - t.prompt_cache_share.clamp(0.0, 1.0))).max(1.0);
         let t_p = prompt_new / s.prefill_tokens_per_s.max(1e-9);
         let m = w.new_tokens.max(1) as f64;
-        // Fixed point: λ depends on TTFT and TPOT, which depend on ρ = λ · t_p. λ(ρ) falls as ρ
-        // rises, so g(ρ) = λ(ρ) · t_p − ρ falls strictly: its one root on [0, 1), solved in
-        // closed form by [`utilisation`].
-        let a = not_shared + b as f64 * f_tok;
-        let at = |rho: f64| {
-            let tpot = step.max(a / (1.0 - rho));
-            let ttft = t_p + rho * t_p / (2.0 * (1.0 - rho));
-            (tpot, ttft, b as f64 / (ttft + m * tpot))
-        };
-        let rho = utilisation(step, a, t_p, m, b as f64, |r| at(r).2 * t_p - r);
-        let (tpot, ttft, lambda) = at(rho);
+        // Fixed point: λ depends on TTFT and TPOT, which depend on ρ = λ · t_p ([`Queue`]).
+        let q = Queue { step, a: not_shared + b as f64 * f_tok, t_p, m, b: b as f64 };
+        let (tpot, ttft, lambda) = q.at(q.utilisation());
         let gpus = e.layout.tensor_parallel * e.layout.pipeline_parallel;
         Some((Point {
             batch: b,
@@ -168,27 +160,51 @@ impl<'a> Replica<'a> {
     }
 }
 
-/// The root on [0, 1) of λ(ρ) · T − ρ with λ(ρ) = b / (TTFT(ρ) + M · TPOT(ρ)),
-/// TTFT(ρ) = T + ρT / (2(1 − ρ)) and TPOT(ρ) = max(S, A / (1 − ρ)) ([`Replica::point_fit`]).
-/// Multiplied by (1 − ρ) > 0, each piece of TPOT makes g a quadratic q(ρ) = a ρ² − B ρ + b T:
-/// with TPOT = A / (1 − ρ), a = T / 2 and B = T (1 + b) + M A; with TPOT = S, a = T / 2 + M S
-/// and B = T (1 + b) + M S. q(0) = bT > 0 and q(1) < 0, so the root in (0, 1) is the smaller
-/// one, 2C / (B + √(B² − 4aC)) (the form without cancellation). TPOT leaves its floor S at
-/// ρ* = 1 − A / S: the root lies past ρ* when λ(ρ*) · T − ρ* (`g_of`, the caller's) is still
-/// positive there.
-fn utilisation(s: f64, a_kv: f64, t: f64, m: f64, b: f64, g_of: impl Fn(f64) -> f64) -> f64 {
-    let root = |a: f64, bb: f64| {
-        let c = b * t;
-        let disc = (bb * bb - 4.0 * a * c).max(0.0);
-        let r = 2.0 * c / (bb + libm::sqrt(disc)).max(f64::MIN_POSITIVE);
-        r.clamp(0.0, 1.0 - 1e-12)
-    };
-    let on_kv = || root(t / 2.0, t * (1.0 + b) + m * a_kv);
-    let rho_star = if s > 0.0 { 1.0 - a_kv / s } else { 0.0 };
-    if rho_star <= 0.0 || g_of(rho_star) > 0.0 {
-        on_kv()
-    } else {
-        root(t / 2.0 + m * s, t * (1.0 + b) + m * s)
+/// One replica's queue at batch `b`: a decode step's floor `step` (S), its part not shared
+/// with a prompt chunk plus the batch's chunk time `a` (A), a prompt's own prefill time `t_p`
+/// (T) and `m` (M) output tokens per request.
+struct Queue {
+    step: f64,
+    a: f64,
+    t_p: f64,
+    m: f64,
+    b: f64,
+}
+
+impl Queue {
+    /// TPOT, TTFT and the request rate λ at utilisation ρ: TPOT(ρ) = max(S, A / (1 − ρ)),
+    /// TTFT(ρ) = T + ρT / (2(1 − ρ)) and λ = b / (TTFT + M · TPOT).
+    fn at(&self, rho: f64) -> (f64, f64, f64) {
+        let tpot = self.step.max(self.a / (1.0 - rho));
+        let ttft = self.t_p + rho * self.t_p / (2.0 * (1.0 - rho));
+        (tpot, ttft, self.b / (ttft + self.m * tpot))
+    }
+
+    /// λ(ρ) · T − ρ, which falls strictly as ρ rises: the utilisation is its one root on [0, 1).
+    fn excess(&self, rho: f64) -> f64 {
+        self.at(rho).2 * self.t_p - rho
+    }
+
+    /// The root of [`Queue::excess`] in closed form. Multiplied by (1 − ρ) > 0, each piece of
+    /// TPOT makes it a quadratic q(ρ) = a ρ² − B ρ + bT: with TPOT = A / (1 − ρ), a = T / 2 and
+    /// B = T (1 + b) + M A; with TPOT = S, a = T / 2 + M S and B = T (1 + b) + M S. q(0) = bT > 0
+    /// and q(1) < 0, so the root in (0, 1) is the smaller one, 2C / (B + √(B² − 4aC)) (the form
+    /// without cancellation). TPOT leaves its floor S at ρ* = 1 − A / S: the root lies past ρ*
+    /// when the excess is still positive there.
+    fn utilisation(&self) -> f64 {
+        let (s, t, m, b) = (self.step, self.t_p, self.m, self.b);
+        let root = |a: f64, bb: f64| {
+            let c = b * t;
+            let disc = (bb * bb - 4.0 * a * c).max(0.0);
+            let r = 2.0 * c / (bb + libm::sqrt(disc)).max(f64::MIN_POSITIVE);
+            r.clamp(0.0, 1.0 - 1e-12)
+        };
+        let rho_star = if s > 0.0 { 1.0 - self.a / s } else { 0.0 };
+        if rho_star <= 0.0 || self.excess(rho_star) > 0.0 {
+            root(t / 2.0, t * (1.0 + b) + m * self.a)
+        } else {
+            root(t / 2.0 + m * s, t * (1.0 + b) + m * s)
+        }
     }
 }
 
@@ -400,17 +416,13 @@ mod tests {
         /// The closed form is the root a bisection finds.
         #[test]
         fn the_utilisation_is_the_fixed_points_root(s in 1e-4f64..0.2, a in 1e-5f64..0.5, t in 1e-4f64..20.0, m in 1.0f64..4096.0, b in 1.0f64..1024.0) {
-            let g = |rho: f64| {
-                let tpot = s.max(a / (1.0 - rho));
-                let ttft = t + rho * t / (2.0 * (1.0 - rho));
-                b / (ttft + m * tpot) * t - rho
-            };
+            let q = Queue { step: s, a, t_p: t, m, b };
             let (mut lo, mut hi) = (0.0f64, 1.0f64);
             for _ in 0..80 {
                 let mid = 0.5 * (lo + hi);
-                if g(mid) > 0.0 { lo = mid } else { hi = mid }
+                if q.excess(mid) > 0.0 { lo = mid } else { hi = mid }
             }
-            let r = utilisation(s, a, t, m, b, g);
+            let r = q.utilisation();
             proptest::prop_assert!((r - lo).abs() <= 1e-9 * lo.max(1e-6), "closed form {} bisection {}", r, lo);
         }
     }
