@@ -4,6 +4,7 @@
 
 use core::fmt::Write;
 
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -198,20 +199,7 @@ pub fn cost_chart(series: &[CostLine], title: &str, x_axis: &str, y_axis: &str, 
             Ok(c) => c,
             Err(_) => return String::new(),
         };
-        let _ = chart
-            .configure_mesh()
-            .bold_line_style(INK.mix(0.12))
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK.mix(0.5))
-            .x_desc(x_axis)
-            .y_desc(y_axis)
-            .x_labels(7)
-            .y_labels(6)
-            .x_label_formatter(&|x| format!("{}", x.round() as u64))
-            .y_label_formatter(&|y| money(*y))
-            .label_style(font(13.0).color(&INK))
-            .axis_desc_style(font(13.0).color(&INK))
-            .draw();
+        draw_mesh(&mut chart, x_axis, y_axis, &|y| money(*y));
         for (k, s) in series.iter().enumerate() {
             let c = SERIES[s.color % SERIES.len()];
             let pts: Vec<(f64, f64)> = s.points.iter().filter(|p| p.1 > 0.0 && p.1.is_finite()).map(|&(n, y)| (n as f64, y)).collect();
@@ -221,11 +209,7 @@ pub fn cost_chart(series: &[CostLine], title: &str, x_axis: &str, y_axis: &str, 
             } else {
                 chart.draw_series(LineSeries::new(pts.clone(), style))
             };
-            // The legend is drawn by hand at fixed places: plotters' own legend measures every
-            // label's text (a canvas round trip per label in the browser, ~10 ms in all).
-            let (lx, ly) = (104i32, 24 + 17 * k as i32);
-            let _ = root.draw(&PathElement::new([(lx, ly), (lx + 18, ly)], c.stroke_width(2)));
-            let _ = root.draw(&Text::new(s.label.clone(), (lx + 24, ly), font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center))));
+            legend_entry(&root, (104, 24 + 17 * k as i32), c, &s.label);
             if let Some(m) = s.min_count {
                 if let Some(p) = pts.iter().find(|p| p.0 as u64 == m) {
                     let _ = chart.draw_series(std::iter::once(Circle::new(*p, 5, c.filled())));
@@ -253,33 +237,48 @@ pub fn latency_chart(lines: &[(String, Vec<(f64, f64)>)], target_per_user: f64, 
         let Ok(mut chart) = ChartBuilder::on(&root).margin(14).x_label_area_size(34).y_label_area_size(64).build_cartesian_2d(0f64..xmax * 1.08, 0f64..ymax * 1.1) else {
             return String::new();
         };
-        let _ = chart
-            .configure_mesh()
-            .bold_line_style(INK.mix(0.12))
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK.mix(0.5))
-            .x_desc(x_axis)
-            .y_desc(y_axis)
-            .x_labels(7)
-            .y_labels(6)
-            .x_label_formatter(&|x| format!("{}", x.round() as u64))
-            .y_label_formatter(&|y| format!("{}", y.round() as u64))
-            .label_style(font(13.0).color(&INK))
-            .axis_desc_style(font(13.0).color(&INK))
-            .draw();
+        draw_mesh(&mut chart, x_axis, y_axis, &|y| format!("{}", y.round() as u64));
         let _ = chart.draw_series(DashedLineSeries::new([(target_per_user, 0.0), (target_per_user, ymax * 1.1)], 6, 4, RED.stroke_width(2)));
         let _ = chart.draw_series(std::iter::once(Text::new(format!("TPOT {:.0} ms", 1000.0 / target_per_user), (target_per_user, ymax * 1.08), font(12.0).color(&RED).pos(Pos::new(HPos::Left, VPos::Top)))));
         for (k, (label, p)) in lines.iter().enumerate() {
             let c = SERIES[k % SERIES.len()];
             let _ = chart.draw_series(LineSeries::new(p.iter().copied(), c.stroke_width(2)));
             let _ = chart.draw_series(p.iter().map(|&q| Circle::new(q, 3, c.filled())));
-            let (lx, ly) = (width as i32 - 250, 24 + 17 * k as i32);
-            let _ = root.draw(&PathElement::new([(lx, ly), (lx + 18, ly)], c.stroke_width(2)));
-            let _ = root.draw(&Text::new(label.clone(), (lx + 24, ly), font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center))));
+            legend_entry(&root, (width as i32 - 250, 24 + 17 * k as i32), c, label);
         }
         let _ = root.present();
     }
     finish(svg, title)
+}
+
+/// The charts' mesh: a faint grid, 7 × 6 labels, whole numbers on x, `y_label` on y, and the
+/// axes' names.
+fn draw_mesh<X, Y>(chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>, x_axis: &str, y_axis: &str, y_label: &dyn Fn(&f64) -> String)
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let _ = chart
+        .configure_mesh()
+        .bold_line_style(INK.mix(0.12))
+        .light_line_style(TRANSPARENT)
+        .axis_style(INK.mix(0.5))
+        .x_desc(x_axis)
+        .y_desc(y_axis)
+        .x_labels(7)
+        .y_labels(6)
+        .x_label_formatter(&|x| format!("{}", x.round() as u64))
+        .y_label_formatter(y_label)
+        .label_style(font(13.0).color(&INK))
+        .axis_desc_style(font(13.0).color(&INK))
+        .draw();
+}
+
+/// One legend line at `(lx, ly)`, drawn by hand at a fixed place: plotters' own legend
+/// measures every label's text (a canvas round trip per label in the browser, ~10 ms in all).
+fn legend_entry(root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, (lx, ly): (i32, i32), c: RGBColor, label: &str) {
+    let _ = root.draw(&PathElement::new([(lx, ly), (lx + 18, ly)], c.stroke_width(2)));
+    let _ = root.draw(&Text::new(label.to_string(), (lx + 24, ly), font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center))));
 }
 
 #[cfg(test)]
