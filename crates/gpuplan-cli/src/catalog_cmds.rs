@@ -42,16 +42,25 @@ fn tflops(g: &Gpu, p: &str) -> String {
     )
 }
 
-/// `gpuplan gpus [--json]`.
-pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
+/// The options of a catalog listing (`gpus`, `hosts`, `presets`): `--json`, or `--help`
+/// (`None`: print `usage`); anything else is an error naming it and the usage.
+fn listing_args(args: &[&str], cmd: &str, usage: &str) -> Result<Option<bool>, InputError> {
     let mut as_json = false;
     for a in args {
         match *a {
             "--json" => as_json = true,
-            "--help" | "-h" => return Ok(GPUS_USAGE.to_string()),
-            other => return Err(InputError::new(other, format!("is not an option of gpus; usage: {GPUS_USAGE}"))),
+            "--help" | "-h" => return Ok(None),
+            other => return Err(InputError::new(other, format!("is not an option of {cmd}; usage: {usage}"))),
         }
     }
+    Ok(Some(as_json))
+}
+
+/// `gpuplan gpus [--json]`.
+pub fn cmd_gpus(args: &[&str]) -> Result<String, InputError> {
+    let Some(as_json) = listing_args(args, "gpus", GPUS_USAGE)? else {
+        return Ok(GPUS_USAGE.to_string());
+    };
     let cat = load_catalog()?;
     if as_json {
         let rows: Vec<json::Value> = cat
@@ -122,14 +131,9 @@ const HOSTS_USAGE: &str = "gpuplan hosts [--json]";
 
 /// `gpuplan hosts [--json]`: the host memory presets `--host` takes.
 pub fn cmd_hosts(args: &[&str]) -> Result<String, InputError> {
-    let mut as_json = false;
-    for a in args {
-        match *a {
-            "--json" => as_json = true,
-            "--help" | "-h" => return Ok(HOSTS_USAGE.to_string()),
-            other => return Err(InputError::new(other, format!("is not an option of hosts; usage: {HOSTS_USAGE}"))),
-        }
-    }
+    let Some(as_json) = listing_args(args, "hosts", HOSTS_USAGE)? else {
+        return Ok(HOSTS_USAGE.to_string());
+    };
     let cat = load_catalog()?;
     if as_json {
         let rows: Vec<json::Value> = cat
@@ -167,14 +171,9 @@ const PRESETS_USAGE: &str = "gpuplan presets [--json]";
 
 /// `gpuplan presets [--json]`: the ids `--preset` takes, with names, sizes and origins.
 pub fn cmd_presets(args: &[&str]) -> Result<String, InputError> {
-    let mut as_json = false;
-    for a in args {
-        match *a {
-            "--json" => as_json = true,
-            "--help" | "-h" => return Ok(PRESETS_USAGE.to_string()),
-            other => return Err(InputError::new(other, format!("is not an option of presets; usage: {PRESETS_USAGE}"))),
-        }
-    }
+    let Some(as_json) = listing_args(args, "presets", PRESETS_USAGE)? else {
+        return Ok(PRESETS_USAGE.to_string());
+    };
     let cat = load_catalog()?;
     if as_json {
         let rows: Vec<json::Value> = cat
